@@ -1,0 +1,10 @@
+module github.com/reocell/celltherapy
+
+go 1.26
+
+require (
+	github.com/expr-lang/expr v1.17.8
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.2
+	go.yaml.in/yaml/v3 v3.0.6
+	golang.org/x/text v0.14.0
+)

@@ -1,0 +1,299 @@
+package rules
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/parser"
+	"github.com/expr-lang/expr/vm"
+)
+
+// program is one compiled expression: the expr program and the facts it reads.
+type program struct {
+	src   string
+	prog  *vm.Program
+	reads factSet
+	tree  *knode // a condition split at its logical operators, for unknown facts
+}
+
+// exprCompiler compiles the expressions of one ruleset.
+type exprCompiler struct {
+	doc    *document
+	kind   *Kind
+	params map[string]any
+	errs   *ErrorList
+}
+
+func (c *exprCompiler) options() []expr.Option {
+	return []expr.Option{
+		expr.Env(c.kind.env),
+		expr.Patch(paramPatcher(c.params)),
+		// now() would make a decision depend on the moment it is made;
+		// time comes in as a fact (asOf) so that decisions can be replayed.
+		expr.DisableBuiltin("now"),
+		expr.Timezone("UTC"),
+	}
+}
+
+// paramPatcher replaces params.NAME with the param's value, so that params
+// are constants to the type checker and cost nothing at run time.
+type paramPatcher map[string]any
+
+func (p paramPatcher) Visit(n *ast.Node) {
+	m, ok := (*n).(*ast.MemberNode)
+	if !ok {
+		return
+	}
+	id, ok := m.Node.(*ast.IdentifierNode)
+	prop, ok2 := m.Property.(*ast.StringNode)
+	if !ok || !ok2 || id.Value != "params" {
+		return
+	}
+	if v, ok := p[prop.Value]; ok {
+		ast.Patch(n, &ast.ConstantNode{Value: v})
+	}
+}
+
+// compile compiles the expression at ptr in the document. want is the type
+// the expression must give (nil: any type); cond marks a condition, which
+// must give a boolean and is split for three-valued evaluation.
+func (c *exprCompiler) compile(ptr string, want reflect.Type, cond bool) *program {
+	n := c.doc.nodes[ptr]
+	src, ok := c.doc.valueAt(ptr).(string)
+	if n == nil || !ok {
+		return nil // the schema check has reported it
+	}
+	errAt := func(offset int) Pos { return c.doc.offsetPos(n, offset) }
+	tree, err := parser.Parse(src)
+	if err != nil {
+		c.exprError(err, errAt, CodeSyntax, "expression syntax: ")
+		return nil
+	}
+	reads, ok := c.resolve(tree.Node, errAt, c.errs)
+	if !ok {
+		return nil
+	}
+	prog, err := expr.Compile(src, c.options()...)
+	if err != nil {
+		c.exprError(err, errAt, CodeType, "")
+		return nil
+	}
+	got := prog.Node().Type()
+	if got != nil && got.Kind() == reflect.Pointer {
+		got = got.Elem() // a fact read on its own: facts are pointers
+	}
+	isAny := got == nil || got.Kind() == reflect.Interface
+	switch {
+	case cond && !isAny && got.Kind() != reflect.Bool:
+		c.errs.add(errAt(0), CodeNotBoolean, "a condition must give true or false, but this one gives a %s; compare it with something (==, <, in ...)", typeName(got))
+		return nil
+	case want != nil && !isAny && got != want && !got.ConvertibleTo(want):
+		c.errs.add(errAt(0), CodeType, "this expression must give a %s, but it gives a %s", typeName(want), typeName(got))
+		return nil
+	}
+	p := &program{src: src, prog: prog, reads: reads}
+	if cond {
+		if t := c.split(tree.Node); t != nil && t.op != opAtom {
+			p.tree = t
+		} else {
+			p.tree = &knode{op: opAtom, atom: p}
+		}
+	}
+	return p
+}
+
+func (c *exprCompiler) exprError(err error, at func(int) Pos, code Code, prefix string) {
+	var fe *file.Error
+	if errors.As(err, &fe) {
+		c.errs.add(at(fe.From), code, "%s%s", prefix, fe.Message)
+		return
+	}
+	c.errs.add(at(0), code, "%s%v", prefix, err)
+}
+
+func typeName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Float64, reflect.Int, reflect.Int64:
+		return "number"
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	}
+	if t == timeType {
+		return "date/time"
+	}
+	return t.String()
+}
+
+// resolve finds every fact and param the expression names. Names that are
+// neither are reported with a suggestion when errs is not nil.
+func (c *exprCompiler) resolve(root ast.Node, at func(int) Pos, errs *ErrorList) (factSet, bool) {
+	var r refCollector
+	r.inner = map[ast.Node]bool{}
+	r.lets = map[string]bool{}
+	ast.Walk(&root, &r)
+	var reads factSet
+	ok := true
+	v := c.kind.vocab
+	for _, n := range r.chains {
+		if r.inner[n] {
+			continue
+		}
+		chain, _ := chainOf(n)
+		if r.lets[chain[0]] {
+			continue
+		}
+		pos := n.Location().From
+		if chain[0] == "params" {
+			if len(chain) < 2 {
+				continue // a bare params is left to the type checker
+			}
+			if _, found := c.params[chain[1]]; !found {
+				ok = false
+				if errs != nil {
+					errs.add(at(pos), CodeUnknownParam, "unknown param %s%s", chain[1], didYouMean(chain[1], mapKeys(c.params)))
+				}
+			}
+			continue
+		}
+		name := ""
+		for i, seg := range chain {
+			if i > 0 {
+				name += "."
+			}
+			name += seg
+			if f, found := v.byName[name]; found {
+				reads.add(f)
+				break
+			}
+			group, found := v.groups[name]
+			if !found {
+				ok = false
+				if errs != nil {
+					errs.add(at(pos), CodeUnknownFact, "unknown fact %s%s", name, didYouMean(name, v.names()))
+				}
+				break
+			}
+			if i == len(chain)-1 {
+				for _, f := range group {
+					reads.add(f)
+				}
+			}
+		}
+	}
+	return reads, ok
+}
+
+func mapKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// refCollector gathers the name chains (a, a.b.c) of an expression. A chain
+// inside a longer one, or a function's name, is marked inner.
+type refCollector struct {
+	chains []ast.Node
+	inner  map[ast.Node]bool
+	lets   map[string]bool
+}
+
+func (r *refCollector) Visit(n *ast.Node) {
+	switch x := (*n).(type) {
+	case *ast.IdentifierNode:
+		r.chains = append(r.chains, x)
+	case *ast.MemberNode:
+		if _, ok := chainOf(x); ok {
+			r.inner[x.Node] = true
+			r.chains = append(r.chains, x)
+		}
+	case *ast.CallNode:
+		if _, ok := x.Callee.(*ast.IdentifierNode); ok {
+			r.inner[x.Callee] = true
+		}
+	case *ast.VariableDeclaratorNode:
+		r.lets[x.Name] = true
+	}
+}
+
+// chainOf returns the names of a chain such as oncology.lastTreatmentEnd.
+func chainOf(n ast.Node) ([]string, bool) {
+	switch x := n.(type) {
+	case *ast.IdentifierNode:
+		return []string{x.Value}, true
+	case *ast.MemberNode:
+		prop, ok := x.Property.(*ast.StringNode)
+		if !ok {
+			return nil, false
+		}
+		head, ok := chainOf(x.Node)
+		if !ok {
+			return nil, false
+		}
+		return append(head, prop.Value), true
+	}
+	return nil, false
+}
+
+// split turns a condition into a tree of logical operators over atoms, each
+// atom compiled on its own, so that an atom whose facts are unknown can be
+// unknown while the others decide. It returns nil when a part does not
+// compile on its own (a let variable used across parts, say); the caller then
+// treats the whole condition as one atom.
+func (c *exprCompiler) split(n ast.Node) *knode {
+	switch x := n.(type) {
+	case *ast.BinaryNode:
+		var op kop
+		switch x.Operator {
+		case "&&", "and":
+			op = opAnd
+		case "||", "or":
+			op = opOr
+		}
+		if op != 0 {
+			a, b := c.split(x.Left), c.split(x.Right)
+			if a == nil || b == nil {
+				return nil
+			}
+			return &knode{op: op, a: a, b: b}
+		}
+	case *ast.UnaryNode:
+		if x.Operator == "!" || x.Operator == "not" {
+			a := c.split(x.Node)
+			if a == nil {
+				return nil
+			}
+			return &knode{op: opNot, a: a}
+		}
+	case *ast.ConditionalNode:
+		cond, a, b := c.split(x.Cond), c.split(x.Exp1), c.split(x.Exp2)
+		if cond != nil && a != nil && b != nil {
+			return &knode{op: opCond, c: cond, a: a, b: b}
+		}
+	}
+	src := n.String()
+	prog, err := expr.Compile(src, append(c.options(), expr.AsBool())...)
+	if err != nil {
+		return nil
+	}
+	tree, err := parser.Parse(src)
+	if err != nil {
+		return nil
+	}
+	reads, ok := c.resolve(tree.Node, nil, nil)
+	if !ok {
+		return nil
+	}
+	return &knode{op: opAtom, atom: &program{src: src, prog: prog, reads: reads}}
+}
+
+func (p *program) String() string { return fmt.Sprintf("%q", p.src) }

@@ -1,0 +1,308 @@
+package rules
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+
+	"github.com/expr-lang/expr/vm"
+)
+
+// Status is what a rule came to for one set of facts.
+type Status uint8
+
+// The three outcomes of a rule, in strong Kleene logic.
+const (
+	Clear        Status = iota // the condition is false
+	Fired                      // the condition is true
+	Undetermined               // unknown facts keep the condition open
+)
+
+func (s Status) String() string {
+	return [...]string{"clear", "fired", "undetermined"}[s]
+}
+
+// MarshalText writes the status as clear, fired or undetermined.
+func (s Status) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// Evidence is the facts a fired rule read, with their values as plain data
+// (dates as YYYY-MM-DD).
+type Evidence map[string]any
+
+// Result is what one rule came to.
+type Result struct {
+	Rule   *Rule
+	Status Status
+	// Missing names, for an undetermined rule, the unknown facts that keep it
+	// open (facts whose part of the condition was outweighed by a known one
+	// are left out). For a fired rule it names the unknown facts that a then:
+	// expression needed, whose value is therefore absent.
+	Missing []string
+	// Evidence holds, for a fired rule, the known facts the rule reads.
+	Evidence Evidence
+	then     map[string]any
+}
+
+// Then returns the value of then.KEY for a fired rule: the literal of the
+// rule file, or the value its expression gave. ok is false when the rule
+// has no such key or its expression read unknown facts.
+func (r *Result) Then(key string) (v any, ok bool) {
+	if v, ok := r.then[key]; ok {
+		return v, true
+	}
+	if _, isExpr := r.Rule.thenExprs[key]; isExpr {
+		return nil, false
+	}
+	v, ok = r.Rule.then[key]
+	return v, ok
+}
+
+// Evaluation is the outcome of every rule of a ruleset for one set of facts,
+// in the order of the rule file.
+type Evaluation struct {
+	Ruleset *Ruleset
+	Results []Result
+}
+
+// Fired returns the results of the rules that fired.
+func (e *Evaluation) Fired() []*Result { return e.with(Fired) }
+
+// Undetermined returns the results of the rules left open by unknown facts.
+func (e *Evaluation) Undetermined() []*Result { return e.with(Undetermined) }
+
+func (e *Evaluation) with(s Status) []*Result {
+	var out []*Result
+	for i := range e.Results {
+		if e.Results[i].Status == s {
+			out = append(out, &e.Results[i])
+		}
+	}
+	return out
+}
+
+// Result returns the result of the rule with the given id, or nil.
+func (e *Evaluation) Result(id string) *Result {
+	for i := range e.Results {
+		if e.Results[i].Rule.id == id {
+			return &e.Results[i]
+		}
+	}
+	return nil
+}
+
+// Evaluate runs every rule against facts, a pointer to the facts struct of
+// the ruleset's kind; nil fields are unknown. A rule whose facts are all known
+// runs its compiled condition as a whole; otherwise its condition is judged
+// in strong Kleene logic over its parts. Evaluate is safe for concurrent use.
+func (rs *Ruleset) Evaluate(ctx context.Context, facts any) (*Evaluation, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	rv := reflect.ValueOf(facts)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Type().Elem() != rs.kind.vocab.typ {
+		return nil, fmt.Errorf("rules: ruleset %s evaluates *%s, not %T", rs.name, rs.kind.vocab.typ, facts)
+	}
+	s := rv.Elem()
+	known := rs.kind.vocab.known(s)
+	machine := rs.vms.Get().(*vm.VM)
+	defer rs.vms.Put(machine)
+
+	ev := &Evaluation{Ruleset: rs, Results: make([]Result, len(rs.rules))}
+	for i, r := range rs.rules {
+		res := &ev.Results[i]
+		res.Rule = r
+		var value tri
+		var missing factSet
+		if r.when.reads.minus(known).empty() {
+			b, err := runBool(machine, r.when, facts)
+			if err != nil {
+				return nil, fmt.Errorf("rules: %s: rule %s: %w", r.pos, r.id, err)
+			}
+			value = triOf(b)
+		} else {
+			var err error
+			value, missing, err = r.when.tree.eval(machine, facts, known)
+			if err != nil {
+				return nil, fmt.Errorf("rules: %s: rule %s: %w", r.pos, r.id, err)
+			}
+		}
+		switch value {
+		case triFalse:
+			res.Status = Clear
+		case triUnknown:
+			res.Status = Undetermined
+			res.Missing = rs.kind.vocab.namesOf(missing)
+		case triTrue:
+			res.Status = Fired
+			res.Evidence = rs.evidence(s, r.when.reads.intersect(known))
+			if err := rs.then(machine, res, facts, known); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return ev, nil
+}
+
+func (rs *Ruleset) evidence(s reflect.Value, facts factSet) Evidence {
+	ev := Evidence{}
+	for i := range rs.kind.vocab.facts {
+		if facts.has(i) {
+			ev[rs.kind.vocab.facts[i].Name] = rs.kind.vocab.value(s, i)
+		}
+	}
+	return ev
+}
+
+func (rs *Ruleset) then(machine *vm.VM, res *Result, facts any, known factSet) error {
+	var missing factSet
+	for key, p := range res.Rule.thenExprs {
+		if unknown := p.reads.minus(known); !unknown.empty() {
+			missing = missing.union(unknown)
+			continue
+		}
+		v, err := machine.Run(p.prog, facts)
+		if err != nil {
+			return fmt.Errorf("rules: %s: rule %s, then.%s: %w", res.Rule.pos, res.Rule.id, key, err)
+		}
+		if res.then == nil {
+			res.then = make(map[string]any, len(res.Rule.thenExprs))
+		}
+		res.then[key] = deref(v)
+	}
+	res.Missing = rs.kind.vocab.namesOf(missing)
+	return nil
+}
+
+func (v *Vocabulary) namesOf(s factSet) []string {
+	if s.empty() {
+		return nil
+	}
+	var out []string
+	for i := range v.facts {
+		if s.has(i) {
+			out = append(out, v.facts[i].Name)
+		}
+	}
+	return out
+}
+
+func runBool(machine *vm.VM, p *program, facts any) (bool, error) {
+	out, err := machine.Run(p.prog, facts)
+	if err != nil {
+		return false, err
+	}
+	b, ok := out.(bool)
+	if bp, isPtr := out.(*bool); isPtr && bp != nil {
+		b, ok = *bp, true
+	}
+	if !ok {
+		return false, fmt.Errorf("condition %s gave %T, not true or false", p, out)
+	}
+	return b, nil
+}
+
+// tri is a truth value of strong Kleene logic.
+type tri uint8
+
+const (
+	triFalse tri = iota
+	triTrue
+	triUnknown
+)
+
+func triOf(b bool) tri {
+	if b {
+		return triTrue
+	}
+	return triFalse
+}
+
+type kop uint8
+
+const (
+	opAtom kop = iota
+	opAnd
+	opOr
+	opNot
+	opCond
+)
+
+// knode is a condition as logical operators over atoms.
+type knode struct {
+	op      kop
+	a, b, c *knode
+	atom    *program
+}
+
+// eval judges the condition in strong Kleene logic. An atom that reads an
+// unknown fact is unknown; false && x is false and true || x is true whatever
+// x is. missing holds the unknown facts of the unknown parts that mattered.
+func (n *knode) eval(machine *vm.VM, facts any, known factSet) (tri, factSet, error) {
+	switch n.op {
+	case opAtom:
+		if unknown := n.atom.reads.minus(known); !unknown.empty() {
+			return triUnknown, unknown, nil
+		}
+		b, err := runBool(machine, n.atom, facts)
+		return triOf(b), factSet{}, err
+	case opNot:
+		v, m, err := n.a.eval(machine, facts, known)
+		if v != triUnknown {
+			v = 1 - v
+		}
+		return v, m, err
+	case opAnd, opOr:
+		decisive := triFalse
+		if n.op == opOr {
+			decisive = triTrue
+		}
+		a, ma, err := n.a.eval(machine, facts, known)
+		if err != nil || a == decisive {
+			return a, factSet{}, err
+		}
+		b, mb, err := n.b.eval(machine, facts, known)
+		switch {
+		case err != nil || b == decisive:
+			return b, factSet{}, err
+		case a == triUnknown || b == triUnknown:
+			return triUnknown, ma.union(mb), nil
+		}
+		return a, factSet{}, nil
+	default: // opCond
+		c, mc, err := n.c.eval(machine, facts, known)
+		if err != nil {
+			return 0, factSet{}, err
+		}
+		switch c {
+		case triTrue:
+			return n.a.eval(machine, facts, known)
+		case triFalse:
+			return n.b.eval(machine, facts, known)
+		}
+		a, ma, err := n.a.eval(machine, facts, known)
+		if err != nil {
+			return 0, factSet{}, err
+		}
+		b, mb, err := n.b.eval(machine, facts, known)
+		if err != nil {
+			return 0, factSet{}, err
+		}
+		if a == b && a != triUnknown {
+			return a, factSet{}, nil
+		}
+		return triUnknown, mc.union(ma).union(mb), nil
+	}
+}
+
+// deref returns the value a fact pointer points to, for an expression that
+// is a fact on its own.
+func deref(v any) any {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return nil
+		}
+		return rv.Elem().Interface()
+	}
+	return v
+}

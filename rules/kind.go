@@ -1,0 +1,88 @@
+package rules
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+
+)
+
+// Kind is a decision kind (eligibility, therapy, ...): the vocabulary its
+// rules are checked against, what a rule's then: may hold, and how a decision
+// is made from a ruleset, which the test runner calls. A Kind is immutable.
+type Kind struct {
+	name      string
+	vocab     *Vocabulary
+	env       any // zero facts value, for type-checking expressions
+	thenExprs map[string]reflect.Type
+	schemaSrc []byte
+	schema    func() (*schemaDoc, error)
+	decide    func(ctx context.Context, rs *Ruleset, facts any) (any, error)
+}
+
+// KindConfig describes a decision kind to NewKind.
+type KindConfig struct {
+	// Name is the value of decision: in rule files, e.g. "eligibility".
+	Name string
+	// Facts is a value of the facts struct (e.g. eligibility.Facts{}); its
+	// fields make the vocabulary (see Vocabulary).
+	Facts any
+	// ThenExprs names the keys of a rule's then: whose values are expressions,
+	// each with a value of the type it must give (nil: any type). They are
+	// compiled like when: and evaluated when the rule fires.
+	ThenExprs map[string]any
+	// Schema is an optional JSON Schema (draft 2020-12) that rule files of
+	// this kind must also satisfy, for example to say what then: may hold.
+	Schema []byte
+	// Decide makes the kind's decision for facts (a pointer to the facts
+	// struct) with rs. Tests of rulesets of this kind compare against it.
+	Decide func(ctx context.Context, rs *Ruleset, facts any) (any, error)
+}
+
+// NewKind checks c and returns the Kind it describes.
+func NewKind(c KindConfig) (*Kind, error) {
+	if c.Name == "" || c.Facts == nil || c.Decide == nil {
+		return nil, errors.New("rules: a kind needs a Name, Facts and Decide")
+	}
+	vocab, err := NewVocabulary(reflect.TypeOf(c.Facts))
+	if err != nil {
+		return nil, err
+	}
+	k := &Kind{
+		name:      c.Name,
+		vocab:     vocab,
+		env:       reflect.New(vocab.typ).Elem().Interface(),
+		thenExprs: map[string]reflect.Type{},
+		schemaSrc: c.Schema,
+		decide:    c.Decide,
+	}
+	for key, zero := range c.ThenExprs {
+		k.thenExprs[key] = reflect.TypeOf(zero)
+	}
+	if len(c.Schema) > 0 {
+		url := "mem://kinds/" + c.Name + ".schema.json"
+		k.schema = sync.OnceValues(func() (*schemaDoc, error) { return compileSchema(url, c.Schema, "") })
+		if _, err := k.schema(); err != nil {
+			return nil, fmt.Errorf("rules: schema of kind %s: %w", c.Name, err)
+		}
+	}
+	return k, nil
+}
+
+// MustKind is NewKind for kinds defined in code, where an error is a bug.
+func MustKind(c KindConfig) *Kind {
+	k, err := NewKind(c)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
+
+// Name returns the kind's name, as written after decision: in rule files.
+func (k *Kind) Name() string { return k.name }
+
+// Vocabulary returns the facts the kind's rules may read.
+func (k *Kind) Vocabulary() *Vocabulary { return k.vocab }
+

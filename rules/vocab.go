@@ -1,0 +1,265 @@
+package rules
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+)
+
+// FactType is the type of a fact as rule authors see it.
+type FactType uint8
+
+// The fact types a vocabulary may hold. In Go a fact is a pointer field
+// (nil = unknown) of the matching type: *bool, *float64, *int, *string or
+// *time.Time; a date or instant needs the tag fact:"date" or fact:"instant",
+// and a string may be limited to a set with fact:"enum=a|b|c".
+const (
+	TypeBool FactType = iota + 1
+	TypeNumber
+	TypeInteger
+	TypeString
+	TypeDate    // a calendar day, YYYY-MM-DD, held as midnight UTC
+	TypeInstant // a moment in time, RFC 3339
+)
+
+func (t FactType) String() string {
+	return [...]string{"", "boolean", "number", "integer", "string", "date (YYYY-MM-DD)", "instant (RFC 3339)"}[t]
+}
+
+// Fact describes one fact of a vocabulary.
+type Fact struct {
+	Name  string   // dotted name as written in expressions and JSON, e.g. oncology.active
+	Type  FactType // its type
+	Enum  []string // for strings limited to a set, the allowed values
+	index []int    // field index path from the facts struct
+}
+
+// maxFacts bounds a vocabulary so that a set of facts fits in a factSet.
+const maxFacts = 256
+
+// factSet is a set of facts of one vocabulary, by position.
+type factSet [maxFacts / 64]uint64
+
+func (s *factSet) add(i int)          { s[i/64] |= 1 << (i % 64) }
+func (s *factSet) has(i int) bool     { return s[i/64]&(1<<(i%64)) != 0 }
+func (s factSet) union(t factSet) factSet {
+	for i := range s {
+		s[i] |= t[i]
+	}
+	return s
+}
+func (s factSet) minus(t factSet) factSet {
+	for i := range s {
+		s[i] &^= t[i]
+	}
+	return s
+}
+func (s factSet) intersect(t factSet) factSet {
+	for i := range s {
+		s[i] &= t[i]
+	}
+	return s
+}
+func (s factSet) empty() bool { return s == factSet{} }
+
+// Vocabulary is the set of facts a decision kind reads, taken from the Go
+// struct that holds them. Its JSON names are the names used in expressions.
+type Vocabulary struct {
+	typ    reflect.Type // the facts struct
+	facts  []Fact
+	byName map[string]int
+	groups map[string][]int // group name ("oncology") -> facts in it
+	root   []vfield
+}
+
+// vfield is one field of the facts struct: a fact, or a group of facts.
+type vfield struct {
+	name   string // its JSON name within its group
+	index  int
+	fact   int // position in facts, or -1 for a group
+	fields []vfield
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+// NewVocabulary builds the vocabulary of the facts struct type t (or pointer
+// to it). Every exported field needs a json tag and an equal expr tag.
+func NewVocabulary(t reflect.Type) (*Vocabulary, error) {
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil, fmt.Errorf("rules: facts type %s is not a struct", t)
+	}
+	v := &Vocabulary{typ: t, byName: map[string]int{}, groups: map[string][]int{}}
+	root, err := v.walk(t, "", nil)
+	if err != nil {
+		return nil, err
+	}
+	v.root = root
+	if len(v.facts) > maxFacts {
+		return nil, fmt.Errorf("rules: facts type %s has %d facts, more than %d", t, len(v.facts), maxFacts)
+	}
+	return v, nil
+}
+
+func (v *Vocabulary) walk(t reflect.Type, prefix string, index []int) ([]vfield, error) {
+	var out []vfield
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		if name == "" || f.Tag.Get("expr") != name {
+			return nil, fmt.Errorf("rules: field %s.%s needs equal json and expr tags", t, f.Name)
+		}
+		full := prefix + name
+		idx := append(slices.Clone(index), i)
+		if f.Type.Kind() != reflect.Pointer {
+			return nil, fmt.Errorf("rules: field %s.%s must be a pointer (nil = unknown)", t, f.Name)
+		}
+		elem := f.Type.Elem()
+		if elem.Kind() == reflect.Struct && elem != timeType {
+			first := len(v.facts)
+			kids, err := v.walk(elem, full+".", idx)
+			if err != nil {
+				return nil, err
+			}
+			for j := first; j < len(v.facts); j++ {
+				v.groups[full] = append(v.groups[full], j)
+			}
+			out = append(out, vfield{name: name, index: i, fact: -1, fields: kids})
+			continue
+		}
+		fact := Fact{Name: full, index: idx}
+		tag := f.Tag.Get("fact")
+		switch {
+		case elem.Kind() == reflect.Bool:
+			fact.Type = TypeBool
+		case elem.Kind() == reflect.Float64:
+			fact.Type = TypeNumber
+		case elem.Kind() == reflect.Int:
+			fact.Type = TypeInteger
+		case elem.Kind() == reflect.String:
+			fact.Type = TypeString
+			if values, ok := strings.CutPrefix(tag, "enum="); ok {
+				fact.Enum = strings.Split(values, "|")
+			}
+		case elem == timeType && tag == "date":
+			fact.Type = TypeDate
+		case elem == timeType && tag == "instant":
+			fact.Type = TypeInstant
+		default:
+			return nil, fmt.Errorf("rules: field %s.%s has type %s, which is not a fact type (or lacks fact:\"date\"/\"instant\")", t, f.Name, f.Type)
+		}
+		v.byName[full] = len(v.facts)
+		out = append(out, vfield{name: name, index: i, fact: len(v.facts)})
+		v.facts = append(v.facts, fact)
+	}
+	return out, nil
+}
+
+// Facts returns the facts of the vocabulary in declaration order.
+func (v *Vocabulary) Facts() []Fact { return slices.Clone(v.facts) }
+
+// Fact returns the fact with the given dotted name.
+func (v *Vocabulary) Fact(name string) (Fact, bool) {
+	i, ok := v.byName[name]
+	if !ok {
+		return Fact{}, false
+	}
+	return v.facts[i], true
+}
+
+func (v *Vocabulary) has(name string) bool {
+	_, ok := v.byName[name]
+	return ok
+}
+
+// Type returns the facts struct type.
+func (v *Vocabulary) Type() reflect.Type { return v.typ }
+
+func (v *Vocabulary) names() []string {
+	out := make([]string, 0, len(v.facts)+len(v.groups))
+	for _, f := range v.facts {
+		out = append(out, f.Name)
+	}
+	for g := range v.groups {
+		out = append(out, g)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// known returns the set of facts that are set in the facts struct s.
+func (v *Vocabulary) known(s reflect.Value) factSet {
+	var set factSet
+	knownIn(s, v.root, &set)
+	return set
+}
+
+func knownIn(s reflect.Value, fields []vfield, set *factSet) {
+	for _, f := range fields {
+		p := s.Field(f.index)
+		if p.IsNil() {
+			continue
+		}
+		if f.fact >= 0 {
+			set.add(f.fact)
+		} else {
+			knownIn(p.Elem(), f.fields, set)
+		}
+	}
+}
+
+// value returns the known fact i of s as plain data: dates as YYYY-MM-DD and
+// instants as RFC 3339 strings.
+func (v *Vocabulary) value(s reflect.Value, i int) any {
+	f := v.facts[i]
+	for _, j := range f.index {
+		s = s.Field(j)
+		if s.IsNil() {
+			return nil
+		}
+		s = s.Elem()
+	}
+	switch f.Type {
+	case TypeDate:
+		return s.Interface().(time.Time).Format(time.DateOnly)
+	case TypeInstant:
+		return s.Interface().(time.Time).Format(time.RFC3339Nano)
+	}
+	return s.Interface()
+}
+
+// Plain returns the known facts of facts (a pointer to, or value of, the
+// vocabulary's struct) as nested maps in their JSON shape, ready for
+// encoding: dates as YYYY-MM-DD, instants as RFC 3339.
+func (v *Vocabulary) Plain(facts any) map[string]any {
+	s := reflect.Indirect(reflect.ValueOf(facts))
+	out := map[string]any{}
+	for i, f := range v.facts {
+		val := v.value(s, i)
+		if val == nil {
+			continue
+		}
+		m := out
+		parts := strings.Split(f.Name, ".")
+		for _, p := range parts[:len(parts)-1] {
+			next, ok := m[p].(map[string]any)
+			if !ok {
+				next = map[string]any{}
+				m[p] = next
+			}
+			m = next
+		}
+		m[parts[len(parts)-1]] = val
+	}
+	return out
+}
