@@ -37,10 +37,10 @@ type Code string
 
 // The codes a load can report.
 const (
-	CodeIO            Code = "io"             // a file could not be read
-	CodeSyntax        Code = "syntax"         // YAML syntax
-	CodeDuplicateKey  Code = "duplicate-key"  // the same key twice in one YAML mapping
-	CodeSchema        Code = "schema"         // the file does not match the rule file schema
+	CodeIO            Code = "io"            // a file could not be read
+	CodeSyntax        Code = "syntax"        // YAML syntax
+	CodeDuplicateKey  Code = "duplicate-key" // the same key twice in one YAML mapping
+	CodeSchema        Code = "schema"        // the file does not match the rule file schema
 	CodeUnknownKind   Code = "unknown-decision"
 	CodeDuplicateRule Code = "duplicate-rule" // two rules with one id
 	CodeDuplicateSet  Code = "duplicate-ruleset"

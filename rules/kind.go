@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"reflect"
 	"sync"
-
 )
 
 // Kind is a decision kind (eligibility, therapy, ...): the vocabulary its
@@ -85,4 +84,3 @@ func (k *Kind) Name() string { return k.name }
 
 // Vocabulary returns the facts the kind's rules may read.
 func (k *Kind) Vocabulary() *Vocabulary { return k.vocab }
-

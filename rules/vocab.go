@@ -42,8 +42,8 @@ const maxFacts = 256
 // factSet is a set of facts of one vocabulary, by position.
 type factSet [maxFacts / 64]uint64
 
-func (s *factSet) add(i int)          { s[i/64] |= 1 << (i % 64) }
-func (s *factSet) has(i int) bool     { return s[i/64]&(1<<(i%64)) != 0 }
+func (s *factSet) add(i int)      { s[i/64] |= 1 << (i % 64) }
+func (s *factSet) has(i int) bool { return s[i/64]&(1<<(i%64)) != 0 }
 func (s factSet) union(t factSet) factSet {
 	for i := range s {
 		s[i] |= t[i]
