@@ -77,4 +77,3 @@ func BenchmarkScreenBaseline(b *testing.B) {
 		}
 	}
 }
-

@@ -44,4 +44,3 @@ tests:
 		t.Errorf("coverage %+v", cov)
 	}
 }
-
