@@ -113,7 +113,7 @@ func (rs *Ruleset) Evaluate(ctx context.Context, facts any) (*Evaluation, error)
 		res.Rule = r
 		var value tri
 		var missing factSet
-		if r.when.reads.minus(known).empty() {
+		if r.when.reads.within(&known) {
 			b, err := runBool(machine, r.when, facts)
 			if err != nil {
 				return nil, fmt.Errorf("rules: %s: rule %s: %w", r.pos, r.id, err)
