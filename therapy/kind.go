@@ -12,7 +12,9 @@ import (
 // DecisionKind is the value of decision: in therapy rule files.
 const DecisionKind = "therapy"
 
-// thenSchema says what then: may hold in a therapy rule: the option it rules
+// thenSchema says what a therapy rule file must hold beyond the core format:
+// the params Select reads (cultureDays), so that a file without them fails at
+// load with its position, and what then: may hold: the option a rule rules
 // out, the autologous biomaterial source, routes, or the dose plan.
 //
 //go:embed then.schema.json

@@ -238,34 +238,57 @@ func TestSelectCancelled(t *testing.T) {
 }
 
 func TestNewSelector(t *testing.T) {
-	load := func(t *testing.T, src string) *rules.Ruleset {
-		t.Helper()
-		set, err := (&rules.Loader{Kinds: []*rules.Kind{therapy.Kind()}}).LoadFS(fstest.MapFS{"t.yaml": {Data: []byte(src)}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return set.Ruleset("t")
-	}
-	const head = "ruleset: t\nversion: \"1\"\ndecision: therapy\n"
-	const rule = "rules:\n  - {id: r, title: R, when: startBy < asOf, then: {unsuitable: allogeneic}, message: {en: m}}\n"
 	tests := []struct {
 		name string
-		rs   func(t *testing.T) *rules.Ruleset
+		rs   *rules.Ruleset
 		ok   bool
 	}{
-		{"default rules", func(*testing.T) *rules.Ruleset { return therapy.DefaultRules() }, true},
-		{"nil ruleset", func(*testing.T) *rules.Ruleset { return nil }, false},
-		{"eligibility ruleset", func(*testing.T) *rules.Ruleset { return eligibility.DefaultRules() }, false},
-		{"no cultureDays", func(t *testing.T) *rules.Ruleset { return load(t, head+rule) }, false},
-		{"cultureDays not whole", func(t *testing.T) *rules.Ruleset { return load(t, head+"params: {cultureDays: 2.5}\n"+rule) }, false},
-		{"cultureDays a string", func(t *testing.T) *rules.Ruleset { return load(t, head+"params: {cultureDays: x}\n"+rule) }, false},
-		{"cultureDays given", func(t *testing.T) *rules.Ruleset { return load(t, head+"params: {cultureDays: 21}\n"+rule) }, true},
+		{"default rules", therapy.DefaultRules(), true},
+		{"nil ruleset", nil, false},
+		{"eligibility ruleset", eligibility.DefaultRules(), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := therapy.NewSelector(tt.rs(t))
+			_, err := therapy.NewSelector(tt.rs)
 			if (err == nil) != tt.ok {
 				t.Errorf("NewSelector error %v, want ok %v", err, tt.ok)
+			}
+		})
+	}
+}
+
+// TestRulesetParams checks that the kind's schema rejects, at load time and
+// at a file position, a rule file without a usable cultureDays.
+func TestRulesetParams(t *testing.T) {
+	const head = "ruleset: t\nversion: \"1\"\ndecision: therapy\n"
+	const rule = "rules:\n  - {id: r, title: R, when: startBy < asOf, then: {unsuitable: allogeneic}, message: {en: m}}\n"
+	tests := []struct {
+		name, params string
+		ok           bool
+	}{
+		{"no params", "", false},
+		{"no cultureDays", "params: {preferredSource: adipose}\n", false},
+		{"cultureDays not whole", "params: {cultureDays: 2.5}\n", false},
+		{"cultureDays negative", "params: {cultureDays: -1}\n", false},
+		{"cultureDays a string", "params: {cultureDays: x}\n", false},
+		{"unknown source", "params: {cultureDays: 21, preferredSource: blood}\n", false},
+		{"cultureDays given", "params: {cultureDays: 21}\n", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			set, err := (&rules.Loader{Kinds: []*rules.Kind{therapy.Kind()}}).LoadFS(fstest.MapFS{"t.yaml": {Data: []byte(head + tt.params + rule)}})
+			if !tt.ok {
+				probs := rules.Problems(err)
+				if len(probs) == 0 || probs[0].Code != rules.CodeSchema || probs[0].Pos.Line == 0 {
+					t.Errorf("load gave %v, want a schema problem at a line", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := therapy.NewSelector(set.Ruleset("t")); err != nil {
+				t.Error(err)
 			}
 		})
 	}
