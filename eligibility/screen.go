@@ -93,11 +93,15 @@ func (s *Screener) Ruleset() *rules.Ruleset { return s.rs }
 // else undetermined (with the facts to ask for) if any rule is open, else
 // eligible.
 func (s *Screener) Screen(ctx context.Context, facts Facts) (*Decision, error) {
-	asOf := rules.DateOf(s.now())
+	var asOf rules.Date
 	if facts.AsOf != nil {
 		asOf = rules.DateOf(*facts.AsOf)
+	} else {
+		asOf = rules.DateOf(s.now())
 	}
-	facts.AsOf = &asOf.Time
+	if facts.AsOf == nil || !facts.AsOf.Equal(asOf.Time) || facts.AsOf.Location() != time.UTC {
+		facts.AsOf = &asOf.Time
+	}
 	ev, err := s.rs.Evaluate(ctx, &facts)
 	if err != nil {
 		return nil, err
