@@ -1,0 +1,370 @@
+package therapy
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/reocell/celltherapy/rules"
+)
+
+// role is the job a rule does in a therapy decision, read from its then:.
+type role uint8
+
+const (
+	roleOther      role = iota // no then: the rule is only reported
+	roleUnsuitable             // then.unsuitable: rules an option out
+	roleSource                 // then.source: the autologous biomaterial
+	roleRoutes                 // then.routes
+	roleDose                   // then.cells and the rest of a dose plan
+)
+
+// ruleRole is a rule's role and the literal then: value it carries.
+type ruleRole struct {
+	role   role
+	option Choice // for roleUnsuitable
+	source Source
+	routes []Route
+}
+
+// Selector chooses the therapy with one ruleset. It is immutable and safe
+// for concurrent use.
+type Selector struct {
+	rs          *rules.Ruleset
+	now         func() time.Time
+	locale      string
+	cultureDays int
+	roles       []ruleRole // by rule, in file order
+}
+
+// Option configures a Selector.
+type Option func(*Selector)
+
+// WithClock sets where "today" comes from for facts without asOf (default
+// time.Now; the day is taken in the clock's location).
+func WithClock(now func() time.Time) Option { return func(s *Selector) { s.now = now } }
+
+// WithLocale sets the language of messages and questions (default "en").
+func WithLocale(locale string) Option { return func(s *Selector) { s.locale = locale } }
+
+// NewSelector returns a Selector for rs, which must be a therapy ruleset
+// with a whole-number param cultureDays.
+func NewSelector(rs *rules.Ruleset, opts ...Option) (*Selector, error) {
+	if rs == nil || rs.Kind().Name() != DecisionKind {
+		return nil, fmt.Errorf("therapy: NewSelector needs a %s ruleset", DecisionKind)
+	}
+	s := &Selector{rs: rs, now: time.Now, locale: "en"}
+	days, ok := wholeParam(rs, "cultureDays")
+	if !ok || days < 0 {
+		return nil, fmt.Errorf("therapy: ruleset %s (%s) needs param cultureDays, the days from collection to a released autologous dose, as a whole number of 0 or more", rs.Name(), rs.File())
+	}
+	s.cultureDays = days
+	for _, r := range rs.Rules() {
+		s.roles = append(s.roles, roleOf(r))
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	return s, nil
+}
+
+func wholeParam(rs *rules.Ruleset, name string) (int, bool) {
+	switch v, _ := rs.Param(name); n := v.(type) {
+	case int:
+		return n, true
+	case float64:
+		return int(n), n == math.Trunc(n) && math.Abs(n) < 1<<31
+	}
+	return 0, false
+}
+
+// roleOf reads a rule's role from its then:; the kind's schema has already
+// checked the values.
+func roleOf(r *rules.Rule) ruleRole {
+	if v, ok := r.Then("unsuitable"); ok {
+		s, _ := v.(string)
+		return ruleRole{role: roleUnsuitable, option: Choice(s)}
+	}
+	if v, ok := r.Then("source"); ok {
+		s, _ := v.(string)
+		return ruleRole{role: roleSource, source: Source(s)}
+	}
+	if v, ok := r.Then("routes"); ok {
+		list, _ := v.([]any)
+		rr := ruleRole{role: roleRoutes}
+		for _, x := range list {
+			s, _ := x.(string)
+			rr.routes = append(rr.routes, Route(s))
+		}
+		return rr
+	}
+	if _, ok := r.Then("cells"); ok {
+		return ruleRole{role: roleDose}
+	}
+	return ruleRole{}
+}
+
+// Ruleset returns the selector's ruleset.
+func (s *Selector) Ruleset() *rules.Ruleset { return s.rs }
+
+// suitability is an option in three-valued logic: ruled out by a fired
+// rule, open while one of its rules is undetermined, else suitable.
+type suitability uint8
+
+const (
+	suitable suitability = iota
+	unsuitable
+	open
+)
+
+// Select chooses the therapy for one patient. Each option is unsuitable if
+// a rule ruled it out, whatever else is unknown; open if a rule is
+// undetermined; else suitable. The choice is then the one every possible
+// answer to the open questions agrees on, or undetermined.
+func (s *Selector) Select(ctx context.Context, facts Facts) (*Decision, error) {
+	asOf := rules.DateOf(s.now())
+	if facts.AsOf != nil {
+		asOf = rules.DateOf(*facts.AsOf)
+	}
+	facts.AsOf = &asOf.Time
+	ev, err := s.rs.Evaluate(ctx, &facts)
+	if err != nil {
+		return nil, err
+	}
+	d := &Decision{
+		Decision: DecisionKind,
+		AsOf:     asOf,
+		Ruleset:  s.rs.Ref(),
+		Options: Options{
+			Autologous: AutologousTherapy{Therapy: Therapy{Reasons: []Reason{}, EarliestStart: rules.Date{Time: asOf.AddDate(0, 0, s.cultureDays)}}},
+			Allogeneic: Therapy{Reasons: []Reason{}, EarliestStart: asOf},
+		},
+		Routes:   []Route{},
+		Findings: make([]rules.Finding, 0, len(ev.Results)),
+		Missing:  []rules.MissingFact{},
+	}
+	if facts.Condition != nil && facts.Condition.Site != nil {
+		d.Site = *facts.Condition.Site
+	}
+	aut, allo := suitable, suitable
+	var doseRule *rules.Result
+	for i := range ev.Results {
+		r, role := &ev.Results[i], &s.roles[i]
+		switch r.Status {
+		case rules.Fired:
+			d.Findings = append(d.Findings, r.Finding(s.locale))
+			switch role.role {
+			case roleUnsuitable:
+				reason := Reason{Rule: r.Rule.ID(), Message: r.Rule.Message(s.locale)}
+				if role.option == Autologous {
+					aut = unsuitable
+					d.Options.Autologous.Reasons = append(d.Options.Autologous.Reasons, reason)
+				} else {
+					allo = unsuitable
+					d.Options.Allogeneic.Reasons = append(d.Options.Allogeneic.Reasons, reason)
+				}
+			case roleSource:
+				if d.Options.Autologous.Source == "" {
+					d.Options.Autologous.Source = role.source
+				}
+			case roleRoutes:
+				for _, route := range role.routes {
+					if !containsRoute(d.Routes, route) {
+						d.Routes = append(d.Routes, route)
+					}
+				}
+			case roleDose:
+				if doseRule == nil {
+					doseRule = r
+					d.Dose = doseOf(r)
+				}
+			}
+		case rules.Undetermined:
+			if role.role == roleUnsuitable {
+				if role.option == Autologous && aut == suitable {
+					aut = open
+				} else if role.option == Allogeneic && allo == suitable {
+					allo = open
+				}
+			}
+		}
+	}
+	d.Options.Autologous.Suitable = aut.bool()
+	d.Options.Allogeneic.Suitable = allo.bool()
+	d.Choice = choose(aut, allo, facts.Preference)
+	d.Outcome = d.Choice
+	if d.Choice != None {
+		d.Missing = rules.MissingFacts(s.rs, s.locale, s.open(ev, aut, allo, d, doseRule))
+	}
+	return d, nil
+}
+
+// open returns the results whose unknown facts keep a part of the decision
+// open: the rules of an option not yet ruled out, the source rules while
+// autologous is not ruled out and no source is chosen, route rules, and the
+// dose (the rules while none fired, else the fired one if it lacks a fact).
+func (s *Selector) open(ev *rules.Evaluation, aut, allo suitability, d *Decision, doseRule *rules.Result) []*rules.Result {
+	var out []*rules.Result
+	for i := range ev.Results {
+		r, role := &ev.Results[i], &s.roles[i]
+		if r.Status != rules.Undetermined {
+			continue
+		}
+		switch role.role {
+		case roleUnsuitable:
+			if (role.option == Autologous && aut == unsuitable) || (role.option == Allogeneic && allo == unsuitable) {
+				continue
+			}
+		case roleSource:
+			if aut == unsuitable || d.Options.Autologous.Source != "" {
+				continue
+			}
+		case roleDose:
+			if doseRule != nil {
+				continue
+			}
+		}
+		out = append(out, r)
+	}
+	if doseRule != nil && len(doseRule.Missing) > 0 {
+		out = append(out, doseRule)
+	}
+	return out
+}
+
+func containsRoute(routes []Route, r Route) bool {
+	for _, x := range routes {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+func (s suitability) bool() *bool {
+	switch s {
+	case suitable:
+		return &yes
+	case unsuitable:
+		return &no
+	}
+	return nil
+}
+
+// yes and no are shared by every decision; nothing writes through them.
+var yes, no = true, false
+
+// choose gives the choice for two options in three-valued logic: an open
+// option is tried both ways, and the choice is the one both ways agree on.
+// That way a preference for a suitable option decides even while the other
+// is open.
+func choose(aut, allo suitability, preference *string) Choice {
+	c := Choice("")
+	for _, a := range aut.cases() {
+		for _, b := range allo.cases() {
+			switch got := chooseKnown(a, b, preference); {
+			case c == "":
+				c = got
+			case c != got:
+				return Undetermined
+			}
+		}
+	}
+	return c
+}
+
+func (s suitability) cases() []bool {
+	switch s {
+	case suitable:
+		return []bool{true}
+	case unsuitable:
+		return []bool{false}
+	}
+	return []bool{true, false}
+}
+
+func chooseKnown(aut, allo bool, preference *string) Choice {
+	switch {
+	case aut && allo && preference != nil:
+		return Choice(*preference)
+	case aut && allo:
+		return Either
+	case aut:
+		return Autologous
+	case allo:
+		return Allogeneic
+	}
+	return None
+}
+
+// doseOf reads the dose plan of a fired dose rule. A value its expression
+// could not give (a per-kg dose without the weight) is left absent.
+func doseOf(r *rules.Result) *Dose {
+	d := &Dose{Rule: r.Rule.ID()}
+	if v, ok := number(r, "cellsPerKg"); ok {
+		d.CellsPerKg = &v
+	}
+	if v, ok := number(r, "cells"); ok {
+		d.Cells = &v
+	}
+	if v, ok := number(r, "administrations"); ok {
+		d.Administrations = int(v)
+	}
+	if v, ok := number(r, "intervalDays"); ok && d.Administrations > 1 {
+		n := int(v)
+		d.IntervalDays = &n
+	}
+	return d
+}
+
+func number(r *rules.Result, key string) (float64, bool) {
+	v, ok := r.Then(key)
+	if !ok {
+		return 0, false
+	}
+	switch n := v.(type) {
+	case float64:
+		return n, true
+	case int:
+		return float64(n), true
+	}
+	return 0, false
+}
+
+//go:embed therapy.yaml therapy.test.yaml
+var defaults embed.FS
+
+// DefaultFS returns the embedded default rule files: therapy.yaml and its
+// tests.
+func DefaultFS() fs.FS { return defaults }
+
+var defaultRules = sync.OnceValues(func() (*rules.Ruleset, error) {
+	set, err := (&rules.Loader{Kinds: []*rules.Kind{Kind()}}).LoadFS(defaults)
+	if err != nil {
+		return nil, err
+	}
+	return set.Ruleset("msc-therapy-selection"), nil
+})
+
+// DefaultRules returns the clinic's therapy selection rules, embedded in the
+// package and loaded once.
+func DefaultRules() *rules.Ruleset {
+	rs, err := defaultRules()
+	if err != nil {
+		panic("therapy: embedded rules do not load: " + err.Error())
+	}
+	return rs
+}
+
+// NewDefaultSelector returns a Selector with the embedded default rules.
+func NewDefaultSelector(opts ...Option) *Selector {
+	s, err := NewSelector(DefaultRules(), opts...)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
