@@ -8,3 +8,5 @@ require (
 	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/text v0.14.0
 )
+
+require github.com/google/go-cmp v0.7.0

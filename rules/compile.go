@@ -281,8 +281,8 @@ func (c *exprCompiler) split(n ast.Node) *knode {
 		}
 	}
 	src := n.String()
-	prog, err := expr.Compile(src, append(c.options(), expr.AsBool())...)
-	if err != nil {
+	prog, err := expr.Compile(src, c.options()...)
+	if err != nil || !maybeBool(prog.Node().Type()) {
 		return nil
 	}
 	tree, err := parser.Parse(src)
@@ -297,3 +297,15 @@ func (c *exprCompiler) split(n ast.Node) *knode {
 }
 
 func (p *program) String() string { return fmt.Sprintf("%q", p.src) }
+
+// maybeBool reports whether a value of type t may be a boolean: bool, a
+// *bool fact, or a type known only at run time.
+func maybeBool(t reflect.Type) bool {
+	if t == nil || t.Kind() == reflect.Interface {
+		return true
+	}
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t.Kind() == reflect.Bool
+}

@@ -84,3 +84,15 @@ func (k *Kind) Name() string { return k.name }
 
 // Vocabulary returns the facts the kind's rules may read.
 func (k *Kind) Vocabulary() *Vocabulary { return k.vocab }
+
+// NewFacts returns a pointer to a new, empty facts struct of the kind.
+func (k *Kind) NewFacts() any { return reflect.New(k.vocab.typ).Interface() }
+
+// Decide makes the kind's decision for facts (a pointer to its facts struct)
+// with rs, a ruleset of this kind.
+func (k *Kind) Decide(ctx context.Context, rs *Ruleset, facts any) (any, error) {
+	if rs.kind != k {
+		return nil, fmt.Errorf("rules: ruleset %s is for decision %s, not %s", rs.name, rs.kind.name, k.name)
+	}
+	return k.decide(ctx, rs, facts)
+}

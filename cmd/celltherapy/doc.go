@@ -1,0 +1,91 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/reocell/celltherapy/rules"
+)
+
+func (c *cli) doc(args []string) int {
+	fs := c.flags("doc", `Usage: celltherapy doc [--rules PATH]
+
+Prints the rulesets as a Markdown document for the medical board: each
+ruleset's version and digest, its params, and each rule's condition,
+outcome, message and source, with the questions asked for unknown facts.`)
+	rulesPath := fs.String("rules", "", "rule file or directory to document instead of the default rules")
+	if code, done := c.parse(fs, args); done {
+		return code
+	}
+	var paths []string
+	if *rulesPath != "" {
+		paths = []string{*rulesPath}
+	}
+	set, err := load(paths)
+	if err != nil {
+		c.loadError(err)
+		return exitFailed
+	}
+	for i, rs := range set.Rulesets() {
+		if i > 0 {
+			fmt.Fprintln(c.stdout)
+		}
+		writeDoc(c.stdout, rs)
+	}
+	return exitOK
+}
+
+func writeDoc(w io.Writer, rs *rules.Ruleset) {
+	title := rs.Title()
+	if title == "" {
+		title = rs.Name()
+	}
+	fmt.Fprintf(w, "# %s\n\n", title)
+	fmt.Fprintf(w, "Ruleset `%s`, version %s, decision `%s`, from `%s`.  \nDigest `%s`.\n\n", rs.Name(), rs.Version(), rs.Kind().Name(), rs.File(), rs.Digest())
+	if d := strings.TrimSpace(rs.Description()); d != "" {
+		fmt.Fprintf(w, "%s\n\n", d)
+	}
+	if params := rs.Params(); len(params) > 0 {
+		fmt.Fprintf(w, "## Params\n\n| param | value |\n| --- | --- |\n")
+		names := make([]string, 0, len(params))
+		for k := range params {
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		for _, k := range names {
+			fmt.Fprintf(w, "| `%s` | %v |\n", k, params[k])
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "## Rules\n\n")
+	for _, r := range rs.Rules() {
+		fmt.Fprintf(w, "### %s (`%s`)\n\n", r.Title(), r.ID())
+		fmt.Fprintf(w, "- When: `%s`\n", strings.Join(strings.Fields(r.When()), " "))
+		for _, k := range r.ThenKeys() {
+			v, _ := r.Then(k)
+			if s, ok := v.(string); ok {
+				v = strings.Join(strings.Fields(s), " ")
+			}
+			fmt.Fprintf(w, "- Then %s: `%v`\n", k, v)
+		}
+		fmt.Fprintf(w, "- Message: %s\n", r.Message("en"))
+		if r.Source() != "" {
+			fmt.Fprintf(w, "- Source: %s\n", r.Source())
+		}
+		fmt.Fprintf(w, "- Defined at: %s\n\n", r.Pos())
+	}
+	var qs []string
+	for _, f := range rs.Kind().Vocabulary().Facts() {
+		if q := rs.Question(f.Name, "en"); q != "" {
+			qs = append(qs, fmt.Sprintf("| `%s` | %s |", f.Name, q))
+		}
+	}
+	if len(qs) > 0 {
+		fmt.Fprintf(w, "## Questions for unknown facts\n\n| fact | question |\n| --- | --- |\n%s\n", strings.Join(qs, "\n"))
+	}
+	if n := len(rs.Tests()); n > 0 {
+		fmt.Fprintf(w, "\n%d test(s) pin these rules down; run `celltherapy test` to check them.\n", n)
+	}
+}

@@ -1,0 +1,228 @@
+package rules
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestResult is the outcome of one test case.
+type TestResult struct {
+	Test *Test
+	// Diff is empty when the test passed; otherwise it shows what the test
+	// expected (-) and what the decision was (+), for the keys it checks.
+	Diff string
+	// Err is set when the decision could not be made at all.
+	Err error
+}
+
+// Passed reports whether the test passed.
+func (r TestResult) Passed() bool { return r.Diff == "" && r.Err == nil }
+
+// RuleCoverage says which outcomes the tests saw for one rule.
+type RuleCoverage struct {
+	Ruleset                    string
+	Rule                       string
+	Fired, Clear, Undetermined bool
+}
+
+// Complete reports whether the rule was seen fired, clear and undetermined.
+func (c RuleCoverage) Complete() bool { return c.Fired && c.Clear && c.Undetermined }
+
+// Report is the outcome of running rule tests.
+type Report struct {
+	Results  []TestResult
+	Coverage []RuleCoverage // rules of every ruleset run, in file order
+}
+
+// Failed returns the number of tests that did not pass.
+func (r *Report) Failed() int {
+	n := 0
+	for _, res := range r.Results {
+		if !res.Passed() {
+			n++
+		}
+	}
+	return n
+}
+
+// RunTests runs the tests of each ruleset: it makes the decision of the
+// ruleset's kind for each test's facts and compares it with what the test
+// expects. fired, clear and undetermined are compared as sets of rule ids,
+// missing as a set of facts; any other key of expect is compared with the
+// decision's JSON at that key, objects by the keys the test lists and lists
+// element by element.
+func RunTests(ctx context.Context, rulesets ...*Ruleset) *Report {
+	rep := &Report{}
+	for _, rs := range rulesets {
+		cov := make([]RuleCoverage, len(rs.rules))
+		for i, r := range rs.rules {
+			cov[i] = RuleCoverage{Ruleset: rs.name, Rule: r.id}
+		}
+		for _, t := range rs.tests {
+			res := TestResult{Test: t}
+			ev, err := rs.Evaluate(ctx, t.facts)
+			if err == nil {
+				for i, r := range ev.Results {
+					switch r.Status {
+					case Fired:
+						cov[i].Fired = true
+					case Clear:
+						cov[i].Clear = true
+					case Undetermined:
+						cov[i].Undetermined = true
+					}
+				}
+				res.Diff, res.Err = t.compare(ctx, ev)
+			} else {
+				res.Err = err
+			}
+			rep.Results = append(rep.Results, res)
+		}
+		rep.Coverage = append(rep.Coverage, cov...)
+	}
+	return rep
+}
+
+func (t *Test) compare(ctx context.Context, ev *Evaluation) (string, error) {
+	decision, err := t.ruleset.kind.decide(ctx, t.ruleset, t.facts)
+	if err != nil {
+		return "", err
+	}
+	raw, err := json.Marshal(decision)
+	if err != nil {
+		return "", err
+	}
+	var got map[string]any
+	if err := json.Unmarshal(raw, &got); err != nil {
+		return "", fmt.Errorf("decision is not a JSON object: %w", err)
+	}
+	want, have := map[string]any{}, map[string]any{}
+	for _, key := range slices.Sorted(mapKeysOf(t.expect)) {
+		exp := t.expect[key]
+		switch key {
+		case "fired", "clear", "undetermined":
+			status := map[string]Status{"fired": Fired, "clear": Clear, "undetermined": Undetermined}[key]
+			var ids []string
+			for _, r := range ev.Results {
+				if r.Status == status {
+					ids = append(ids, r.Rule.id)
+				}
+			}
+			want[key], have[key] = sortedStrings(exp), sortedStrings(ids)
+		case "missing":
+			var facts []string
+			if list, ok := got["missing"].([]any); ok {
+				for _, m := range list {
+					if m, ok := m.(map[string]any); ok {
+						facts = append(facts, fmt.Sprint(m["fact"]))
+					}
+				}
+			} else {
+				for _, m := range ev.Missing("en") {
+					facts = append(facts, m.Fact)
+				}
+			}
+			want[key], have[key] = sortedStrings(exp), sortedStrings(facts)
+		default:
+			want[key], have[key] = normalize(exp), project(normalize(got[key]), normalize(exp))
+		}
+	}
+	if diff := cmp.Diff(want, have); diff != "" {
+		return "expect (-) vs decision (+):\n" + diff, nil
+	}
+	return "", nil
+}
+
+func sortedStrings(v any) []string {
+	out := []string{}
+	switch x := v.(type) {
+	case []string:
+		out = append(out, x...)
+	case []any:
+		for _, s := range x {
+			out = append(out, fmt.Sprint(s))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// normalize makes YAML and JSON values comparable: every number a float64.
+func normalize(v any) any {
+	switch x := v.(type) {
+	case int:
+		return float64(x)
+	case int64:
+		return float64(x)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = normalize(e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = normalize(e)
+		}
+		return out
+	}
+	return v
+}
+
+// project keeps of got only what want checks: the keys of objects that want
+// lists, recursively, so that a test states only what it cares about.
+func project(got, want any) any {
+	switch w := want.(type) {
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			return got
+		}
+		out := make(map[string]any, len(w))
+		for k := range w {
+			if v, ok := g[k]; ok {
+				out[k] = project(v, w[k])
+			}
+		}
+		return out
+	case []any:
+		g, ok := got.([]any)
+		if !ok || len(g) != len(w) {
+			return got
+		}
+		out := make([]any, len(g))
+		for i := range g {
+			out[i] = project(g[i], w[i])
+		}
+		return out
+	}
+	return got
+}
+
+// String renders the report for people: failures with their diffs, then a
+// summary line "N passed, N failed".
+func (r *Report) String() string {
+	var b strings.Builder
+	for _, res := range r.Results {
+		if res.Passed() {
+			continue
+		}
+		fmt.Fprintf(&b, "FAIL %s: %s/%s\n", res.Test.pos, res.Test.ruleset.name, res.Test.name)
+		if res.Err != nil {
+			fmt.Fprintf(&b, "    error: %v\n", res.Err)
+		}
+		for _, line := range strings.Split(strings.TrimRight(res.Diff, "\n"), "\n") {
+			if line != "" {
+				fmt.Fprintf(&b, "    %s\n", line)
+			}
+		}
+	}
+	fmt.Fprintf(&b, "%d passed, %d failed\n", len(r.Results)-r.Failed(), r.Failed())
+	return b.String()
+}
