@@ -28,7 +28,11 @@ type document struct {
 	nodes map[string]*yaml.Node // JSON pointer of a value -> its node
 	keys  map[string]*yaml.Node // JSON pointer of a mapping entry -> its key node
 	count int
+	depth int
 }
+
+// maxDepth bounds nesting, so that a hostile file cannot exhaust the stack.
+const maxDepth = 64
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
@@ -101,6 +105,13 @@ func (d *document) convert(n *yaml.Node, ptr string, errs *ErrorList) any {
 		}
 		return nil
 	}
+	if d.depth >= maxDepth {
+		errs.add(d.pos(n), CodeSyntax, "values nested deeper than %d levels (or an alias that contains itself)", maxDepth)
+		d.count = maxNodes + 2 // report once
+		return nil
+	}
+	d.depth++
+	defer func() { d.depth-- }()
 	d.nodes[ptr] = n
 	switch n.Kind {
 	case yaml.AliasNode:

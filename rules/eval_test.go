@@ -1,0 +1,167 @@
+package rules_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/reocell/celltherapy/rules"
+)
+
+func ruleset(t testing.TB, when string, extra ...string) *rules.Ruleset {
+	t.Helper()
+	src := header + "params: {limit: 3}\nrules:\n  - id: r\n    title: T\n    when: '" + strings.ReplaceAll(when, "'", "''") + "'\n    message: {en: m}\n" + strings.Join(extra, "")
+	set, err := load(file("t.yaml", src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set.Ruleset("t")
+}
+
+func TestKleene(t *testing.T) {
+	T, F := new(true), new(false)
+	tests := []struct {
+		when    string
+		a, b, c *bool
+		want    rules.Status
+		missing []string
+	}{
+		{"a || b", T, nil, nil, rules.Fired, nil},
+		{"a || b", nil, T, nil, rules.Fired, nil},
+		{"a || b", F, nil, nil, rules.Undetermined, []string{"b"}},
+		{"a || b", F, F, nil, rules.Clear, nil},
+		{"a && b", F, nil, nil, rules.Clear, nil},
+		{"a && b", nil, F, nil, rules.Clear, nil},
+		{"a && b", T, nil, nil, rules.Undetermined, []string{"b"}},
+		{"a && b", nil, nil, nil, rules.Undetermined, []string{"a", "b"}},
+		{"not a", nil, nil, nil, rules.Undetermined, []string{"a"}},
+		{"!a", F, nil, nil, rules.Fired, nil},
+		{"a || (b && c)", nil, F, nil, rules.Undetermined, []string{"a"}},
+		{"a || (b && c)", nil, T, T, rules.Fired, nil},
+		{"a and b or c", nil, nil, T, rules.Fired, nil},
+		{"a ? b : c", nil, T, T, rules.Fired, nil},
+		{"a ? b : c", nil, T, F, rules.Undetermined, []string{"a"}},
+		{"a ? b : c", F, nil, T, rules.Fired, nil},
+		{"n > params.limit || a", T, nil, nil, rules.Fired, nil},
+		{"n > params.limit || a", F, nil, nil, rules.Undetermined, []string{"n"}},
+		{"(a == true) || b", nil, T, nil, rules.Fired, nil},
+		{"a == nil", nil, nil, nil, rules.Undetermined, []string{"a"}},
+		{"let x = 1; a && x > 0", F, nil, nil, rules.Clear, nil},
+		{"let x = 1; a && x > 0", nil, nil, nil, rules.Undetermined, []string{"a"}},
+	}
+	for _, tt := range tests {
+		name := tt.when + " " + show(tt.a) + show(tt.b) + show(tt.c)
+		t.Run(name, func(t *testing.T) {
+			rs := ruleset(t, tt.when)
+			ev, err := rs.Evaluate(context.Background(), &testFacts{A: tt.a, B: tt.b, C: tt.c})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := ev.Results[0]
+			if res.Status != tt.want || !slices.Equal(res.Missing, tt.missing) {
+				t.Errorf("got %v missing %v, want %v missing %v", res.Status, res.Missing, tt.want, tt.missing)
+			}
+		})
+	}
+}
+
+func show(b *bool) string {
+	if b == nil {
+		return "?"
+	}
+	if *b {
+		return "T"
+	}
+	return "F"
+}
+
+func TestFiredRuleCarriesEvidenceAndThen(t *testing.T) {
+	rs := ruleset(t, "a && group.day >= asOf",
+		"    then: {until: 'group.day.AddDate(0, 0, params.limit)', note: hello}\n")
+	day := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	asOf := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
+	ev, err := rs.Evaluate(context.Background(), &testFacts{AsOf: &asOf, A: new(true), B: new(false), Group: &testGroup{Day: &day}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := ev.Results[0]
+	if res.Status != rules.Fired {
+		t.Fatalf("status %v", res.Status)
+	}
+	want := rules.Evidence{"a": true, "asOf": "2026-11-24", "group.day": "2026-12-01"}
+	if len(res.Evidence) != len(want) {
+		t.Errorf("evidence %v, want %v", res.Evidence, want)
+	}
+	for k, v := range want {
+		if res.Evidence[k] != v {
+			t.Errorf("evidence[%s] = %v, want %v", k, res.Evidence[k], v)
+		}
+	}
+	if v, _ := res.Then("until"); v != day.AddDate(0, 0, 3) {
+		t.Errorf("then.until = %v", v)
+	}
+	if v, _ := res.Then("note"); v != "hello" {
+		t.Errorf("then.note = %v", v)
+	}
+}
+
+func TestThenExpressionWithUnknownFact(t *testing.T) {
+	rs := ruleset(t, "a", "    then: {until: 'group.day.AddDate(0, 0, 1)'}\n")
+	ev, err := rs.Evaluate(context.Background(), &testFacts{A: new(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := ev.Results[0]
+	if _, ok := res.Then("until"); ok || !slices.Equal(res.Missing, []string{"group.day"}) {
+		t.Errorf("then.until present or missing %v", res.Missing)
+	}
+}
+
+func TestEvaluateRejectsOtherFacts(t *testing.T) {
+	rs := ruleset(t, "a")
+	if _, err := rs.Evaluate(context.Background(), testFacts{}); err == nil {
+		t.Error("a struct value, not a pointer, was accepted")
+	}
+	if _, err := rs.Evaluate(context.Background(), &struct{}{}); err == nil {
+		t.Error("another type was accepted")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := rs.Evaluate(ctx, &testFacts{}); err == nil {
+		t.Error("a cancelled context was ignored")
+	}
+}
+
+func TestEvaluateConcurrently(t *testing.T) {
+	rs := ruleset(t, "a || n > params.limit")
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			for j := range 200 {
+				n := float64(j % 6)
+				var a *bool
+				if i%2 == 0 {
+					a = new(false)
+				}
+				ev, err := rs.Evaluate(context.Background(), &testFacts{A: a, N: &n})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				want := rules.Clear
+				if n > 3 {
+					want = rules.Fired
+				} else if a == nil {
+					want = rules.Undetermined
+				}
+				if got := ev.Results[0].Status; got != want {
+					t.Errorf("n=%v a=%v: %v, want %v", n, a, got, want)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}

@@ -1,0 +1,54 @@
+package rules_test
+
+import (
+	"context"
+	"time"
+
+	"github.com/reocell/celltherapy/rules"
+)
+
+// testFacts is a small vocabulary for testing the engine on its own.
+type testFacts struct {
+	AsOf  *time.Time `json:"asOf,omitempty" expr:"asOf" fact:"date"`
+	A     *bool      `json:"a,omitempty" expr:"a"`
+	B     *bool      `json:"b,omitempty" expr:"b"`
+	C     *bool      `json:"c,omitempty" expr:"c"`
+	N     *float64   `json:"n,omitempty" expr:"n"`
+	Color *string    `json:"color,omitempty" expr:"color" fact:"enum=red|green"`
+	Group *testGroup `json:"group,omitempty" expr:"group"`
+}
+
+type testGroup struct {
+	Day   *time.Time `json:"day,omitempty" expr:"day" fact:"date"`
+	At    *time.Time `json:"at,omitempty" expr:"at" fact:"instant"`
+	Count *int       `json:"count,omitempty" expr:"count"`
+}
+
+type testDecision struct {
+	Outcome string          `json:"outcome"`
+	Fired   []rules.Finding `json:"findings"`
+}
+
+var testKind = rules.MustKind(rules.KindConfig{
+	Name:      "test",
+	Facts:     testFacts{},
+	ThenExprs: map[string]any{"until": time.Time{}},
+	Decide: func(ctx context.Context, rs *rules.Ruleset, facts any) (any, error) {
+		ev, err := rs.Evaluate(ctx, facts)
+		if err != nil {
+			return nil, err
+		}
+		d := testDecision{Outcome: "none", Fired: []rules.Finding{}}
+		for _, r := range ev.Fired() {
+			d.Fired = append(d.Fired, r.Finding("en"))
+			d.Outcome = "some"
+		}
+		return d, nil
+	},
+})
+
+func load(files ...rules.File) (*rules.Set, error) {
+	return (&rules.Loader{Kinds: []*rules.Kind{testKind}}).Load(files...)
+}
+
+func file(name, src string) rules.File { return rules.File{Name: name, Data: []byte(src)} }

@@ -1,0 +1,47 @@
+package rules_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/reocell/celltherapy/rules"
+)
+
+func TestRunTestsReportsDiffAndCoverage(t *testing.T) {
+	src := header + `rules:
+  - {id: r, title: T, when: a, message: {en: m}}
+  - {id: s, title: T, when: b, message: {en: m}}
+tests:
+  - name: passes
+    asOf: 2026-01-01
+    facts: {a: true, b: false}
+    expect: {outcome: some, fired: [r], clear: [s], findings: [{rule: r}]}
+  - name: fails
+    asOf: 2026-01-01
+    facts: {a: false}
+    expect: {outcome: some, fired: [r], undetermined: [s]}
+`
+	set, err := load(file("t.yaml", src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := rules.RunTests(context.Background(), set.Ruleset("t"))
+	if rep.Failed() != 1 || !rep.Results[0].Passed() {
+		t.Fatalf("results: %s", rep)
+	}
+	diff := rep.Results[1].Diff
+	for _, want := range []string{`-`, `"some"`, `+`, `"none"`} {
+		if !strings.Contains(diff, want) {
+			t.Errorf("diff lacks %q:\n%s", want, diff)
+		}
+	}
+	if !strings.Contains(rep.String(), "t.yaml:12:5") || !strings.Contains(rep.String(), "1 passed, 1 failed") {
+		t.Errorf("report:\n%s", rep)
+	}
+	cov := rep.Coverage
+	if !cov[0].Fired || !cov[0].Clear || cov[0].Undetermined || cov[1].Fired || !cov[1].Clear || !cov[1].Undetermined {
+		t.Errorf("coverage %+v", cov)
+	}
+}
+
