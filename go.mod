@@ -10,3 +10,5 @@ require (
 )
 
 require github.com/google/go-cmp v0.7.0
+
+require github.com/arran4/golang-ical v0.3.4

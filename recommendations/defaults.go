@@ -1,0 +1,54 @@
+package recommendations
+
+import (
+	"embed"
+	"io/fs"
+	"sync"
+
+	"github.com/reocell/celltherapy/rules"
+)
+
+//go:embed aftercare.yaml aftercare.test.yaml triage.yaml triage.test.yaml
+var defaults embed.FS
+
+// DefaultFS returns the embedded default rule files: aftercare.yaml,
+// triage.yaml and their tests.
+func DefaultFS() fs.FS { return defaults }
+
+// The names of the default rulesets.
+const (
+	DefaultAftercareRuleset = "msc-aftercare"
+	DefaultTriageRuleset    = "msc-side-effect-triage"
+)
+
+var defaultSet = sync.OnceValues(func() (*rules.Set, error) {
+	return (&rules.Loader{Kinds: []*rules.Kind{AftercareKind(), TriageKind()}}).LoadFS(defaults)
+})
+
+func defaultRuleset(name string) *rules.Ruleset {
+	set, err := defaultSet()
+	if err != nil {
+		panic("recommendations: embedded rules do not load: " + err.Error())
+	}
+	return set.Ruleset(name)
+}
+
+// DefaultAftercareRules returns the clinic's aftercare rules, embedded in the
+// package and loaded once.
+func DefaultAftercareRules() *rules.Ruleset { return defaultRuleset(DefaultAftercareRuleset) }
+
+// DefaultTriageRules returns the clinic's side-effect triage rules, embedded
+// in the package and loaded once.
+func DefaultTriageRules() *rules.Ruleset { return defaultRuleset(DefaultTriageRuleset) }
+
+// NewDefaultPlanner returns a Planner with the embedded default rules.
+func NewDefaultPlanner(opts ...Option) *Planner {
+	p, _ := NewPlanner(DefaultAftercareRules(), opts...)
+	return p
+}
+
+// NewDefaultTriager returns a Triager with the embedded default rules.
+func NewDefaultTriager(opts ...Option) *Triager {
+	t, _ := NewTriager(DefaultTriageRules(), opts...)
+	return t
+}

@@ -1,0 +1,263 @@
+package recommendations
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/reocell/celltherapy/rules"
+)
+
+// Outcome is the state of an aftercare plan.
+type Outcome string
+
+// The outcomes of planning.
+const (
+	// Planned: every rule is decided and every window computed.
+	Planned Outcome = "planned"
+	// Undetermined: unknown facts keep some rule or window open (without the
+	// moment of administration, every window); Missing says what to ask.
+	// Items holds what could be computed.
+	Undetermined Outcome = "undetermined"
+)
+
+// Origin says who made an item of the plan.
+type Origin string
+
+// The origins of items.
+const (
+	FromRule   Origin = "rule"   // a rule of the aftercare ruleset (Item.Rule names it)
+	FromDoctor Origin = "doctor" // the doctor's individual recommendation
+)
+
+// Plan is the aftercare plan for one administration: plain data that encodes
+// to the decision JSON of DESIGN.md. The same facts and ruleset digest always
+// give the same plan.
+type Plan struct {
+	Decision string  `json:"decision"` // always "aftercare"
+	Outcome  Outcome `json:"outcome"`
+	// AsOf is the moment of administration, from which every window and
+	// contact is measured; null while it is unknown.
+	AsOf     *time.Time          `json:"asOf"`
+	Ruleset  rules.Ref           `json:"ruleset"`
+	Findings []rules.Finding     `json:"findings"` // the rules that made items, in rule file order
+	Missing  []rules.MissingFact `json:"missing"`
+	// Facts are the facts the plan was made from (route and site are shown
+	// on the leaflet).
+	Facts Facts `json:"facts"`
+	// Items are the recommendations, ordered by From, then ID.
+	Items []Item `json:"items"`
+	// Schedule is the contacts the doctor makes, ordered by day.
+	Schedule []Contact `json:"schedule"`
+	// SideEffectsUntil is the end of the window within which the expected
+	// side effects pass (administration plus the ruleset's
+	// sideEffectWindowHours); a symptom lasting beyond it means contacting
+	// the clinic. Absent when unknown.
+	SideEffectsUntil *time.Time `json:"sideEffectsUntil,omitempty"`
+}
+
+// Item is one recommendation of a plan and the window in which it applies:
+// from From (inclusive) until Until (exclusive), or until the doctor says
+// otherwise when Until is nil.
+type Item struct {
+	ID    string     `json:"id"`
+	Title string     `json:"title"`
+	Text  string     `json:"text"` // for the patient
+	From  time.Time  `json:"from"`
+	Until *time.Time `json:"until,omitempty"`
+	// Origin says who made the item; Rule names the rule for FromRule.
+	Origin Origin `json:"origin"`
+	Rule   string `json:"rule,omitempty"`
+}
+
+// InForceAt reports whether the item applies at t: From <= t < Until.
+func (it *Item) InForceAt(t time.Time) bool {
+	return !t.Before(it.From) && (it.Until == nil || t.Before(*it.Until))
+}
+
+// InForce returns the items that apply at t, in plan order. An item applies
+// from its From up to, not including, its Until.
+func (p *Plan) InForce(t time.Time) []Item {
+	var out []Item
+	for _, it := range p.Items {
+		if it.InForceAt(t) {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// Individual is a recommendation the doctor adds to a plan, with its window
+// measured from the moment of administration.
+type Individual struct {
+	// ID names the item in the plan; it must not be a rule's id.
+	ID string `json:"id"`
+	// Title is a short title (default: Text).
+	Title string `json:"title,omitempty"`
+	Text  string `json:"text"`
+	// After is when the recommendation starts, after administration (0: at
+	// once); For is how long it applies (0: until the doctor says otherwise).
+	After time.Duration `json:"after,omitempty"`
+	For   time.Duration `json:"for,omitempty"`
+}
+
+// Add adds the doctor's individual recommendations to the plan, beside the
+// rule-made items and marked FromDoctor. It needs the moment of
+// administration, and ids that are new to the plan; it adds nothing when
+// one recommendation is wrong.
+func (p *Plan) Add(recs ...Individual) error {
+	if p.AsOf == nil {
+		return fmt.Errorf("recommendations: individual recommendations need the moment of administration (administeredAt)")
+	}
+	ids := map[string]bool{}
+	for _, it := range p.Items {
+		ids[it.ID] = true
+	}
+	items := slices.Clone(p.Items)
+	for i, r := range recs {
+		switch {
+		case r.ID == "":
+			return fmt.Errorf("recommendations: individual recommendation %d has no id", i)
+		case ids[r.ID]:
+			return fmt.Errorf("recommendations: individual recommendation %q: the plan already has an item with that id", r.ID)
+		case r.Text == "":
+			return fmt.Errorf("recommendations: individual recommendation %q has no text", r.ID)
+		case r.After < 0 || r.For < 0:
+			return fmt.Errorf("recommendations: individual recommendation %q: after and for must not be negative", r.ID)
+		}
+		ids[r.ID] = true
+		it := Item{ID: r.ID, Title: cmp.Or(r.Title, r.Text), Text: r.Text, From: p.AsOf.Add(r.After), Origin: FromDoctor}
+		if r.For > 0 {
+			until := it.From.Add(r.For)
+			it.Until = &until
+		}
+		items = append(items, it)
+	}
+	sortItems(items)
+	p.Items = items
+	return nil
+}
+
+func sortItems(items []Item) {
+	slices.SortStableFunc(items, func(a, b Item) int {
+		return cmp.Or(a.From.Compare(b.From), cmp.Compare(a.ID, b.ID))
+	})
+}
+
+// Planner makes aftercare plans with one ruleset. It is immutable and safe
+// for concurrent use.
+type Planner struct {
+	rs          *rules.Ruleset
+	locale      string
+	schedule    []scheduled
+	windowHours int
+}
+
+// scheduled is one contact of the ruleset's monitoring param.
+type scheduled struct {
+	id, contact, purpose  string
+	days, months          int
+	assessesEffectiveness bool
+}
+
+// Option configures a Planner or a Triager.
+type Option func(*config)
+
+type config struct{ locale string }
+
+// WithLocale sets the language of texts and questions (default "en").
+func WithLocale(locale string) Option { return func(c *config) { c.locale = locale } }
+
+// NewPlanner returns a Planner for rs, which must be an aftercare ruleset.
+func NewPlanner(rs *rules.Ruleset, opts ...Option) (*Planner, error) {
+	if rs == nil || rs.Kind().Name() != AftercareDecisionKind {
+		return nil, fmt.Errorf("recommendations: NewPlanner needs an %s ruleset", AftercareDecisionKind)
+	}
+	c := config{locale: "en"}
+	for _, o := range opts {
+		o(&c)
+	}
+	p := &Planner{rs: rs, locale: c.locale}
+	if v, ok := rs.Param("sideEffectWindowHours"); ok {
+		p.windowHours, _ = v.(int)
+	}
+	list, _ := rs.Param("monitoring")
+	items, _ := list.([]any)
+	for _, item := range items {
+		// The kind's schema has checked the shape when the ruleset loaded.
+		m, _ := item.(map[string]any)
+		after, _ := m["after"].(map[string]any)
+		s := scheduled{}
+		s.id, _ = m["id"].(string)
+		s.contact, _ = m["contact"].(string)
+		s.purpose, _ = m["purpose"].(string)
+		s.days, _ = after["days"].(int)
+		s.months, _ = after["months"].(int)
+		s.assessesEffectiveness, _ = m["assessesEffectiveness"].(bool)
+		p.schedule = append(p.schedule, s)
+	}
+	return p, nil
+}
+
+// Ruleset returns the planner's ruleset.
+func (p *Planner) Ruleset() *rules.Ruleset { return p.rs }
+
+// Plan makes the aftercare plan for one administration: an item for every
+// rule that fired, with its window; the monitoring schedule; and, when a
+// fact the rules need is unknown, outcome undetermined with the questions.
+func (p *Planner) Plan(ctx context.Context, facts Facts) (*Plan, error) {
+	ev, err := p.rs.Evaluate(ctx, &facts)
+	if err != nil {
+		return nil, err
+	}
+	plan := &Plan{
+		Decision: AftercareDecisionKind,
+		Outcome:  Planned,
+		AsOf:     facts.AdministeredAt,
+		Ruleset:  p.rs.Ref(),
+		Findings: []rules.Finding{},
+		Missing:  []rules.MissingFact{},
+		Facts:    facts,
+		Items:    []Item{},
+		Schedule: []Contact{},
+	}
+	var open []*rules.Result
+	for i := range ev.Results {
+		r := &ev.Results[i]
+		if len(r.Missing) > 0 {
+			open = append(open, r)
+		}
+		if r.Status != rules.Fired {
+			continue
+		}
+		plan.Findings = append(plan.Findings, r.Finding(p.locale))
+		from, ok := r.Then("from")
+		if !ok {
+			continue // its window reads an unknown fact: in Missing
+		}
+		it := Item{ID: r.Rule.ID(), Title: r.Rule.Title(), Text: r.Rule.Message(p.locale), Origin: FromRule, Rule: r.Rule.ID()}
+		it.From, _ = from.(time.Time)
+		if until, ok := r.Then("until"); ok {
+			u, _ := until.(time.Time)
+			it.Until = &u
+		} else if _, hasUntil := r.Rule.Then("until"); hasUntil {
+			continue // until reads an unknown fact
+		}
+		plan.Items = append(plan.Items, it)
+	}
+	if len(open) > 0 {
+		plan.Outcome = Undetermined
+		plan.Missing = rules.MissingFacts(p.rs, p.locale, open)
+	}
+	sortItems(plan.Items)
+	if at := facts.AdministeredAt; at != nil {
+		plan.Schedule = p.contacts(*at)
+		if p.windowHours > 0 {
+			until := at.Add(time.Duration(p.windowHours) * time.Hour)
+			plan.SideEffectsUntil = &until
+		}
+	}
+	return plan, nil
+}

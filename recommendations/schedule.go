@@ -1,0 +1,51 @@
+package recommendations
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/reocell/celltherapy/rules"
+)
+
+// ContactKind is how the doctor gets in touch.
+type ContactKind string
+
+// The kinds of contact.
+const (
+	Call  ContactKind = "call"  // the doctor phones the patient
+	Visit ContactKind = "visit" // the patient comes to the clinic
+)
+
+// Contact is one contact of the monitoring schedule: the doctor stays in
+// touch after treatment to follow the patient's health, the course of the
+// disease and the effectiveness of the treatment.
+type Contact struct {
+	ID      string      `json:"id"`
+	Contact ContactKind `json:"contact"`
+	// Day is the day the contact is due, counted in calendar days and
+	// months from the day of administration (in its time zone); the clinic
+	// sets the hour.
+	Day     rules.Date `json:"day"`
+	Purpose string     `json:"purpose"`
+	// AssessesEffectiveness marks the contact at which the doctor assesses
+	// the effectiveness of the treatment.
+	AssessesEffectiveness bool `json:"assessesEffectiveness,omitempty"`
+}
+
+// contacts returns the schedule for an administration at `at`, by day.
+func (p *Planner) contacts(at time.Time) []Contact {
+	day := rules.DateOf(at)
+	out := make([]Contact, 0, len(p.schedule))
+	for _, s := range p.schedule {
+		out = append(out, Contact{
+			ID:                    s.id,
+			Contact:               ContactKind(s.contact),
+			Day:                   rules.Date{Time: day.AddDate(0, s.months, s.days)},
+			Purpose:               s.purpose,
+			AssessesEffectiveness: s.assessesEffectiveness,
+		})
+	}
+	slices.SortStableFunc(out, func(a, b Contact) int { return cmp.Compare(a.Day.Unix(), b.Day.Unix()) })
+	return out
+}
