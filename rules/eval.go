@@ -2,6 +2,7 @@ package rules
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"reflect"
 
@@ -25,9 +26,46 @@ func (s Status) String() string {
 // MarshalText writes the status as clear, fired or undetermined.
 func (s Status) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
-// Evidence is the facts a fired rule read, with their values as plain data
-// (dates as YYYY-MM-DD).
-type Evidence map[string]any
+// FactValue is one fact a rule read, with its value: bool, float64, int,
+// string, Date (a date fact) or time.Time (an instant).
+type FactValue struct {
+	Fact  string
+	Value any
+}
+
+// Evidence is the known facts a fired rule read, in vocabulary order. It
+// encodes as a JSON object from fact to value.
+type Evidence []FactValue
+
+// Value returns the value of fact in the evidence.
+func (e Evidence) Value(fact string) (any, bool) {
+	for _, fv := range e {
+		if fv.Fact == fact {
+			return fv.Value, true
+		}
+	}
+	return nil, false
+}
+
+// MarshalJSON writes the evidence as an object, facts in vocabulary order.
+func (e Evidence) MarshalJSON() ([]byte, error) {
+	buf := []byte{'{'}
+	for i, fv := range e {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		k, err := json.Marshal(fv.Fact)
+		if err != nil {
+			return nil, err
+		}
+		v, err := json.Marshal(fv.Value)
+		if err != nil {
+			return nil, err
+		}
+		buf = append(append(append(buf, k...), ':'), v...)
+	}
+	return append(buf, '}'), nil
+}
 
 // Result is what one rule came to.
 type Result struct {
@@ -40,15 +78,22 @@ type Result struct {
 	Missing []string
 	// Evidence holds, for a fired rule, the known facts the rule reads.
 	Evidence Evidence
-	then     map[string]any
+	then     []thenValue
+}
+
+type thenValue struct {
+	key   string
+	value any
 }
 
 // Then returns the value of then.KEY for a fired rule: the literal of the
 // rule file, or the value its expression gave. ok is false when the rule
 // has no such key or its expression read unknown facts.
 func (r *Result) Then(key string) (v any, ok bool) {
-	if v, ok := r.then[key]; ok {
-		return v, true
+	for _, tv := range r.then {
+		if tv.key == key {
+			return tv.value, true
+		}
 	}
 	if _, isExpr := r.Rule.thenExprs[key]; isExpr {
 		return nil, false
@@ -144,10 +189,10 @@ func (rs *Ruleset) Evaluate(ctx context.Context, facts any) (*Evaluation, error)
 }
 
 func (rs *Ruleset) evidence(s reflect.Value, facts factSet) Evidence {
-	ev := Evidence{}
+	ev := make(Evidence, 0, facts.count())
 	for i := range rs.kind.vocab.facts {
 		if facts.has(i) {
-			ev[rs.kind.vocab.facts[i].Name] = rs.kind.vocab.value(s, i)
+			ev = append(ev, FactValue{Fact: rs.kind.vocab.facts[i].Name, Value: rs.kind.vocab.typed(s, i)})
 		}
 	}
 	return ev
@@ -165,9 +210,9 @@ func (rs *Ruleset) then(machine *vm.VM, res *Result, facts any, known factSet) e
 			return fmt.Errorf("rules: %s: rule %s, then.%s: %w", res.Rule.pos, res.Rule.id, key, err)
 		}
 		if res.then == nil {
-			res.then = make(map[string]any, len(res.Rule.thenExprs))
+			res.then = make([]thenValue, 0, len(res.Rule.thenExprs))
 		}
-		res.then[key] = deref(v)
+		res.then = append(res.then, thenValue{key: key, value: deref(v)})
 	}
 	res.Missing = rs.kind.vocab.namesOf(missing)
 	return nil

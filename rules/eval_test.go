@@ -2,6 +2,8 @@ package rules_test
 
 import (
 	"context"
+	"encoding/json"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -91,14 +93,16 @@ func TestFiredRuleCarriesEvidenceAndThen(t *testing.T) {
 	if res.Status != rules.Fired {
 		t.Fatalf("status %v", res.Status)
 	}
-	want := rules.Evidence{"a": true, "asOf": "2026-11-24", "group.day": "2026-12-01"}
-	if len(res.Evidence) != len(want) {
+	want := rules.Evidence{
+		{Fact: "asOf", Value: rules.DateOf(asOf)},
+		{Fact: "a", Value: true},
+		{Fact: "group.day", Value: rules.DateOf(day)},
+	}
+	if !reflect.DeepEqual(res.Evidence, want) {
 		t.Errorf("evidence %v, want %v", res.Evidence, want)
 	}
-	for k, v := range want {
-		if res.Evidence[k] != v {
-			t.Errorf("evidence[%s] = %v, want %v", k, res.Evidence[k], v)
-		}
+	if js, _ := json.Marshal(res.Evidence); string(js) != `{"asOf":"2026-11-24","a":true,"group.day":"2026-12-01"}` {
+		t.Errorf("evidence encodes as %s", js)
 	}
 	if v, _ := res.Then("until"); v != day.AddDate(0, 0, 3) {
 		t.Errorf("then.until = %v", v)

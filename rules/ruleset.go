@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"github.com/expr-lang/expr/vm"
 	"maps"
 	"slices"
 	"sync"
@@ -177,3 +178,9 @@ func (s *Set) ForDecision(kind string) []*Ruleset {
 	}
 	return out
 }
+
+// Program returns the rule's compiled condition, the expr program Evaluate
+// runs when every fact it reads is known. It is immutable and safe to share;
+// it is here for tools and for benchmarks that measure the engine against
+// running expr alone.
+func (r *Rule) Program() *vm.Program { return r.when.prog }

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"math/bits"
 	"reflect"
 	"slices"
 	"strings"
@@ -64,6 +65,14 @@ func (s factSet) intersect(t factSet) factSet {
 	return s
 }
 func (s factSet) empty() bool { return s == factSet{} }
+
+func (s factSet) count() int {
+	n := 0
+	for _, w := range s {
+		n += bits.OnesCount64(w)
+	}
+	return n
+}
 
 // within reports whether every fact of s is in t.
 func (s *factSet) within(t *factSet) bool {
@@ -234,9 +243,9 @@ func knownIn(base unsafe.Pointer, fields []vfield, set *factSet) {
 	}
 }
 
-// value returns the known fact i of s as plain data: dates as YYYY-MM-DD and
-// instants as RFC 3339 strings.
-func (v *Vocabulary) value(s reflect.Value, i int) any {
+// typed returns the known fact i of s: a Date for a date fact, the value
+// itself for the others.
+func (v *Vocabulary) typed(s reflect.Value, i int) any {
 	f := v.facts[i]
 	for _, j := range f.index {
 		s = s.Field(j)
@@ -245,13 +254,23 @@ func (v *Vocabulary) value(s reflect.Value, i int) any {
 		}
 		s = s.Elem()
 	}
-	switch f.Type {
-	case TypeDate:
-		return s.Interface().(time.Time).Format(time.DateOnly)
-	case TypeInstant:
-		return s.Interface().(time.Time).Format(time.RFC3339Nano)
+	if f.Type == TypeDate {
+		return DateOf(s.Interface().(time.Time))
 	}
 	return s.Interface()
+}
+
+// value returns the known fact i of s as plain data: dates as YYYY-MM-DD and
+// instants as RFC 3339 strings.
+func (v *Vocabulary) value(s reflect.Value, i int) any {
+	switch x := v.typed(s, i).(type) {
+	case Date:
+		return x.String()
+	case time.Time:
+		return x.Format(time.RFC3339Nano)
+	default:
+		return x
+	}
 }
 
 // Plain returns the known facts of facts (a pointer to, or value of, the

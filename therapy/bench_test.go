@@ -4,8 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/expr-lang/expr"
-	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/vm"
 	"github.com/reocell/celltherapy/therapy"
 )
@@ -38,19 +36,13 @@ func BenchmarkEvaluate(b *testing.B) {
 	}
 }
 
-// BenchmarkExprBaseline is the floor: the when: conditions of the default
-// rules compiled with expr directly (params patched in as constants) and run
+// BenchmarkExprBaseline is the floor: the compiled when: conditions of the
+// default rules (rules.Rule.Program, the very programs the engine runs) run
 // one after the other on one VM, with no three-valued logic and no decision.
 func BenchmarkExprBaseline(b *testing.B) {
-	rs := therapy.DefaultRules()
-	params := rs.Params()
 	var progs []*vm.Program
-	for _, r := range rs.Rules() {
-		p, err := expr.Compile(r.When(), expr.Env(therapy.Facts{}), expr.Patch(paramPatch(params)), expr.Timezone("UTC"))
-		if err != nil {
-			b.Fatalf("rule %s: %v", r.ID(), err)
-		}
-		progs = append(progs, p)
+	for _, r := range therapy.DefaultRules().Rules() {
+		progs = append(progs, r.Program())
 	}
 	f := known()
 	var machine vm.VM
@@ -60,22 +52,6 @@ func BenchmarkExprBaseline(b *testing.B) {
 			if _, err := machine.Run(p, &f); err != nil {
 				b.Fatal(err)
 			}
-		}
-	}
-}
-
-type paramPatch map[string]any
-
-func (p paramPatch) Visit(n *ast.Node) {
-	m, ok := (*n).(*ast.MemberNode)
-	if !ok {
-		return
-	}
-	id, ok := m.Node.(*ast.IdentifierNode)
-	prop, ok2 := m.Property.(*ast.StringNode)
-	if ok && ok2 && id.Value == "params" {
-		if v, found := p[prop.Value]; found {
-			ast.Patch(n, &ast.ConstantNode{Value: v})
 		}
 	}
 }
