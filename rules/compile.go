@@ -79,9 +79,20 @@ func (p paramPatcher) Visit(n *ast.Node) {
 // must give a boolean and is split for three-valued evaluation.
 func (c *exprCompiler) compile(ptr string, want reflect.Type, cond bool) *program {
 	n := c.doc.nodes[ptr]
-	src, ok := c.doc.valueAt(ptr).(string)
-	if n == nil || !ok {
+	var src string
+	switch v := c.doc.valueAt(ptr).(type) {
+	case string:
+		src = v
+	case bool:
+		if !cond {
+			return nil // the schema check has reported it
+		}
+		src = n.Value // when: true, written without quotes
+	default:
 		return nil // the schema check has reported it
+	}
+	if n == nil {
+		return nil
 	}
 	errAt := func(offset int) Pos { return c.doc.offsetPos(n, offset) }
 	tree, err := parser.Parse(src)

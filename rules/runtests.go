@@ -21,6 +21,8 @@ type TestResult struct {
 }
 
 // Passed reports whether the test passed.
+//
+// In expect, null stands for a key the decision leaves out (or sets to null).
 func (r TestResult) Passed() bool { return r.Diff == "" && r.Err == nil }
 
 // RuleCoverage says which outcomes the tests saw for one rule.
@@ -28,10 +30,19 @@ type RuleCoverage struct {
 	Ruleset                    string
 	Rule                       string
 	Fired, Clear, Undetermined bool
+	// Constant is set for a rule whose condition reads no fact (such as
+	// when: true): it can only ever have one outcome.
+	Constant bool
 }
 
-// Complete reports whether the rule was seen fired, clear and undetermined.
-func (c RuleCoverage) Complete() bool { return c.Fired && c.Clear && c.Undetermined }
+// Complete reports whether the rule was seen fired, clear and undetermined,
+// or, for a constant rule, seen at all.
+func (c RuleCoverage) Complete() bool {
+	if c.Constant {
+		return c.Fired || c.Clear
+	}
+	return c.Fired && c.Clear && c.Undetermined
+}
 
 // Report is the outcome of running rule tests.
 type Report struct {
@@ -61,7 +72,7 @@ func RunTests(ctx context.Context, rulesets ...*Ruleset) *Report {
 	for _, rs := range rulesets {
 		cov := make([]RuleCoverage, len(rs.rules))
 		for i, r := range rs.rules {
-			cov[i] = RuleCoverage{Ruleset: rs.name, Rule: r.id}
+			cov[i] = RuleCoverage{Ruleset: rs.name, Rule: r.id, Constant: r.when.reads.empty()}
 		}
 		for _, t := range rs.tests {
 			res := TestResult{Test: t}
@@ -188,6 +199,8 @@ func project(got, want any) any {
 		for k := range w {
 			if v, ok := g[k]; ok {
 				out[k] = project(v, w[k])
+			} else if w[k] == nil {
+				out[k] = nil // null in a test means absent or null
 			}
 		}
 		return out

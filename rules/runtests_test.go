@@ -44,3 +44,29 @@ tests:
 		t.Errorf("coverage %+v", cov)
 	}
 }
+
+func TestRunTestsNullMeansAbsentAndConstantRulesAreCovered(t *testing.T) {
+	src := header + `rules:
+  - {id: always, title: T, when: true, message: {en: m}}
+tests:
+  - name: absent key
+    asOf: 2026-01-01
+    facts: {}
+    expect: {fired: [always], findings: [{rule: always, missing: null}], nothere: null}
+  - name: present key is not null
+    asOf: 2026-01-01
+    facts: {}
+    expect: {findings: [{rule: null}]}
+`
+	set, err := load(file("t.yaml", src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := rules.RunTests(context.Background(), set.Ruleset("t"))
+	if !rep.Results[0].Passed() || rep.Results[1].Passed() {
+		t.Errorf("results:\n%s", rep)
+	}
+	if c := rep.Coverage[0]; !c.Constant || !c.Complete() {
+		t.Errorf("coverage of when: true is %+v", c)
+	}
+}

@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/reocell/celltherapy/eligibility"
+	"github.com/reocell/celltherapy/recommendations"
+	"github.com/reocell/celltherapy/therapy"
 	"github.com/reocell/celltherapy/rules"
 )
 
@@ -26,6 +28,9 @@ type domain struct {
 func domains() []domain {
 	return []domain{
 		{kind: eligibility.Kind(), dir: "eligibility", defaults: eligibility.DefaultFS()},
+		{kind: therapy.Kind(), dir: "therapy", defaults: therapy.DefaultFS()},
+		{kind: recommendations.AftercareKind(), dir: "recommendations", defaults: recommendations.DefaultFS()},
+		{kind: recommendations.TriageKind(), dir: "recommendations", defaults: recommendations.DefaultFS()},
 	}
 }
 
@@ -43,12 +48,12 @@ func load(paths []string) (*rules.Set, error) {
 		return loader().LoadPaths(paths...)
 	}
 	var files []rules.File
-	seen := map[fs.FS]bool{}
+	seen := map[string]bool{}
 	for _, d := range domains() {
-		if seen[d.defaults] {
+		if seen[d.dir] {
 			continue // one package may hold the rules of several kinds
 		}
-		seen[d.defaults] = true
+		seen[d.dir] = true
 		list, err := rules.ReadFS(d.defaults)
 		if err != nil {
 			return nil, err
@@ -177,9 +182,12 @@ tests of the default rules are run.`)
 }
 
 func writeCoverage(w io.Writer, rep *rules.Report) {
-	mark := func(b bool) string {
-		if b {
+	mark := func(b, constant bool) string {
+		switch {
+		case b:
 			return "yes"
+		case constant:
+			return "n/a"
 		}
 		return "NO"
 	}
@@ -189,7 +197,7 @@ func writeCoverage(w io.Writer, rep *rules.Report) {
 		if cv.Complete() {
 			complete++
 		}
-		fmt.Fprintf(w, "%-28s %-36s %-6s %-6s %-12s\n", cv.Ruleset, cv.Rule, mark(cv.Fired), mark(cv.Clear), mark(cv.Undetermined))
+		fmt.Fprintf(w, "%-28s %-36s %-6s %-6s %-12s\n", cv.Ruleset, cv.Rule, mark(cv.Fired, cv.Constant && cv.Clear), mark(cv.Clear, cv.Constant && cv.Fired), mark(cv.Undetermined, cv.Constant))
 	}
 	fmt.Fprintf(w, "coverage: %d of %d rules seen fired, clear and undetermined\n\n", complete, len(rep.Coverage))
 }
@@ -227,39 +235,11 @@ path of each bad value). Without --rules, the default rules are used.`)
 		c.errorf("eval %s needs one FILE, or - for standard input", kindName)
 		return exitBadUsed
 	}
-	var paths []string
-	if *rulesPath != "" {
-		paths = []string{*rulesPath}
+	rs, facts, code := c.ruleAndFacts(dom.kind, *rulesPath, fs.Arg(0))
+	if code != exitOK {
+		return code
 	}
-	set, err := load(paths)
-	if err != nil {
-		c.loadError(err)
-		return exitBadUsed
-	}
-	candidates := set.ForDecision(kindName)
-	if len(candidates) != 1 {
-		c.errorf("want exactly one %s ruleset in %s, found %d", kindName, orDefault(*rulesPath), len(candidates))
-		return exitBadUsed
-	}
-	name := fs.Arg(0)
-	data, err := readInput(name, c.stdin)
-	if err != nil {
-		c.errorf("%v", err)
-		return exitBadUsed
-	}
-	facts := dom.kind.NewFacts()
-	if err := dom.kind.Vocabulary().DecodeJSON(data, facts); err != nil {
-		var fe rules.FactErrors
-		if errors.As(err, &fe) {
-			for _, e := range fe {
-				fmt.Fprintf(c.stderr, "%s: %s\n", displayName(name), e)
-			}
-			return exitBadUsed
-		}
-		c.errorf("%s: %v", displayName(name), err)
-		return exitBadUsed
-	}
-	decision, err := dom.kind.Decide(ctx, candidates[0], facts)
+	decision, err := dom.kind.Decide(ctx, rs, facts)
 	if err != nil {
 		c.errorf("%v", err)
 		return exitBadUsed
@@ -271,6 +251,44 @@ path of each bad value). Without --rules, the default rules are used.`)
 		return exitFailed
 	}
 	return exitOK
+}
+
+// ruleAndFacts loads the one ruleset of kind (from rulesPath, or the
+// default rules) and decodes the facts in the file name ("-": standard
+// input). A code other than exitOK means it has printed why.
+func (c *cli) ruleAndFacts(kind *rules.Kind, rulesPath, name string) (*rules.Ruleset, any, int) {
+	var paths []string
+	if rulesPath != "" {
+		paths = []string{rulesPath}
+	}
+	set, err := load(paths)
+	if err != nil {
+		c.loadError(err)
+		return nil, nil, exitBadUsed
+	}
+	candidates := set.ForDecision(kind.Name())
+	if len(candidates) != 1 {
+		c.errorf("want exactly one %s ruleset in %s, found %d", kind.Name(), orDefault(rulesPath), len(candidates))
+		return nil, nil, exitBadUsed
+	}
+	data, err := readInput(name, c.stdin)
+	if err != nil {
+		c.errorf("%v", err)
+		return nil, nil, exitBadUsed
+	}
+	facts := kind.NewFacts()
+	if err := kind.Vocabulary().DecodeJSON(data, facts); err != nil {
+		var fe rules.FactErrors
+		if errors.As(err, &fe) {
+			for _, e := range fe {
+				fmt.Fprintf(c.stderr, "%s: %s\n", displayName(name), e)
+			}
+			return nil, nil, exitBadUsed
+		}
+		c.errorf("%s: %v", displayName(name), err)
+		return nil, nil, exitBadUsed
+	}
+	return candidates[0], facts, exitOK
 }
 
 func orDefault(p string) string {

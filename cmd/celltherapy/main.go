@@ -5,6 +5,7 @@
 //	celltherapy test [--coverage] [PATH...]        run rule tests
 //	celltherapy eval KIND [--rules PATH] FILE|-    print the decision for facts
 //	celltherapy doc [--rules PATH]                 the rules as a document
+//	celltherapy aftercare --ics|--leaflet FILE|-    the aftercare plan for people
 //
 // Without PATH or --rules it uses the default rules built into the program.
 // Problems in rule files are printed as file:line:col: message.
@@ -50,6 +51,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return c.eval(ctx, args[1:])
 	case "doc":
 		return c.doc(args[1:])
+	case "aftercare":
+		return c.aftercare(ctx, args[1:])
 	}
 	c.errorf("unknown command %q; run celltherapy --help", args[0])
 	return exitBadUsed

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestCLI(t *testing.T) {
+	tests := []struct {
+		name       string
+		args       []string
+		stdin      string
+		code       int
+		stdout     []string // each must appear
+		stderr     []string
+		jsonFields map[string]string // top-level JSON string fields of stdout
+	}{
+		{name: "no command", code: 2, stderr: []string{"Usage:"}},
+		{name: "help", args: []string{"--help"}, code: 0, stdout: []string{"celltherapy lint", "eligibility, therapy, aftercare, triage"}},
+		{name: "unknown command", args: []string{"frobnicate"}, code: 2, stderr: []string{`unknown command "frobnicate"`}},
+		{name: "lint defaults", args: []string{"lint"}, code: 0, stdout: []string{"ok: 4 ruleset(s)"}},
+		{name: "lint help", args: []string{"lint", "--help"}, code: 0, stdout: []string{"Usage: celltherapy lint"}},
+		{name: "lint bad rules", args: []string{"lint", "testdata/bad"}, code: 1, stderr: []string{
+			"testdata/bad/contraindications.yaml:7:11: unknown fact pregnent; did you mean pregnant?",
+			"testdata/bad/contraindications.yaml:9:9: rule id pregnancy is already used at line 5",
+			"testdata/bad/contraindications.yaml:11:5: unknown key \"wen\"; did you mean when?",
+		}},
+		{name: "lint missing path", args: []string{"lint", "testdata/nothere"}, code: 1, stderr: []string{"testdata/nothere"}},
+		{name: "test defaults", args: []string{"test"}, code: 0, stdout: []string{" passed, 0 failed"}},
+		{name: "test coverage", args: []string{"test", "--coverage"}, code: 0, stdout: []string{"oncology", "coverage: 29 of 29 rules"}},
+		{name: "test failing", args: []string{"test", "testdata/failing"}, code: 1, stdout: []string{
+			"FAIL testdata/failing/rules.yaml:10:5: stricter/expects the wrong outcome", `-`, `"eligible"`, `+`, `"ineligible"`, "0 passed, 1 failed"}},
+		{name: "eval eligibility", args: []string{"eval", "eligibility", "../../examples/patient.json"}, code: 0,
+			jsonFields: map[string]string{"decision": "eligibility", "outcome": "eligible", "asOf": "2026-11-24"}},
+		{name: "eval from stdin", args: []string{"eval", "eligibility", "-"}, stdin: `{"asOf": "2026-11-24", "hiv": true}`, code: 0,
+			jsonFields: map[string]string{"outcome": "ineligible"}},
+		{name: "eval bad facts", args: []string{"eval", "eligibility", "-"}, stdin: `{"pregnant": "no", "oncology": {"lastTreatmentEnd": "2026-02-30"}}`, code: 2,
+			stderr: []string{"<stdin>: $.oncology.lastTreatmentEnd:", "<stdin>: $.pregnant: want true or false"}},
+		{name: "eval not JSON", args: []string{"eval", "eligibility", "-"}, stdin: `{`, code: 2, stderr: []string{"$: not valid JSON"}},
+		{name: "eval unknown kind", args: []string{"eval", "eligibilty", "x.json"}, code: 2, stderr: []string{`unknown decision kind "eligibilty"`}},
+		{name: "eval no file", args: []string{"eval", "eligibility"}, code: 2, stderr: []string{"needs one FILE"}},
+		{name: "eval missing file", args: []string{"eval", "eligibility", "nothere.json"}, code: 2, stderr: []string{"nothere.json"}},
+		{name: "eval with bad rules", args: []string{"eval", "eligibility", "--rules", "testdata/bad", "-"}, stdin: `{}`, code: 2, stderr: []string{"unknown fact pregnent"}},
+		{name: "eval with own rules", args: []string{"eval", "eligibility", "--rules", "testdata/failing/rules.yaml", "-"}, stdin: `{"asOf": "2026-11-24", "pregnant": true}`, code: 0,
+			jsonFields: map[string]string{"outcome": "ineligible"}, stdout: []string{`"name": "stricter"`}},
+		{name: "eval help", args: []string{"eval", "--help"}, code: 0, stdout: []string{"Usage: celltherapy eval KIND"}},
+		{name: "eval therapy", args: []string{"eval", "therapy", "../../examples/therapy-patient.json"}, code: 0, jsonFields: map[string]string{"decision": "therapy"}},
+		{name: "eval aftercare", args: []string{"eval", "aftercare", "../../examples/aftercare.json"}, code: 0, jsonFields: map[string]string{"decision": "aftercare", "outcome": "planned"}},
+		{name: "eval triage", args: []string{"eval", "triage", "../../examples/triage.json"}, code: 0, jsonFields: map[string]string{"decision": "triage"}},
+		{name: "aftercare ics", args: []string{"aftercare", "--ics", "../../examples/aftercare.json"}, code: 0, stdout: []string{"BEGIN:VCALENDAR\r\n", "END:VCALENDAR"}},
+		{name: "aftercare leaflet", args: []string{"aftercare", "--leaflet", "-"}, stdin: `{"administeredAt": "2026-11-24T09:30:00+01:00"}`, code: 0, stdout: []string{"dry"}},
+		{name: "aftercare unknown administration", args: []string{"aftercare", "--ics", "-"}, stdin: `{}`, code: 2, stderr: []string{"administeredAt is unknown"}},
+		{name: "aftercare needs a format", args: []string{"aftercare", "-"}, stdin: `{}`, code: 2, stderr: []string{"--ics or --leaflet"}},
+		{name: "doc", args: []string{"doc"}, code: 0, stdout: []string{"# Contraindications to mesenchymal stem cell therapy", "Digest `sha256:"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), tt.args, strings.NewReader(tt.stdin), &stdout, &stderr)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, stdout.String(), stderr.String())
+			}
+			for _, want := range tt.stdout {
+				if !strings.Contains(stdout.String(), want) {
+					t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
+				}
+			}
+			for _, want := range tt.stderr {
+				if !strings.Contains(stderr.String(), want) {
+					t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+				}
+			}
+			if tt.jsonFields != nil {
+				var got map[string]any
+				if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
+					t.Fatalf("stdout is not JSON: %v\n%s", err, stdout.String())
+				}
+				for k, want := range tt.jsonFields {
+					if got[k] != want {
+						t.Errorf("%s = %v, want %s", k, got[k], want)
+					}
+				}
+			}
+		})
+	}
+}
