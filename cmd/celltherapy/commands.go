@@ -14,8 +14,8 @@ import (
 
 	"github.com/reocell/celltherapy/eligibility"
 	"github.com/reocell/celltherapy/recommendations"
-	"github.com/reocell/celltherapy/therapy"
 	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/therapy"
 )
 
 // domain is a decision kind the program knows, with its default rule files.
