@@ -3,6 +3,8 @@ package eligibility
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/reocell/celltherapy/rules"
 )
 
 // Facts is what screening knows about a patient. Every field is optional: a
@@ -42,15 +44,13 @@ type Oncology struct {
 // types and impossible dates are errors (rules.FactErrors) that name the JSON
 // path of each offender.
 func DecodeFacts(data []byte) (Facts, error) {
-	var f Facts
-	err := Kind().Vocabulary().DecodeJSON(data, &f)
-	return f, err
+	return rules.Decode[Facts](Kind(), data)
 }
 
 // UnmarshalJSON decodes facts with the checks of DecodeFacts.
 func (f *Facts) UnmarshalJSON(data []byte) error {
-	var out Facts
-	if err := Kind().Vocabulary().DecodeJSON(data, &out); err != nil {
+	out, err := DecodeFacts(data)
+	if err != nil {
 		return err
 	}
 	*f = out

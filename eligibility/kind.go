@@ -3,7 +3,6 @@ package eligibility
 import (
 	"context"
 	_ "embed"
-	"fmt"
 	"sync"
 	"time"
 
@@ -29,16 +28,12 @@ var kind = sync.OnceValue(func() *rules.Kind {
 		Facts:     Facts{},
 		ThenExprs: map[string]any{"rescreenFrom": time.Time{}},
 		Schema:    thenSchema,
-		Decide: func(ctx context.Context, rs *rules.Ruleset, facts any) (any, error) {
+		Decide: rules.Decider(func(ctx context.Context, rs *rules.Ruleset, facts Facts) (*Decision, error) {
 			s, err := NewScreener(rs)
 			if err != nil {
 				return nil, err
 			}
-			f, ok := facts.(*Facts)
-			if !ok {
-				return nil, fmt.Errorf("eligibility: facts are %T, not *Facts", facts)
-			}
-			return s.Screen(ctx, *f)
-		},
+			return s.Screen(ctx, facts)
+		}),
 	})
 })

@@ -154,23 +154,11 @@ var defaults embed.FS
 // and its tests.
 func DefaultFS() fs.FS { return defaults }
 
-var defaultRules = sync.OnceValues(func() (*rules.Ruleset, error) {
-	set, err := (&rules.Loader{Kinds: []*rules.Kind{Kind()}}).LoadFS(defaults)
-	if err != nil {
-		return nil, err
-	}
-	return set.Ruleset("msc-contraindications"), nil
-})
+var defaultSet = sync.OnceValue(func() *rules.Set { return rules.MustLoadFS(defaults, Kind()) })
 
 // DefaultRules returns the clinic's contraindication rules, embedded in the
 // package and loaded once.
-func DefaultRules() *rules.Ruleset {
-	rs, err := defaultRules()
-	if err != nil {
-		panic("eligibility: embedded rules do not load: " + err.Error())
-	}
-	return rs
-}
+func DefaultRules() *rules.Ruleset { return defaultSet().Ruleset("msc-contraindications") }
 
 // NewDefaultScreener returns a Screener with the embedded default rules.
 func NewDefaultScreener(opts ...Option) *Screener {

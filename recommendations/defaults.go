@@ -21,17 +21,11 @@ const (
 	DefaultTriageRuleset    = "msc-side-effect-triage"
 )
 
-var defaultSet = sync.OnceValues(func() (*rules.Set, error) {
-	return (&rules.Loader{Kinds: []*rules.Kind{AftercareKind(), TriageKind()}}).LoadFS(defaults)
+var defaultSet = sync.OnceValue(func() *rules.Set {
+	return rules.MustLoadFS(defaults, AftercareKind(), TriageKind())
 })
 
-func defaultRuleset(name string) *rules.Ruleset {
-	set, err := defaultSet()
-	if err != nil {
-		panic("recommendations: embedded rules do not load: " + err.Error())
-	}
-	return set.Ruleset(name)
-}
+func defaultRuleset(name string) *rules.Ruleset { return defaultSet().Ruleset(name) }
 
 // DefaultAftercareRules returns the clinic's aftercare rules, embedded in the
 // package and loaded once.

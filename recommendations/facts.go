@@ -3,6 +3,8 @@ package recommendations
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/reocell/celltherapy/rules"
 )
 
 // Facts is what the aftercare plan knows about an administration. Every field
@@ -23,9 +25,7 @@ type Facts struct {
 // names, wrong types, bad instants and routes outside the list are errors
 // (rules.FactErrors) that name the JSON path of each offender.
 func DecodeFacts(data []byte) (Facts, error) {
-	var f Facts
-	err := AftercareKind().Vocabulary().DecodeJSON(data, &f)
-	return f, err
+	return rules.Decode[Facts](AftercareKind(), data)
 }
 
 // UnmarshalJSON decodes facts with the checks of DecodeFacts.
@@ -67,9 +67,7 @@ type Symptom struct {
 // DecodeTriageFacts decodes a JSON object of triage facts with the checks of
 // DecodeFacts.
 func DecodeTriageFacts(data []byte) (TriageFacts, error) {
-	var f TriageFacts
-	err := TriageKind().Vocabulary().DecodeJSON(data, &f)
-	return f, err
+	return rules.Decode[TriageFacts](TriageKind(), data)
 }
 
 // UnmarshalJSON decodes facts with the checks of DecodeTriageFacts.

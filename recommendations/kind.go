@@ -3,7 +3,6 @@ package recommendations
 import (
 	"context"
 	_ "embed"
-	"fmt"
 	"sync"
 	"time"
 
@@ -40,17 +39,13 @@ var aftercareKind = sync.OnceValue(func() *rules.Kind {
 		Facts:     Facts{},
 		ThenExprs: map[string]any{"from": time.Time{}, "until": time.Time{}},
 		Schema:    aftercareSchema,
-		Decide: func(ctx context.Context, rs *rules.Ruleset, facts any) (any, error) {
+		Decide: rules.Decider(func(ctx context.Context, rs *rules.Ruleset, facts Facts) (*Plan, error) {
 			p, err := NewPlanner(rs)
 			if err != nil {
 				return nil, err
 			}
-			f, ok := facts.(*Facts)
-			if !ok {
-				return nil, fmt.Errorf("recommendations: facts are %T, not *Facts", facts)
-			}
-			return p.Plan(ctx, *f)
-		},
+			return p.Plan(ctx, facts)
+		}),
 	})
 })
 
@@ -59,16 +54,12 @@ var triageKind = sync.OnceValue(func() *rules.Kind {
 		Name:   TriageDecisionKind,
 		Facts:  TriageFacts{},
 		Schema: triageSchema,
-		Decide: func(ctx context.Context, rs *rules.Ruleset, facts any) (any, error) {
+		Decide: rules.Decider(func(ctx context.Context, rs *rules.Ruleset, facts TriageFacts) (*TriageDecision, error) {
 			t, err := NewTriager(rs)
 			if err != nil {
 				return nil, err
 			}
-			f, ok := facts.(*TriageFacts)
-			if !ok {
-				return nil, fmt.Errorf("recommendations: facts are %T, not *TriageFacts", facts)
-			}
-			return t.Triage(ctx, *f)
-		},
+			return t.Triage(ctx, facts)
+		}),
 	})
 })

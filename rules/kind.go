@@ -96,3 +96,23 @@ func (k *Kind) Decide(ctx context.Context, rs *Ruleset, facts any) (any, error) 
 	}
 	return k.decide(ctx, rs, facts)
 }
+
+// Decider adapts a typed decision function to KindConfig.Decide: the facts
+// it is given are a pointer to F, as the test runner and the CLI make them.
+func Decider[F, D any](decide func(ctx context.Context, rs *Ruleset, facts F) (D, error)) func(context.Context, *Ruleset, any) (any, error) {
+	return func(ctx context.Context, rs *Ruleset, facts any) (any, error) {
+		f, ok := facts.(*F)
+		if !ok {
+			return nil, fmt.Errorf("rules: decision %s takes %T, not %T", rs.kind.name, new(F), facts)
+		}
+		return decide(ctx, rs, *f)
+	}
+}
+
+// Decode decodes a JSON object of facts of kind k into a new F, with the
+// checks of Vocabulary.DecodeJSON.
+func Decode[F any](k *Kind, data []byte) (F, error) {
+	var f F
+	err := k.vocab.DecodeJSON(data, &f)
+	return f, err
+}

@@ -377,3 +377,14 @@ func mapsWith(m map[string]any, k string, v any) map[string]any {
 	out[k] = v
 	return out
 }
+
+// MustLoadFS loads the rule files of fsys for kinds, and panics with every
+// problem if they do not load. It is for rules built into a program, where a
+// rule file that does not load is a bug that the program's tests catch.
+func MustLoadFS(fsys fs.FS, kinds ...*Kind) *Set {
+	set, err := (&Loader{Kinds: kinds}).LoadFS(fsys)
+	if err != nil {
+		panic("rules: built-in rule files do not load:\n" + err.Error())
+	}
+	return set
+}

@@ -3,7 +3,6 @@ package therapy
 import (
 	"context"
 	_ "embed"
-	"fmt"
 	"sync"
 
 	"github.com/reocell/celltherapy/rules"
@@ -36,16 +35,12 @@ var kind = sync.OnceValue(func() *rules.Kind {
 			"intervalDays":    int(0),
 		},
 		Schema: thenSchema,
-		Decide: func(ctx context.Context, rs *rules.Ruleset, facts any) (any, error) {
+		Decide: rules.Decider(func(ctx context.Context, rs *rules.Ruleset, facts Facts) (*Decision, error) {
 			s, err := NewSelector(rs)
 			if err != nil {
 				return nil, err
 			}
-			f, ok := facts.(*Facts)
-			if !ok {
-				return nil, fmt.Errorf("therapy: facts are %T, not *Facts", facts)
-			}
-			return s.Select(ctx, *f)
-		},
+			return s.Select(ctx, facts)
+		}),
 	})
 })

@@ -342,23 +342,11 @@ var defaults embed.FS
 // tests.
 func DefaultFS() fs.FS { return defaults }
 
-var defaultRules = sync.OnceValues(func() (*rules.Ruleset, error) {
-	set, err := (&rules.Loader{Kinds: []*rules.Kind{Kind()}}).LoadFS(defaults)
-	if err != nil {
-		return nil, err
-	}
-	return set.Ruleset("msc-therapy-selection"), nil
-})
+var defaultSet = sync.OnceValue(func() *rules.Set { return rules.MustLoadFS(defaults, Kind()) })
 
 // DefaultRules returns the clinic's therapy selection rules, embedded in the
 // package and loaded once.
-func DefaultRules() *rules.Ruleset {
-	rs, err := defaultRules()
-	if err != nil {
-		panic("therapy: embedded rules do not load: " + err.Error())
-	}
-	return rs
-}
+func DefaultRules() *rules.Ruleset { return defaultSet().Ruleset("msc-therapy-selection") }
 
 // NewDefaultSelector returns a Selector with the embedded default rules.
 func NewDefaultSelector(opts ...Option) *Selector {
