@@ -115,8 +115,9 @@ func (l *Loader) Load(files ...File) (*Set, error) {
 			if err != nil {
 				return nil, err
 			}
-			if d.validate(s, &errs) {
-				testDocs = append(testDocs, testDoc{doc: d, name: d.valueAt("/ruleset").(string)})
+			d.validate(s, &errs)
+			if name, ok := d.valueAt("/ruleset").(string); ok {
+				testDocs = append(testDocs, testDoc{doc: d, name: name})
 			}
 			continue
 		}
