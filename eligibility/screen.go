@@ -94,14 +94,7 @@ func (s *Screener) Ruleset() *rules.Ruleset { return s.rs }
 // eligible.
 func (s *Screener) Screen(ctx context.Context, facts Facts) (*Decision, error) {
 	var asOf rules.Date
-	if facts.AsOf != nil {
-		asOf = rules.DateOf(*facts.AsOf)
-	} else {
-		asOf = rules.DateOf(s.now())
-	}
-	if facts.AsOf == nil || !facts.AsOf.Equal(asOf.Time) || facts.AsOf.Location() != time.UTC {
-		facts.AsOf = &asOf.Time
-	}
+	asOf, facts.AsOf = rules.AsOf(facts.AsOf, s.now)
 	ev, err := s.rs.Evaluate(ctx, &facts)
 	if err != nil {
 		return nil, err

@@ -33,3 +33,18 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 	d.Time = t
 	return nil
 }
+
+// AsOf returns the day a decision is as of, and a pointer to it to put in
+// the facts: the day of asOf when it is known (asOf itself when it already
+// is midnight UTC), else the day of now() in now's own location.
+func AsOf(asOf *time.Time, now func() time.Time) (Date, *time.Time) {
+	if asOf == nil {
+		d := DateOf(now())
+		return d, &d.Time
+	}
+	d := DateOf(*asOf)
+	if asOf.Equal(d.Time) && asOf.Location() == time.UTC {
+		return d, asOf
+	}
+	return d, &d.Time
+}

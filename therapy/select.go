@@ -126,11 +126,8 @@ const (
 // undetermined; else suitable. The choice is then the one every possible
 // answer to the open questions agrees on, or undetermined.
 func (s *Selector) Select(ctx context.Context, facts Facts) (*Decision, error) {
-	asOf := rules.DateOf(s.now())
-	if facts.AsOf != nil {
-		asOf = rules.DateOf(*facts.AsOf)
-	}
-	facts.AsOf = &asOf.Time
+	var asOf rules.Date
+	asOf, facts.AsOf = rules.AsOf(facts.AsOf, s.now)
 	ev, err := s.rs.Evaluate(ctx, &facts)
 	if err != nil {
 		return nil, err
@@ -245,18 +242,14 @@ func containsRoute(routes []Route, r Route) bool {
 	return false
 }
 
+// bool gives the option's suitable field: a new value for each decision, so
+// that one caller changing its decision cannot change another's.
 func (s suitability) bool() *bool {
-	switch s {
-	case suitable:
-		return &yes
-	case unsuitable:
-		return &no
+	if s == open {
+		return nil
 	}
-	return nil
+	return new(s == suitable)
 }
-
-// yes and no are shared by every decision; nothing writes through them.
-var yes, no = true, false
 
 // choose gives the choice for two options in three-valued logic: an open
 // option is tried both ways, and the choice is the one both ways agree on.
