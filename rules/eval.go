@@ -200,7 +200,8 @@ func (rs *Ruleset) evidence(s reflect.Value, facts factSet) Evidence {
 
 func (rs *Ruleset) then(machine *vm.VM, res *Result, facts any, known factSet) error {
 	var missing factSet
-	for key, p := range res.Rule.thenExprs {
+	for _, key := range res.Rule.thenOrder {
+		p := res.Rule.thenExprs[key]
 		if unknown := p.reads.minus(known); !unknown.empty() {
 			missing = missing.union(unknown)
 			continue

@@ -254,6 +254,7 @@ func (l *Loader) build(d *document, src []byte, errs *ErrorList) *Ruleset {
 						r.thenExprs = map[string]*program{}
 					}
 					r.thenExprs[key] = p
+					r.thenOrder = append(r.thenOrder, key) // keys come sorted
 				}
 			}
 		}

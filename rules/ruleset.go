@@ -103,6 +103,7 @@ type Rule struct {
 	when                           *program
 	then                           map[string]any
 	thenExprs                      map[string]*program
+	thenOrder                      []string // keys of thenExprs, sorted
 	ruleset                        *Ruleset
 }
 

@@ -15,11 +15,12 @@ import (
 	"golang.org/x/text/message"
 )
 
-// Schema is the JSON Schema (draft 2020-12) of rule files, also kept at
-// rules/schema/ruleset.schema.json for editors.
-//
 //go:embed schema/ruleset.schema.json
-var Schema []byte
+var schemaJSON []byte
+
+// Schema returns the JSON Schema (draft 2020-12) of rule files, the file
+// rules/schema/ruleset.schema.json that editors can use.
+func Schema() []byte { return bytes.Clone(schemaJSON) }
 
 const schemaURL = "https://github.com/reocell/celltherapy/rules/schema/ruleset.schema.json"
 
@@ -50,8 +51,8 @@ func compileSchema(url string, src []byte, fragment string) (*schemaDoc, error) 
 
 // The two shapes of rule file, compiled once.
 var (
-	rulesetSchema  = sync.OnceValues(func() (*schemaDoc, error) { return compileSchema(schemaURL, Schema, "#/$defs/ruleset") })
-	testFileSchema = sync.OnceValues(func() (*schemaDoc, error) { return compileSchema(schemaURL, Schema, "#/$defs/testFile") })
+	rulesetSchema  = sync.OnceValues(func() (*schemaDoc, error) { return compileSchema(schemaURL, schemaJSON, "#/$defs/ruleset") })
+	testFileSchema = sync.OnceValues(func() (*schemaDoc, error) { return compileSchema(schemaURL, schemaJSON, "#/$defs/testFile") })
 )
 
 var printer = message.NewPrinter(language.English)
