@@ -56,22 +56,76 @@ func calendarFunc(name string, years, months, days int) expr.Option {
 }
 
 // paramPatcher replaces params.NAME with the param's value, so that params
-// are constants to the type checker and cost nothing at run time.
+// are constants to the type checker and cost nothing at run time. It also
+// folds duration("24h") and a duration times a whole number into constants:
+// windows such as administeredAt + duration("1h") * params.hours would
+// otherwise parse the duration again on every evaluation.
 type paramPatcher map[string]any
 
 func (p paramPatcher) Visit(n *ast.Node) {
-	m, ok := (*n).(*ast.MemberNode)
+	switch x := (*n).(type) {
+	case *ast.MemberNode:
+		id, ok := x.Node.(*ast.IdentifierNode)
+		prop, ok2 := x.Property.(*ast.StringNode)
+		if !ok || !ok2 || id.Value != "params" {
+			return
+		}
+		if v, ok := p[prop.Value]; ok {
+			ast.Patch(n, &ast.ConstantNode{Value: v})
+		}
+	case *ast.BuiltinNode:
+		if d, ok := constDuration(x.Name, x.Arguments); ok {
+			ast.Patch(n, &ast.ConstantNode{Value: d})
+		}
+	case *ast.CallNode:
+		if id, ok := x.Callee.(*ast.IdentifierNode); ok {
+			if d, ok := constDuration(id.Value, x.Arguments); ok {
+				ast.Patch(n, &ast.ConstantNode{Value: d})
+			}
+		}
+	case *ast.BinaryNode:
+		if x.Operator != "*" {
+			return
+		}
+		if d, ok := durationTimes(x.Left, x.Right); ok {
+			ast.Patch(n, &ast.ConstantNode{Value: d})
+		} else if d, ok := durationTimes(x.Right, x.Left); ok {
+			ast.Patch(n, &ast.ConstantNode{Value: d})
+		}
+	}
+}
+
+func constDuration(name string, args []ast.Node) (time.Duration, bool) {
+	if name != "duration" || len(args) != 1 {
+		return 0, false
+	}
+	s, ok := args[0].(*ast.StringNode)
 	if !ok {
-		return
+		return 0, false
 	}
-	id, ok := m.Node.(*ast.IdentifierNode)
-	prop, ok2 := m.Property.(*ast.StringNode)
-	if !ok || !ok2 || id.Value != "params" {
-		return
+	d, err := time.ParseDuration(s.Value)
+	return d, err == nil
+}
+
+func durationTimes(a, b ast.Node) (time.Duration, bool) {
+	ca, ok := a.(*ast.ConstantNode)
+	if !ok {
+		return 0, false
 	}
-	if v, ok := p[prop.Value]; ok {
-		ast.Patch(n, &ast.ConstantNode{Value: v})
+	d, ok := ca.Value.(time.Duration)
+	if !ok {
+		return 0, false
 	}
+	var n int
+	switch b := b.(type) {
+	case *ast.ConstantNode:
+		n, ok = b.Value.(int)
+	case *ast.IntegerNode:
+		n, ok = b.Value, true
+	default:
+		ok = false
+	}
+	return d * time.Duration(n), ok
 }
 
 // compile compiles the expression at ptr in the document. want is the type

@@ -169,3 +169,18 @@ func TestEvaluateConcurrently(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestDurationsAreFoldedCorrectly(t *testing.T) {
+	rs := ruleset(t, "a", `    then: {until: 'group.at + duration("1h") * params.limit + 2 * duration("30m")'}`+"\n")
+	at := time.Date(2026, 11, 24, 9, 30, 0, 0, time.FixedZone("x", 3600))
+	ev, err := rs.Evaluate(context.Background(), &testFacts{A: new(true), Group: &testGroup{At: &at}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := ev.Results[0].Then("until"); !at.Add(4 * time.Hour).Equal(v.(time.Time)) {
+		t.Errorf("until = %v, want %v", v, at.Add(4*time.Hour))
+	}
+	if _, err := load(file("f.yaml", header+"rules:\n  - {id: r, title: T, when: 'group.at + duration(\"soon\") > group.at', message: {en: m}}\n")); err == nil {
+		t.Error("a bad duration was accepted")
+	}
+}
