@@ -220,6 +220,14 @@ func (c *exprCompiler) resolve(root ast.Node, at func(int) Pos, errs *ErrorList)
 	ast.Walk(&root, &r)
 	var reads factSet
 	ok := true
+	for _, d := range r.durations {
+		if _, err := time.ParseDuration(d.Value); err != nil {
+			ok = false
+			if errs != nil {
+				errs.add(at(d.Location().From), CodeType, "duration(%q) is not a duration: write it like \"24h\", \"30m\" or \"168h\"", d.Value)
+			}
+		}
+	}
 	v := c.kind.vocab
 	for _, n := range r.chains {
 		if r.inner[n] {
@@ -282,9 +290,10 @@ func mapKeys(m map[string]any) []string {
 // refCollector gathers the name chains (a, a.b.c) of an expression. A chain
 // inside a longer one, or a function's name, is marked inner.
 type refCollector struct {
-	chains []ast.Node
-	inner  map[ast.Node]bool
-	lets   map[string]bool
+	chains    []ast.Node
+	inner     map[ast.Node]bool
+	lets      map[string]bool
+	durations []*ast.StringNode // literal arguments of duration()
 }
 
 func (r *refCollector) Visit(n *ast.Node) {
@@ -297,12 +306,29 @@ func (r *refCollector) Visit(n *ast.Node) {
 			r.chains = append(r.chains, x)
 		}
 	case *ast.CallNode:
-		if _, ok := x.Callee.(*ast.IdentifierNode); ok {
+		if id, ok := x.Callee.(*ast.IdentifierNode); ok {
 			r.inner[x.Callee] = true
+			r.duration(id.Value, x.Arguments)
 		}
+	case *ast.BuiltinNode:
+		r.duration(x.Name, x.Arguments)
 	case *ast.VariableDeclaratorNode:
 		r.lets[x.Name] = true
 	}
+}
+
+func (r *refCollector) duration(name string, args []ast.Node) {
+	if s, ok := firstString(args); ok && name == "duration" {
+		r.durations = append(r.durations, s)
+	}
+}
+
+func firstString(args []ast.Node) (*ast.StringNode, bool) {
+	if len(args) != 1 {
+		return nil, false
+	}
+	s, ok := args[0].(*ast.StringNode)
+	return s, ok
 }
 
 // chainOf returns the names of a chain such as oncology.lastTreatmentEnd.
