@@ -76,7 +76,8 @@ type Result struct {
 	// are left out). For a fired rule it names the unknown facts that a then:
 	// expression needed, whose value is therefore absent.
 	Missing []string
-	// Evidence holds, for a fired rule, the known facts the rule reads.
+	// Evidence holds, for a fired rule, the known facts the rule reads, in
+	// its condition or its then: expressions.
 	Evidence Evidence
 	then     []thenValue
 }
@@ -179,7 +180,7 @@ func (rs *Ruleset) Evaluate(ctx context.Context, facts any) (*Evaluation, error)
 			res.Missing = rs.kind.vocab.namesOf(missing)
 		case triTrue:
 			res.Status = Fired
-			res.Evidence = rs.evidence(s, r.when.reads.intersect(known))
+			res.Evidence = rs.evidence(s, r.reads.intersect(known))
 			if err := rs.then(machine, res, facts, known); err != nil {
 				return nil, err
 			}

@@ -184,3 +184,15 @@ func TestDurationsAreFoldedCorrectly(t *testing.T) {
 		t.Error("a bad duration was accepted")
 	}
 }
+
+func TestEvidenceIncludesFactsReadByThen(t *testing.T) {
+	rs := ruleset(t, "a", "    then: {until: 'addDays(group.day, 1)'}\n")
+	day := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	ev, err := rs.Evaluate(context.Background(), &testFacts{A: new(true), Group: &testGroup{Day: &day}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := ev.Results[0].Evidence.Value("group.day"); !ok || v != rules.DateOf(day) {
+		t.Errorf("evidence %v lacks group.day", ev.Results[0].Evidence)
+	}
+}

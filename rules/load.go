@@ -259,6 +259,10 @@ func (l *Loader) build(d *document, src []byte, errs *ErrorList) *Ruleset {
 			}
 		}
 		if r.when != nil {
+			r.reads = r.when.reads
+			for _, p := range r.thenExprs {
+				r.reads = r.reads.union(p.reads)
+			}
 			rs.rules = append(rs.rules, r)
 		}
 	}

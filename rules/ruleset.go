@@ -104,6 +104,7 @@ type Rule struct {
 	then                           map[string]any
 	thenExprs                      map[string]*program
 	thenOrder                      []string // keys of thenExprs, sorted
+	reads                          factSet  // facts read by when and then
 	ruleset                        *Ruleset
 }
 
