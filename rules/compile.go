@@ -3,6 +3,7 @@ package rules
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"time"
@@ -96,11 +97,8 @@ func (p paramPatcher) Visit(n *ast.Node) {
 }
 
 func constDuration(name string, args []ast.Node) (time.Duration, bool) {
-	if name != "duration" || len(args) != 1 {
-		return 0, false
-	}
-	s, ok := args[0].(*ast.StringNode)
-	if !ok {
+	s, ok := firstString(args)
+	if name != "duration" || !ok {
 		return 0, false
 	}
 	d, err := time.ParseDuration(s.Value)
@@ -133,6 +131,9 @@ func durationTimes(a, b ast.Node) (time.Duration, bool) {
 // must give a boolean and is split for three-valued evaluation.
 func (c *exprCompiler) compile(ptr string, want reflect.Type, cond bool) *program {
 	n := c.doc.nodes[ptr]
+	if n == nil {
+		return nil // the schema check has reported it
+	}
 	var src string
 	switch v := c.doc.valueAt(ptr).(type) {
 	case string:
@@ -144,9 +145,6 @@ func (c *exprCompiler) compile(ptr string, want reflect.Type, cond bool) *progra
 		src = n.Value // when: true, written without quotes
 	default:
 		return nil // the schema check has reported it
-	}
-	if n == nil {
-		return nil
 	}
 	errAt := func(offset int) Pos { return c.doc.offsetPos(n, offset) }
 	tree, err := parser.Parse(src)
@@ -245,7 +243,7 @@ func (c *exprCompiler) resolve(root ast.Node, at func(int) Pos, errs *ErrorList)
 			if _, found := c.params[chain[1]]; !found {
 				ok = false
 				if errs != nil {
-					errs.add(at(pos), CodeUnknownParam, "unknown param %s%s", chain[1], didYouMean(chain[1], mapKeys(c.params)))
+					errs.add(at(pos), CodeUnknownParam, "unknown param %s%s", chain[1], didYouMean(chain[1], slices.Sorted(maps.Keys(c.params))))
 				}
 			}
 			continue
@@ -276,15 +274,6 @@ func (c *exprCompiler) resolve(root ast.Node, at func(int) Pos, errs *ErrorList)
 		}
 	}
 	return reads, ok
-}
-
-func mapKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // refCollector gathers the name chains (a, a.b.c) of an expression. A chain

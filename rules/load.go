@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -136,7 +137,7 @@ func (l *Loader) Load(files ...File) (*Set, error) {
 		rs := byName[td.name]
 		if rs == nil {
 			errs.add(td.doc.at("/ruleset"), CodeUnknownSet, "no ruleset named %s was loaded%s; load its file together with this one",
-				td.name, didYouMean(td.name, slices.Sorted(mapKeysOf(byName))))
+				td.name, didYouMean(td.name, slices.Sorted(maps.Keys(byName))))
 			continue
 		}
 		parseTests(td.doc, rs, &errs)
@@ -146,16 +147,6 @@ func (l *Loader) Load(files ...File) (*Set, error) {
 	}
 	slices.SortFunc(set.rulesets, func(a, b *Ruleset) int { return strings.Compare(a.name, b.name) })
 	return set, nil
-}
-
-func mapKeysOf[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 func (l *Loader) kind(name string) *Kind {
@@ -240,7 +231,7 @@ func (l *Loader) build(d *document, src []byte, errs *ErrorList) *Ruleset {
 		seen[r.id] = r
 		r.when = c.compile(ptr+"/when", nil, true)
 		if then, ok := m["then"].(map[string]any); ok {
-			for _, key := range slices.Sorted(mapKeysOf(then)) {
+			for _, key := range slices.Sorted(maps.Keys(then)) {
 				want, isExpr := kind.thenExprs[key]
 				if !isExpr {
 					r.then[key] = then[key]
@@ -338,7 +329,11 @@ func parseTests(d *document, rs *Ruleset, errs *ErrorList) {
 			case facts["asOf"] != nil:
 				errs.add(d.keyAt(ptr+"/asOf"), CodeFacts, "asOf is given twice, here and under facts:; keep one")
 			default:
-				facts = mapsWith(facts, "asOf", asOf)
+				facts = maps.Clone(facts)
+				if facts == nil {
+					facts = map[string]any{}
+				}
+				facts["asOf"] = asOf
 			}
 		} else if hasAsOf && facts["asOf"] == nil {
 			errs.add(d.at(ptr), CodeFacts, "test %q has no asOf; add asOf: YYYY-MM-DD so that it gives the same result on every day", t.name)
@@ -373,15 +368,6 @@ func parseTests(d *document, rs *Ruleset, errs *ErrorList) {
 		}
 		rs.tests = append(rs.tests, t)
 	}
-}
-
-func mapsWith(m map[string]any, k string, v any) map[string]any {
-	out := make(map[string]any, len(m)+1)
-	for key, val := range m {
-		out[key] = val
-	}
-	out[k] = v
-	return out
 }
 
 // MustLoadFS loads the rule files of fsys for kinds, and panics with every

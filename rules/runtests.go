@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -113,7 +114,7 @@ func (t *Test) compare(ctx context.Context, ev *Evaluation) (string, error) {
 		return "", fmt.Errorf("decision is not a JSON object: %w", err)
 	}
 	want, have := map[string]any{}, map[string]any{}
-	for _, key := range slices.Sorted(mapKeysOf(t.expect)) {
+	for _, key := range slices.Sorted(maps.Keys(t.expect)) {
 		exp := t.expect[key]
 		switch key {
 		case "fired", "clear", "undetermined":
