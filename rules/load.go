@@ -99,6 +99,7 @@ func (l *Loader) Load(files ...File) (*Set, error) {
 	var errs ErrorList
 	set := &Set{}
 	byName := map[string]*Ruleset{}
+	failed := map[string]bool{}
 	type testDoc struct {
 		doc  *document
 		name string
@@ -124,6 +125,9 @@ func (l *Loader) Load(files ...File) (*Set, error) {
 		}
 		rs := l.build(d, f.Data, &errs)
 		if rs == nil {
+			if name, ok := d.valueAt("/ruleset").(string); ok {
+				failed[name] = true // its problems are reported; its tests cannot run
+			}
 			continue
 		}
 		if first, dup := byName[rs.name]; dup {
@@ -135,6 +139,9 @@ func (l *Loader) Load(files ...File) (*Set, error) {
 	}
 	for _, td := range testDocs {
 		rs := byName[td.name]
+		if rs == nil && failed[td.name] {
+			continue
+		}
 		if rs == nil {
 			errs.add(td.doc.at("/ruleset"), CodeUnknownSet, "no ruleset named %s was loaded%s; load its file together with this one",
 				td.name, didYouMean(td.name, slices.Sorted(maps.Keys(byName))))

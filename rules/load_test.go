@@ -133,3 +133,13 @@ func TestRulesetDigestAndMetadata(t *testing.T) {
 		t.Error("digest does not follow the source bytes")
 	}
 }
+
+func TestTestsOfABrokenRulesetAddNoProblem(t *testing.T) {
+	_, err := load(
+		file("t.yaml", header+"rules: [{id: r, title: T, when: zz, message: {en: m}}]\n"),
+		file("t.test.yaml", "ruleset: t\ntests:\n  - {name: x, asOf: 2026-01-01, facts: {a: true}, expect: {fired: [r]}}\n"),
+	)
+	if p := rules.Problems(err); len(p) != 1 || p[0].Code != rules.CodeUnknownFact {
+		t.Errorf("got %v, want only the unknown fact", err)
+	}
+}
