@@ -21,6 +21,13 @@ type program struct {
 	prog  *vm.Program
 	reads factSet
 	tree  *knode // a condition split at its logical operators, for unknown facts
+	// native is set when every atom of tree is native: the condition is
+	// then judged in Go, without expr.
+	native bool
+	// constant is set for an expression that reads no fact (params.x * 2):
+	// its value is computed once, when the rules load.
+	constant bool
+	value    any
 }
 
 // exprCompiler compiles the expressions of one ruleset.
@@ -175,12 +182,20 @@ func (c *exprCompiler) compile(ptr string, want reflect.Type, cond bool) *progra
 		return nil
 	}
 	p := &program{src: src, prog: prog, reads: reads}
-	if cond {
-		if t := c.split(tree.Node); t != nil && t.op != opAtom {
-			p.tree = t
-		} else {
-			p.tree = &knode{op: opAtom, atom: p}
+	if reads.empty() && !usesVariables(tree.Node) {
+		v, err := vm.Run(prog, c.kind.env)
+		if err != nil {
+			c.errs.add(errAt(0), CodeType, "this expression fails: %v", err)
+			return nil
 		}
+		p.constant, p.value = true, deref(v)
+	}
+	if cond {
+		t := c.split(tree.Node)
+		if t == nil || (t.op == opAtom && t.native == nil) {
+			t = &knode{op: opAtom, atom: p, reads: reads}
+		}
+		p.tree, p.native = t, t.allNative()
 	}
 	return p
 }
@@ -375,6 +390,9 @@ func (c *exprCompiler) split(n ast.Node) *knode {
 			return &knode{op: opCond, c: cond, a: a, b: b}
 		}
 	}
+	if a := c.native(n); a != nil {
+		return &knode{op: opAtom, native: a, reads: a.reads()}
+	}
 	src := n.String()
 	prog, err := expr.Compile(src, c.options()...)
 	if err != nil || !maybeBool(prog.Node().Type()) {
@@ -388,8 +406,37 @@ func (c *exprCompiler) split(n ast.Node) *knode {
 	if !ok {
 		return nil
 	}
-	return &knode{op: opAtom, atom: &program{src: src, prog: prog, reads: reads}}
+	if reads.empty() && !usesVariables(tree.Node) {
+		// Params only (params.source == "bone-marrow"): the same every time.
+		if v, err := vm.Run(prog, c.kind.env); err == nil {
+			if b, ok := deref(v).(bool); ok {
+				return &knode{op: opAtom, native: &nativeAtom{constant: true, b: b}}
+			}
+		}
+	}
+	return &knode{op: opAtom, atom: &program{src: src, prog: prog, reads: reads}, reads: reads}
 }
+
+// usesVariables reports whether n refers to anything but facts and params
+// (a let variable, a closure's #): then it is not a constant even when it
+// reads no fact.
+func usesVariables(n ast.Node) bool {
+	var r refCollector
+	r.inner = map[ast.Node]bool{}
+	r.lets = map[string]bool{}
+	ast.Walk(&n, &r)
+	found := len(r.lets) > 0
+	ast.Walk(&n, visitorFunc(func(n *ast.Node) {
+		if _, ok := (*n).(*ast.PointerNode); ok {
+			found = true
+		}
+	}))
+	return found
+}
+
+type visitorFunc func(*ast.Node)
+
+func (f visitorFunc) Visit(n *ast.Node) { f(n) }
 
 func (p *program) String() string { return fmt.Sprintf("%q", p.src) }
 

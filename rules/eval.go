@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"unsafe"
 
 	"github.com/expr-lang/expr/vm"
 )
@@ -126,6 +127,17 @@ func (e *Evaluation) with(s Status) []*Result {
 	return out
 }
 
+// Count returns how many rules came to s.
+func (e *Evaluation) Count(s Status) int {
+	n := 0
+	for i := range e.Results {
+		if e.Results[i].Status == s {
+			n++
+		}
+	}
+	return n
+}
+
 // Result returns the result of the rule with the given id, or nil.
 func (e *Evaluation) Result(id string) *Result {
 	for i := range e.Results {
@@ -149,6 +161,7 @@ func (rs *Ruleset) Evaluate(ctx context.Context, facts any) (*Evaluation, error)
 		return nil, fmt.Errorf("rules: ruleset %s evaluates *%s, not %T", rs.name, rs.kind.vocab.typ, facts)
 	}
 	s := rv.Elem()
+	base := rv.UnsafePointer()
 	known := rs.kind.vocab.known(s)
 	machine := rs.vms.Get().(*vm.VM)
 	defer rs.vms.Put(machine)
@@ -159,7 +172,7 @@ func (rs *Ruleset) Evaluate(ctx context.Context, facts any) (*Evaluation, error)
 		res.Rule = r
 		var value tri
 		var missing factSet
-		if r.when.reads.within(&known) {
+		if !r.when.native && r.when.reads.within(&known) {
 			b, err := runBool(machine, r.when, facts)
 			if err != nil {
 				return nil, fmt.Errorf("rules: %s: rule %s: %w", r.pos, r.id, err)
@@ -167,7 +180,7 @@ func (rs *Ruleset) Evaluate(ctx context.Context, facts any) (*Evaluation, error)
 			value = triOf(b)
 		} else {
 			var err error
-			value, missing, err = r.when.tree.eval(machine, facts, known)
+			value, missing, err = r.when.tree.eval(machine, facts, base, known)
 			if err != nil {
 				return nil, fmt.Errorf("rules: %s: rule %s: %w", r.pos, r.id, err)
 			}
@@ -207,14 +220,18 @@ func (rs *Ruleset) then(machine *vm.VM, res *Result, facts any, known factSet) e
 			missing = missing.union(unknown)
 			continue
 		}
-		v, err := machine.Run(p.prog, facts)
-		if err != nil {
-			return fmt.Errorf("rules: %s: rule %s, then.%s: %w", res.Rule.pos, res.Rule.id, key, err)
+		v := p.value
+		if !p.constant {
+			out, err := machine.Run(p.prog, facts)
+			if err != nil {
+				return fmt.Errorf("rules: %s: rule %s, then.%s: %w", res.Rule.pos, res.Rule.id, key, err)
+			}
+			v = deref(out)
 		}
 		if res.then == nil {
 			res.then = make([]thenValue, 0, len(res.Rule.thenExprs))
 		}
-		res.then = append(res.then, thenValue{key: key, value: deref(v)})
+		res.then = append(res.then, thenValue{key: key, value: v})
 	}
 	res.Missing = rs.kind.vocab.namesOf(missing)
 	return nil
@@ -274,26 +291,44 @@ const (
 	opCond
 )
 
-// knode is a condition as logical operators over atoms.
+// knode is a condition as logical operators over atoms. An atom is judged
+// natively when it can be (see nativeAtom), else by its expr program.
 type knode struct {
 	op      kop
 	a, b, c *knode
 	atom    *program
+	native  *nativeAtom
+	reads   factSet // of an atom
+}
+
+func (n *knode) allNative() bool {
+	switch n.op {
+	case opAtom:
+		return n.native != nil
+	case opNot:
+		return n.a.allNative()
+	case opCond:
+		return n.c.allNative() && n.a.allNative() && n.b.allNative()
+	}
+	return n.a.allNative() && n.b.allNative()
 }
 
 // eval judges the condition in strong Kleene logic. An atom that reads an
 // unknown fact is unknown; false && x is false and true || x is true whatever
 // x is. missing holds the unknown facts of the unknown parts that mattered.
-func (n *knode) eval(machine *vm.VM, facts any, known factSet) (tri, factSet, error) {
+func (n *knode) eval(machine *vm.VM, facts any, base unsafe.Pointer, known factSet) (tri, factSet, error) {
 	switch n.op {
 	case opAtom:
-		if unknown := n.atom.reads.minus(known); !unknown.empty() {
+		if unknown := n.reads.minus(known); !unknown.empty() {
 			return triUnknown, unknown, nil
+		}
+		if n.native != nil {
+			return triOf(n.native.eval(base)), factSet{}, nil
 		}
 		b, err := runBool(machine, n.atom, facts)
 		return triOf(b), factSet{}, err
 	case opNot:
-		v, m, err := n.a.eval(machine, facts, known)
+		v, m, err := n.a.eval(machine, facts, base, known)
 		if v != triUnknown {
 			v = 1 - v
 		}
@@ -303,11 +338,11 @@ func (n *knode) eval(machine *vm.VM, facts any, known factSet) (tri, factSet, er
 		if n.op == opOr {
 			decisive = triTrue
 		}
-		a, ma, err := n.a.eval(machine, facts, known)
+		a, ma, err := n.a.eval(machine, facts, base, known)
 		if err != nil || a == decisive {
 			return a, factSet{}, err
 		}
-		b, mb, err := n.b.eval(machine, facts, known)
+		b, mb, err := n.b.eval(machine, facts, base, known)
 		switch {
 		case err != nil || b == decisive:
 			return b, factSet{}, err
@@ -316,21 +351,21 @@ func (n *knode) eval(machine *vm.VM, facts any, known factSet) (tri, factSet, er
 		}
 		return a, factSet{}, nil
 	default: // opCond
-		c, mc, err := n.c.eval(machine, facts, known)
+		c, mc, err := n.c.eval(machine, facts, base, known)
 		if err != nil {
 			return 0, factSet{}, err
 		}
 		switch c {
 		case triTrue:
-			return n.a.eval(machine, facts, known)
+			return n.a.eval(machine, facts, base, known)
 		case triFalse:
-			return n.b.eval(machine, facts, known)
+			return n.b.eval(machine, facts, base, known)
 		}
-		a, ma, err := n.a.eval(machine, facts, known)
+		a, ma, err := n.a.eval(machine, facts, base, known)
 		if err != nil {
 			return 0, factSet{}, err
 		}
-		b, mb, err := n.b.eval(machine, facts, known)
+		b, mb, err := n.b.eval(machine, facts, base, known)
 		if err != nil {
 			return 0, factSet{}, err
 		}

@@ -36,6 +36,9 @@ type Fact struct {
 	Type  FactType // its type
 	Enum  []string // for strings limited to a set, the allowed values
 	index []int    // field index path from the facts struct
+	// offsets are the byte offsets of the pointer fields on the way from the
+	// facts struct to the fact, for reading it without reflection.
+	offsets []uintptr
 }
 
 // maxFacts bounds a vocabulary so that a set of facts fits in a factSet.
@@ -115,7 +118,7 @@ func NewVocabulary(t reflect.Type) (*Vocabulary, error) {
 		return nil, fmt.Errorf("rules: facts type %s is not a struct", t)
 	}
 	v := &Vocabulary{typ: t, byName: map[string]int{}, groups: map[string][]int{}}
-	root, err := v.walk(t, "", nil)
+	root, err := v.walk(t, "", nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +129,7 @@ func NewVocabulary(t reflect.Type) (*Vocabulary, error) {
 	return v, nil
 }
 
-func (v *Vocabulary) walk(t reflect.Type, prefix string, index []int) ([]vfield, error) {
+func (v *Vocabulary) walk(t reflect.Type, prefix string, index []int, offsets []uintptr) ([]vfield, error) {
 	var out []vfield
 	for i := range t.NumField() {
 		f := t.Field(i)
@@ -142,13 +145,14 @@ func (v *Vocabulary) walk(t reflect.Type, prefix string, index []int) ([]vfield,
 		}
 		full := prefix + name
 		idx := append(slices.Clone(index), i)
+		offs := append(slices.Clone(offsets), f.Offset)
 		if f.Type.Kind() != reflect.Pointer {
 			return nil, fmt.Errorf("rules: field %s.%s must be a pointer (nil = unknown)", t, f.Name)
 		}
 		elem := f.Type.Elem()
 		if elem.Kind() == reflect.Struct && elem != timeType {
 			first := len(v.facts)
-			kids, err := v.walk(elem, full+".", idx)
+			kids, err := v.walk(elem, full+".", idx, offs)
 			if err != nil {
 				return nil, err
 			}
@@ -158,7 +162,7 @@ func (v *Vocabulary) walk(t reflect.Type, prefix string, index []int) ([]vfield,
 			out = append(out, vfield{name: name, offset: f.Offset, index: i, fact: -1, fields: kids})
 			continue
 		}
-		fact := Fact{Name: full, index: idx}
+		fact := Fact{Name: full, index: idx, offsets: offs}
 		tag := f.Tag.Get("fact")
 		switch {
 		case elem.Kind() == reflect.Bool:

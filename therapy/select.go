@@ -141,7 +141,7 @@ func (s *Selector) Select(ctx context.Context, facts Facts) (*Decision, error) {
 			Allogeneic: Therapy{Reasons: []Reason{}, EarliestStart: asOf},
 		},
 		Routes:   []Route{},
-		Findings: make([]rules.Finding, 0, len(ev.Results)),
+		Findings: make([]rules.Finding, 0, ev.Count(rules.Fired)),
 		Missing:  []rules.MissingFact{},
 	}
 	if facts.Condition != nil && facts.Condition.Site != nil {

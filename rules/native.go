@@ -1,0 +1,346 @@
+package rules
+
+import (
+	"slices"
+	"time"
+	"unsafe"
+
+	"github.com/expr-lang/expr/ast"
+)
+
+// A native atom is a part of a condition simple enough to judge in Go
+// without running expr: a boolean fact on its own, or a fact compared with a
+// constant (a literal or a param). Most clinical conditions are made of
+// these (pregnant || breastfeeding, condition.category == "orthopedic",
+// patient.weightKg > params.limit), and judging them directly skips the
+// reflection expr needs to read a pointer field. Their meaning is expr's:
+// the differential test in native_test.go holds them to it.
+type nativeAtom struct {
+	fact  int
+	kind  FactType
+	op    string // "" (a boolean fact on its own), ==, !=, <, <=, >, >= or in
+	b     bool
+	s     string
+	f     float64
+	set   []string // for in
+	flip  bool     // the constant is on the left: 5 < n is n > 5
+	facts *Vocabulary
+	// constant is set for a part that reads no fact; b is its value.
+	constant bool
+	// left and right are set for a comparison of two dates or instants.
+	left, right *timeTerm
+}
+
+// timeTerm is a date or instant fact moved by calendar arithmetic
+// (addYears, addMonths, addDays) and constant durations, in order.
+type timeTerm struct {
+	fact int
+	ops  []timeOp
+}
+
+type timeOp struct {
+	years, months, days int
+	dur                 time.Duration
+}
+
+// reads returns the facts the atom reads.
+func (a *nativeAtom) reads() factSet {
+	var s factSet
+	switch {
+	case a.constant:
+	case a.left != nil:
+		s.add(a.left.fact)
+		s.add(a.right.fact)
+	default:
+		s.add(a.fact)
+	}
+	return s
+}
+
+// native returns n as a native atom, or nil when it is not one.
+func (c *exprCompiler) native(n ast.Node) *nativeAtom {
+	v := c.kind.vocab
+	if f, ok := c.factOf(n); ok && v.facts[f].Type == TypeBool {
+		return &nativeAtom{fact: f, kind: TypeBool, facts: v}
+	}
+	bin, ok := n.(*ast.BinaryNode)
+	if !ok {
+		return nil
+	}
+	switch bin.Operator {
+	case "==", "!=", "<", "<=", ">", ">=", "in":
+	default:
+		return nil
+	}
+	a := &nativeAtom{op: bin.Operator, facts: v}
+	if l, ok := c.timeTerm(bin.Left); ok && a.op != "in" {
+		if r, ok := c.timeTerm(bin.Right); ok {
+			a.left, a.right, a.kind = &l, &r, TypeDate
+			return a
+		}
+	}
+	f, ok := c.factOf(bin.Left)
+	constant := bin.Right
+	if !ok && bin.Operator != "in" {
+		f, ok = c.factOf(bin.Right)
+		constant, a.flip = bin.Left, true
+	}
+	if !ok {
+		return nil
+	}
+	a.fact, a.kind = f, v.facts[f].Type
+	if a.op == "in" {
+		arr, ok := constant.(*ast.ArrayNode)
+		if !ok || (a.kind != TypeString) {
+			return nil
+		}
+		for _, e := range arr.Nodes {
+			s, ok := e.(*ast.StringNode)
+			if !ok {
+				return nil
+			}
+			a.set = append(a.set, s.Value)
+		}
+		return a
+	}
+	val, ok := c.constant(constant)
+	if !ok {
+		return nil
+	}
+	switch a.kind {
+	case TypeBool:
+		a.b, ok = val.(bool)
+		ok = ok && (a.op == "==" || a.op == "!=")
+	case TypeString:
+		a.s, ok = val.(string)
+		ok = ok && (a.op == "==" || a.op == "!=")
+	case TypeNumber, TypeInteger:
+		switch x := val.(type) {
+		case int:
+			a.f = float64(x)
+		case float64:
+			a.f = x
+		default:
+			ok = false
+		}
+	default:
+		ok = false
+	}
+	if !ok {
+		return nil
+	}
+	return a
+}
+
+// timeTerm returns n as a time term: a date or instant fact, inside
+// addYears/addMonths/addDays(term, n) or plus or minus a constant duration.
+func (c *exprCompiler) timeTerm(n ast.Node) (timeTerm, bool) {
+	if f, ok := c.factOf(n); ok {
+		t := c.kind.vocab.facts[f].Type
+		return timeTerm{fact: f}, t == TypeDate || t == TypeInstant
+	}
+	switch x := n.(type) {
+	case *ast.CallNode:
+		id, ok := x.Callee.(*ast.IdentifierNode)
+		if !ok || len(x.Arguments) != 2 {
+			return timeTerm{}, false
+		}
+		inner, ok := c.timeTerm(x.Arguments[0])
+		k, ok2 := c.constant(x.Arguments[1])
+		n, ok3 := k.(int)
+		if !ok || !ok2 || !ok3 {
+			return timeTerm{}, false
+		}
+		var op timeOp
+		switch id.Value {
+		case "addYears":
+			op.years = n
+		case "addMonths":
+			op.months = n
+		case "addDays":
+			op.days = n
+		default:
+			return timeTerm{}, false
+		}
+		inner.ops = append(inner.ops, op)
+		return inner, true
+	case *ast.BinaryNode:
+		if x.Operator != "+" && x.Operator != "-" {
+			return timeTerm{}, false
+		}
+		term, ok := c.timeTerm(x.Left)
+		d, ok2 := c.duration(x.Right)
+		if (!ok || !ok2) && x.Operator == "+" {
+			term, ok = c.timeTerm(x.Right)
+			d, ok2 = c.duration(x.Left)
+		}
+		if !ok || !ok2 {
+			return timeTerm{}, false
+		}
+		if x.Operator == "-" {
+			d = -d
+		}
+		term.ops = append(term.ops, timeOp{dur: d})
+		return term, true
+	}
+	return timeTerm{}, false
+}
+
+// duration returns the value of a constant duration: duration("24h"), or
+// one times a whole number (a literal or a param).
+func (c *exprCompiler) duration(n ast.Node) (time.Duration, bool) {
+	switch x := n.(type) {
+	case *ast.BuiltinNode:
+		return constDuration(x.Name, x.Arguments)
+	case *ast.CallNode:
+		if id, ok := x.Callee.(*ast.IdentifierNode); ok {
+			return constDuration(id.Value, x.Arguments)
+		}
+	case *ast.BinaryNode:
+		if x.Operator != "*" {
+			return 0, false
+		}
+		d, ok := c.duration(x.Left)
+		k, ok2 := c.constant(x.Right)
+		if !ok || !ok2 {
+			d, ok = c.duration(x.Right)
+			k, ok2 = c.constant(x.Left)
+		}
+		n, ok3 := k.(int)
+		if ok && ok2 && ok3 {
+			return d * time.Duration(n), true
+		}
+	}
+	return 0, false
+}
+
+// factOf returns the fact a node names, if it is a plain fact reference.
+func (c *exprCompiler) factOf(n ast.Node) (int, bool) {
+	chain, ok := chainOf(n)
+	if !ok {
+		return 0, false
+	}
+	name := chain[0]
+	for _, seg := range chain[1:] {
+		name += "." + seg
+	}
+	f, ok := c.kind.vocab.byName[name]
+	return f, ok
+}
+
+// constant returns the value of a literal or a param.
+func (c *exprCompiler) constant(n ast.Node) (any, bool) {
+	switch x := n.(type) {
+	case *ast.BoolNode:
+		return x.Value, true
+	case *ast.StringNode:
+		return x.Value, true
+	case *ast.IntegerNode:
+		return x.Value, true
+	case *ast.FloatNode:
+		return x.Value, true
+	case *ast.UnaryNode:
+		if x.Operator != "-" {
+			return nil, false
+		}
+		switch v, _ := c.constant(x.Node); v := v.(type) {
+		case int:
+			return -v, true
+		case float64:
+			return -v, true
+		}
+	case *ast.MemberNode:
+		chain, ok := chainOf(x)
+		if ok && len(chain) == 2 && chain[0] == "params" {
+			switch v := c.params[chain[1]].(type) {
+			case bool, string, int, float64:
+				return v, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// eval judges the atom on facts, a pointer to the facts struct, in which its
+// fact is known.
+func (a *nativeAtom) eval(facts unsafe.Pointer) bool {
+	if a.constant {
+		return a.b
+	}
+	if a.left != nil {
+		x, y := a.left.at(a.facts, facts), a.right.at(a.facts, facts)
+		switch a.op {
+		case "==":
+			return x.Equal(y)
+		case "!=":
+			return !x.Equal(y)
+		case "<":
+			return x.Before(y)
+		case "<=":
+			return !x.After(y)
+		case ">":
+			return x.After(y)
+		}
+		return !x.Before(y)
+	}
+	p := a.facts.pointer(facts, a.fact)
+	switch a.kind {
+	case TypeBool:
+		v := *(*bool)(p)
+		if a.op == "" {
+			return v
+		}
+		return (v == a.b) == (a.op == "==")
+	case TypeString:
+		v := *(*string)(p)
+		if a.op == "in" {
+			return slices.Contains(a.set, v)
+		}
+		return (v == a.s) == (a.op == "==")
+	}
+	var v float64
+	if a.kind == TypeInteger {
+		v = float64(*(*int)(p))
+	} else {
+		v = *(*float64)(p)
+	}
+	x, y := v, a.f
+	if a.flip {
+		x, y = y, x
+	}
+	switch a.op {
+	case "==":
+		return x == y
+	case "!=":
+		return x != y
+	case "<":
+		return x < y
+	case "<=":
+		return x <= y
+	case ">":
+		return x > y
+	}
+	return x >= y
+}
+
+// pointer returns the address of the value of fact i in the facts struct at
+// base. The caller has checked that the fact is known.
+func (v *Vocabulary) pointer(base unsafe.Pointer, i int) unsafe.Pointer {
+	for _, off := range v.facts[i].offsets {
+		base = *(*unsafe.Pointer)(unsafe.Add(base, off))
+	}
+	return base
+}
+
+// at returns the term's value for the facts struct at base.
+func (t *timeTerm) at(v *Vocabulary, base unsafe.Pointer) time.Time {
+	x := *(*time.Time)(v.pointer(base, t.fact))
+	for _, op := range t.ops {
+		if op.dur != 0 {
+			x = x.Add(op.dur)
+		} else {
+			x = x.AddDate(op.years, op.months, op.days)
+		}
+	}
+	return x
+}
