@@ -167,11 +167,11 @@ func (rs *Ruleset) Evaluate(ctx context.Context, facts any) (*Evaluation, error)
 	defer rs.vms.Put(machine)
 
 	ev := &Evaluation{Ruleset: rs, Results: make([]Result, len(rs.rules))}
+	evidence, thens := 0, 0
 	for i, r := range rs.rules {
 		res := &ev.Results[i]
 		res.Rule = r
 		var value tri
-		var missing factSet
 		if !r.when.native && r.when.reads.within(&known) {
 			b, err := runBool(machine, r.when, facts)
 			if err != nil {
@@ -180,7 +180,7 @@ func (rs *Ruleset) Evaluate(ctx context.Context, facts any) (*Evaluation, error)
 			value = triOf(b)
 		} else {
 			var err error
-			value, missing, err = r.when.tree.eval(machine, facts, base, known)
+			value, err = r.when.tree.eval(machine, facts, base, &known)
 			if err != nil {
 				return nil, fmt.Errorf("rules: %s: rule %s: %w", r.pos, r.id, err)
 			}
@@ -190,32 +190,56 @@ func (rs *Ruleset) Evaluate(ctx context.Context, facts any) (*Evaluation, error)
 			res.Status = Clear
 		case triUnknown:
 			res.Status = Undetermined
+			var missing factSet
+			r.when.tree.missing(machine, facts, base, &known, &missing)
 			res.Missing = rs.kind.vocab.namesOf(missing)
 		case triTrue:
 			res.Status = Fired
-			res.Evidence = rs.evidence(s, r.reads.intersect(known))
-			if err := rs.then(machine, res, facts, known); err != nil {
-				return nil, err
-			}
+			evidence += r.reads.intersect(known).count()
+			thens += len(r.thenOrder)
+		}
+	}
+	// The evidence and then: values of all fired rules share one backing
+	// array each: a screening with findings allocates two slices, not two
+	// per finding.
+	evBuf := make(Evidence, 0, evidence)
+	var thenBuf []thenValue
+	if thens > 0 {
+		thenBuf = make([]thenValue, 0, thens)
+	}
+	for i := range ev.Results {
+		res := &ev.Results[i]
+		if res.Status != Fired {
+			continue
+		}
+		start := len(evBuf)
+		evBuf = rs.evidence(evBuf, s, res.Rule.reads.intersect(known))
+		res.Evidence = evBuf[start:len(evBuf):len(evBuf)]
+		var err error
+		if thenBuf, err = rs.then(machine, res, thenBuf, facts, known); err != nil {
+			return nil, err
 		}
 	}
 	return ev, nil
 }
 
-func (rs *Ruleset) evidence(s reflect.Value, facts factSet) Evidence {
-	ev := make(Evidence, 0, facts.count())
+// evidence appends the known facts a fired rule read to buf.
+func (rs *Ruleset) evidence(buf Evidence, s reflect.Value, facts factSet) Evidence {
 	for i := range rs.kind.vocab.facts {
 		if facts.has(i) {
-			ev = append(ev, FactValue{Fact: rs.kind.vocab.facts[i].Name, Value: rs.kind.vocab.typed(s, i)})
+			buf = append(buf, FactValue{Fact: rs.kind.vocab.facts[i].Name, Value: rs.kind.vocab.typed(s, i)})
 		}
 	}
-	return ev
+	return buf
 }
 
-func (rs *Ruleset) then(machine *vm.VM, res *Result, facts any, known factSet) error {
+// then computes the then: expressions of a fired rule into buf, and names
+// the unknown facts that kept any of them from a value.
+func (rs *Ruleset) then(machine *vm.VM, res *Result, buf []thenValue, facts any, known factSet) ([]thenValue, error) {
 	var missing factSet
-	for _, key := range res.Rule.thenOrder {
-		p := res.Rule.thenExprs[key]
+	start := len(buf)
+	for j, p := range res.Rule.thenProgs {
+		key := res.Rule.thenOrder[j]
 		if unknown := p.reads.minus(known); !unknown.empty() {
 			missing = missing.union(unknown)
 			continue
@@ -224,17 +248,17 @@ func (rs *Ruleset) then(machine *vm.VM, res *Result, facts any, known factSet) e
 		if !p.constant {
 			out, err := machine.Run(p.prog, facts)
 			if err != nil {
-				return fmt.Errorf("rules: %s: rule %s, then.%s: %w", res.Rule.pos, res.Rule.id, key, err)
+				return buf, fmt.Errorf("rules: %s: rule %s, then.%s: %w", res.Rule.pos, res.Rule.id, key, err)
 			}
 			v = deref(out)
 		}
-		if res.then == nil {
-			res.then = make([]thenValue, 0, len(res.Rule.thenExprs))
-		}
-		res.then = append(res.then, thenValue{key: key, value: v})
+		buf = append(buf, thenValue{key: key, value: v})
+	}
+	if len(buf) > start {
+		res.then = buf[start:len(buf):len(buf)]
 	}
 	res.Missing = rs.kind.vocab.namesOf(missing)
-	return nil
+	return buf, nil
 }
 
 func (v *Vocabulary) namesOf(s factSet) []string {
@@ -315,64 +339,100 @@ func (n *knode) allNative() bool {
 
 // eval judges the condition in strong Kleene logic. An atom that reads an
 // unknown fact is unknown; false && x is false and true || x is true whatever
-// x is. missing holds the unknown facts of the unknown parts that mattered.
-func (n *knode) eval(machine *vm.VM, facts any, base unsafe.Pointer, known factSet) (tri, factSet, error) {
+// x is.
+func (n *knode) eval(machine *vm.VM, facts any, base unsafe.Pointer, known *factSet) (tri, error) {
 	switch n.op {
 	case opAtom:
-		if unknown := n.reads.minus(known); !unknown.empty() {
-			return triUnknown, unknown, nil
+		if !n.reads.within(known) {
+			return triUnknown, nil
 		}
 		if n.native != nil {
-			return triOf(n.native.eval(base)), factSet{}, nil
+			return triOf(n.native.eval(base)), nil
 		}
 		b, err := runBool(machine, n.atom, facts)
-		return triOf(b), factSet{}, err
+		return triOf(b), err
 	case opNot:
-		v, m, err := n.a.eval(machine, facts, base, known)
+		v, err := n.a.eval(machine, facts, base, known)
 		if v != triUnknown {
 			v = 1 - v
 		}
-		return v, m, err
+		return v, err
 	case opAnd, opOr:
 		decisive := triFalse
 		if n.op == opOr {
 			decisive = triTrue
 		}
-		a, ma, err := n.a.eval(machine, facts, base, known)
+		a, err := n.a.eval(machine, facts, base, known)
 		if err != nil || a == decisive {
-			return a, factSet{}, err
+			return a, err
 		}
-		b, mb, err := n.b.eval(machine, facts, base, known)
+		b, err := n.b.eval(machine, facts, base, known)
 		switch {
 		case err != nil || b == decisive:
-			return b, factSet{}, err
+			return b, err
 		case a == triUnknown || b == triUnknown:
-			return triUnknown, ma.union(mb), nil
+			return triUnknown, nil
 		}
-		return a, factSet{}, nil
+		return a, nil
 	default: // opCond
-		c, mc, err := n.c.eval(machine, facts, base, known)
-		if err != nil {
-			return 0, factSet{}, err
-		}
-		switch c {
-		case triTrue:
+		c, err := n.c.eval(machine, facts, base, known)
+		switch {
+		case err != nil:
+			return 0, err
+		case c == triTrue:
 			return n.a.eval(machine, facts, base, known)
-		case triFalse:
+		case c == triFalse:
 			return n.b.eval(machine, facts, base, known)
 		}
-		a, ma, err := n.a.eval(machine, facts, base, known)
+		a, err := n.a.eval(machine, facts, base, known)
 		if err != nil {
-			return 0, factSet{}, err
+			return 0, err
 		}
-		b, mb, err := n.b.eval(machine, facts, base, known)
+		b, err := n.b.eval(machine, facts, base, known)
 		if err != nil {
-			return 0, factSet{}, err
+			return 0, err
 		}
 		if a == b && a != triUnknown {
-			return a, factSet{}, nil
+			return a, nil
 		}
-		return triUnknown, mc.union(ma).union(mb), nil
+		return triUnknown, nil
+	}
+}
+
+// missing adds to out the unknown facts of the parts that keep n, which
+// eval found unknown, open: the parts outweighed by a known one are left out.
+// It runs only for undetermined rules, so that eval need not carry sets.
+func (n *knode) missing(machine *vm.VM, facts any, base unsafe.Pointer, known *factSet, out *factSet) {
+	unknown := func(k *knode) bool {
+		v, _ := k.eval(machine, facts, base, known)
+		return v == triUnknown
+	}
+	switch n.op {
+	case opAtom:
+		*out = out.union(n.reads.minus(*known))
+	case opNot:
+		n.a.missing(machine, facts, base, known, out)
+	case opAnd, opOr:
+		for _, k := range []*knode{n.a, n.b} {
+			if unknown(k) {
+				k.missing(machine, facts, base, known, out)
+			}
+		}
+	default: // opCond
+		c, _ := n.c.eval(machine, facts, base, known)
+		switch c {
+		case triTrue:
+			n.a.missing(machine, facts, base, known, out)
+			return
+		case triFalse:
+			n.b.missing(machine, facts, base, known, out)
+			return
+		}
+		for _, k := range []*knode{n.c, n.a, n.b} {
+			if unknown(k) {
+				k.missing(machine, facts, base, known, out)
+			}
+		}
 	}
 }
 

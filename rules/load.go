@@ -253,6 +253,7 @@ func (l *Loader) build(d *document, src []byte, errs *ErrorList) *Ruleset {
 					}
 					r.thenExprs[key] = p
 					r.thenOrder = append(r.thenOrder, key) // keys come sorted
+					r.thenProgs = append(r.thenProgs, p)
 				}
 			}
 		}

@@ -344,3 +344,13 @@ func (t *timeTerm) at(v *Vocabulary, base unsafe.Pointer) time.Time {
 	}
 	return x
 }
+
+// pointerIn is pointer for a fact that may be unknown: nil when it is.
+func (v *Vocabulary) pointerIn(base unsafe.Pointer, i int) unsafe.Pointer {
+	for _, off := range v.facts[i].offsets {
+		if base = *(*unsafe.Pointer)(unsafe.Add(base, off)); base == nil {
+			return nil
+		}
+	}
+	return base
+}

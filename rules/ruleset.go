@@ -103,8 +103,9 @@ type Rule struct {
 	when                           *program
 	then                           map[string]any
 	thenExprs                      map[string]*program
-	thenOrder                      []string // keys of thenExprs, sorted
-	reads                          factSet  // facts read by when and then
+	thenOrder                      []string   // keys of thenExprs, sorted
+	thenProgs                      []*program // thenExprs in thenOrder
+	reads                          factSet    // facts read by when and then
 	ruleset                        *Ruleset
 }
 

@@ -250,18 +250,23 @@ func knownIn(base unsafe.Pointer, fields []vfield, set *factSet) {
 // typed returns the known fact i of s: a Date for a date fact, the value
 // itself for the others.
 func (v *Vocabulary) typed(s reflect.Value, i int) any {
-	f := v.facts[i]
-	for _, j := range f.index {
-		s = s.Field(j)
-		if s.IsNil() {
-			return nil
-		}
-		s = s.Elem()
+	p := v.pointerIn(s.Addr().UnsafePointer(), i)
+	if p == nil {
+		return nil
 	}
-	if f.Type == TypeDate {
-		return DateOf(s.Interface().(time.Time))
+	switch v.facts[i].Type {
+	case TypeBool:
+		return *(*bool)(p)
+	case TypeNumber:
+		return *(*float64)(p)
+	case TypeInteger:
+		return *(*int)(p)
+	case TypeString:
+		return *(*string)(p)
+	case TypeDate:
+		return DateOf(*(*time.Time)(p))
 	}
-	return s.Interface()
+	return *(*time.Time)(p)
 }
 
 // value returns the known fact i of s as plain data: dates as YYYY-MM-DD and

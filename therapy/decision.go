@@ -67,6 +67,8 @@ type Decision struct {
 	Dose     *Dose               `json:"dose"`           // nil while no dose rule has fired
 	Findings []rules.Finding     `json:"findings"`       // every fired rule, in rule file order
 	Missing  []rules.MissingFact `json:"missing"`
+
+	suitable [2]bool // what Options' Suitable point to: each decision its own
 }
 
 // Options are the two therapies, each judged on its own.
@@ -115,4 +117,11 @@ type Dose struct {
 	// IntervalDays is the days between administrations, given only when
 	// there is more than one.
 	IntervalDays *int `json:"intervalDays,omitempty"`
+
+	values dosePlan // what the pointers above point to
+}
+
+type dosePlan struct {
+	cellsPerKg, cells float64
+	intervalDays      int
 }

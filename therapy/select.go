@@ -140,7 +140,7 @@ func (s *Selector) Select(ctx context.Context, facts Facts) (*Decision, error) {
 			Autologous: AutologousTherapy{Therapy: Therapy{Reasons: []Reason{}, EarliestStart: rules.Date{Time: asOf.AddDate(0, 0, s.cultureDays)}}},
 			Allogeneic: Therapy{Reasons: []Reason{}, EarliestStart: asOf},
 		},
-		Routes:   []Route{},
+		Routes:   make([]Route, 0, 4),
 		Findings: make([]rules.Finding, 0, ev.Count(rules.Fired)),
 		Missing:  []rules.MissingFact{},
 	}
@@ -190,8 +190,8 @@ func (s *Selector) Select(ctx context.Context, facts Facts) (*Decision, error) {
 			}
 		}
 	}
-	d.Options.Autologous.Suitable = aut.bool()
-	d.Options.Allogeneic.Suitable = allo.bool()
+	d.Options.Autologous.Suitable = aut.bool(&d.suitable[0])
+	d.Options.Allogeneic.Suitable = allo.bool(&d.suitable[1])
 	d.Choice = choose(aut, allo, facts.Preference)
 	d.Outcome = d.Choice
 	if d.Choice != None {
@@ -242,13 +242,15 @@ func containsRoute(routes []Route, r Route) bool {
 	return false
 }
 
-// bool gives the option's suitable field: a new value for each decision, so
-// that one caller changing its decision cannot change another's.
-func (s suitability) bool() *bool {
+// bool gives the option's suitable field, stored in b: a value of the
+// decision's own, so that one caller changing its decision cannot change
+// another's.
+func (s suitability) bool(b *bool) *bool {
 	if s == open {
 		return nil
 	}
-	return new(s == suitable)
+	*b = s == suitable
+	return b
 }
 
 // choose gives the choice for two options in three-valued logic: an open
@@ -299,17 +301,19 @@ func chooseKnown(aut, allo bool, preference *string) Choice {
 func doseOf(r *rules.Result) *Dose {
 	d := &Dose{Rule: r.Rule.ID()}
 	if v, ok := number(r, "cellsPerKg"); ok {
-		d.CellsPerKg = &v
+		d.values.cellsPerKg = v
+		d.CellsPerKg = &d.values.cellsPerKg
 	}
 	if v, ok := number(r, "cells"); ok {
-		d.Cells = &v
+		d.values.cells = v
+		d.Cells = &d.values.cells
 	}
 	if v, ok := number(r, "administrations"); ok {
 		d.Administrations = int(v)
 	}
 	if v, ok := number(r, "intervalDays"); ok && d.Administrations > 1 {
-		n := int(v)
-		d.IntervalDays = &n
+		d.values.intervalDays = int(v)
+		d.IntervalDays = &d.values.intervalDays
 	}
 	return d
 }
