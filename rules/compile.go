@@ -28,6 +28,8 @@ type program struct {
 	// its value is computed once, when the rules load.
 	constant bool
 	value    any
+	// num is set for a then: expression computed in Go (see numTerm).
+	num *numTerm
 }
 
 // exprCompiler compiles the expressions of one ruleset.
@@ -189,6 +191,9 @@ func (c *exprCompiler) compile(ptr string, want reflect.Type, cond bool) *progra
 			return nil
 		}
 		p.constant, p.value = true, deref(v)
+	}
+	if !cond && !p.constant && (want == nil || want.Kind() == reflect.Float64) {
+		p.num = c.numTerm(tree.Node)
 	}
 	if cond {
 		t := c.split(tree.Node)

@@ -216,7 +216,7 @@ func (rs *Ruleset) Evaluate(ctx context.Context, facts any) (*Evaluation, error)
 		evBuf = rs.evidence(evBuf, s, res.Rule.reads.intersect(known))
 		res.Evidence = evBuf[start:len(evBuf):len(evBuf)]
 		var err error
-		if thenBuf, err = rs.then(machine, res, thenBuf, facts, known); err != nil {
+		if thenBuf, err = rs.then(machine, res, thenBuf, facts, base, known); err != nil {
 			return nil, err
 		}
 	}
@@ -235,7 +235,7 @@ func (rs *Ruleset) evidence(buf Evidence, s reflect.Value, facts factSet) Eviden
 
 // then computes the then: expressions of a fired rule into buf, and names
 // the unknown facts that kept any of them from a value.
-func (rs *Ruleset) then(machine *vm.VM, res *Result, buf []thenValue, facts any, known factSet) ([]thenValue, error) {
+func (rs *Ruleset) then(machine *vm.VM, res *Result, buf []thenValue, facts any, base unsafe.Pointer, known factSet) ([]thenValue, error) {
 	var missing factSet
 	start := len(buf)
 	for j, p := range res.Rule.thenProgs {
@@ -245,7 +245,9 @@ func (rs *Ruleset) then(machine *vm.VM, res *Result, buf []thenValue, facts any,
 			continue
 		}
 		v := p.value
-		if !p.constant {
+		if p.num != nil {
+			v = p.num.eval(rs.kind.vocab, base)
+		} else if !p.constant {
 			out, err := machine.Run(p.prog, facts)
 			if err != nil {
 				return buf, fmt.Errorf("rules: %s: rule %s, then.%s: %w", res.Rule.pos, res.Rule.id, key, err)

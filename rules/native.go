@@ -354,3 +354,61 @@ func (v *Vocabulary) pointerIn(base unsafe.Pointer, i int) unsafe.Pointer {
 	}
 	return base
 }
+
+// numTerm is a then: expression of the shape fact OP constant (or constant
+// OP fact) over a number fact, such as patient.weightKg * params.cellsPerKg:
+// computed in Go, in float64 as expr computes it.
+type numTerm struct {
+	fact int
+	op   string // + - * /
+	k    float64
+	flip bool // the constant is on the left
+}
+
+// numTerm returns n as a numTerm, or nil.
+func (c *exprCompiler) numTerm(n ast.Node) *numTerm {
+	bin, ok := n.(*ast.BinaryNode)
+	if !ok || (bin.Operator != "+" && bin.Operator != "-" && bin.Operator != "*" && bin.Operator != "/") {
+		return nil
+	}
+	t := &numTerm{op: bin.Operator}
+	f, ok := c.factOf(bin.Left)
+	k, ok2 := c.constant(bin.Right)
+	if !ok || !ok2 {
+		f, ok = c.factOf(bin.Right)
+		k, ok2 = c.constant(bin.Left)
+		t.flip = true
+	}
+	if !ok || !ok2 || c.kind.vocab.facts[f].Type != TypeNumber {
+		return nil
+	}
+	switch k := k.(type) {
+	case int:
+		t.k = float64(k)
+	case float64:
+		t.k = k
+	default:
+		return nil
+	}
+	if t.op == "/" && ((!t.flip && t.k == 0) || t.flip) {
+		return nil // leave division by a fact, or by zero, to expr
+	}
+	t.fact = f
+	return t
+}
+
+func (t *numTerm) eval(v *Vocabulary, base unsafe.Pointer) float64 {
+	x, y := *(*float64)(v.pointer(base, t.fact)), t.k
+	if t.flip {
+		x, y = y, x
+	}
+	switch t.op {
+	case "+":
+		return x + y
+	case "-":
+		return x - y
+	case "*":
+		return x * y
+	}
+	return x / y
+}

@@ -90,3 +90,41 @@ func TestNativeAgreesWithExpr(t *testing.T) {
 		}
 	}
 }
+
+// TestNativeThenAgreesWithExpr does the same for then: expressions computed
+// in Go.
+func TestNativeThenAgreesWithExpr(t *testing.T) {
+	kind := MustKind(KindConfig{Name: "diff", Facts: diffFacts{}, ThenExprs: map[string]any{"x": float64(0)},
+		Decide: func(context.Context, *Ruleset, any) (any, error) { return nil, nil }})
+	exprs := []string{"n * params.limit", "params.limit * n", "2.5 - n", "n - 2.5", "n / 4", "n + 1", "-3 + n", "n * 1.5"}
+	var src strings.Builder
+	src.WriteString("ruleset: d\nversion: \"1\"\ndecision: diff\nparams: {limit: 3}\nrules:\n")
+	for i, e := range exprs {
+		fmt.Fprintf(&src, "  - {id: r%d, title: T, when: true, then: {x: '%s'}, message: {en: m}}\n", i, e)
+	}
+	set, err := (&Loader{Kinds: []*Kind{kind}}).Load(File{Name: "d.yaml", Data: []byte(src.String())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := set.Ruleset("d")
+	machine := new(vm.VM)
+	for _, n := range []float64{-2, 0, 2.5, 3, 70.4} {
+		f := &diffFacts{N: new(n)}
+		ev, err := rs.Evaluate(context.Background(), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range rs.rules {
+			if r.thenProgs[0].num == nil {
+				t.Errorf("%q is not computed natively", r.thenProgs[0].src)
+			}
+			want, err := machine.Run(r.thenProgs[0].prog, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := ev.Results[i].Then("x"); got != want {
+				t.Errorf("%q with n=%v: native %v (%T), expr %v (%T)", r.thenProgs[0].src, n, got, got, want, want)
+			}
+		}
+	}
+}
