@@ -226,7 +226,7 @@ func (p *Planner) Plan(ctx context.Context, facts Facts) (*Plan, error) {
 	var open []*rules.Result
 	for i := range ev.Results {
 		r := &ev.Results[i]
-		if len(r.Missing) > 0 {
+		if len(r.Missing()) > 0 {
 			open = append(open, r)
 		}
 		if r.Status != rules.Fired {

@@ -14,7 +14,7 @@ type Finding struct {
 
 // Finding returns the result as a Finding, with the message in locale.
 func (r *Result) Finding(locale string) Finding {
-	return Finding{Rule: r.Rule.id, Title: r.Rule.title, Message: r.Rule.message.In(locale), Evidence: r.Evidence}
+	return Finding{Rule: r.Rule.id, Title: r.Rule.title, Message: r.Rule.message.In(locale), Evidence: r.Evidence()}
 }
 
 // MissingFact is an unknown fact that keeps a decision open: the question to
@@ -36,7 +36,7 @@ func (e *Evaluation) Missing(locale string) []MissingFact {
 func MissingFacts(rs *Ruleset, locale string, results []*Result) []MissingFact {
 	var need factSet
 	for _, r := range results {
-		for _, f := range r.Missing {
+		for _, f := range r.Missing() {
 			need.add(rs.kind.vocab.byName[f])
 		}
 	}
@@ -47,7 +47,7 @@ func MissingFacts(rs *Ruleset, locale string, results []*Result) []MissingFact {
 		}
 		m := MissingFact{Fact: f.Name, Question: rs.Question(f.Name, locale)}
 		for _, r := range results {
-			for _, name := range r.Missing {
+			for _, name := range r.Missing() {
 				if name == f.Name {
 					m.Rules = append(m.Rules, r.Rule.id)
 					break

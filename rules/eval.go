@@ -72,15 +72,35 @@ func (e Evidence) MarshalJSON() ([]byte, error) {
 type Result struct {
 	Rule   *Rule
 	Status Status
-	// Missing names, for an undetermined rule, the unknown facts that keep it
-	// open (facts whose part of the condition was outweighed by a known one
-	// are left out). For a fired rule it names the unknown facts that a then:
-	// expression needed, whose value is therefore absent.
-	Missing []string
-	// Evidence holds, for a fired rule, the known facts the rule reads, in
-	// its condition or its then: expressions.
-	Evidence Evidence
+	more   *resultDetail // for a fired or undetermined rule
+}
+
+// resultDetail is what only fired and undetermined rules carry; clear rules,
+// usually most of them, carry nothing, which keeps an evaluation small.
+type resultDetail struct {
+	missing  []string
+	evidence Evidence
 	then     []thenValue
+}
+
+// Missing names, for an undetermined rule, the unknown facts that keep it
+// open (facts whose part of the condition was outweighed by a known one are
+// left out). For a fired rule it names the unknown facts that a then:
+// expression needed, whose value is therefore absent.
+func (r *Result) Missing() []string {
+	if r.more == nil {
+		return nil
+	}
+	return r.more.missing
+}
+
+// Evidence returns, for a fired rule, the known facts the rule reads, in its
+// condition or its then: expressions.
+func (r *Result) Evidence() Evidence {
+	if r.more == nil {
+		return nil
+	}
+	return r.more.evidence
 }
 
 type thenValue struct {
@@ -92,9 +112,11 @@ type thenValue struct {
 // rule file, or the value its expression gave. ok is false when the rule
 // has no such key or its expression read unknown facts.
 func (r *Result) Then(key string) (v any, ok bool) {
-	for _, tv := range r.then {
-		if tv.key == key {
-			return tv.value, true
+	if r.more != nil {
+		for _, tv := range r.more.then {
+			if tv.key == key {
+				return tv.value, true
+			}
 		}
 	}
 	if _, isExpr := r.Rule.thenExprs[key]; isExpr {
@@ -167,7 +189,7 @@ func (rs *Ruleset) Evaluate(ctx context.Context, facts any) (*Evaluation, error)
 	defer rs.vms.Put(machine)
 
 	ev := &Evaluation{Ruleset: rs, Results: make([]Result, len(rs.rules))}
-	evidence, thens := 0, 0
+	evidence, thens, details := 0, 0, 0
 	for i, r := range rs.rules {
 		res := &ev.Results[i]
 		res.Rule = r
@@ -190,15 +212,18 @@ func (rs *Ruleset) Evaluate(ctx context.Context, facts any) (*Evaluation, error)
 			res.Status = Clear
 		case triUnknown:
 			res.Status = Undetermined
-			var missing factSet
-			r.when.tree.missing(machine, facts, base, &known, &missing)
-			res.Missing = rs.kind.vocab.namesOf(missing)
+			details++
 		case triTrue:
 			res.Status = Fired
+			details++
 			evidence += r.reads.intersect(known).count()
 			thens += len(r.thenOrder)
 		}
 	}
+	if details == 0 {
+		return ev, nil
+	}
+	more := make([]resultDetail, details)
 	// The evidence and then: values of all fired rules share one backing
 	// array each: a screening with findings allocates two slices, not two
 	// per finding.
@@ -209,12 +234,19 @@ func (rs *Ruleset) Evaluate(ctx context.Context, facts any) (*Evaluation, error)
 	}
 	for i := range ev.Results {
 		res := &ev.Results[i]
-		if res.Status != Fired {
+		if res.Status == Clear {
+			continue
+		}
+		res.more, more = &more[0], more[1:]
+		if res.Status == Undetermined {
+			var missing factSet
+			res.Rule.when.tree.missing(machine, facts, base, &known, &missing)
+			res.more.missing = rs.kind.vocab.namesOf(missing)
 			continue
 		}
 		start := len(evBuf)
 		evBuf = rs.evidence(evBuf, s, res.Rule.reads.intersect(known))
-		res.Evidence = evBuf[start:len(evBuf):len(evBuf)]
+		res.more.evidence = evBuf[start:len(evBuf):len(evBuf)]
 		var err error
 		if thenBuf, err = rs.then(machine, res, thenBuf, facts, base, known); err != nil {
 			return nil, err
@@ -257,9 +289,9 @@ func (rs *Ruleset) then(machine *vm.VM, res *Result, buf []thenValue, facts any,
 		buf = append(buf, thenValue{key: key, value: v})
 	}
 	if len(buf) > start {
-		res.then = buf[start:len(buf):len(buf)]
+		res.more.then = buf[start:len(buf):len(buf)]
 	}
-	res.Missing = rs.kind.vocab.namesOf(missing)
+	res.more.missing = rs.kind.vocab.namesOf(missing)
 	return buf, nil
 }
 

@@ -63,8 +63,8 @@ func TestKleene(t *testing.T) {
 				t.Fatal(err)
 			}
 			res := ev.Results[0]
-			if res.Status != tt.want || !slices.Equal(res.Missing, tt.missing) {
-				t.Errorf("got %v missing %v, want %v missing %v", res.Status, res.Missing, tt.want, tt.missing)
+			if res.Status != tt.want || !slices.Equal(res.Missing(), tt.missing) {
+				t.Errorf("got %v missing %v, want %v missing %v", res.Status, res.Missing(), tt.want, tt.missing)
 			}
 		})
 	}
@@ -98,10 +98,10 @@ func TestFiredRuleCarriesEvidenceAndThen(t *testing.T) {
 		{Fact: "a", Value: true},
 		{Fact: "group.day", Value: rules.DateOf(day)},
 	}
-	if !reflect.DeepEqual(res.Evidence, want) {
-		t.Errorf("evidence %v, want %v", res.Evidence, want)
+	if !reflect.DeepEqual(res.Evidence(), want) {
+		t.Errorf("evidence %v, want %v", res.Evidence(), want)
 	}
-	if js, _ := json.Marshal(res.Evidence); string(js) != `{"asOf":"2026-11-24","a":true,"group.day":"2026-12-01"}` {
+	if js, _ := json.Marshal(res.Evidence()); string(js) != `{"asOf":"2026-11-24","a":true,"group.day":"2026-12-01"}` {
 		t.Errorf("evidence encodes as %s", js)
 	}
 	if v, _ := res.Then("until"); v != day.AddDate(0, 0, 3) {
@@ -119,8 +119,8 @@ func TestThenExpressionWithUnknownFact(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := ev.Results[0]
-	if _, ok := res.Then("until"); ok || !slices.Equal(res.Missing, []string{"group.day"}) {
-		t.Errorf("then.until present or missing %v", res.Missing)
+	if _, ok := res.Then("until"); ok || !slices.Equal(res.Missing(), []string{"group.day"}) {
+		t.Errorf("then.until present or missing %v", res.Missing())
 	}
 }
 
@@ -192,7 +192,7 @@ func TestEvidenceIncludesFactsReadByThen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v, ok := ev.Results[0].Evidence.Value("group.day"); !ok || v != rules.DateOf(day) {
-		t.Errorf("evidence %v lacks group.day", ev.Results[0].Evidence)
+	if v, ok := ev.Results[0].Evidence().Value("group.day"); !ok || v != rules.DateOf(day) {
+		t.Errorf("evidence %v lacks group.day", ev.Results[0].Evidence())
 	}
 }

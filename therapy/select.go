@@ -227,7 +227,7 @@ func (s *Selector) open(ev *rules.Evaluation, aut, allo suitability, d *Decision
 		}
 		out = append(out, r)
 	}
-	if doseRule != nil && len(doseRule.Missing) > 0 {
+	if doseRule != nil && len(doseRule.Missing()) > 0 {
 		out = append(out, doseRule)
 	}
 	return out
