@@ -161,7 +161,7 @@ func (c *exprCompiler) compile(ptr string, want reflect.Type, cond bool) *progra
 		c.exprError(err, errAt, CodeSyntax, "expression syntax: ")
 		return nil
 	}
-	reads, ok := c.resolve(tree.Node, errAt, c.errs)
+	reads, ok, vars := c.resolve(tree.Node, errAt, c.errs)
 	if !ok {
 		return nil
 	}
@@ -184,7 +184,7 @@ func (c *exprCompiler) compile(ptr string, want reflect.Type, cond bool) *progra
 		return nil
 	}
 	p := &program{src: src, prog: prog, reads: reads}
-	if reads.empty() && !usesVariables(tree.Node) {
+	if reads.empty() && !vars {
 		v, err := vm.Run(prog, c.kind.env)
 		if err != nil {
 			c.errs.add(errAt(0), CodeType, "this expression fails: %v", err)
@@ -231,13 +231,15 @@ func typeName(t reflect.Type) string {
 
 // resolve finds every fact and param the expression names. Names that are
 // neither are reported with a suggestion when errs is not nil.
-func (c *exprCompiler) resolve(root ast.Node, at func(int) Pos, errs *ErrorList) (factSet, bool) {
+// vars is true when the expression also refers to let variables or a
+// closure's #: it is then not a constant even when it reads no fact.
+func (c *exprCompiler) resolve(root ast.Node, at func(int) Pos, errs *ErrorList) (reads factSet, ok, vars bool) {
 	var r refCollector
 	r.inner = map[ast.Node]bool{}
 	r.lets = map[string]bool{}
 	ast.Walk(&root, &r)
-	var reads factSet
-	ok := true
+	ok = true
+	vars = len(r.lets) > 0 || r.pointers
 	for _, d := range r.durations {
 		if _, err := time.ParseDuration(d.Value); err != nil {
 			ok = false
@@ -293,7 +295,7 @@ func (c *exprCompiler) resolve(root ast.Node, at func(int) Pos, errs *ErrorList)
 			}
 		}
 	}
-	return reads, ok
+	return reads, ok, vars
 }
 
 // refCollector gathers the name chains (a, a.b.c) of an expression. A chain
@@ -303,6 +305,7 @@ type refCollector struct {
 	inner     map[ast.Node]bool
 	lets      map[string]bool
 	durations []*ast.StringNode // literal arguments of duration()
+	pointers  bool              // a closure's # is used
 }
 
 func (r *refCollector) Visit(n *ast.Node) {
@@ -323,6 +326,8 @@ func (r *refCollector) Visit(n *ast.Node) {
 		r.duration(x.Name, x.Arguments)
 	case *ast.VariableDeclaratorNode:
 		r.lets[x.Name] = true
+	case *ast.PointerNode:
+		r.pointers = true
 	}
 }
 
@@ -407,11 +412,11 @@ func (c *exprCompiler) split(n ast.Node) *knode {
 	if err != nil {
 		return nil
 	}
-	reads, ok := c.resolve(tree.Node, nil, nil)
+	reads, ok, vars := c.resolve(tree.Node, nil, nil)
 	if !ok {
 		return nil
 	}
-	if reads.empty() && !usesVariables(tree.Node) {
+	if reads.empty() && !vars {
 		// Params only (params.source == "bone-marrow"): the same every time.
 		if v, err := vm.Run(prog, c.kind.env); err == nil {
 			if b, ok := deref(v).(bool); ok {
@@ -421,27 +426,6 @@ func (c *exprCompiler) split(n ast.Node) *knode {
 	}
 	return &knode{op: opAtom, atom: &program{src: src, prog: prog, reads: reads}, reads: reads}
 }
-
-// usesVariables reports whether n refers to anything but facts and params
-// (a let variable, a closure's #): then it is not a constant even when it
-// reads no fact.
-func usesVariables(n ast.Node) bool {
-	var r refCollector
-	r.inner = map[ast.Node]bool{}
-	r.lets = map[string]bool{}
-	ast.Walk(&n, &r)
-	found := len(r.lets) > 0
-	ast.Walk(&n, visitorFunc(func(n *ast.Node) {
-		if _, ok := (*n).(*ast.PointerNode); ok {
-			found = true
-		}
-	}))
-	return found
-}
-
-type visitorFunc func(*ast.Node)
-
-func (f visitorFunc) Visit(n *ast.Node) { f(n) }
 
 func (p *program) String() string { return fmt.Sprintf("%q", p.src) }
 

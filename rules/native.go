@@ -324,10 +324,12 @@ func (a *nativeAtom) eval(facts unsafe.Pointer) bool {
 }
 
 // pointer returns the address of the value of fact i in the facts struct at
-// base. The caller has checked that the fact is known.
+// base, or nil when the fact (or a group on the way to it) is unknown.
 func (v *Vocabulary) pointer(base unsafe.Pointer, i int) unsafe.Pointer {
 	for _, off := range v.facts[i].offsets {
-		base = *(*unsafe.Pointer)(unsafe.Add(base, off))
+		if base = *(*unsafe.Pointer)(unsafe.Add(base, off)); base == nil {
+			return nil
+		}
 	}
 	return base
 }
@@ -343,16 +345,6 @@ func (t *timeTerm) at(v *Vocabulary, base unsafe.Pointer) time.Time {
 		}
 	}
 	return x
-}
-
-// pointerIn is pointer for a fact that may be unknown: nil when it is.
-func (v *Vocabulary) pointerIn(base unsafe.Pointer, i int) unsafe.Pointer {
-	for _, off := range v.facts[i].offsets {
-		if base = *(*unsafe.Pointer)(unsafe.Add(base, off)); base == nil {
-			return nil
-		}
-	}
-	return base
 }
 
 // numTerm is a then: expression of the shape fact OP constant (or constant

@@ -32,10 +32,9 @@ func (t FactType) String() string {
 
 // Fact describes one fact of a vocabulary.
 type Fact struct {
-	Name  string   // dotted name as written in expressions and JSON, e.g. oncology.active
-	Type  FactType // its type
-	Enum  []string // for strings limited to a set, the allowed values
-	index []int    // field index path from the facts struct
+	Name string   // dotted name as written in expressions and JSON, e.g. oncology.active
+	Type FactType // its type
+	Enum []string // for strings limited to a set, the allowed values
 	// offsets are the byte offsets of the pointer fields on the way from the
 	// facts struct to the fact, for reading it without reflection.
 	offsets []uintptr
@@ -118,7 +117,7 @@ func NewVocabulary(t reflect.Type) (*Vocabulary, error) {
 		return nil, fmt.Errorf("rules: facts type %s is not a struct", t)
 	}
 	v := &Vocabulary{typ: t, byName: map[string]int{}, groups: map[string][]int{}}
-	root, err := v.walk(t, "", nil, nil)
+	root, err := v.walk(t, "", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +128,7 @@ func NewVocabulary(t reflect.Type) (*Vocabulary, error) {
 	return v, nil
 }
 
-func (v *Vocabulary) walk(t reflect.Type, prefix string, index []int, offsets []uintptr) ([]vfield, error) {
+func (v *Vocabulary) walk(t reflect.Type, prefix string, offsets []uintptr) ([]vfield, error) {
 	var out []vfield
 	for i := range t.NumField() {
 		f := t.Field(i)
@@ -144,7 +143,6 @@ func (v *Vocabulary) walk(t reflect.Type, prefix string, index []int, offsets []
 			return nil, fmt.Errorf("rules: field %s.%s needs equal json and expr tags", t, f.Name)
 		}
 		full := prefix + name
-		idx := append(slices.Clone(index), i)
 		offs := append(slices.Clone(offsets), f.Offset)
 		if f.Type.Kind() != reflect.Pointer {
 			return nil, fmt.Errorf("rules: field %s.%s must be a pointer (nil = unknown)", t, f.Name)
@@ -152,7 +150,7 @@ func (v *Vocabulary) walk(t reflect.Type, prefix string, index []int, offsets []
 		elem := f.Type.Elem()
 		if elem.Kind() == reflect.Struct && elem != timeType {
 			first := len(v.facts)
-			kids, err := v.walk(elem, full+".", idx, offs)
+			kids, err := v.walk(elem, full+".", offs)
 			if err != nil {
 				return nil, err
 			}
@@ -162,7 +160,7 @@ func (v *Vocabulary) walk(t reflect.Type, prefix string, index []int, offsets []
 			out = append(out, vfield{name: name, offset: f.Offset, index: i, fact: -1, fields: kids})
 			continue
 		}
-		fact := Fact{Name: full, index: idx, offsets: offs}
+		fact := Fact{Name: full, offsets: offs}
 		tag := f.Tag.Get("fact")
 		switch {
 		case elem.Kind() == reflect.Bool:
@@ -250,7 +248,7 @@ func knownIn(base unsafe.Pointer, fields []vfield, set *factSet) {
 // typed returns the known fact i of s: a Date for a date fact, the value
 // itself for the others.
 func (v *Vocabulary) typed(s reflect.Value, i int) any {
-	p := v.pointerIn(s.Addr().UnsafePointer(), i)
+	p := v.pointer(s.Addr().UnsafePointer(), i)
 	if p == nil {
 		return nil
 	}
