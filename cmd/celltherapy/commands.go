@@ -42,8 +42,8 @@ func loader() *rules.Loader {
 	return l
 }
 
-// load loads paths, or the built-in rules when there are none.
-func load(paths []string) (*rules.Set, error) {
+// loadRules loads paths, or the built-in rules when there are none.
+func loadRules(paths []string) (*rules.Set, error) {
 	if len(paths) > 0 {
 		return loader().LoadPaths(paths...)
 	}
@@ -70,17 +70,31 @@ func (c *cli) errorf(format string, args ...any) {
 	fmt.Fprintf(c.stderr, "celltherapy: "+format+"\n", args...)
 }
 
-// loadError prints the problems of a failed load, one file:line:col: message
-// per line.
-func (c *cli) loadError(err error) {
+// load loads paths (the default rules when there are none) and prints the
+// problems of a failed load, one file:line:col: message per line. ok is
+// false when it failed.
+func (c *cli) load(paths ...string) (set *rules.Set, ok bool) {
+	set, err := loadRules(paths)
+	if err == nil {
+		return set, true
+	}
 	if problems := rules.Problems(err); len(problems) > 0 {
 		for _, p := range problems {
 			fmt.Fprintln(c.stderr, p)
 		}
 		fmt.Fprintf(c.stderr, "%d problem(s)\n", len(problems))
-		return
+	} else {
+		c.errorf("%v", err)
 	}
-	c.errorf("%v", err)
+	return nil, false
+}
+
+// rulesFlag returns the paths of a --rules flag: none for the default rules.
+func rulesFlag(path string) []string {
+	if path == "" {
+		return nil
+	}
+	return []string{path}
 }
 
 func (c *cli) usage(w io.Writer) {
@@ -139,9 +153,8 @@ rules are checked.`)
 	if code, done := c.parse(fs, args); done {
 		return code
 	}
-	set, err := load(fs.Args())
-	if err != nil {
-		c.loadError(err)
+	set, ok := c.load(fs.Args()...)
+	if !ok {
 		return exitFailed
 	}
 	rulesets, ruleCount, tests := 0, 0, 0
@@ -165,9 +178,8 @@ tests of the default rules are run.`)
 	if code, done := c.parse(fs, args); done {
 		return code
 	}
-	set, err := load(fs.Args())
-	if err != nil {
-		c.loadError(err)
+	set, ok := c.load(fs.Args()...)
+	if !ok {
 		return exitFailed
 	}
 	rep := rules.RunTests(ctx, set.Rulesets()...)
@@ -257,13 +269,8 @@ path of each bad value). Without --rules, the default rules are used.`)
 // default rules) and decodes the facts in the file name ("-": standard
 // input). A code other than exitOK means it has printed why.
 func (c *cli) ruleAndFacts(kind *rules.Kind, rulesPath, name string) (*rules.Ruleset, any, int) {
-	var paths []string
-	if rulesPath != "" {
-		paths = []string{rulesPath}
-	}
-	set, err := load(paths)
-	if err != nil {
-		c.loadError(err)
+	set, ok := c.load(rulesFlag(rulesPath)...)
+	if !ok {
 		return nil, nil, exitBadUsed
 	}
 	candidates := set.ForDecision(kind.Name())

@@ -19,13 +19,8 @@ outcome, message and source, with the questions asked for unknown facts.`)
 	if code, done := c.parse(fs, args); done {
 		return code
 	}
-	var paths []string
-	if *rulesPath != "" {
-		paths = []string{*rulesPath}
-	}
-	set, err := load(paths)
-	if err != nil {
-		c.loadError(err)
+	set, ok := c.load(rulesFlag(*rulesPath)...)
+	if !ok {
 		return exitFailed
 	}
 	for i, rs := range set.Rulesets() {
