@@ -4,8 +4,8 @@ import (
 	"context"
 	"testing"
 
-	"github.com/expr-lang/expr/vm"
 	"github.com/reocell/celltherapy/eligibility"
+	"github.com/reocell/celltherapy/rules/rulestest"
 )
 
 // BenchmarkScreen screens a patient with every fact known.
@@ -44,20 +44,8 @@ func BenchmarkScreenUnknownFacts(b *testing.B) {
 // expr alone costs. The engine judges simple conditions natively, so it can
 // come in under this.
 func BenchmarkScreenBaseline(b *testing.B) {
-	var programs []*vm.Program
-	for _, r := range eligibility.DefaultRules().Rules() {
-		programs = append(programs, r.Program())
-	}
 	facts := allClear()
 	facts.Oncology.EverTreated = new(true)
 	facts.Oncology.LastTreatmentEnd = day("2019-01-01")
-	var machine vm.VM
-	b.ReportAllocs()
-	for b.Loop() {
-		for _, p := range programs {
-			if _, err := machine.Run(p, &facts); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
+	rulestest.ExprBaseline(b, eligibility.DefaultRules(), &facts)
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/expr-lang/expr/vm"
+	"github.com/reocell/celltherapy/rules/rulestest"
 	"github.com/reocell/celltherapy/therapy"
 )
 
@@ -42,18 +42,6 @@ func BenchmarkEvaluate(b *testing.B) {
 // costs. The engine judges simple conditions natively, so it can come in
 // under this.
 func BenchmarkExprBaseline(b *testing.B) {
-	var progs []*vm.Program
-	for _, r := range therapy.DefaultRules().Rules() {
-		progs = append(progs, r.Program())
-	}
 	f := known()
-	var machine vm.VM
-	b.ReportAllocs()
-	for b.Loop() {
-		for _, p := range progs {
-			if _, err := machine.Run(p, &f); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
+	rulestest.ExprBaseline(b, therapy.DefaultRules(), &f)
 }
