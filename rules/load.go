@@ -83,7 +83,11 @@ func (l *Loader) LoadPaths(paths ...string) (*Set, error) {
 			return err
 		})
 		if err != nil {
-			errs.add(Pos{File: p}, CodeIO, "%v", err)
+			if errors.Is(err, fs.ErrNotExist) {
+				errs.add(Pos{File: p}, CodeIO, "no such file or directory; give a rule file (*.yaml) or a directory of them")
+			} else {
+				errs.add(Pos{File: p}, CodeIO, "%v", err)
+			}
 		}
 	}
 	if err := errs.Err(); err != nil {

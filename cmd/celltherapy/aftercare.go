@@ -36,7 +36,7 @@ Exit 2 when the facts are bad or the administration time is unknown.`)
 	}
 	plan, err := planner.Plan(ctx, *facts.(*recommendations.Facts))
 	if err != nil {
-		c.errorf("%v", err)
+		c.inputError(fs.Arg(0), err)
 		return exitBadUsed
 	}
 	if plan.Outcome != recommendations.Planned {

@@ -253,7 +253,7 @@ path of each bad value). Without --rules, the default rules are used.`)
 	}
 	decision, err := dom.kind.Decide(ctx, rs, facts)
 	if err != nil {
-		c.errorf("%v", err)
+		c.inputError(fs.Arg(0), err) // facts that contradict each other, say
 		return exitBadUsed
 	}
 	enc := json.NewEncoder(c.stdout)
@@ -285,17 +285,23 @@ func (c *cli) ruleAndFacts(kind *rules.Kind, rulesPath, name string) (*rules.Rul
 	}
 	facts := kind.NewFacts()
 	if err := kind.Vocabulary().DecodeJSON(data, facts); err != nil {
-		var fe rules.FactErrors
-		if errors.As(err, &fe) {
-			for _, e := range fe {
-				fmt.Fprintf(c.stderr, "%s: %s\n", displayName(name), e)
-			}
-			return nil, nil, exitBadUsed
-		}
-		c.errorf("%s: %v", displayName(name), err)
+		c.inputError(name, err)
 		return nil, nil, exitBadUsed
 	}
 	return candidates[0], facts, exitOK
+}
+
+// inputError prints what is wrong with the facts in the input name: each
+// bad value as NAME: $.path: message.
+func (c *cli) inputError(name string, err error) {
+	var fe rules.FactErrors
+	if !errors.As(err, &fe) {
+		c.errorf("%s: %v", displayName(name), err)
+		return
+	}
+	for _, e := range fe {
+		fmt.Fprintf(c.stderr, "%s: %s\n", displayName(name), e)
+	}
 }
 
 func orDefault(p string) string {
