@@ -36,7 +36,7 @@ const (
 )
 
 // Decision is the outcome of screening one patient, plain data that encodes
-// to the JSON of DESIGN.md. The same facts, as-of date and ruleset digest
+// to the JSON described in docs/design.md. The same facts, as-of date and ruleset digest
 // always give the same decision.
 type Decision struct {
 	Decision string              `json:"decision"` // always "eligibility"

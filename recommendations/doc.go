@@ -6,7 +6,7 @@
 // (is a symptom the patient reports expected, or should they contact the
 // clinic?).
 //
-// Plans and triage answers come from YAML rule files (see DESIGN.md); the
+// Plans and triage answers come from YAML rule files (see docs/design.md); the
 // defaults, aftercare.yaml and triage.yaml, are embedded. Most users need one
 // call:
 //

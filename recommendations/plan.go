@@ -33,7 +33,7 @@ const (
 )
 
 // Plan is the aftercare plan for one administration: plain data that encodes
-// to the decision JSON of DESIGN.md. The same facts and ruleset digest always
+// to the decision JSON of docs/design.md. The same facts and ruleset digest always
 // give the same plan.
 type Plan struct {
 	Decision string  `json:"decision"` // always "aftercare"

@@ -24,7 +24,7 @@ const (
 )
 
 // TriageDecision is the answer of side-effect triage: plain data that encodes
-// to the decision JSON of DESIGN.md.
+// to the decision JSON of docs/design.md.
 type TriageDecision struct {
 	Decision string `json:"decision"` // always "triage"
 	// Outcome is expected, contact-clinic or undetermined.

@@ -1,6 +1,6 @@
 package rules
 
-// The parts every decision shares (see DESIGN.md, "Decisions"). Domain
+// The parts every decision shares (see docs/design.md, "Decisions"). Domain
 // packages put them beside their own fields.
 
 // Finding is a fired rule as a decision reports it: which rule, its text, and

@@ -45,7 +45,7 @@ const (
 )
 
 // Decision is the therapy choice for one patient, plain data that encodes to
-// the JSON of DESIGN.md. The same facts, as-of date and ruleset digest always
+// the JSON described in docs/design.md. The same facts, as-of date and ruleset digest always
 // give the same decision.
 //
 // Outcome is always equal to Choice, so that every decision kind has an
