@@ -28,7 +28,16 @@ func (p Pos) String() string {
 }
 
 func (p Pos) compare(q Pos) int {
-	return cmp.Or(cmp.Compare(p.File, q.File), cmp.Compare(p.Line, q.Line), cmp.Compare(p.Col, q.Col))
+	return cmp.Or(cmp.Compare(fileOrder(p.File), fileOrder(q.File)), cmp.Compare(p.Line, q.Line), cmp.Compare(p.Col, q.Col))
+}
+
+// fileOrder sorts a rule file's problems before those of its test file
+// (x.yaml before x.test.yaml): a clinician fixes the rules first.
+func fileOrder(name string) string {
+	if isTestFile(name) {
+		return fileStem(name) + "\x00" + "1" + name
+	}
+	return fileStem(name) + "\x00" + "0" + name
 }
 
 // Code classifies a problem found while loading rules, so that callers and

@@ -11,6 +11,7 @@ import (
 	"path"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,6 +29,11 @@ type File struct {
 // knows no kinds; rule files name their kind with decision:.
 type Loader struct {
 	Kinds []*Kind
+	// Decision, when set, loads only the rule files of that decision kind,
+	// without their tests: other kinds' files are skipped once their
+	// decision: is read, and test files are not parsed. It is for a caller
+	// that makes decisions of one kind and needs nothing else checked.
+	Decision string
 }
 
 // IsRuleFile reports whether a file name is one the loader reads from a
@@ -39,6 +45,24 @@ func IsRuleFile(name string) bool {
 
 func isTestFile(name string) bool {
 	return strings.HasSuffix(name, ".test.yaml") || strings.HasSuffix(name, ".test.yml")
+}
+
+// fileStem returns name without its extension and without .test: a rule
+// file and its test file have the same stem.
+func fileStem(name string) string {
+	name = strings.TrimSuffix(name, path.Ext(name))
+	return strings.TrimSuffix(name, ".test")
+}
+
+var rulesetLineRE = regexp.MustCompile(`(?m)^ruleset:[ \t]*["']?([a-z][a-z0-9-]*)`)
+
+// rulesetName finds the ruleset: of a file that does not parse as YAML, so
+// that its test file is not also reported as orphaned.
+func rulesetName(src []byte) string {
+	if m := rulesetLineRE.FindSubmatch(src); m != nil {
+		return string(m[1])
+	}
+	return ""
 }
 
 // ReadFS returns every rule file under the root of fsys, sorted by name.
@@ -112,8 +136,19 @@ func (l *Loader) Load(files ...File) (*Set, error) {
 	files = slices.Clone(files)
 	slices.SortStableFunc(files, func(a, b File) int { return strings.Compare(a.Name, b.Name) })
 	for _, f := range files {
+		if l.Decision != "" && isTestFile(f.Name) {
+			continue
+		}
 		d := parseDocument(f.Name, f.Data, &errs)
 		if d == nil {
+			if !isTestFile(f.Name) {
+				// Its problems are reported; its tests cannot run, and
+				// saying so would only bury the problems.
+				failed[fileStem(f.Name)] = true
+				if name := rulesetName(f.Data); name != "" {
+					failed[name] = true
+				}
+			}
 			continue
 		}
 		if isTestFile(f.Name) {
@@ -127,10 +162,14 @@ func (l *Loader) Load(files ...File) (*Set, error) {
 			}
 			continue
 		}
+		if decision, _ := d.valueAt("/decision").(string); l.Decision != "" && decision != l.Decision {
+			continue
+		}
 		rs := l.build(d, f.Data, &errs)
 		if rs == nil {
+			failed[fileStem(f.Name)] = true
 			if name, ok := d.valueAt("/ruleset").(string); ok {
-				failed[name] = true // its problems are reported; its tests cannot run
+				failed[name] = true
 			}
 			continue
 		}
@@ -143,7 +182,7 @@ func (l *Loader) Load(files ...File) (*Set, error) {
 	}
 	for _, td := range testDocs {
 		rs := byName[td.name]
-		if rs == nil && failed[td.name] {
+		if rs == nil && (failed[td.name] || failed[fileStem(td.doc.file)]) {
 			continue
 		}
 		if rs == nil {
@@ -269,7 +308,9 @@ func (l *Loader) build(d *document, src []byte, errs *ErrorList) *Ruleset {
 			rs.rules = append(rs.rules, r)
 		}
 	}
-	parseTests(d, rs, errs)
+	if l.Decision == "" {
+		parseTests(d, rs, errs)
+	}
 	if len(*errs) > before {
 		return nil
 	}

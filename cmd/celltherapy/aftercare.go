@@ -18,14 +18,15 @@ Exit 2 when the facts are bad or the administration time is unknown.`)
 	rulesPath := fs.String("rules", "", "rule file or directory to use instead of the default rules")
 	ics := fs.Bool("ics", false, "write an iCalendar file")
 	leaflet := fs.Bool("leaflet", false, "write a plain-text leaflet")
-	if code, done := c.parse(fs, args); done {
+	pos, code, ok := c.parse(fs, args)
+	if !ok {
 		return code
 	}
-	if *ics == *leaflet || fs.NArg() != 1 {
+	if *ics == *leaflet || len(pos) != 1 {
 		c.errorf("aftercare needs one of --ics or --leaflet, and one FILE (or - for standard input)")
 		return exitBadUsed
 	}
-	rs, facts, code := c.ruleAndFacts(recommendations.AftercareKind(), *rulesPath, fs.Arg(0))
+	rs, facts, code := c.ruleAndFacts(*findDomain(recommendations.AftercareDecisionKind), *rulesPath, pos[0])
 	if code != exitOK {
 		return code
 	}
@@ -36,12 +37,12 @@ Exit 2 when the facts are bad or the administration time is unknown.`)
 	}
 	plan, err := planner.Plan(ctx, *facts.(*recommendations.Facts))
 	if err != nil {
-		c.inputError(fs.Arg(0), err)
+		c.inputError(pos[0], err)
 		return exitBadUsed
 	}
 	if plan.Outcome != recommendations.Planned {
 		for _, m := range plan.Missing {
-			c.errorf("%s: %s is unknown: %s", displayName(fs.Arg(0)), m.Fact, m.Question)
+			c.errorf("%s: %s is unknown: %s", displayName(pos[0]), m.Fact, m.Question)
 		}
 		return exitBadUsed
 	}

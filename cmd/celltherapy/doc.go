@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"slices"
@@ -9,17 +10,22 @@ import (
 	"github.com/reocell/celltherapy/rules"
 )
 
-func (c *cli) doc(args []string) int {
+func (c *cli) doc(_ context.Context, args []string) int {
 	fs := c.flags("doc", `Usage: celltherapy doc [--rules PATH]
 
 Prints the rulesets as a Markdown document for the medical board: each
 ruleset's version and digest, its params, and each rule's condition,
 outcome, message and source, with the questions asked for unknown facts.`)
 	rulesPath := fs.String("rules", "", "rule file or directory to document instead of the default rules")
-	if code, done := c.parse(fs, args); done {
+	pos, code, ok := c.parse(fs, args)
+	if !ok {
 		return code
 	}
-	set, ok := c.load(rulesFlag(*rulesPath)...)
+	if len(pos) > 0 {
+		c.errorf("doc takes no arguments (give rules with --rules PATH); run celltherapy doc --help")
+		return exitBadUsed
+	}
+	set, ok := c.load(domains(), rulesFlag(*rulesPath)...)
 	if !ok {
 		return exitFailed
 	}

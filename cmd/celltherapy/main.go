@@ -8,7 +8,8 @@
 //	celltherapy aftercare --ics|--leaflet FILE|-    the aftercare plan for people
 //
 // Without PATH or --rules it uses the default rules built into the program.
-// Problems in rule files are printed as file:line:col: message.
+// Problems in rule files are printed as file:line:col: message. Flags may
+// come before or after the other arguments.
 package main
 
 import (
@@ -39,21 +40,21 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		c.usage(stderr)
 		return exitBadUsed
 	}
-	switch args[0] {
+	switch name := args[0]; name {
 	case "-h", "-help", "--help", "help":
+		if len(args) > 1 && name == "help" {
+			// celltherapy help COMMAND is celltherapy COMMAND --help.
+			if cmd := findCommand(args[1]); cmd != nil {
+				return cmd.run(c, ctx, []string{"--help"})
+			}
+		}
 		c.usage(stdout)
 		return exitOK
-	case "lint":
-		return c.lint(args[1:])
-	case "test":
-		return c.test(ctx, args[1:])
-	case "eval":
-		return c.eval(ctx, args[1:])
-	case "doc":
-		return c.doc(args[1:])
-	case "aftercare":
-		return c.aftercare(ctx, args[1:])
 	}
-	c.errorf("unknown command %q; run celltherapy --help", args[0])
-	return exitBadUsed
+	cmd := findCommand(args[0])
+	if cmd == nil {
+		c.errorf("unknown command %q; run celltherapy --help", args[0])
+		return exitBadUsed
+	}
+	return cmd.run(c, ctx, args[1:])
 }

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// command is one subcommand of celltherapy. Every command is listed in
+// commands, which the top-level help is made from, so none can be left out
+// of it.
+type command struct {
+	name     string
+	synopsis string                                               // the usage line shown by celltherapy --help
+	summary  string                                               // what it does, in a few words, for the same help
+	run      func(c *cli, ctx context.Context, args []string) int // a method of cli
+}
+
+// commands returns every subcommand, in the order the help lists them. A new
+// command is one entry here and a file with its run function.
+func commands() []command {
+	return []command{
+		{name: "lint", synopsis: "lint [PATH...]", summary: "check rule files; exit 1 on problems",
+			run: (*cli).lint},
+		{name: "test", synopsis: "test [--coverage] [PATH...]", summary: "run the tests of rule files; exit 1 on failures",
+			run: (*cli).test},
+		{name: "eval", synopsis: "eval KIND [--rules PATH] FILE|-", summary: "print the decision for the facts in FILE (JSON)",
+			run: (*cli).eval},
+		{name: "doc", synopsis: "doc [--rules PATH]", summary: "print the rules as a document for the medical board",
+			run: (*cli).doc},
+		{name: "aftercare", synopsis: "aftercare [--rules PATH] --ics|--leaflet FILE|-", summary: "the aftercare plan as a calendar or a leaflet",
+			run: (*cli).aftercare},
+	}
+}
+
+func findCommand(name string) *command {
+	for _, cmd := range commands() {
+		if cmd.name == name {
+			return &cmd
+		}
+	}
+	return nil
+}
+
+func (c *cli) usage(w io.Writer) {
+	var kinds []string
+	for _, d := range domains() {
+		kinds = append(kinds, d.name)
+	}
+	fmt.Fprintf(w, "celltherapy checks, tests and runs the rule files of an MSC therapy clinic.\n\nUsage:\n")
+	for _, cmd := range commands() {
+		fmt.Fprintf(w, "  celltherapy %-50s %s\n", cmd.synopsis, cmd.summary)
+	}
+	fmt.Fprintf(w, `
+KIND is one of: %s.
+PATH is a rule file or a directory of them (*.yaml, *.yml; *.test.yaml hold tests).
+Without PATH or --rules the default rules built into the program are used.
+Flags may come before or after the other arguments.
+Run celltherapy COMMAND --help for more.
+`, strings.Join(kinds, ", "))
+}
+
+// flags returns the flag set of the command name; help is the text that
+// --help prints above the flags.
+func (c *cli) flags(name, help string) *flagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	// The flag package would print errors and usage itself, to one writer;
+	// parse prints help to stdout and errors to stderr, each once.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return &flagSet{FlagSet: fs, help: help}
+}
+
+// flagSet is a command's flags and its help text.
+type flagSet struct {
+	*flag.FlagSet
+	help string
+}
+
+// parse parses args, in which flags may come before, between or after the
+// positional arguments ("--" ends the flags), and returns the positional
+// arguments in order. On -h or --help it prints the help to stdout once; on
+// a bad flag it prints why to stderr. ok is false when the command should
+// stop and exit with code.
+func (c *cli) parse(fs *flagSet, args []string) (positional []string, code int, ok bool) {
+	for {
+		err := fs.Parse(args)
+		if errors.Is(err, flag.ErrHelp) {
+			c.printHelp(fs)
+			return nil, exitOK, false
+		}
+		if err != nil {
+			c.errorf("%s: %v; run celltherapy %s --help", fs.Name(), err, fs.Name())
+			return nil, exitBadUsed, false
+		}
+		rest := fs.Args()
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(positional, rest...), exitOK, true
+		}
+		if len(rest) == 0 {
+			return positional, exitOK, true
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+}
+
+func (c *cli) printHelp(fs *flagSet) {
+	fmt.Fprintf(c.stdout, "%s\n", strings.TrimSpace(fs.help))
+	hasFlags := false
+	fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+	if hasFlags {
+		fmt.Fprintf(c.stdout, "\nFlags:\n")
+		fs.SetOutput(c.stdout)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+}
