@@ -63,3 +63,37 @@ func TestLoaderDecisionLoadsOneKind(t *testing.T) {
 		t.Error("broken tests loaded without Decision")
 	}
 }
+
+// TestYAMLSyntaxPositions checks that a YAML syntax error is reported at the
+// line (and, for indentation, the column) where the file goes wrong, not
+// where the construct around it began.
+func TestYAMLSyntaxPositions(t *testing.T) {
+	const ok = header + "rules:\n  - id: r\n    title: T\n    when: a\n    message: {en: m}\n  - id: s\n    title: S\n"
+	tests := []struct {
+		name string
+		src  string
+		want string // line:col
+	}{
+		{"key indented less than its siblings", ok + "   when: b\n    message: {en: m}\n", "11:4"},
+		{"key indented more than its sibling", ok + "      when: b\n    message: {en: m}\n", "11:7"},
+		{"tab in the indentation", ok + "\twhen: b\n    message: {en: m}\n", "11:1"},
+		{"tab after spaces", ok + "  \t  when: b\n    message: {en: m}\n", "11:3"},
+		{"list item indented less", ok + "    when: b\n    message: {en: m}\n - id: u\n", "13:2"},
+		{"unclosed quote", ok + "    when: \"b\n    message: {en: m}\n", "11:5"},
+		{"after a quoted text over several lines", header + "title: \"a title\n  over two lines\"\nrules:\n  - id: r\n   title: T\n", "8:4"},
+		{"after a flow mapping over several lines", header + "params: {a: 1,\n  b: 2}\nrules:\n  - id: r\n\ttitle: T\n", "8:1"},
+		{"in a second document", header + "rules: []\n---\na: [\n", "6:1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := load(file("f.yaml", tt.src))
+			p := rules.Problems(err)
+			if len(p) != 1 || p[0].Code != rules.CodeSyntax {
+				t.Fatalf("got %v, want one syntax error", err)
+			}
+			if got := p[0].Pos.String(); got != "f.yaml:"+tt.want {
+				t.Errorf("at %s, want f.yaml:%s: %v", got, tt.want, err)
+			}
+		})
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -33,8 +32,6 @@ type document struct {
 
 // maxDepth bounds nesting, so that a hostile file cannot exhaust the stack.
 const maxDepth = 64
-
-var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // parseDocument parses src, reporting syntax errors, duplicate keys and keys
 // that are not strings to errs. It returns nil when the file cannot be used.
@@ -78,18 +75,6 @@ func parseDocument(file string, src []byte, errs *ErrorList) *document {
 		return nil
 	}
 	return d
-}
-
-func (d *document) syntaxError(err error, errs *ErrorList) {
-	msg := err.Error()
-	pos := Pos{File: d.file, Line: 1, Col: 1}
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-		pos.Line, _ = strconv.Atoi(m[1])
-		msg = m[2]
-	} else {
-		msg = strings.TrimPrefix(msg, "yaml: ")
-	}
-	errs.add(pos, CodeSyntax, "YAML syntax: %s", msg)
 }
 
 func (d *document) pos(n *yaml.Node) Pos {
