@@ -38,6 +38,15 @@ type exprCompiler struct {
 	kind   *Kind
 	params map[string]any
 	errs   *ErrorList
+	words  string // what dates or instants are called in messages (timeWord)
+}
+
+// timeWord returns what the kind's time facts are called in messages.
+func (c *exprCompiler) timeWord() string {
+	if c.words == "" {
+		c.words = timeWord(c.kind.vocab)
+	}
+	return c.words
 }
 
 func (c *exprCompiler) options() []expr.Option {
@@ -167,7 +176,13 @@ func (c *exprCompiler) compile(ptr string, want reflect.Type, cond bool) *progra
 	}
 	prog, err := expr.Compile(src, c.options()...)
 	if err != nil {
-		c.exprError(err, errAt, CodeType, "")
+		var fe *file.Error
+		if errors.As(err, &fe) {
+			msg, right := exprMessage(fe.Message, c.timeWord())
+			c.errs.add(errAt(operandStart(tree.Node, fe.From, right)), CodeType, "%s", msg)
+		} else {
+			c.errs.add(errAt(0), CodeType, "%s", plainTypes(err.Error(), c.timeWord()))
+		}
 		return nil
 	}
 	got := prog.Node().Type()
@@ -177,17 +192,17 @@ func (c *exprCompiler) compile(ptr string, want reflect.Type, cond bool) *progra
 	isAny := got == nil || got.Kind() == reflect.Interface
 	switch {
 	case cond && !isAny && got.Kind() != reflect.Bool:
-		c.errs.add(errAt(0), CodeNotBoolean, "a condition must give true or false, but this one gives a %s; compare it with something (==, <, in ...)", typeName(got))
+		c.errs.add(errAt(0), CodeNotBoolean, "a condition must give true or false, but this one gives %s; compare it with something (==, <, in ...)", withArticle(typeName(got, c.timeWord())))
 		return nil
 	case want != nil && !isAny && got != want && !got.ConvertibleTo(want):
-		c.errs.add(errAt(0), CodeType, "this expression must give a %s, but it gives a %s", typeName(want), typeName(got))
+		c.errs.add(errAt(0), CodeType, "this expression must give %s, but it gives %s", withArticle(typeName(want, c.timeWord())), withArticle(typeName(got, c.timeWord())))
 		return nil
 	}
 	p := &program{src: src, prog: prog, reads: reads}
 	if reads.empty() && !vars {
 		v, err := vm.Run(prog, c.kind.env)
 		if err != nil {
-			c.errs.add(errAt(0), CodeType, "this expression fails: %v", err)
+			c.errs.add(errAt(0), CodeType, "this expression fails: %s", plainTypes(err.Error(), c.timeWord()))
 			return nil
 		}
 		p.constant, p.value = true, deref(v)
@@ -208,25 +223,10 @@ func (c *exprCompiler) compile(ptr string, want reflect.Type, cond bool) *progra
 func (c *exprCompiler) exprError(err error, at func(int) Pos, code Code, prefix string) {
 	var fe *file.Error
 	if errors.As(err, &fe) {
-		c.errs.add(at(fe.From), code, "%s%s", prefix, fe.Message)
+		c.errs.add(at(fe.From), code, "%s%s", prefix, plainTypes(fe.Message, c.timeWord()))
 		return
 	}
-	c.errs.add(at(0), code, "%s%v", prefix, err)
-}
-
-func typeName(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.Float64, reflect.Int, reflect.Int64:
-		return "number"
-	case reflect.String:
-		return "string"
-	case reflect.Bool:
-		return "boolean"
-	}
-	if t == timeType {
-		return "date/time"
-	}
-	return t.String()
+	c.errs.add(at(0), code, "%s%s", prefix, plainTypes(err.Error(), c.timeWord()))
 }
 
 // resolve finds every fact and param the expression names. Names that are
@@ -257,6 +257,7 @@ func (c *exprCompiler) resolve(root ast.Node, at func(int) Pos, errs *ErrorList)
 		if r.lets[chain[0]] {
 			continue
 		}
+		segs := chainNodes(n)
 		pos := n.Location().From
 		if chain[0] == "params" {
 			if len(chain) < 2 {
@@ -284,7 +285,8 @@ func (c *exprCompiler) resolve(root ast.Node, at func(int) Pos, errs *ErrorList)
 			if !found {
 				ok = false
 				if errs != nil {
-					errs.add(at(pos), CodeUnknownFact, "unknown fact %s%s", name, didYouMean(name, v.names()))
+					// At the first name that is not known: foo in foo.bar.
+					errs.add(at(segs[i].Location().From), CodeUnknownFact, "unknown fact %s%s", name, didYouMean(name, v.names()))
 				}
 				break
 			}
@@ -362,6 +364,16 @@ func chainOf(n ast.Node) ([]string, bool) {
 		return append(head, prop.Value), true
 	}
 	return nil, false
+}
+
+// chainNodes returns the node of each name of a chain, in order: the
+// identifier, then each member access (whose position is its name's).
+func chainNodes(n ast.Node) []ast.Node {
+	m, ok := n.(*ast.MemberNode)
+	if !ok {
+		return []ast.Node{n}
+	}
+	return append(chainNodes(m.Node), n)
 }
 
 // split turns a condition into a tree of logical operators over atoms, each

@@ -249,6 +249,7 @@ func (l *Loader) build(d *document, src []byte, errs *ErrorList) *Ruleset {
 	}
 	rs.vms.New = func() any { return new(vm.VM) }
 	if params, ok := top["params"].(map[string]any); ok {
+		d.checkParamNames(params, errs)
 		rs.params = params
 	}
 	if qs, ok := top["questions"].(map[string]any); ok {

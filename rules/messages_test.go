@@ -1,6 +1,8 @@
 package rules_test
 
 import (
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/reocell/celltherapy/rules"
@@ -95,5 +97,85 @@ func TestYAMLSyntaxPositions(t *testing.T) {
 				t.Errorf("at %s, want f.yaml:%s: %v", got, tt.want, err)
 			}
 		})
+	}
+}
+
+// goTypeRE matches Go type names, which a clinician should never read.
+var goTypeRE = regexp.MustCompile(`time\.Time|time\.Duration|\*bool|\bbool\b|float64|\bint\b|\bint64\b|interface \{\}|map\[|\[\]|\b[a-z]+_test\.\w+|\b[a-z]+\.[A-Z]\w*`)
+
+// TestExpressionMessages checks where expression problems are reported (at
+// the start of the name that does not fit) and that they speak of dates,
+// numbers, text and booleans, never of Go types.
+func TestExpressionMessages(t *testing.T) {
+	tests := []struct {
+		name string
+		when string // on line 6 after "    when: ", so column 11 is its first character
+		want string // line:col code
+	}{
+		{"unknown group", "a && foo.bar", "6:16 unknown-fact"},
+		{"unknown fact in a known group", "a && group.cuont > 1", "6:22 unknown-fact"},
+		{"date compared with a number", "a && group.day > 3", "6:16 type"},
+		{"boolean plus a number", "a + 1 > 2", "6:11 type"},
+		{"non-boolean right of &&", "a && group.day", "6:16 type"},
+		{"non-boolean left of ||", "group.count || a", "6:11 type"},
+		{"boolean compared with text", `a == "yes"`, "6:11 type"},
+		{"instant compared with a number", "a && group.at < 5", "6:16 type"},
+		{"a group where a value is wanted", "len(group) > 1", "6:11 type"},
+		{"wrong argument to a calendar function", "addYears(asOf, 1.5) > asOf", "6:26 type"},
+		{"condition gives a date", "group.day", "6:11 not-boolean"},
+		{"condition gives a number", "n", "6:11 not-boolean"},
+		{"condition gives text", `color`, "6:11 not-boolean"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := load(file("f.yaml", header+"rules:\n  - id: r\n    when: "+tt.when+"\n    title: T\n    message: {en: m}\n"))
+			p := rules.Problems(err)
+			if len(p) != 1 {
+				t.Fatalf("got %v, want one problem", err)
+			}
+			if got := posCode(p[0]); got != tt.want {
+				t.Errorf("got %s, want %s: %v", got, tt.want, p[0])
+			}
+			if m := goTypeRE.FindString(p[0].Message); m != "" {
+				t.Errorf("message names the Go type %q: %s", m, p[0].Message)
+			}
+		})
+	}
+}
+
+// TestWhenNotAnExpression checks that when: 42 is reported as something
+// that is not a condition, with advice that leads to one (not to quoting
+// the number, which only gives another error).
+func TestWhenNotAnExpression(t *testing.T) {
+	for _, v := range []string{"42", "[a, b]", "{a: 1}"} {
+		t.Run(v, func(t *testing.T) {
+			_, err := load(file("f.yaml", header+"rules:\n  - id: r\n    when: "+v+"\n    title: T\n    message: {en: m}\n"))
+			p := rules.Problems(err)
+			if len(p) != 1 || posCode(p[0]) != "6:11 schema" {
+				t.Fatalf("got %v, want one schema problem at 6:11", err)
+			}
+			if msg := p[0].Message; strings.Contains(msg, "quotes") || !strings.Contains(msg, "true or false") {
+				t.Errorf("advice does not lead to a condition: %s", msg)
+			}
+		})
+	}
+}
+
+// TestParamNames checks that a param name that is not camelCase is reported
+// at its key, saying what a name must be, with the camelCase spelling.
+func TestParamNames(t *testing.T) {
+	src := header + "params:\n  okName: 1\n  Window-years: 5\n  max_dose: 2\nrules: [{id: r, title: T, when: a, message: {en: m}}]\n"
+	_, err := load(file("f.yaml", src))
+	p := rules.Problems(err)
+	if len(p) != 2 {
+		t.Fatalf("got %v, want two problems", err)
+	}
+	for i, want := range []struct{ pos, suggest string }{{"6:3", "windowYears"}, {"7:3", "maxDose"}} {
+		if got := strings.TrimPrefix(p[i].Pos.String(), "f.yaml:"); got != want.pos || p[i].Code != rules.CodeSchema {
+			t.Errorf("problem %d at %s (%s), want %s: %v", i, got, p[i].Code, want.pos, p[i])
+		}
+		if msg := p[i].Message; !strings.Contains(msg, "camelCase") || !strings.Contains(msg, want.suggest) {
+			t.Errorf("problem %d does not say what a param name must be, or suggest %s: %s", i, want.suggest, msg)
+		}
 	}
 }

@@ -109,12 +109,11 @@ func (d *document) schemaError(s *schemaDoc, ve *jsonschema.ValidationError, ptr
 			errs.add(d.at(ptr), CodeSchema, "missing required key %q in %s", m, where)
 		}
 	case *kind.Type:
-		msg := fmt.Sprintf("%s: want %s, got %s", where, strings.Join(k.Want, " or "), k.Got)
-		if slices.Contains(k.Want, "string") && (k.Got == "number" || k.Got == "integer" || k.Got == "boolean") {
-			msg += "; put the value in quotes to make it text"
-		}
-		errs.add(d.at(ptr), CodeSchema, "%s", msg)
+		errs.add(d.at(ptr), CodeSchema, "%s", typeMessage(where, d.valueAt(ptr), k))
 	case *kind.Pattern:
+		if strings.HasSuffix(ve.SchemaURL, "/params/propertyNames") {
+			return // the loader reports a bad param name at its key
+		}
 		errs.add(d.at(ptr), CodeSchema, "%s: %q is not a valid name: use lower-case letters, digits and hyphens, starting with a letter", where, k.Got)
 	default:
 		errs.add(d.at(ptr), CodeSchema, "%s: %s", where, ve.ErrorKind.LocalizedString(printer))
