@@ -5,17 +5,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"path"
 	"slices"
 	"strings"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 // TestResult is the outcome of one test case.
 type TestResult struct {
 	Test *Test
-	// Diff is empty when the test passed; otherwise it shows what the test
-	// expected (-) and what the decision was (+), for the keys it checks.
+	// Diff is empty when the test passed; otherwise it has one line for
+	// each key where the decision differs from what the test expects:
+	// "outcome: expected eligible, got ineligible".
 	Diff string
 	// Err is set when the decision could not be made at all.
 	Err error
@@ -49,7 +49,13 @@ func (c RuleCoverage) Complete() bool {
 type Report struct {
 	Results  []TestResult
 	Coverage []RuleCoverage // rules of every ruleset run, in file order
+	// Untested are the rulesets that have no tests at all: nothing pins
+	// their decisions down, so a test run that has them fails (see OK).
+	Untested []*Ruleset
 }
+
+// OK reports whether every test passed and every ruleset had tests.
+func (r *Report) OK() bool { return r.Failed() == 0 && len(r.Untested) == 0 }
 
 // Failed returns the number of tests that did not pass.
 func (r *Report) Failed() int {
@@ -71,6 +77,9 @@ func (r *Report) Failed() int {
 func RunTests(ctx context.Context, rulesets ...*Ruleset) *Report {
 	rep := &Report{}
 	for _, rs := range rulesets {
+		if len(rs.tests) == 0 {
+			rep.Untested = append(rep.Untested, rs)
+		}
 		cov := make([]RuleCoverage, len(rs.rules))
 		for i, r := range rs.rules {
 			cov[i] = RuleCoverage{Ruleset: rs.name, Rule: r.id, Constant: r.when.reads.empty()}
@@ -113,7 +122,7 @@ func (t *Test) compare(ctx context.Context, ev *Evaluation) (string, error) {
 	if err := json.Unmarshal(raw, &got); err != nil {
 		return "", fmt.Errorf("decision is not a JSON object: %w", err)
 	}
-	want, have := map[string]any{}, map[string]any{}
+	var lines []string
 	for _, key := range slices.Sorted(maps.Keys(t.expect)) {
 		exp := t.expect[key]
 		switch key {
@@ -125,29 +134,36 @@ func (t *Test) compare(ctx context.Context, ev *Evaluation) (string, error) {
 					ids = append(ids, r.Rule.id)
 				}
 			}
-			want[key], have[key] = sortedStrings(exp), sortedStrings(ids)
+			lines = append(lines, explainSet(key, sortedStrings(exp), sortedStrings(ids))...)
 		case "missing":
-			var facts []string
-			if list, ok := got["missing"].([]any); ok {
-				for _, m := range list {
-					if m, ok := m.(map[string]any); ok {
-						facts = append(facts, fmt.Sprint(m["fact"]))
-					}
-				}
-			} else {
-				for _, m := range ev.Missing("en") {
-					facts = append(facts, m.Fact)
-				}
-			}
-			want[key], have[key] = sortedStrings(exp), sortedStrings(facts)
+			lines = append(lines, explainSet(key, sortedStrings(exp), sortedStrings(missingFacts(got, ev)))...)
 		default:
-			want[key], have[key] = normalize(exp), project(normalize(got[key]), normalize(exp))
+			want := normalize(exp)
+			lines = append(lines, explainValue(key, want, project(normalize(got[key]), want))...)
 		}
 	}
-	if diff := cmp.Diff(want, have); diff != "" {
-		return "expect (-) vs decision (+):\n" + diff, nil
+	if len(lines) == 0 {
+		return "", nil
 	}
-	return "", nil
+	return strings.Join(lines, "\n") + "\n", nil
+}
+
+// missingFacts returns the facts the decision got lists as missing, or,
+// for a decision without a missing list, those the evaluation ev lacks.
+func missingFacts(got map[string]any, ev *Evaluation) []string {
+	var facts []string
+	if list, ok := got["missing"].([]any); ok {
+		for _, m := range list {
+			if m, ok := m.(map[string]any); ok {
+				facts = append(facts, fmt.Sprint(m["fact"]))
+			}
+		}
+		return facts
+	}
+	for _, m := range ev.Missing("en") {
+		facts = append(facts, m.Fact)
+	}
+	return facts
 }
 
 func sortedStrings(v any) []string {
@@ -237,6 +253,14 @@ func (r *Report) String() string {
 			}
 		}
 	}
-	fmt.Fprintf(&b, "%d passed, %d failed\n", len(r.Results)-r.Failed(), r.Failed())
+	for _, rs := range r.Untested {
+		fmt.Fprintf(&b, "FAIL %s: ruleset %s has no tests; add tests: to it, or a file %s.test.yaml beside it, so that its decisions are pinned down\n",
+			rs.file, rs.name, fileStem(path.Base(rs.file)))
+	}
+	fmt.Fprintf(&b, "%d passed, %d failed", len(r.Results)-r.Failed(), r.Failed())
+	if n := len(r.Untested); n > 0 {
+		fmt.Fprintf(&b, ", %d ruleset(s) without tests", n)
+	}
+	b.WriteString("\n")
 	return b.String()
 }

@@ -31,7 +31,7 @@ tests:
 		t.Fatalf("results: %s", rep)
 	}
 	diff := rep.Results[1].Diff
-	for _, want := range []string{`-`, `"some"`, `+`, `"none"`} {
+	for _, want := range []string{"outcome: expected some, got none", "fired: expected [r], got none (not there: r)"} {
 		if !strings.Contains(diff, want) {
 			t.Errorf("diff lacks %q:\n%s", want, diff)
 		}
@@ -68,5 +68,45 @@ tests:
 	}
 	if c := rep.Coverage[0]; !c.Constant || !c.Complete() {
 		t.Errorf("coverage of when: true is %+v", c)
+	}
+}
+
+// TestRunTestsExplainsPlainly checks that a failed test reads as "expected
+// X, got Y" for each key that differs, down to the element of a list, and
+// that a ruleset without tests is reported and makes the run fail.
+func TestRunTestsExplainsPlainly(t *testing.T) {
+	src := header + `rules:
+  - {id: r, title: T, when: a, message: {en: m}}
+  - {id: s, title: S, when: b, message: {en: m}}
+tests:
+  - name: wrong in several places
+    asOf: 2026-01-01
+    facts: {a: true, b: true}
+    expect: {outcome: none, fired: [r, x], findings: [{rule: r, title: X}, {rule: s}]}
+`
+	if _, err := load(file("t.yaml", src)); err == nil {
+		t.Fatal("a test naming rule x loaded")
+	}
+	src = strings.Replace(src, "[r, x]", "[r]", 1)
+	set, err := load(file("t.yaml", src), file("u.yaml", "ruleset: u\nversion: \"1\"\ndecision: test\nrules: [{id: r, title: T, when: a, message: {en: m}}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := rules.RunTests(context.Background(), set.Rulesets()...)
+	want := []string{
+		"findings[0].title: expected X, got T",
+		"outcome: expected none, got some",
+		"fired: expected [r], got [r, s] (not expected: s)",
+	}
+	for _, w := range want {
+		if !strings.Contains(rep.Results[0].Diff, w+"\n") {
+			t.Errorf("diff lacks %q:\n%s", w, rep.Results[0].Diff)
+		}
+	}
+	if strings.Contains(rep.Results[0].Diff, "findings[1]") {
+		t.Errorf("diff names a key that matches:\n%s", rep.Results[0].Diff)
+	}
+	if rep.OK() || len(rep.Untested) != 1 || rep.Untested[0].Name() != "u" || !strings.Contains(rep.String(), "u.yaml: ruleset u has no tests") {
+		t.Errorf("ruleset u without tests not reported:\n%s", rep)
 	}
 }

@@ -101,3 +101,28 @@ func TestEvalLoadsOnlyItsKind(t *testing.T) {
 		t.Errorf("lint: exit %d, want 1", code)
 	}
 }
+
+// TestNothingToCheckFails checks that lint and test fail, saying why, when
+// they find no ruleset, and that test fails for a ruleset without tests.
+func TestNothingToCheckFails(t *testing.T) {
+	empty := t.TempDir()
+	tests := []struct {
+		name   string
+		args   []string
+		stdout string
+		stderr string
+	}{
+		{"lint of an empty folder", []string{"lint", empty}, "", "no rulesets in " + empty},
+		{"test of an empty folder", []string{"test", empty}, "", "no rulesets in " + empty},
+		{"lint of tests alone", []string{"lint", "testdata/lint-tests/rules/contraindications.test.yaml"}, "", "no ruleset named msc-contraindications"},
+		{"test of a ruleset without tests", []string{"test", "testdata/untested"}, "FAIL testdata/untested/rules.yaml: ruleset untested has no tests", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, "", tt.args...)
+			if code != exitFailed || !strings.Contains(stdout, tt.stdout) || !strings.Contains(stderr, tt.stderr) {
+				t.Errorf("exit %d (want 1); want %q on stdout and %q on stderr\nstdout:\n%s\nstderr:\n%s", code, tt.stdout, tt.stderr, stdout, stderr)
+			}
+		})
+	}
+}

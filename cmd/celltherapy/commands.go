@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/reocell/celltherapy/rules"
 )
@@ -55,6 +56,10 @@ rules are checked.`)
 	if !ok {
 		return exitFailed
 	}
+	if len(set.Rulesets()) == 0 {
+		c.errorf("no rulesets in %s: lint checks rule files (*.yaml with ruleset:, decision: and rules:); give such files or directories that hold them", strings.Join(paths, ", "))
+		return exitFailed
+	}
 	rulesets, ruleCount, tests := 0, 0, 0
 	for _, rs := range set.Rulesets() {
 		rulesets++
@@ -86,7 +91,11 @@ tests of the default rules are run.`)
 		writeCoverage(c.stdout, rep)
 	}
 	fmt.Fprint(c.stdout, rep)
-	if rep.Failed() > 0 {
+	if len(set.Rulesets()) == 0 {
+		c.errorf("no rulesets in %s: there is nothing to test; give rule files (*.yaml) or directories that hold them", strings.Join(paths, ", "))
+		return exitFailed
+	}
+	if !rep.OK() {
 		return exitFailed
 	}
 	return exitOK

@@ -33,7 +33,7 @@ func TestCLI(t *testing.T) {
 		{name: "test coverage", args: []string{"test", "--coverage"}, code: 0, stdout: []string{"oncology", "coverage: 29 of 29 rules",
 			"keep-site-dry                        yes    n/a    n/a"}},
 		{name: "test failing", args: []string{"test", "testdata/failing"}, code: 1, stdout: []string{
-			"FAIL testdata/failing/rules.yaml:10:5: stricter/expects the wrong outcome", `-`, `"eligible"`, `+`, `"ineligible"`, "0 passed, 1 failed"}},
+			"FAIL testdata/failing/rules.yaml:10:5: stricter/expects the wrong outcome", "    outcome: expected eligible, got ineligible\n", "0 passed, 1 failed"}},
 		{name: "eval eligibility", args: []string{"eval", "eligibility", "../../examples/patient.json"}, code: 0,
 			jsonFields: map[string]string{"decision": "eligibility", "outcome": "eligible", "asOf": "2026-11-24"}},
 		{name: "eval from stdin", args: []string{"eval", "eligibility", "-"}, stdin: `{"asOf": "2026-11-24", "hiv": true}`, code: 0,
