@@ -28,6 +28,8 @@ var kind = sync.OnceValue(func() *rules.Kind {
 		Facts:     Facts{},
 		ThenExprs: map[string]any{"rescreenFrom": time.Time{}},
 		Schema:    thenSchema,
+		Decision:  Decision{},
+		Outcomes:  []string{string(Eligible), string(Ineligible), string(Undetermined)},
 		Decide: rules.Decider(func(ctx context.Context, rs *rules.Ruleset, facts Facts) (*Decision, error) {
 			s, err := NewScreener(rs)
 			if err != nil {

@@ -39,6 +39,8 @@ var aftercareKind = sync.OnceValue(func() *rules.Kind {
 		Facts:     Facts{},
 		ThenExprs: map[string]any{"from": time.Time{}, "until": time.Time{}},
 		Schema:    aftercareSchema,
+		Decision:  Plan{},
+		Outcomes:  []string{string(Planned), string(Undetermined)},
 		Decide: rules.Decider(func(ctx context.Context, rs *rules.Ruleset, facts Facts) (*Plan, error) {
 			p, err := NewPlanner(rs)
 			if err != nil {
@@ -51,9 +53,11 @@ var aftercareKind = sync.OnceValue(func() *rules.Kind {
 
 var triageKind = sync.OnceValue(func() *rules.Kind {
 	return rules.MustKind(rules.KindConfig{
-		Name:   TriageDecisionKind,
-		Facts:  TriageFacts{},
-		Schema: triageSchema,
+		Name:     TriageDecisionKind,
+		Facts:    TriageFacts{},
+		Schema:   triageSchema,
+		Decision: TriageDecision{},
+		Outcomes: []string{string(Expected), string(ContactClinic), string(Open)},
 		Decide: rules.Decider(func(ctx context.Context, rs *rules.Ruleset, facts TriageFacts) (*TriageDecision, error) {
 			t, err := NewTriager(rs)
 			if err != nil {

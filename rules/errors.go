@@ -58,7 +58,8 @@ const (
 	CodeType          Code = "type"          // an expression does not type-check
 	CodeNotBoolean    Code = "not-boolean"   // a condition whose result is not a boolean
 	CodeUnknownSet    Code = "unknown-ruleset"
-	CodeFacts         Code = "facts" // facts in a test do not fit the vocabulary
+	CodeFacts         Code = "facts"  // facts in a test do not fit the vocabulary
+	CodeExpect        Code = "expect" // a test expects a key or an outcome its decision never has
 )
 
 // Error is one problem at one position.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sync"
 )
 
@@ -19,6 +20,8 @@ type Kind struct {
 	schemaSrc []byte
 	schema    func() (*schemaDoc, error)
 	decide    func(ctx context.Context, rs *Ruleset, facts any) (any, error)
+	decision  reflect.Type // of the decision, for checking tests' expect; nil: unchecked
+	outcomes  []string     // the outcomes a decision may have; nil: unchecked
 }
 
 // KindConfig describes a decision kind to NewKind.
@@ -38,6 +41,14 @@ type KindConfig struct {
 	// Decide makes the kind's decision for facts (a pointer to the facts
 	// struct) with rs. Tests of rulesets of this kind compare against it.
 	Decide func(ctx context.Context, rs *Ruleset, facts any) (any, error)
+	// Decision is a value of the type Decide returns (e.g.
+	// eligibility.Decision{}). Its JSON keys are what a test's expect may
+	// check besides fired, clear, undetermined and missing; the loader
+	// reports any other key. Optional.
+	Decision any
+	// Outcomes are the values a decision's outcome may take; the loader
+	// reports a test that expects another. Optional.
+	Outcomes []string
 }
 
 // NewKind checks c and returns the Kind it describes.
@@ -56,6 +67,10 @@ func NewKind(c KindConfig) (*Kind, error) {
 		thenExprs: map[string]reflect.Type{},
 		schemaSrc: c.Schema,
 		decide:    c.Decide,
+		outcomes:  slices.Clone(c.Outcomes),
+	}
+	if c.Decision != nil {
+		k.decision = reflect.TypeOf(c.Decision)
 	}
 	for key, zero := range c.ThenExprs {
 		k.thenExprs[key] = reflect.TypeOf(zero)

@@ -414,6 +414,7 @@ func parseTests(d *document, rs *Ruleset, errs *ErrorList) {
 				}
 			}
 		}
+		checkExpect(d, ptr+"/expect", t.expect, rs.kind, errs)
 		missing, _ := t.expect["missing"].([]any)
 		for j, f := range missing {
 			if s, _ := f.(string); !v.has(s) {

@@ -1,6 +1,7 @@
 package rules_test
 
 import (
+	"context"
 	"regexp"
 	"strings"
 	"testing"
@@ -177,5 +178,45 @@ func TestParamNames(t *testing.T) {
 		if msg := p[i].Message; !strings.Contains(msg, "camelCase") || !strings.Contains(msg, want.suggest) {
 			t.Errorf("problem %d does not say what a param name must be, or suggest %s: %s", i, want.suggest, msg)
 		}
+	}
+}
+
+// TestExpectKeysAndOutcomes checks that the loader reports, with a
+// did-you-mean, a test that expects a key its kind's decision does not
+// have (at any depth) or an outcome the kind never gives.
+func TestExpectKeysAndOutcomes(t *testing.T) {
+	kind := rules.MustKind(rules.KindConfig{
+		Name:     "test",
+		Facts:    testFacts{},
+		Decide:   func(context.Context, *rules.Ruleset, any) (any, error) { return testDecision{}, nil },
+		Decision: testDecision{},
+		Outcomes: []string{"none", "some"},
+	})
+	tests := []struct {
+		name    string
+		expect  string
+		want    string // line:col code, "" for none
+		suggest string
+	}{
+		{"all known", "{outcome: some, fired: [r], findings: [{rule: r, title: T}]}", "", ""},
+		{"unknown outcome", "{outcome: somme}", "6:62 expect", "some"},
+		{"unknown key", "{outcme: some}", "6:53 expect", "outcome"},
+		{"unknown key of a finding", "{findings: [{rule: r, titel: T}]}", "6:74 expect", "title"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := header + "rules: [{id: r, title: T, when: a, message: {en: m}}]\ntests:\n  - {name: x, asOf: 2026-01-01, facts: {}, expect: " + tt.expect + "}\n"
+			_, err := (&rules.Loader{Kinds: []*rules.Kind{kind}}).Load(file("f.yaml", src))
+			p := rules.Problems(err)
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("got %v, want no problem", err)
+				}
+				return
+			}
+			if len(p) != 1 || posCode(p[0]) != tt.want || !strings.Contains(p[0].Message, "did you mean "+tt.suggest+"?") {
+				t.Errorf("got %v, want one problem at %s suggesting %s", err, tt.want, tt.suggest)
+			}
+		})
 	}
 }

@@ -34,7 +34,9 @@ var kind = sync.OnceValue(func() *rules.Kind {
 			"administrations": int(0),
 			"intervalDays":    int(0),
 		},
-		Schema: thenSchema,
+		Schema:   thenSchema,
+		Decision: Decision{},
+		Outcomes: []string{string(Autologous), string(Allogeneic), string(Either), string(None), string(Undetermined)},
 		Decide: rules.Decider(func(ctx context.Context, rs *rules.Ruleset, facts Facts) (*Decision, error) {
 			s, err := NewSelector(rs)
 			if err != nil {
