@@ -126,3 +126,27 @@ func TestNothingToCheckFails(t *testing.T) {
 		})
 	}
 }
+
+// TestDocRendersParams checks that doc renders params that are lists and
+// mappings as lists and tables, never as Go's rendering of maps and slices.
+func TestDocRendersParams(t *testing.T) {
+	code, stdout, stderr := runCLI(t, "", "doc", "--rules", "testdata/doc-params")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{
+		"| `windowYears` | 5 |\n",
+		"| `cells` | 50,000,000 |\n",
+		"| `ratio` | 0.25 |\n",
+		"| `sites` | knee, hip |\n",
+		"### Param `limits`\n\n| key | value |\n| --- | --- |\n| `high` | 10 |\n| `low` | 1 |\n",
+		"### Param `schedule`\n\n| id | after | contact | note |\n| --- | --- | --- | --- |\n| first | days: 1 | call |  |\n| second | months: 3 | visit | a \\| in text |\n",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("doc lacks %q:\n%s", want, stdout)
+		}
+	}
+	if strings.Contains(stdout, "map[") || strings.Contains(stdout, "e+") {
+		t.Errorf("doc shows a Go rendering of a value:\n%s", stdout)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 
 	"github.com/reocell/celltherapy/rules"
@@ -48,28 +47,14 @@ func writeDoc(w io.Writer, rs *rules.Ruleset) {
 	if d := strings.TrimSpace(rs.Description()); d != "" {
 		fmt.Fprintf(w, "%s\n\n", d)
 	}
-	if params := rs.Params(); len(params) > 0 {
-		fmt.Fprintf(w, "## Params\n\n| param | value |\n| --- | --- |\n")
-		names := make([]string, 0, len(params))
-		for k := range params {
-			names = append(names, k)
-		}
-		slices.Sort(names)
-		for _, k := range names {
-			fmt.Fprintf(w, "| `%s` | %v |\n", k, params[k])
-		}
-		fmt.Fprintln(w)
-	}
+	writeParams(w, rs.Params())
 	fmt.Fprintf(w, "## Rules\n\n")
 	for _, r := range rs.Rules() {
 		fmt.Fprintf(w, "### %s (`%s`)\n\n", r.Title(), r.ID())
 		fmt.Fprintf(w, "- When: `%s`\n", strings.Join(strings.Fields(r.When()), " "))
 		for _, k := range r.ThenKeys() {
 			v, _ := r.Then(k)
-			if s, ok := v.(string); ok {
-				v = strings.Join(strings.Fields(s), " ")
-			}
-			fmt.Fprintf(w, "- Then %s: `%v`\n", k, v)
+			fmt.Fprintf(w, "- Then %s: `%s`\n", k, plain(v))
 		}
 		fmt.Fprintf(w, "- Message: %s\n", r.Message("en"))
 		if r.Source() != "" {
