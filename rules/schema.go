@@ -134,7 +134,7 @@ func (s *schemaDoc) allowedKeys(schemaURL string) []string {
 		if !ok {
 			return nil
 		}
-		node = m[strings.NewReplacer("~1", "/", "~0", "~").Replace(seg)]
+		node = m[unescapePointer(seg)]
 	}
 	m, _ := node.(map[string]any)
 	props, _ := m["properties"].(map[string]any)

@@ -212,8 +212,25 @@ func kindName(k yaml.Kind) string {
 	return "value"
 }
 
+// The JSON pointer escapes; a strings.Replacer is built on first use, so
+// one built per call costs more than the rest of a load.
+var (
+	pointerEscaper   = strings.NewReplacer("~", "~0", "/", "~1")
+	pointerUnescaper = strings.NewReplacer("~1", "/", "~0", "~")
+)
+
 func escapePointer(s string) string {
-	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
+	if !strings.ContainsAny(s, "~/") {
+		return s
+	}
+	return pointerEscaper.Replace(s)
+}
+
+func unescapePointer(s string) string {
+	if !strings.Contains(s, "~") {
+		return s
+	}
+	return pointerUnescaper.Replace(s)
 }
 
 // at returns the position of the value at ptr, or of the nearest enclosing
@@ -321,7 +338,7 @@ func (d *document) valueAt(ptr string) any {
 		if seg == "" {
 			continue
 		}
-		seg = strings.NewReplacer("~1", "/", "~0", "~").Replace(seg)
+		seg = unescapePointer(seg)
 		switch x := v.(type) {
 		case map[string]any:
 			v = x[seg]
