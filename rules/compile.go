@@ -167,7 +167,7 @@ func (c *exprCompiler) compile(ptr string, want reflect.Type, cond bool) *progra
 	errAt := func(offset int) Pos { return c.doc.offsetPos(n, offset) }
 	tree, err := parser.Parse(src)
 	if err != nil {
-		c.exprError(err, errAt, CodeSyntax, "expression syntax: ")
+		c.exprError(src, err, errAt, CodeSyntax, "expression syntax: ")
 		return nil
 	}
 	reads, ok, vars := c.resolve(tree.Node, errAt, c.errs)
@@ -220,10 +220,17 @@ func (c *exprCompiler) compile(ptr string, want reflect.Type, cond bool) *progra
 	return p
 }
 
-func (c *exprCompiler) exprError(err error, at func(int) Pos, code Code, prefix string) {
+func (c *exprCompiler) exprError(src string, err error, at func(int) Pos, code Code, prefix string) {
 	var fe *file.Error
 	if errors.As(err, &fe) {
-		c.errs.add(at(fe.From), code, "%s%s", prefix, plainTypes(fe.Message, c.timeWord()))
+		msg, from := fe.Message, fe.From
+		if code == CodeSyntax {
+			msg = syntaxMessage(msg)
+			if q := unclosedQuote(src); q >= 0 {
+				from = q // the parser finds a quote unclosed at the end
+			}
+		}
+		c.errs.add(at(from), code, "%s%s", prefix, plainTypes(msg, c.timeWord()))
 		return
 	}
 	c.errs.add(at(0), code, "%s%s", prefix, plainTypes(err.Error(), c.timeWord()))

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"reflect"
 	"regexp"
 	"strings"
@@ -182,4 +183,50 @@ func (l *leftmost) Visit(n *ast.Node) {
 	if from := (*n).Location().From; from < l.from && from >= 0 {
 		l.from = from
 	}
+}
+
+var tokenRE = regexp.MustCompile(`unexpected token (\w+)(?:\("((?:[^"\\]|\\.)*)"\))?`)
+
+// syntaxMessage puts a message of the expression parser in plain words:
+// "unexpected token Operator("=")" becomes "= is not an operator ...".
+func syntaxMessage(msg string) string {
+	if strings.Contains(msg, "literal not terminated") {
+		return "text in quotes is not closed: add the closing quote"
+	}
+	m := tokenRE.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	kind, value := m[1], m[2]
+	switch {
+	case kind == "EOF":
+		return "the expression ends too early: something is missing after its last operator, or a bracket or quote is not closed"
+	case kind == "Operator" && value == "=":
+		return "= is not an operator here: to compare, write =="
+	case kind == "Operator":
+		return fmt.Sprintf("%s is not expected here: an operator needs a value on each side", value)
+	case kind == "Bracket":
+		return fmt.Sprintf("%s is not expected here: check that brackets open and close in pairs", value)
+	}
+	return fmt.Sprintf("%q is not expected here", value)
+}
+
+// unclosedQuote returns the rune offset of the quote that opens text left
+// unclosed in src, or -1 when every quoted text is closed.
+func unclosedQuote(src string) int {
+	open, at := rune(0), -1
+	escaped := false
+	for i, r := range []rune(src) {
+		switch {
+		case open == 0 && (r == '"' || r == '\'' || r == '`'):
+			open, at = r, i
+		case open != 0 && escaped:
+			escaped = false
+		case open != 0 && r == '\\' && open != '`':
+			escaped = true
+		case open != 0 && r == open:
+			open, at = 0, -1
+		}
+	}
+	return at
 }

@@ -220,3 +220,27 @@ func TestExpectKeysAndOutcomes(t *testing.T) {
 		})
 	}
 }
+
+// TestExpressionSyntaxMessages checks that expression syntax errors are
+// reported where the expression goes wrong, in words rather than the
+// parser's token names.
+func TestExpressionSyntaxMessages(t *testing.T) {
+	tests := []struct{ when, want string }{
+		{"a &&", "6:15"},
+		{"a = b", "6:14"},
+		{"a || || b", "6:17"},
+		{`color == "red`, "6:21"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.when, func(t *testing.T) {
+			_, err := load(file("f.yaml", header+"rules:\n  - id: r\n    when: '"+tt.when+"'\n    title: T\n    message: {en: m}\n"))
+			p := rules.Problems(err)
+			if len(p) != 1 || posCode(p[0]) != tt.want+" syntax" {
+				t.Fatalf("got %v, want one syntax problem at %s", err, tt.want)
+			}
+			if strings.Contains(p[0].Message, "token") || strings.Contains(p[0].Message, "literal") {
+				t.Errorf("message speaks of the parser's tokens: %s", p[0].Message)
+			}
+		})
+	}
+}
