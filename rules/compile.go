@@ -176,13 +176,7 @@ func (c *exprCompiler) compile(ptr string, want reflect.Type, cond bool) *progra
 	}
 	prog, err := expr.Compile(src, c.options()...)
 	if err != nil {
-		var fe *file.Error
-		if errors.As(err, &fe) {
-			msg, right := exprMessage(fe.Message, c.timeWord())
-			c.errs.add(errAt(operandStart(tree.Node, fe.From, right)), CodeType, "%s", msg)
-		} else {
-			c.errs.add(errAt(0), CodeType, "%s", plainTypes(err.Error(), c.timeWord()))
-		}
+		c.typeError(tree.Node, err, errAt)
 		return nil
 	}
 	got := prog.Node().Type()
@@ -218,6 +212,18 @@ func (c *exprCompiler) compile(ptr string, want reflect.Type, cond bool) *progra
 		p.tree, p.native = t, t.allNative()
 	}
 	return p
+}
+
+// typeError reports an error of the type checker at the start of the
+// operand that does not fit, in plain words.
+func (c *exprCompiler) typeError(root ast.Node, err error, at func(int) Pos) {
+	var fe *file.Error
+	if !errors.As(err, &fe) {
+		c.errs.add(at(0), CodeType, "%s", plainTypes(err.Error(), c.timeWord()))
+		return
+	}
+	msg, right := exprMessage(fe.Message, c.timeWord())
+	c.errs.add(at(operandStart(root, fe.From, right)), CodeType, "%s", msg)
 }
 
 func (c *exprCompiler) exprError(src string, err error, at func(int) Pos, code Code, prefix string) {

@@ -4,13 +4,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io/fs"
 	"maps"
 	"os"
 	"path"
 	"path/filepath"
-	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -124,79 +122,99 @@ func (l *Loader) LoadPaths(paths ...string) (*Set, error) {
 // every file together, as an ErrorList sorted by position; when there is any,
 // it returns no Set.
 func (l *Loader) Load(files ...File) (*Set, error) {
-	var errs ErrorList
-	set := &Set{}
-	byName := map[string]*Ruleset{}
-	failed := map[string]bool{}
-	type testDoc struct {
-		doc  *document
-		name string
-	}
-	var testDocs []testDoc
+	ld := &loading{loader: l, byName: map[string]*Ruleset{}, failed: map[string]bool{}}
 	files = slices.Clone(files)
 	slices.SortStableFunc(files, func(a, b File) int { return strings.Compare(a.Name, b.Name) })
 	for _, f := range files {
-		if l.Decision != "" && isTestFile(f.Name) {
-			continue
+		if err := ld.file(f); err != nil {
+			return nil, err
 		}
-		d := parseDocument(f.Name, f.Data, &errs)
-		if d == nil {
-			if !isTestFile(f.Name) {
-				// Its problems are reported; its tests cannot run, and
-				// saying so would only bury the problems.
-				failed[fileStem(f.Name)] = true
-				if name := rulesetName(f.Data); name != "" {
-					failed[name] = true
-				}
-			}
-			continue
-		}
-		if isTestFile(f.Name) {
-			s, err := testFileSchema()
-			if err != nil {
-				return nil, err
-			}
-			d.validate(s, &errs)
-			if name, ok := d.valueAt("/ruleset").(string); ok {
-				testDocs = append(testDocs, testDoc{doc: d, name: name})
-			}
-			continue
-		}
-		if decision, _ := d.valueAt("/decision").(string); l.Decision != "" && decision != l.Decision {
-			continue
-		}
-		rs := l.build(d, f.Data, &errs)
-		if rs == nil {
-			failed[fileStem(f.Name)] = true
-			if name, ok := d.valueAt("/ruleset").(string); ok {
-				failed[name] = true
-			}
-			continue
-		}
-		if first, dup := byName[rs.name]; dup {
-			errs.add(d.at("/ruleset"), CodeDuplicateSet, "ruleset %s is already defined in %s; give this one another name", rs.name, first.file)
-			continue
-		}
-		byName[rs.name] = rs
-		set.rulesets = append(set.rulesets, rs)
 	}
-	for _, td := range testDocs {
-		rs := byName[td.name]
-		if rs == nil && (failed[td.name] || failed[fileStem(td.doc.file)]) {
-			continue
-		}
-		if rs == nil {
-			errs.add(td.doc.at("/ruleset"), CodeUnknownSet, "no ruleset named %s was loaded%s; load its file together with this one",
-				td.name, didYouMean(td.name, slices.Sorted(maps.Keys(byName))))
-			continue
-		}
-		parseTests(td.doc, rs, &errs)
+	for _, d := range ld.testDocs {
+		ld.attachTests(d)
 	}
-	if err := errs.Err(); err != nil {
+	if err := ld.errs.Err(); err != nil {
 		return nil, err
 	}
-	slices.SortFunc(set.rulesets, func(a, b *Ruleset) int { return strings.Compare(a.name, b.name) })
-	return set, nil
+	slices.SortFunc(ld.rulesets, func(a, b *Ruleset) int { return strings.Compare(a.name, b.name) })
+	return &Set{rulesets: ld.rulesets}, nil
+}
+
+// loading is the state of one Load.
+type loading struct {
+	loader   *Loader
+	errs     ErrorList
+	rulesets []*Ruleset
+	byName   map[string]*Ruleset
+	// failed holds the names and file stems of rule files that did not
+	// load: their problems are reported, and saying that their tests have
+	// no ruleset would only bury them.
+	failed   map[string]bool
+	testDocs []*document // test files, attached to their rulesets last
+}
+
+// file loads one file: a ruleset, or a test file kept for attachTests.
+// Only an internal failure is returned; problems go to ld.errs.
+func (ld *loading) file(f File) error {
+	test, only := isTestFile(f.Name), ld.loader.Decision
+	if only != "" && test {
+		return nil
+	}
+	d := parseDocument(f.Name, f.Data, &ld.errs)
+	switch {
+	case d == nil && !test:
+		ld.failed[fileStem(f.Name)] = true
+		if name := rulesetName(f.Data); name != "" {
+			ld.failed[name] = true
+		}
+		return nil
+	case d == nil:
+		return nil
+	case test:
+		s, err := testFileSchema()
+		if err != nil {
+			return err
+		}
+		d.validate(s, &ld.errs)
+		ld.testDocs = append(ld.testDocs, d)
+		return nil
+	}
+	if decision, _ := d.valueAt("/decision").(string); only != "" && decision != only {
+		return nil
+	}
+	rs := ld.loader.build(d, f.Data, &ld.errs)
+	if rs == nil {
+		ld.failed[fileStem(f.Name)] = true
+		if name, ok := d.valueAt("/ruleset").(string); ok {
+			ld.failed[name] = true
+		}
+		return nil
+	}
+	if first, dup := ld.byName[rs.name]; dup {
+		ld.errs.add(d.at("/ruleset"), CodeDuplicateSet, "ruleset %s is already defined in %s; give this one another name", rs.name, first.file)
+		return nil
+	}
+	ld.byName[rs.name] = rs
+	ld.rulesets = append(ld.rulesets, rs)
+	return nil
+}
+
+// attachTests adds the tests of the test file d to the ruleset it names.
+func (ld *loading) attachTests(d *document) {
+	name, ok := d.valueAt("/ruleset").(string)
+	if !ok {
+		return // the schema check has reported it
+	}
+	rs := ld.byName[name]
+	switch {
+	case rs == nil && (ld.failed[name] || ld.failed[fileStem(d.file)]):
+		return
+	case rs == nil:
+		ld.errs.add(d.at("/ruleset"), CodeUnknownSet, "no ruleset named %s was loaded%s; load its file together with this one",
+			name, didYouMean(name, slices.Sorted(maps.Keys(ld.byName))))
+		return
+	}
+	parseTests(d, rs, &ld.errs)
 }
 
 func (l *Loader) kind(name string) *Kind {
@@ -327,102 +345,6 @@ func text(v any) Text {
 		}
 	}
 	return t
-}
-
-// Test is one test case of a ruleset: facts, and what the decision must be.
-type Test struct {
-	name    string
-	pos     Pos
-	ruleset *Ruleset
-	facts   any // pointer to the kind's facts struct
-	expect  map[string]any
-}
-
-// Name returns the test's name.
-func (t *Test) Name() string { return t.name }
-
-// Pos returns the test's position in its file.
-func (t *Test) Pos() Pos { return t.pos }
-
-// Ruleset returns the ruleset the test is for.
-func (t *Test) Ruleset() *Ruleset { return t.ruleset }
-
-// parseTests adds the tests: of d to rs, checking their facts against the
-// vocabulary and the rule ids and facts their expectations name.
-func parseTests(d *document, rs *Ruleset, errs *ErrorList) {
-	list, _ := d.valueAt("/tests").([]any)
-	v := rs.kind.vocab
-	_, hasAsOf := v.byName["asOf"]
-	names := map[string]Pos{}
-	for _, r := range rs.tests {
-		names[r.name] = r.pos
-	}
-	ruleIDs := make([]string, len(rs.rules))
-	for i, r := range rs.rules {
-		ruleIDs[i] = r.id
-	}
-	for i, item := range list {
-		ptr := "/tests/" + strconv.Itoa(i)
-		m, ok := item.(map[string]any)
-		if !ok {
-			continue
-		}
-		t := &Test{pos: d.at(ptr), ruleset: rs, facts: reflect.New(v.typ).Interface()}
-		t.name, _ = m["name"].(string)
-		t.expect, _ = m["expect"].(map[string]any)
-		if first, dup := names[t.name]; dup {
-			errs.add(d.at(ptr+"/name"), CodeSchema, "test name %q is already used at %s; give each test its own name", t.name, first)
-			continue
-		}
-		names[t.name] = t.pos
-		facts, _ := m["facts"].(map[string]any)
-		if asOf, ok := m["asOf"]; ok {
-			switch {
-			case !hasAsOf:
-				errs.add(d.keyAt(ptr+"/asOf"), CodeFacts, "decision %s has no asOf fact; give the time facts it has under facts:", rs.kind.name)
-			case facts["asOf"] != nil:
-				errs.add(d.keyAt(ptr+"/asOf"), CodeFacts, "asOf is given twice, here and under facts:; keep one")
-			default:
-				facts = maps.Clone(facts)
-				if facts == nil {
-					facts = map[string]any{}
-				}
-				facts["asOf"] = asOf
-			}
-		} else if hasAsOf && facts["asOf"] == nil {
-			errs.add(d.at(ptr), CodeFacts, "test %q has no asOf; add asOf: YYYY-MM-DD so that it gives the same result on every day", t.name)
-		}
-		if err := v.DecodeValue(facts, t.facts); err != nil {
-			var fe FactErrors
-			if errors.As(err, &fe) {
-				for _, e := range fe {
-					p := ptr + "/facts" + strings.ReplaceAll(strings.TrimPrefix(e.Path, "$"), ".", "/")
-					if e.Path == "$.asOf" && m["asOf"] != nil {
-						p = ptr + "/asOf"
-					}
-					errs.add(d.at(p), CodeFacts, "%s: %s", strings.TrimPrefix(e.Path, "$."), e.Message)
-				}
-			} else {
-				errs.add(d.at(ptr+"/facts"), CodeFacts, "%v", err)
-			}
-		}
-		for _, key := range []string{"fired", "clear", "undetermined"} {
-			ids, _ := t.expect[key].([]any)
-			for j, id := range ids {
-				if s, _ := id.(string); rs.Rule(s) == nil {
-					errs.add(d.at(fmt.Sprintf("%s/expect/%s/%d", ptr, key, j)), CodeSchema, "no rule %q in ruleset %s%s", s, rs.name, didYouMean(s, ruleIDs))
-				}
-			}
-		}
-		checkExpect(d, ptr+"/expect", t.expect, rs.kind, errs)
-		missing, _ := t.expect["missing"].([]any)
-		for j, f := range missing {
-			if s, _ := f.(string); !v.has(s) {
-				errs.add(d.at(fmt.Sprintf("%s/expect/missing/%d", ptr, j)), CodeUnknownFact, "unknown fact %s%s", s, didYouMean(s, v.names()))
-			}
-		}
-		rs.tests = append(rs.tests, t)
-	}
 }
 
 // MustLoadFS loads the rule files of fsys for kinds, and panics with every
