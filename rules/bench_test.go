@@ -37,3 +37,27 @@ func BenchmarkLoad1000(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLoadSyntaxError loads a 5,000-line rule file broken on its
+// last rule, the worst place for finding the line that breaks it, beside
+// the same file unbroken.
+func BenchmarkLoadSyntaxError(b *testing.B) {
+	var src strings.Builder
+	src.WriteString(header + "rules:\n")
+	for i := range 1000 {
+		fmt.Fprintf(&src, "  - id: r%d\n    title: \"T\n      over two lines\"\n    when: a\n    message: {en: m}\n", i)
+	}
+	good := src.String()
+	bad := strings.TrimSuffix(good, "    message: {en: m}\n") + "   message: {en: m}\n"
+	for _, c := range []struct{ name, src string }{{"unbroken", good}, {"broken", bad}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_, err := load(file("f.yaml", c.src))
+				if (err != nil) != (c.name == "broken") {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

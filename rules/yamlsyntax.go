@@ -7,6 +7,7 @@ import (
 	"io"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -23,8 +24,9 @@ import (
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 func (d *document) syntaxError(err error, errs *ErrorList) {
-	msg := err.Error()
+	msg, reported := err.Error(), 1
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		reported, _ = strconv.Atoi(m[1])
 		msg = m[2]
 	} else {
 		msg = strings.TrimPrefix(msg, "yaml: ")
@@ -32,7 +34,8 @@ func (d *document) syntaxError(err error, errs *ErrorList) {
 	lines := bytes.SplitAfter(d.src, []byte("\n"))
 	n := firstBadLine(lines)
 	if n == 0 {
-		errs.add(Pos{File: d.file, Line: 1, Col: 1}, CodeSyntax, "YAML syntax: %s", msg)
+		// The library's line is where the construct around the error began.
+		errs.add(Pos{File: d.file, Line: max(reported, 1), Col: 1}, CodeSyntax, "YAML syntax: %s", msg)
 		return
 	}
 	line := strings.TrimRight(string(lines[n-1]), "\r\n")
@@ -45,11 +48,19 @@ func (d *document) syntaxError(err error, errs *ErrorList) {
 
 // firstBadLine returns the 1-based number of the line that breaks the file:
 // the file's first n-1 lines parse and no longer prefix does. It returns 0
-// when it cannot tell (every prefix parses, say). A quoted or flow value
-// over several lines does not parse until it is closed, so a boundary found
-// before a later prefix that parses is not the one.
+// when it cannot tell (every prefix parses, or the search costs too much). A
+// quoted or flow value over several lines does not parse until it is
+// closed, so a boundary followed closely by a prefix that parses is not the
+// one, and the search goes on after it.
 func firstBadLine(lines [][]byte) int {
+	const (
+		lookahead = 12 // lines a quoted or flow value may span
+		budget    = 80 // parses at most: this runs on every broken file
+		maxSize   = 1 << 20
+	)
+	parsed := 0
 	parses := func(n int) bool {
+		parsed++
 		dec := yaml.NewDecoder(bytes.NewReader(bytes.Join(lines[:n], nil)))
 		for {
 			var node yaml.Node
@@ -58,12 +69,15 @@ func firstBadLine(lines [][]byte) int {
 			}
 		}
 	}
+	size := 0
+	for _, l := range lines {
+		size += len(l)
+	}
 	good, bad := 0, len(lines) // prefix good parses; prefix bad does not
-	if parses(bad) {
+	if size > maxSize || parses(bad) {
 		return 0
 	}
-	const lookahead = 50 // lines a quoted or flow value may span
-	for {
+	for parsed < budget {
 		for bad-good > 1 {
 			mid := (good + bad) / 2
 			if parses(mid) {
@@ -73,7 +87,7 @@ func firstBadLine(lines [][]byte) int {
 			}
 		}
 		later := 0
-		for m := bad + 1; m < min(bad+lookahead, len(lines)); m++ {
+		for m := bad + 1; m < min(bad+lookahead, len(lines)) && parsed < budget; m++ {
 			if parses(m) {
 				later = m
 				break
@@ -84,6 +98,7 @@ func firstBadLine(lines [][]byte) int {
 		}
 		good, bad = later, len(lines)
 	}
+	return 0
 }
 
 // lineProblem says what is wrong with line, which follows before, when it is
