@@ -123,7 +123,11 @@ func (t *Test) compare(ctx context.Context, ev *Evaluation) (string, error) {
 		return "", fmt.Errorf("decision is not a JSON object: %w", err)
 	}
 	var lines []string
-	for _, key := range slices.Sorted(maps.Keys(t.expect)) {
+	keys := slices.Sorted(maps.Keys(t.expect))
+	if i := slices.Index(keys, "outcome"); i > 0 {
+		keys = append([]string{"outcome"}, slices.Delete(keys, i, i+1)...) // what a clinician looks at first
+	}
+	for _, key := range keys {
 		exp := t.expect[key]
 		switch key {
 		case "fired", "clear", "undetermined":
