@@ -30,18 +30,21 @@ type program struct {
 	value    any
 	// num is set for a then: expression computed in Go (see numTerm).
 	num *numTerm
+	// want is the type a then: expression's value is given as (an int
+	// expression for a float64 field, say), or nil.
+	want reflect.Type
 }
 
 // exprCompiler compiles the expressions of one ruleset.
 type exprCompiler struct {
 	doc    *document
-	kind   *Kind
+	kind   *kindBase
 	params map[string]any
 	errs   *ErrorList
 }
 
 func (c *exprCompiler) options() []expr.Option {
-	return []expr.Option{
+	opts := []expr.Option{
 		expr.Env(c.kind.env),
 		expr.Patch(paramPatcher(c.params)),
 		// now() would make a decision depend on the moment it is made;
@@ -52,6 +55,10 @@ func (c *exprCompiler) options() []expr.Option {
 		calendarFunc("addMonths", 0, 1, 0),
 		calendarFunc("addDays", 0, 0, 1),
 	}
+	for _, f := range c.kind.funcs {
+		opts = append(opts, expr.Function(f.Name, f.Fn, f.Types...))
+	}
+	return opts
 }
 
 // calendarFunc is addYears(t, n), addMonths(t, n) or addDays(t, n): calendar
@@ -183,14 +190,14 @@ func (c *exprCompiler) compile(ptr string, want reflect.Type, cond bool) *progra
 		c.errs.add(errAt(0), CodeType, "this expression must give a %s, but it gives a %s", typeName(want), typeName(got))
 		return nil
 	}
-	p := &program{src: src, prog: prog, reads: reads}
+	p := &program{src: src, prog: prog, reads: reads, want: want}
 	if reads.empty() && !vars {
 		v, err := vm.Run(prog, c.kind.env)
 		if err != nil {
 			c.errs.add(errAt(0), CodeType, "this expression fails: %v", err)
 			return nil
 		}
-		p.constant, p.value = true, deref(v)
+		p.constant, p.value = true, convertTo(deref(v), want)
 	}
 	if !cond && !p.constant && (want == nil || want.Kind() == reflect.Float64) {
 		p.num = c.numTerm(tree.Node)

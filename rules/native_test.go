@@ -22,6 +22,13 @@ type diffFacts struct {
 	G     *diffGroup `json:"g,omitempty" expr:"g"`
 }
 
+// diffThen is the then: of the differential tests: one number expression.
+type diffThen struct {
+	X Expr[float64] `json:"x"`
+}
+
+func noDecision(context.Context, *Ruleset, diffFacts) (any, error) { return nil, nil }
+
 type diffGroup struct {
 	Day *time.Time `json:"day,omitempty" expr:"day" fact:"date"`
 	At  *time.Time `json:"at,omitempty" expr:"at" fact:"instant"`
@@ -31,7 +38,7 @@ type diffGroup struct {
 // meaning: on random facts, every rule must come to what its compiled expr
 // program gives.
 func TestNativeAgreesWithExpr(t *testing.T) {
-	kind := MustKind(KindConfig{Name: "diff", Facts: diffFacts{}, Decide: func(context.Context, *Ruleset, any) (any, error) { return nil, nil }})
+	kind := MustKind(Spec[diffFacts, struct{}, map[string]any, any]{Name: "diff", Decide: noDecision})
 	conditions := []string{
 		"a", "a == true", "a != false", "false == a", "!a", "a && !b", "a || b",
 		`color == "red"`, `"green" == color`, `color != "blue"`, `color in ["red", "blue"]`,
@@ -49,7 +56,7 @@ func TestNativeAgreesWithExpr(t *testing.T) {
 	for i, c := range conditions {
 		fmt.Fprintf(&src, "  - {id: r%d, title: T, when: '%s', message: {en: m}}\n", i, strings.ReplaceAll(c, "'", "''"))
 	}
-	set, err := (&Loader{Kinds: []*Kind{kind}}).Load(File{Name: "d.yaml", Data: []byte(src.String())})
+	set, err := (&Loader{Kinds: []Kind{kind}}).Load(File{Name: "d.yaml", Data: []byte(src.String())})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +82,7 @@ func TestNativeAgreesWithExpr(t *testing.T) {
 			Color: new([]string{"red", "green", "blue"}[pick(3)]),
 			G:     &diffGroup{Day: new(days[pick(len(days))]), At: new(ats[pick(len(ats))])},
 		}
-		ev, err := rs.Evaluate(context.Background(), f)
+		ev, err := rs.evaluate(context.Background(), f)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,15 +101,14 @@ func TestNativeAgreesWithExpr(t *testing.T) {
 // TestNativeThenAgreesWithExpr does the same for then: expressions computed
 // in Go.
 func TestNativeThenAgreesWithExpr(t *testing.T) {
-	kind := MustKind(KindConfig{Name: "diff", Facts: diffFacts{}, ThenExprs: map[string]any{"x": float64(0)},
-		Decide: func(context.Context, *Ruleset, any) (any, error) { return nil, nil }})
+	kind := MustKind(Spec[diffFacts, diffThen, map[string]any, any]{Name: "diff", Decide: noDecision})
 	exprs := []string{"n * params.limit", "params.limit * n", "2.5 - n", "n - 2.5", "n / 4", "n + 1", "-3 + n", "n * 1.5"}
 	var src strings.Builder
 	src.WriteString("ruleset: d\nversion: \"1\"\ndecision: diff\nparams: {limit: 3}\nrules:\n")
 	for i, e := range exprs {
 		fmt.Fprintf(&src, "  - {id: r%d, title: T, when: true, then: {x: '%s'}, message: {en: m}}\n", i, e)
 	}
-	set, err := (&Loader{Kinds: []*Kind{kind}}).Load(File{Name: "d.yaml", Data: []byte(src.String())})
+	set, err := (&Loader{Kinds: []Kind{kind}}).Load(File{Name: "d.yaml", Data: []byte(src.String())})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +116,7 @@ func TestNativeThenAgreesWithExpr(t *testing.T) {
 	machine := new(vm.VM)
 	for _, n := range []float64{-2, 0, 2.5, 3, 70.4} {
 		f := &diffFacts{N: new(n)}
-		ev, err := rs.Evaluate(context.Background(), f)
+		ev, err := rs.evaluate(context.Background(), f)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -122,7 +128,7 @@ func TestNativeThenAgreesWithExpr(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got, _ := ev.Results[i].Then("x"); got != want {
+			if got, _ := ev.Results[i].then("x"); got != want {
 				t.Errorf("%q with n=%v: native %v (%T), expr %v (%T)", r.thenProgs[0].src, n, got, got, want, want)
 			}
 		}

@@ -107,9 +107,9 @@ type vfield struct {
 
 var timeType = reflect.TypeFor[time.Time]()
 
-// NewVocabulary builds the vocabulary of the facts struct type t (or pointer
+// newVocabulary builds the vocabulary of the facts struct type t (or pointer
 // to it). Every exported field needs a json tag and an equal expr tag.
-func NewVocabulary(t reflect.Type) (*Vocabulary, error) {
+func newVocabulary(t reflect.Type) (*Vocabulary, error) {
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -229,7 +229,7 @@ func (v *Vocabulary) known(s reflect.Value) factSet {
 }
 
 // knownIn reads the pointer fields of the struct at base directly: every
-// field of a vocabulary is a pointer (NewVocabulary checks it), and this runs
+// field of a vocabulary is a pointer (newVocabulary checks it), and this runs
 // once per evaluation, where reflect's per-field cost showed.
 func knownIn(base unsafe.Pointer, fields []vfield, set *factSet) {
 	for _, f := range fields {

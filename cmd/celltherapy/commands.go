@@ -20,7 +20,7 @@ import (
 
 // domain is a decision kind the program knows, with its default rule files.
 type domain struct {
-	kind     *rules.Kind
+	kind     rules.Kind
 	dir      string // where its rule files live in the source tree
 	defaults fs.FS
 }
@@ -251,9 +251,9 @@ path of each bad value). Without --rules, the default rules are used.`)
 	if code != exitOK {
 		return code
 	}
-	decision, err := dom.kind.Decide(ctx, rs, facts)
+	decision, err := dom.kind.DecideJSON(ctx, rs, facts)
 	if err != nil {
-		c.inputError(fs.Arg(0), err) // facts that contradict each other, say
+		c.inputError(fs.Arg(0), err) // bad facts, or facts that contradict each other
 		return exitBadUsed
 	}
 	enc := json.NewEncoder(c.stdout)
@@ -266,9 +266,9 @@ path of each bad value). Without --rules, the default rules are used.`)
 }
 
 // ruleAndFacts loads the one ruleset of kind (from rulesPath, or the
-// default rules) and decodes the facts in the file name ("-": standard
+// default rules) and reads the facts JSON in the file name ("-": standard
 // input). A code other than exitOK means it has printed why.
-func (c *cli) ruleAndFacts(kind *rules.Kind, rulesPath, name string) (*rules.Ruleset, any, int) {
+func (c *cli) ruleAndFacts(kind rules.Kind, rulesPath, name string) (*rules.Ruleset, []byte, int) {
 	set, ok := c.load(rulesFlag(rulesPath)...)
 	if !ok {
 		return nil, nil, exitBadUsed
@@ -283,12 +283,7 @@ func (c *cli) ruleAndFacts(kind *rules.Kind, rulesPath, name string) (*rules.Rul
 		c.errorf("%v", err)
 		return nil, nil, exitBadUsed
 	}
-	facts := kind.NewFacts()
-	if err := kind.Vocabulary().DecodeJSON(data, facts); err != nil {
-		c.inputError(name, err)
-		return nil, nil, exitBadUsed
-	}
-	return candidates[0], facts, exitOK
+	return candidates[0], data, exitOK
 }
 
 // inputError prints what is wrong with the facts in the input name: each
