@@ -46,7 +46,7 @@ func (e Expr[V]) MarshalJSON() ([]byte, error) { return json.Marshal(e.src) }
 // UnmarshalJSON reads an expression's source; the loader compiles it.
 func (e *Expr[V]) UnmarshalJSON(b []byte) error { return json.Unmarshal(b, &e.src) }
 
-func (e *Expr[V]) setKey(key string)     { e.key = key }
+func (e *Expr[V]) setKey(key string)      { e.key = key }
 func (*Expr[V]) resultType() reflect.Type { return reflect.TypeFor[V]() }
 
 // exprField is what the loader sees of an Expr field of a then: type.
