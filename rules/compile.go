@@ -41,6 +41,8 @@ type exprCompiler struct {
 	kind   *kindBase
 	params map[string]any
 	errs   *ErrorList
+	// exprOnly: judge no part of a condition natively (see Loader.exprOnly).
+	exprOnly bool
 }
 
 func (c *exprCompiler) options() []expr.Option {
@@ -199,7 +201,7 @@ func (c *exprCompiler) compile(ptr string, want reflect.Type, cond bool) *progra
 		}
 		p.constant, p.value = true, convertTo(deref(v), want)
 	}
-	if !cond && !p.constant && (want == nil || want.Kind() == reflect.Float64) {
+	if !cond && !p.constant && !c.exprOnly && (want == nil || want.Kind() == reflect.Float64) {
 		p.num = c.numTerm(tree.Node)
 	}
 	if cond {
@@ -407,7 +409,7 @@ func (c *exprCompiler) split(n ast.Node) *knode {
 			return &knode{op: opCond, c: cond, a: a, b: b}
 		}
 	}
-	if a := c.native(n); a != nil {
+	if a := c.native(n); a != nil && !c.exprOnly {
 		return &knode{op: opAtom, native: a, reads: a.reads()}
 	}
 	src := n.String()

@@ -28,6 +28,11 @@ type File struct {
 // knows no kinds; rule files name their kind with decision:.
 type Loader struct {
 	Kinds []Kind
+
+	// exprOnly turns the native fast path off, so that every part of a
+	// condition runs as an expr program: the reference the differential
+	// tests hold the native path to.
+	exprOnly bool
 }
 
 // isRuleFile reports whether a file name is one the loader reads from a
@@ -228,7 +233,7 @@ func (l *Loader) build(d *document, src []byte, errs *ErrorList) *Ruleset {
 			rs.questions[fact] = text(q)
 		}
 	}
-	c := &exprCompiler{doc: d, kind: kind, params: rs.params, errs: errs}
+	c := &exprCompiler{doc: d, kind: kind, params: rs.params, errs: errs, exprOnly: l.exprOnly}
 	ruleList, _ := top["rules"].([]any)
 	seen := map[string]*Rule{}
 	for i, item := range ruleList {
