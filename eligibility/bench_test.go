@@ -5,10 +5,11 @@ import (
 	"testing"
 
 	"github.com/reocell/celltherapy/eligibility"
-	"github.com/reocell/celltherapy/rules/rulestest"
 )
 
-// BenchmarkScreen screens a patient with every fact known.
+// BenchmarkScreen screens a patient with every fact known. The rules package's
+// BenchmarkContraindicationsBaseline runs the same rules on expr alone, the
+// figure to set beside this one.
 func BenchmarkScreen(b *testing.B) {
 	s := eligibility.NewDefaultScreener()
 	facts := allClear()
@@ -37,15 +38,4 @@ func BenchmarkScreenUnknownFacts(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-}
-
-// BenchmarkScreenBaseline runs the compiled conditions (rules.Rule.Program)
-// directly on one reused VM and nothing else: what running the rules with
-// expr alone costs. The engine judges simple conditions natively, so it can
-// come in under this.
-func BenchmarkScreenBaseline(b *testing.B) {
-	facts := allClear()
-	facts.Oncology.EverTreated = new(true)
-	facts.Oncology.LastTreatmentEnd = day("2019-01-01")
-	rulestest.ExprBaseline(b, eligibility.DefaultRules(), &facts)
 }

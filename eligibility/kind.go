@@ -12,30 +12,37 @@ import (
 // DecisionKind is the value of decision: in eligibility rule files.
 const DecisionKind = "eligibility"
 
-// thenSchema says what then: may hold in an eligibility rule: whether the
-// contraindication is permanent or temporary, and from which day screening
-// may be repeated (an expression giving a date, or nil).
+// Then is what an eligibility rule's then: may hold beyond the rule firing
+// (a fired rule already is a contraindication): whether the contraindication
+// is permanent or temporary, and an expression giving the first day
+// screening may be repeated.
+type Then struct {
+	Duration     Duration              `json:"duration,omitempty"`
+	RescreenFrom rules.Expr[time.Time] `json:"rescreenFrom"`
+}
+
+// thenSchema says what then: may hold, for errors at their position in the
+// rule file's own words.
 //
 //go:embed then.schema.json
 var thenSchema []byte
 
-// Kind returns the eligibility decision kind, for a rules.Loader.
-func Kind() *rules.Kind { return kind() }
+// Kind returns the eligibility decision kind, for a rules.Loader. Its params
+// are the rules' own: screening reads none.
+func Kind() *rules.KindOf[Facts, Then, struct{}, *Decision] { return kind() }
 
-var kind = sync.OnceValue(func() *rules.Kind {
-	return rules.MustKind(rules.KindConfig{
-		Name:      DecisionKind,
-		Facts:     Facts{},
-		ThenExprs: map[string]any{"rescreenFrom": time.Time{}},
-		Schema:    thenSchema,
-		Decision:  Decision{},
-		Outcomes:  []string{string(Eligible), string(Ineligible), string(Undetermined)},
-		Decide: rules.Decider(func(ctx context.Context, rs *rules.Ruleset, facts Facts) (*Decision, error) {
+var kind = sync.OnceValue(func() *rules.KindOf[Facts, Then, struct{}, *Decision] {
+	return rules.MustKind(rules.Spec[Facts, Then, struct{}, *Decision]{
+		Name:   DecisionKind,
+		Schema: thenSchema,
+		// What a rule test may expect as the outcome.
+		Outcomes: []string{string(Eligible), string(Ineligible), string(Undetermined)},
+		Decide: func(ctx context.Context, rs *rules.Ruleset, facts Facts) (*Decision, error) {
 			s, err := NewScreener(rs)
 			if err != nil {
 				return nil, err
 			}
 			return s.Screen(ctx, facts)
-		}),
+		},
 	})
 })

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"sync"
-	"time"
 
 	"github.com/reocell/celltherapy/rules"
 )
@@ -36,15 +35,12 @@ const (
 )
 
 // Decision is the outcome of screening one patient, plain data that encodes
-// to the JSON described in docs/design.md. The same facts, as-of date and ruleset digest
-// always give the same decision.
+// to the JSON described in docs/design.md. The same facts, as-of date and
+// ruleset digest always give the same decision. Findings are the
+// contraindications found, in rule file order; Missing is what to ask when
+// the outcome is undetermined.
 type Decision struct {
-	Decision string              `json:"decision"` // always "eligibility"
-	Outcome  Outcome             `json:"outcome"`
-	AsOf     rules.Date          `json:"asOf"`
-	Ruleset  rules.Ref           `json:"ruleset"`
-	Findings []Contraindication  `json:"findings"` // the contraindications found, in rule file order
-	Missing  []rules.MissingFact `json:"missing"`  // what to ask when the outcome is undetermined
+	rules.Header[Outcome, Contraindication]
 }
 
 // Contraindication is a fired contraindication rule.
@@ -59,29 +55,20 @@ type Contraindication struct {
 // Screener screens patients for contraindications with one ruleset. It is
 // immutable and safe for concurrent use.
 type Screener struct {
-	rs     *rules.Ruleset
-	now    func() time.Time
-	locale string
+	rs    *rules.Ruleset
+	set   rules.Settings
+	thens []Then // each rule's then:, in rule file order
 }
 
-// Option configures a Screener.
-type Option func(*Screener)
-
-// WithClock sets where "today" comes from for facts without asOf (default
-// time.Now; the day is taken in the clock's location).
-func WithClock(now func() time.Time) Option { return func(s *Screener) { s.now = now } }
-
-// WithLocale sets the language of messages and questions (default "en").
-func WithLocale(locale string) Option { return func(s *Screener) { s.locale = locale } }
-
-// NewScreener returns a Screener for rs, which must be an eligibility ruleset.
-func NewScreener(rs *rules.Ruleset, opts ...Option) (*Screener, error) {
+// NewScreener returns a Screener for rs, which must be an eligibility
+// ruleset. Options are rules.WithClock and rules.WithLocale.
+func NewScreener(rs *rules.Ruleset, opts ...rules.Option) (*Screener, error) {
 	if rs == nil || rs.Kind().Name() != DecisionKind {
 		return nil, fmt.Errorf("eligibility: NewScreener needs an %s ruleset", DecisionKind)
 	}
-	s := &Screener{rs: rs, now: time.Now, locale: "en"}
-	for _, o := range opts {
-		o(s)
+	s := &Screener{rs: rs, set: rules.NewSettings(opts...)}
+	for _, r := range rs.Rules() {
+		s.thens = append(s.thens, rules.ThenOf[Then](r))
 	}
 	return s, nil
 }
@@ -94,36 +81,22 @@ func (s *Screener) Ruleset() *rules.Ruleset { return s.rs }
 // eligible.
 func (s *Screener) Screen(ctx context.Context, facts Facts) (*Decision, error) {
 	var asOf rules.Date
-	asOf, facts.AsOf = rules.AsOf(facts.AsOf, s.now)
-	ev, err := s.rs.Evaluate(ctx, &facts)
+	asOf, facts.AsOf = s.set.AsOf(facts.AsOf)
+	ev, err := rules.Evaluate(ctx, s.rs, &facts)
 	if err != nil {
 		return nil, err
 	}
-	d := &Decision{
-		Decision: DecisionKind,
-		Outcome:  Eligible,
-		AsOf:     asOf,
-		Ruleset:  s.rs.Ref(),
-		Findings: []Contraindication{},
-		Missing:  []rules.MissingFact{},
-	}
+	d := &Decision{Header: rules.NewHeader[Outcome, Contraindication](s.rs, Eligible, asOf)}
 	undetermined := false
 	for i := range ev.Results {
 		r := &ev.Results[i]
 		switch r.Status {
 		case rules.Fired:
-			c := Contraindication{Finding: r.Finding(s.locale)}
-			if v, ok := r.Then("duration"); ok {
-				c.Duration, _ = v.(Duration)
-				if str, ok := v.(string); ok {
-					c.Duration = Duration(str)
-				}
-			}
-			if v, ok := r.Then("rescreenFrom"); ok {
-				if t, ok := v.(time.Time); ok {
-					day := rules.DateOf(t)
-					c.RescreenFrom = &day
-				}
+			then := &s.thens[i]
+			c := Contraindication{Finding: r.Finding(s.set.Locale), Duration: then.Duration}
+			if t, ok := then.RescreenFrom.In(r); ok {
+				day := rules.DateOf(t)
+				c.RescreenFrom = &day
 			}
 			d.Findings = append(d.Findings, c)
 		case rules.Undetermined:
@@ -135,7 +108,7 @@ func (s *Screener) Screen(ctx context.Context, facts Facts) (*Decision, error) {
 		d.Outcome = Ineligible
 	case undetermined:
 		d.Outcome = Undetermined
-		d.Missing = ev.Missing(s.locale)
+		d.Missing = ev.Missing(s.set.Locale)
 	}
 	return d, nil
 }
@@ -153,8 +126,13 @@ var defaultSet = sync.OnceValue(func() *rules.Set { return rules.MustLoadFS(defa
 // package and loaded once.
 func DefaultRules() *rules.Ruleset { return defaultSet().Ruleset("msc-contraindications") }
 
-// NewDefaultScreener returns a Screener with the embedded default rules.
-func NewDefaultScreener(opts ...Option) *Screener {
-	s, _ := NewScreener(DefaultRules(), opts...)
+// NewDefaultScreener returns a Screener with the embedded default rules. It
+// panics only if the embedded rules are broken, which the package's tests
+// rule out.
+func NewDefaultScreener(opts ...rules.Option) *Screener {
+	s, err := NewScreener(DefaultRules(), opts...)
+	if err != nil {
+		panic(err)
+	}
 	return s
 }

@@ -99,7 +99,7 @@ func TestScreenIsDeterministic(t *testing.T) {
 
 func TestScreenAsOfDefaultsToTheClockDay(t *testing.T) {
 	clock := func() time.Time { return time.Date(2027, 3, 1, 23, 30, 0, 0, time.FixedZone("x", -5*3600)) }
-	s := eligibility.NewDefaultScreener(eligibility.WithClock(clock))
+	s := eligibility.NewDefaultScreener(rules.WithClock(clock))
 	f := allClear()
 	f.AsOf = nil
 	f.Oncology = &eligibility.Oncology{Active: new(false), EverTreated: new(true), LastTreatmentEnd: day("2022-03-01")}

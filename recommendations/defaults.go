@@ -35,14 +35,24 @@ func DefaultAftercareRules() *rules.Ruleset { return defaultRuleset(DefaultAfter
 // in the package and loaded once.
 func DefaultTriageRules() *rules.Ruleset { return defaultRuleset(DefaultTriageRuleset) }
 
-// NewDefaultPlanner returns a Planner with the embedded default rules.
-func NewDefaultPlanner(opts ...Option) *Planner {
-	p, _ := NewPlanner(DefaultAftercareRules(), opts...)
+// NewDefaultPlanner returns a Planner with the embedded default rules. It
+// panics only if the embedded rules are broken, which the package's tests
+// rule out.
+func NewDefaultPlanner(opts ...rules.Option) *Planner {
+	p, err := NewPlanner(DefaultAftercareRules(), opts...)
+	if err != nil {
+		panic(err)
+	}
 	return p
 }
 
-// NewDefaultTriager returns a Triager with the embedded default rules.
-func NewDefaultTriager(opts ...Option) *Triager {
-	t, _ := NewTriager(DefaultTriageRules(), opts...)
+// NewDefaultTriager returns a Triager with the embedded default rules. It
+// panics only if the embedded rules are broken, which the package's tests
+// rule out.
+func NewDefaultTriager(opts ...rules.Option) *Triager {
+	t, err := NewTriager(DefaultTriageRules(), opts...)
+	if err != nil {
+		panic(err)
+	}
 	return t
 }

@@ -23,7 +23,7 @@ func Example() {
 		panic(err)
 	}
 	fmt.Println(plan.Outcome)
-	nextDay := plan.AsOf.Add(24 * time.Hour)
+	nextDay := plan.AdministeredAt.Add(24 * time.Hour)
 	for _, it := range plan.InForce(nextDay) {
 		fmt.Println("in force a day later:", it.ID)
 	}

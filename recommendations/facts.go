@@ -1,11 +1,6 @@
 package recommendations
 
-import (
-	"encoding/json"
-	"time"
-
-	"github.com/reocell/celltherapy/rules"
-)
+import "time"
 
 // Facts is what the aftercare plan knows about an administration. Every field
 // is optional: a nil field is an unknown fact. JSON names are the names rule
@@ -24,24 +19,13 @@ type Facts struct {
 // DecodeFacts decodes a JSON object of aftercare facts strictly: unknown
 // names, wrong types, bad instants and routes outside the list are errors
 // (rules.FactErrors) that name the JSON path of each offender.
-func DecodeFacts(data []byte) (Facts, error) {
-	return rules.Decode[Facts](AftercareKind(), data)
-}
+func DecodeFacts(data []byte) (Facts, error) { return AftercareKind().Decode(data) }
 
 // UnmarshalJSON decodes facts with the checks of DecodeFacts.
-func (f *Facts) UnmarshalJSON(data []byte) error {
-	out, err := DecodeFacts(data)
-	if err != nil {
-		return err
-	}
-	*f = out
-	return nil
-}
+func (f *Facts) UnmarshalJSON(data []byte) error { return AftercareKind().UnmarshalFacts(data, f) }
 
 // MarshalJSON encodes the known facts, instants as RFC 3339.
-func (f Facts) MarshalJSON() ([]byte, error) {
-	return json.Marshal(AftercareKind().Vocabulary().Plain(&f))
-}
+func (f Facts) MarshalJSON() ([]byte, error) { return AftercareKind().MarshalFacts(&f) }
 
 // TriageFacts is what side-effect triage knows about a symptom the patient
 // reports. Every field is optional: a nil field is an unknown fact.
@@ -67,20 +51,11 @@ type Symptom struct {
 // DecodeTriageFacts decodes a JSON object of triage facts with the checks of
 // DecodeFacts.
 func DecodeTriageFacts(data []byte) (TriageFacts, error) {
-	return rules.Decode[TriageFacts](TriageKind(), data)
+	return TriageKind().Decode(data)
 }
 
 // UnmarshalJSON decodes facts with the checks of DecodeTriageFacts.
-func (f *TriageFacts) UnmarshalJSON(data []byte) error {
-	out, err := DecodeTriageFacts(data)
-	if err != nil {
-		return err
-	}
-	*f = out
-	return nil
-}
+func (f *TriageFacts) UnmarshalJSON(data []byte) error { return TriageKind().UnmarshalFacts(data, f) }
 
 // MarshalJSON encodes the known facts, instants as RFC 3339.
-func (f TriageFacts) MarshalJSON() ([]byte, error) {
-	return json.Marshal(TriageKind().Vocabulary().Plain(&f))
-}
+func (f TriageFacts) MarshalJSON() ([]byte, error) { return TriageKind().MarshalFacts(&f) }

@@ -29,10 +29,10 @@ var ErrNoAdministration = errors.New("recommendations: the plan has no moment of
 // each UID is derived from the plan (ruleset, facts) and the item's id, so
 // that importing the file again updates the same events.
 func WriteICS(w io.Writer, plan *Plan) error {
-	if plan.AsOf == nil {
+	if plan.AdministeredAt == nil {
 		return ErrNoAdministration
 	}
-	at := *plan.AsOf
+	at := *plan.AdministeredAt
 	iw := &icsWriter{w: bufio.NewWriter(w)}
 	stamp := icsTime(at)
 	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%s\x00%s\x00%s", plan.Ruleset.Digest,

@@ -27,43 +27,83 @@ var aftercareSchema []byte
 //go:embed triage.schema.json
 var triageSchema []byte
 
+// AftercareThen is what an aftercare rule's then: holds: the window in
+// which its recommendation applies, as expressions giving instants (from,
+// and until unless it applies until the doctor says otherwise).
+type AftercareThen struct {
+	From  rules.Expr[time.Time] `json:"from"`
+	Until rules.Expr[time.Time] `json:"until"`
+}
+
+// AftercareParams are the params the Planner reads.
+type AftercareParams struct {
+	// SideEffectWindowHours is the hours after administration within which
+	// the expected side effects pass.
+	SideEffectWindowHours int `json:"sideEffectWindowHours"`
+	// Monitoring is the doctor's schedule of contacts after administration.
+	Monitoring []ScheduledContact `json:"monitoring"`
+}
+
+// ScheduledContact is one contact of the monitoring schedule as the rules
+// give it: when it is due after the day of administration.
+type ScheduledContact struct {
+	ID                    string      `json:"id"`
+	After                 Interval    `json:"after"`
+	Contact               ContactKind `json:"contact"`
+	Purpose               string      `json:"purpose"`
+	AssessesEffectiveness bool        `json:"assessesEffectiveness,omitempty"`
+}
+
+// Interval is a span of calendar days and months.
+type Interval struct {
+	Days   int `json:"days,omitempty"`
+	Months int `json:"months,omitempty"`
+}
+
+// TriageThen is what a triage rule's then: holds: the action it advises.
+type TriageThen struct {
+	Action Action `json:"action"`
+}
+
 // AftercareKind returns the aftercare decision kind, for a rules.Loader.
-func AftercareKind() *rules.Kind { return aftercareKind() }
+func AftercareKind() *rules.KindOf[Facts, AftercareThen, AftercareParams, *Plan] {
+	return aftercareKind()
+}
 
-// TriageKind returns the triage decision kind, for a rules.Loader.
-func TriageKind() *rules.Kind { return triageKind() }
+// TriageKind returns the triage decision kind, for a rules.Loader. Its
+// params are the rules' own: triage reads none.
+func TriageKind() *rules.KindOf[TriageFacts, TriageThen, struct{}, *TriageDecision] {
+	return triageKind()
+}
 
-var aftercareKind = sync.OnceValue(func() *rules.Kind {
-	return rules.MustKind(rules.KindConfig{
-		Name:      AftercareDecisionKind,
-		Facts:     Facts{},
-		ThenExprs: map[string]any{"from": time.Time{}, "until": time.Time{}},
-		Schema:    aftercareSchema,
-		Decision:  Plan{},
-		Outcomes:  []string{string(Planned), string(Undetermined)},
-		Decide: rules.Decider(func(ctx context.Context, rs *rules.Ruleset, facts Facts) (*Plan, error) {
+var aftercareKind = sync.OnceValue(func() *rules.KindOf[Facts, AftercareThen, AftercareParams, *Plan] {
+	return rules.MustKind(rules.Spec[Facts, AftercareThen, AftercareParams, *Plan]{
+		Name:   AftercareDecisionKind,
+		Schema: aftercareSchema,
+		// What a rule test may expect as the outcome.
+		Outcomes: []string{string(Planned), string(Undetermined)},
+		Decide: func(ctx context.Context, rs *rules.Ruleset, facts Facts) (*Plan, error) {
 			p, err := NewPlanner(rs)
 			if err != nil {
 				return nil, err
 			}
 			return p.Plan(ctx, facts)
-		}),
+		},
 	})
 })
 
-var triageKind = sync.OnceValue(func() *rules.Kind {
-	return rules.MustKind(rules.KindConfig{
-		Name:     TriageDecisionKind,
-		Facts:    TriageFacts{},
-		Schema:   triageSchema,
-		Decision: TriageDecision{},
+var triageKind = sync.OnceValue(func() *rules.KindOf[TriageFacts, TriageThen, struct{}, *TriageDecision] {
+	return rules.MustKind(rules.Spec[TriageFacts, TriageThen, struct{}, *TriageDecision]{
+		Name:   TriageDecisionKind,
+		Schema: triageSchema,
+		// What a rule test may expect as the outcome.
 		Outcomes: []string{string(Expected), string(ContactClinic), string(Open)},
-		Decide: rules.Decider(func(ctx context.Context, rs *rules.Ruleset, facts TriageFacts) (*TriageDecision, error) {
+		Decide: func(ctx context.Context, rs *rules.Ruleset, facts TriageFacts) (*TriageDecision, error) {
 			t, err := NewTriager(rs)
 			if err != nil {
 				return nil, err
 			}
 			return t.Triage(ctx, facts)
-		}),
+		},
 	})
 })

@@ -13,12 +13,12 @@ import (
 // what to do about side effects. Times are shown in the time zone of the
 // administration. The leaflet is in English.
 func WriteLeaflet(w io.Writer, plan *Plan) error {
-	if plan.AsOf == nil {
+	if plan.AdministeredAt == nil {
 		return ErrNoAdministration
 	}
 	b := bufio.NewWriter(w)
 	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
-	at := *plan.AsOf
+	at := *plan.AdministeredAt
 
 	p("AFTERCARE AFTER YOUR STEM CELL TREATMENT\n\n")
 	p("Treatment:  %s (times are in this time zone: UTC%s)\n", leafletTime(at), at.Format("-07:00"))

@@ -36,14 +36,13 @@ const (
 // to the decision JSON of docs/design.md. The same facts and ruleset digest always
 // give the same plan.
 type Plan struct {
-	Decision string  `json:"decision"` // always "aftercare"
-	Outcome  Outcome `json:"outcome"`
-	// AsOf is the moment of administration, from which every window and
-	// contact is measured; null while it is unknown.
-	AsOf     *time.Time          `json:"asOf"`
-	Ruleset  rules.Ref           `json:"ruleset"`
-	Findings []rules.Finding     `json:"findings"` // the rules that made items, in rule file order
-	Missing  []rules.MissingFact `json:"missing"`
+	// Header's AsOf is the day of administration (today by the planner's
+	// clock while it is unknown); its Findings are the rules that made
+	// items, in rule file order.
+	rules.Header[Outcome, rules.Finding]
+	// AdministeredAt is the moment of administration, from which every
+	// window and contact is measured; null while it is unknown.
+	AdministeredAt *time.Time `json:"administeredAt"`
 	// Facts are the facts the plan was made from (route and site are shown
 	// on the leaflet).
 	Facts Facts `json:"facts"`
@@ -108,7 +107,7 @@ type Individual struct {
 // administration, and ids that are new to the plan; it adds nothing when
 // one recommendation is wrong.
 func (p *Plan) Add(recs ...Individual) error {
-	if p.AsOf == nil {
+	if p.AdministeredAt == nil {
 		return fmt.Errorf("recommendations: individual recommendations need the moment of administration (administeredAt)")
 	}
 	ids := map[string]bool{}
@@ -128,7 +127,7 @@ func (p *Plan) Add(recs ...Individual) error {
 			return fmt.Errorf("recommendations: individual recommendation %q: after and for must not be negative", r.ID)
 		}
 		ids[r.ID] = true
-		it := Item{ID: r.ID, Title: cmp.Or(r.Title, r.Text), Text: r.Text, From: p.AsOf.Add(r.After), Origin: FromDoctor}
+		it := Item{ID: r.ID, Title: cmp.Or(r.Title, r.Text), Text: r.Text, From: p.AdministeredAt.Add(r.After), Origin: FromDoctor}
 		if r.For > 0 {
 			until := it.From.Add(r.For)
 			it.Until = &until
@@ -149,54 +148,22 @@ func sortItems(items []Item) {
 // Planner makes aftercare plans with one ruleset. It is immutable and safe
 // for concurrent use.
 type Planner struct {
-	rs          *rules.Ruleset
-	locale      string
-	schedule    []scheduled
-	windowHours int
+	rs     *rules.Ruleset
+	set    rules.Settings
+	params AftercareParams
+	thens  []AftercareThen // each rule's then:, in rule file order
 }
-
-// scheduled is one contact of the ruleset's monitoring param.
-type scheduled struct {
-	id, contact, purpose  string
-	days, months          int
-	assessesEffectiveness bool
-}
-
-// Option configures a Planner or a Triager.
-type Option func(*config)
-
-type config struct{ locale string }
-
-// WithLocale sets the language of texts and questions (default "en").
-func WithLocale(locale string) Option { return func(c *config) { c.locale = locale } }
 
 // NewPlanner returns a Planner for rs, which must be an aftercare ruleset.
-func NewPlanner(rs *rules.Ruleset, opts ...Option) (*Planner, error) {
+// Options are rules.WithClock (for the day of a plan whose administration
+// time is unknown) and rules.WithLocale.
+func NewPlanner(rs *rules.Ruleset, opts ...rules.Option) (*Planner, error) {
 	if rs == nil || rs.Kind().Name() != AftercareDecisionKind {
 		return nil, fmt.Errorf("recommendations: NewPlanner needs an %s ruleset", AftercareDecisionKind)
 	}
-	c := config{locale: "en"}
-	for _, o := range opts {
-		o(&c)
-	}
-	p := &Planner{rs: rs, locale: c.locale}
-	if v, ok := rs.Param("sideEffectWindowHours"); ok {
-		p.windowHours, _ = v.(int)
-	}
-	list, _ := rs.Param("monitoring")
-	items, _ := list.([]any)
-	for _, item := range items {
-		// The kind's schema has checked the shape when the ruleset loaded.
-		m, _ := item.(map[string]any)
-		after, _ := m["after"].(map[string]any)
-		s := scheduled{}
-		s.id, _ = m["id"].(string)
-		s.contact, _ = m["contact"].(string)
-		s.purpose, _ = m["purpose"].(string)
-		s.days, _ = after["days"].(int)
-		s.months, _ = after["months"].(int)
-		s.assessesEffectiveness, _ = m["assessesEffectiveness"].(bool)
-		p.schedule = append(p.schedule, s)
+	p := &Planner{rs: rs, set: rules.NewSettings(opts...), params: rules.ParamsOf[AftercareParams](rs)}
+	for _, r := range rs.Rules() {
+		p.thens = append(p.thens, rules.ThenOf[AftercareThen](r))
 	}
 	return p, nil
 }
@@ -208,20 +175,17 @@ func (p *Planner) Ruleset() *rules.Ruleset { return p.rs }
 // rule that fired, with its window; the monitoring schedule; and, when a
 // fact the rules need is unknown, outcome undetermined with the questions.
 func (p *Planner) Plan(ctx context.Context, facts Facts) (*Plan, error) {
-	ev, err := p.rs.Evaluate(ctx, &facts)
+	ev, err := rules.Evaluate(ctx, p.rs, &facts)
 	if err != nil {
 		return nil, err
 	}
+	asOf, _ := p.set.AsOf(facts.AdministeredAt)
 	plan := &Plan{
-		Decision: AftercareDecisionKind,
-		Outcome:  Planned,
-		AsOf:     facts.AdministeredAt,
-		Ruleset:  p.rs.Ref(),
-		Findings: []rules.Finding{},
-		Missing:  []rules.MissingFact{},
-		Facts:    facts,
-		Items:    []Item{},
-		Schedule: []Contact{},
+		Header:         rules.NewHeader[Outcome, rules.Finding](p.rs, Planned, asOf),
+		AdministeredAt: facts.AdministeredAt,
+		Facts:          facts,
+		Items:          []Item{},
+		Schedule:       []Contact{},
 	}
 	var open []*rules.Result
 	for i := range ev.Results {
@@ -232,30 +196,29 @@ func (p *Planner) Plan(ctx context.Context, facts Facts) (*Plan, error) {
 		if r.Status != rules.Fired {
 			continue
 		}
-		plan.Findings = append(plan.Findings, r.Finding(p.locale))
-		from, ok := r.Then("from")
+		plan.Findings = append(plan.Findings, r.Finding(p.set.Locale))
+		then := &p.thens[i]
+		from, ok := then.From.In(r)
 		if !ok {
 			continue // its window reads an unknown fact: in Missing
 		}
-		it := Item{ID: r.Rule.ID(), Title: r.Rule.Title(), Text: r.Rule.Message(p.locale), Origin: FromRule, Rule: r.Rule.ID()}
-		it.From, _ = from.(time.Time)
-		if until, ok := r.Then("until"); ok {
-			u, _ := until.(time.Time)
-			it.Until = &u
-		} else if _, hasUntil := r.Rule.Then("until"); hasUntil {
+		it := Item{ID: r.Rule.ID(), Title: r.Rule.Title(), Text: r.Rule.Message(p.set.Locale), From: from, Origin: FromRule, Rule: r.Rule.ID()}
+		if until, ok := then.Until.In(r); ok {
+			it.Until = &until
+		} else if then.Until.IsSet() {
 			continue // until reads an unknown fact
 		}
 		plan.Items = append(plan.Items, it)
 	}
 	if len(open) > 0 {
 		plan.Outcome = Undetermined
-		plan.Missing = rules.MissingFacts(p.rs, p.locale, open)
+		plan.Missing = rules.MissingFacts(p.rs, p.set.Locale, open)
 	}
 	sortItems(plan.Items)
 	if at := facts.AdministeredAt; at != nil {
 		plan.Schedule = p.contacts(*at)
-		if p.windowHours > 0 {
-			until := at.Add(time.Duration(p.windowHours) * time.Hour)
+		if h := p.params.SideEffectWindowHours; h > 0 {
+			until := at.Add(time.Duration(h) * time.Hour)
 			plan.SideEffectsUntil = &until
 		}
 	}

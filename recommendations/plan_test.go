@@ -153,8 +153,13 @@ func TestTimeZones(t *testing.T) {
 
 func TestUnknownAdministration(t *testing.T) {
 	p := plan(t, `{"route":"intravenous"}`)
-	if p.Outcome != recommendations.Undetermined || p.AsOf != nil {
-		t.Fatalf("outcome %s asOf %v, want undetermined and no asOf", p.Outcome, p.AsOf)
+	if p.Outcome != recommendations.Undetermined || p.AdministeredAt != nil {
+		t.Fatalf("outcome %s administeredAt %v, want undetermined and none", p.Outcome, p.AdministeredAt)
+	}
+	clock := func() time.Time { return time.Date(2026, 11, 24, 15, 0, 0, 0, time.UTC) }
+	q, err := recommendations.NewDefaultPlanner(rules.WithClock(clock)).Plan(context.Background(), recommendations.Facts{})
+	if err != nil || q.AsOf.String() != "2026-11-24" {
+		t.Errorf("asOf %v (%v), want the clock's day 2026-11-24 while administeredAt is unknown", q.AsOf, err)
 	}
 	if len(p.Missing) != 1 || p.Missing[0].Fact != "administeredAt" || p.Missing[0].Question == "" {
 		t.Fatalf("missing %+v, want administeredAt with its question", p.Missing)

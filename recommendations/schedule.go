@@ -36,14 +36,14 @@ type Contact struct {
 // contacts returns the schedule for an administration at `at`, by day.
 func (p *Planner) contacts(at time.Time) []Contact {
 	day := rules.DateOf(at)
-	out := make([]Contact, 0, len(p.schedule))
-	for _, s := range p.schedule {
+	out := make([]Contact, 0, len(p.params.Monitoring))
+	for _, s := range p.params.Monitoring {
 		out = append(out, Contact{
-			ID:                    s.id,
-			Contact:               ContactKind(s.contact),
-			Day:                   rules.Date{Time: day.AddDate(0, s.months, s.days)},
-			Purpose:               s.purpose,
-			AssessesEffectiveness: s.assessesEffectiveness,
+			ID:                    s.ID,
+			Contact:               s.Contact,
+			Day:                   rules.Date{Time: day.AddDate(0, s.After.Months, s.After.Days)},
+			Purpose:               s.Purpose,
+			AssessesEffectiveness: s.AssessesEffectiveness,
 		})
 	}
 	slices.SortStableFunc(out, func(a, b Contact) int { return cmp.Compare(a.Day.Unix(), b.Day.Unix()) })

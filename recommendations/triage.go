@@ -3,7 +3,6 @@ package recommendations
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/reocell/celltherapy/rules"
 )
@@ -26,14 +25,11 @@ const (
 // TriageDecision is the answer of side-effect triage: plain data that encodes
 // to the decision JSON of docs/design.md.
 type TriageDecision struct {
-	Decision string `json:"decision"` // always "triage"
-	// Outcome is expected, contact-clinic or undetermined.
-	Outcome Action `json:"outcome"`
-	// AsOf is the moment of triage (the now fact); null while unknown.
-	AsOf     *time.Time          `json:"asOf"`
-	Ruleset  rules.Ref           `json:"ruleset"`
-	Findings []rules.Finding     `json:"findings"` // the rules that gave the action, in rule file order
-	Missing  []rules.MissingFact `json:"missing"`
+	// Header's Outcome is expected, contact-clinic or undetermined; its AsOf
+	// is the day of triage (of the now fact; today by the triager's clock
+	// while that is unknown); its Findings are the rules that gave the
+	// action, in rule file order.
+	rules.Header[Action, rules.Finding]
 	// Action is what to do: expected or contact-clinic; absent while the
 	// outcome is undetermined.
 	Action Action `json:"action,omitempty"`
@@ -44,20 +40,23 @@ type TriageDecision struct {
 // Triager triages symptoms with one ruleset. It is immutable and safe for
 // concurrent use.
 type Triager struct {
-	rs     *rules.Ruleset
-	locale string
+	rs      *rules.Ruleset
+	set     rules.Settings
+	actions []Action // each rule's then.action, in rule file order
 }
 
 // NewTriager returns a Triager for rs, which must be a triage ruleset.
-func NewTriager(rs *rules.Ruleset, opts ...Option) (*Triager, error) {
+// Options are rules.WithClock (for the day of a triage whose now is
+// unknown) and rules.WithLocale.
+func NewTriager(rs *rules.Ruleset, opts ...rules.Option) (*Triager, error) {
 	if rs == nil || rs.Kind().Name() != TriageDecisionKind {
 		return nil, fmt.Errorf("recommendations: NewTriager needs a %s ruleset", TriageDecisionKind)
 	}
-	c := config{locale: "en"}
-	for _, o := range opts {
-		o(&c)
+	t := &Triager{rs: rs, set: rules.NewSettings(opts...)}
+	for _, r := range rs.Rules() {
+		t.actions = append(t.actions, rules.ThenOf[TriageThen](r).Action)
 	}
-	return &Triager{rs: rs, locale: c.locale}, nil
+	return t, nil
 }
 
 // Ruleset returns the triager's ruleset.
@@ -75,22 +74,19 @@ func (t *Triager) Triage(ctx context.Context, facts TriageFacts) (*TriageDecisio
 	if err := checkTimeline(facts); err != nil {
 		return nil, err
 	}
-	ev, err := t.rs.Evaluate(ctx, &facts)
+	ev, err := rules.Evaluate(ctx, t.rs, &facts)
 	if err != nil {
 		return nil, err
 	}
-	d := &TriageDecision{
-		Decision: TriageDecisionKind,
-		Outcome:  Open,
-		AsOf:     facts.Now,
-		Ruleset:  t.rs.Ref(),
-		Findings: []rules.Finding{},
-		Missing:  []rules.MissingFact{},
-	}
+	asOf, _ := t.set.AsOf(facts.Now)
+	d := &TriageDecision{Header: rules.NewHeader[Action, rules.Finding](t.rs, Open, asOf)}
 	var contact, expected []*rules.Result
-	for _, r := range ev.Fired() {
-		a, _ := r.Then("action")
-		switch Action(fmt.Sprint(a)) {
+	for i := range ev.Results {
+		r := &ev.Results[i]
+		if r.Status != rules.Fired {
+			continue
+		}
+		switch t.actions[i] {
 		case ContactClinic:
 			contact = append(contact, r)
 		case Expected:
@@ -103,7 +99,7 @@ func (t *Triager) Triage(ctx context.Context, facts TriageFacts) (*TriageDecisio
 	case len(contact) > 0:
 		d.Action, decided = ContactClinic, contact
 	case len(open) > 0:
-		d.Missing = rules.MissingFacts(t.rs, t.locale, open)
+		d.Missing = rules.MissingFacts(t.rs, t.set.Locale, open)
 		return d, nil
 	case len(expected) > 0:
 		d.Action, decided = Expected, expected
@@ -113,10 +109,10 @@ func (t *Triager) Triage(ctx context.Context, facts TriageFacts) (*TriageDecisio
 	}
 	d.Outcome = d.Action
 	for _, r := range decided {
-		d.Findings = append(d.Findings, r.Finding(t.locale))
+		d.Findings = append(d.Findings, r.Finding(t.set.Locale))
 	}
 	if len(decided) > 0 {
-		d.Reason = decided[0].Rule.Message(t.locale)
+		d.Reason = decided[0].Rule.Message(t.set.Locale)
 	}
 	return d, nil
 }

@@ -30,15 +30,20 @@ type program struct {
 	value    any
 	// num is set for a then: expression computed in Go (see numTerm).
 	num *numTerm
+	// want is the type a then: expression's value is given as (an int
+	// expression for a float64 field, say), or nil.
+	want reflect.Type
 }
 
 // exprCompiler compiles the expressions of one ruleset.
 type exprCompiler struct {
 	doc    *document
-	kind   *Kind
+	kind   *kindBase
 	params map[string]any
 	errs   *ErrorList
-	words  string // what dates or instants are called in messages (timeWord)
+	// exprOnly: judge no part of a condition natively (see Loader.exprOnly).
+	exprOnly bool
+	words    string // what dates or instants are called in messages (timeWord)
 }
 
 // timeWord returns what the kind's time facts are called in messages.
@@ -50,7 +55,7 @@ func (c *exprCompiler) timeWord() string {
 }
 
 func (c *exprCompiler) options() []expr.Option {
-	return []expr.Option{
+	opts := []expr.Option{
 		expr.Env(c.kind.env),
 		expr.Patch(paramPatcher(c.params)),
 		// now() would make a decision depend on the moment it is made;
@@ -61,6 +66,10 @@ func (c *exprCompiler) options() []expr.Option {
 		calendarFunc("addMonths", 0, 1, 0),
 		calendarFunc("addDays", 0, 0, 1),
 	}
+	for _, f := range c.kind.funcs {
+		opts = append(opts, expr.Function(f.Name, f.Fn, f.Types...))
+	}
+	return opts
 }
 
 // calendarFunc is addYears(t, n), addMonths(t, n) or addDays(t, n): calendar
@@ -192,16 +201,16 @@ func (c *exprCompiler) compile(ptr string, want reflect.Type, cond bool) *progra
 		c.errs.add(errAt(0), CodeType, "this expression must give %s, but it gives %s", withArticle(typeName(want, c.timeWord())), withArticle(typeName(got, c.timeWord())))
 		return nil
 	}
-	p := &program{src: src, prog: prog, reads: reads}
+	p := &program{src: src, prog: prog, reads: reads, want: want}
 	if reads.empty() && !vars {
 		v, err := vm.Run(prog, c.kind.env)
 		if err != nil {
 			c.errs.add(errAt(0), CodeType, "this expression fails: %s", plainTypes(err.Error(), c.timeWord()))
 			return nil
 		}
-		p.constant, p.value = true, deref(v)
+		p.constant, p.value = true, convertTo(deref(v), want)
 	}
-	if !cond && !p.constant && (want == nil || want.Kind() == reflect.Float64) {
+	if !cond && !p.constant && !c.exprOnly && (want == nil || want.Kind() == reflect.Float64) {
 		p.num = c.numTerm(tree.Node)
 	}
 	if cond {
@@ -425,7 +434,7 @@ func (c *exprCompiler) split(n ast.Node) *knode {
 			return &knode{op: opCond, c: cond, a: a, b: b}
 		}
 	}
-	if a := c.native(n); a != nil {
+	if a := c.native(n); a != nil && !c.exprOnly {
 		return &knode{op: opAtom, native: a, reads: a.reads()}
 	}
 	src := n.String()

@@ -36,10 +36,10 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 
 // AsOf returns the day a decision is as of, and a pointer to it to put in
 // the facts: the day of asOf when it is known (asOf itself when it already
-// is midnight UTC), else the day of now() in now's own location.
-func AsOf(asOf *time.Time, now func() time.Time) (Date, *time.Time) {
+// is midnight UTC), else today by the settings' clock, in its location.
+func (s Settings) AsOf(asOf *time.Time) (Date, *time.Time) {
 	if asOf == nil {
-		d := DateOf(now())
+		d := DateOf(s.Now())
 		return d, &d.Time
 	}
 	d := DateOf(*asOf)

@@ -3,6 +3,33 @@ package rules
 // The parts every decision shares (see docs/design.md, "Decisions"). Domain
 // packages put them beside their own fields.
 
+// Header is what every decision starts with: its kind, outcome, the day it
+// was made for, the ruleset that made it, what the rules found and what is
+// missing. O is the kind's outcome type and F its finding type (Finding, or
+// a struct that embeds Finding). Domain decisions embed it, so the JSON of
+// every decision begins the same way.
+type Header[O ~string, F any] struct {
+	Decision string        `json:"decision"`
+	Outcome  O             `json:"outcome"`
+	AsOf     Date          `json:"asOf"`
+	Ruleset  Ref           `json:"ruleset"`
+	Findings []F           `json:"findings"`
+	Missing  []MissingFact `json:"missing"`
+}
+
+// NewHeader returns the header of a decision of rs's kind with outcome,
+// made for the day asOf, with empty (not nil) findings and missing facts.
+func NewHeader[O ~string, F any](rs *Ruleset, outcome O, asOf Date) Header[O, F] {
+	return Header[O, F]{
+		Decision: rs.kind.name,
+		Outcome:  outcome,
+		AsOf:     asOf,
+		Ruleset:  rs.Ref(),
+		Findings: []F{},
+		Missing:  []MissingFact{},
+	}
+}
+
 // Finding is a fired rule as a decision reports it: which rule, its text, and
 // the facts it read with their values.
 type Finding struct {

@@ -1,17 +1,17 @@
 // Package rules loads, checks, compiles and evaluates the rule files of a
 // clinic: YAML documents whose conditions are written in the expr language
 // and whose shape is fixed by a JSON Schema. It knows nothing about cell
-// therapy; a domain package describes a decision kind (its facts and what a
-// rule's then: may hold) with NewKind, and turns evaluated rules into its
-// decision.
+// therapy; a domain package describes a decision kind in Go types (its
+// facts, what a rule's then: holds, its params, its decision) with NewKind,
+// and turns evaluated rules into its decision. docs/design.md shows how.
 //
-// The call most users need is a load, then Evaluate:
+// The call most users need is a load, then a decision:
 //
-//	set, err := (&rules.Loader{Kinds: []*rules.Kind{eligibility.Kind()}}).LoadPaths("rules/")
+//	set, err := (&rules.Loader{Kinds: []rules.Kind{eligibility.Kind()}}).LoadPaths("rules/")
 //	if err != nil {
 //		// every problem of every file, each at file:line:col; see Problems
 //	}
-//	ev, err := set.Ruleset("msc-contraindications").Evaluate(ctx, &facts)
+//	decision, err := eligibility.Kind().Decide(ctx, set.Ruleset("msc-contraindications"), facts)
 //
 // Loading is all or nothing. A loaded Ruleset is immutable and safe for
 // concurrent use, and carries its name, version and the sha256 digest of its

@@ -108,10 +108,10 @@ type thenValue struct {
 	value any
 }
 
-// Then returns the value of then.KEY for a fired rule: the literal of the
+// then returns the value of then.KEY for a fired rule: the literal of the
 // rule file, or the value its expression gave. ok is false when the rule
 // has no such key or its expression read unknown facts.
-func (r *Result) Then(key string) (v any, ok bool) {
+func (r *Result) then(key string) (v any, ok bool) {
 	if r.more != nil {
 		for _, tv := range r.more.then {
 			if tv.key == key {
@@ -170,11 +170,11 @@ func (e *Evaluation) Result(id string) *Result {
 	return nil
 }
 
-// Evaluate runs every rule against facts, a pointer to the facts struct of
+// evaluate runs every rule against facts, a pointer to the facts struct of
 // the ruleset's kind; nil fields are unknown. A rule whose facts are all known
 // runs its compiled condition as a whole; otherwise its condition is judged
-// in strong Kleene logic over its parts. Evaluate is safe for concurrent use.
-func (rs *Ruleset) Evaluate(ctx context.Context, facts any) (*Evaluation, error) {
+// in strong Kleene logic over its parts. It is safe for concurrent use.
+func (rs *Ruleset) evaluate(ctx context.Context, facts any) (*Evaluation, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -284,7 +284,7 @@ func (rs *Ruleset) then(machine *vm.VM, res *Result, buf []thenValue, facts any,
 			if err != nil {
 				return buf, fmt.Errorf("rules: %s: rule %s, then.%s: %w", res.Rule.pos, res.Rule.id, key, err)
 			}
-			v = deref(out)
+			v = convertTo(deref(out), p.want)
 		}
 		buf = append(buf, thenValue{key: key, value: v})
 	}
@@ -472,6 +472,19 @@ func (n *knode) missing(machine *vm.VM, facts any, base unsafe.Pointer, known *f
 
 // deref returns the value a fact pointer points to, for an expression that
 // is a fact on its own.
+// convertTo gives v as a value of type t when it is of another type that
+// converts to t (an int for a float64); otherwise v as it is.
+func convertTo(v any, t reflect.Type) any {
+	if t == nil || v == nil {
+		return v
+	}
+	rv := reflect.ValueOf(v)
+	if rv.Type() == t || !rv.CanConvert(t) {
+		return v
+	}
+	return rv.Convert(t).Interface()
+}
+
 func deref(v any) any {
 	rv := reflect.ValueOf(v)
 	if rv.Kind() == reflect.Pointer {

@@ -17,7 +17,7 @@ var runnerKeys = []string{"clear", "fired", "missing", "undetermined"}
 // decision does not have, at any depth, and an outcome the kind never
 // gives, each with a did-you-mean. A typo there would otherwise make the
 // test fail, or pass without checking anything.
-func checkExpect(d *document, ptr string, expect map[string]any, k *Kind, errs *ErrorList) {
+func checkExpect(d *document, ptr string, expect map[string]any, k *kindBase, errs *ErrorList) {
 	if k.decision != nil {
 		for _, key := range slices.Sorted(maps.Keys(expect)) {
 			if slices.Contains(runnerKeys, key) {
@@ -101,7 +101,7 @@ func jsonKeys(t reflect.Type) []string {
 	t = deepElem(t)
 	var keys []string
 	for _, f := range reflect.VisibleFields(t) {
-		if name, ok := jsonName(f); ok {
+		if name, ok := jsonKey(f); ok {
 			keys = append(keys, name)
 		}
 	}
@@ -115,15 +115,15 @@ func jsonField(t reflect.Type, key string) (reflect.Type, bool) {
 		return nil, false
 	}
 	for _, f := range reflect.VisibleFields(t) {
-		if name, ok := jsonName(f); ok && name == key {
+		if name, ok := jsonKey(f); ok && name == key {
 			return f.Type, true
 		}
 	}
 	return nil, false
 }
 
-// jsonName returns the key encoding/json gives the field f, if any.
-func jsonName(f reflect.StructField) (string, bool) {
+// jsonKey returns the key encoding/json gives the field f, if any.
+func jsonKey(f reflect.StructField) (string, bool) {
 	if !f.IsExported() || (f.Anonymous && deepElem(f.Type).Kind() == reflect.Struct && f.Tag.Get("json") == "") {
 		return "", false // unexported, or embedded: its fields are visible
 	}

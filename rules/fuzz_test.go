@@ -3,6 +3,8 @@ package rules_test
 import (
 	"context"
 	"testing"
+
+	"github.com/reocell/celltherapy/rules"
 )
 
 // FuzzLoad feeds the loader any bytes: it must return an error or a usable
@@ -19,7 +21,7 @@ func FuzzLoad(f *testing.F) {
 			return
 		}
 		for _, rs := range set.Rulesets() {
-			if _, err := rs.Evaluate(context.Background(), &testFacts{}); err != nil {
+			if _, err := rules.Evaluate(context.Background(), rs, &testFacts{}); err != nil {
 				t.Logf("evaluate: %v", err) // run-time errors (e.g. division by zero) are errors, not panics
 			}
 		}

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -9,125 +10,227 @@ import (
 	"sync"
 )
 
-// Kind is a decision kind (eligibility, therapy, ...): the vocabulary its
-// rules are checked against, what a rule's then: may hold, and how a decision
-// is made from a ruleset, which the test runner calls. A Kind is immutable.
-type Kind struct {
-	name      string
-	vocab     *Vocabulary
-	env       any // zero facts value, for type-checking expressions
-	thenExprs map[string]reflect.Type
-	schemaSrc []byte
-	schema    func() (*schemaDoc, error)
-	decide    func(ctx context.Context, rs *Ruleset, facts any) (any, error)
-	decision  reflect.Type // of the decision, for checking tests' expect; nil: unchecked
-	outcomes  []string     // the outcomes a decision may have; nil: unchecked
+// Kind is a decision kind (eligibility, therapy, ...) as the loader, the
+// test runner and tools see it: its name, the facts its rules may read, and
+// a way to decide from facts given as JSON. NewKind makes one, from Go types;
+// no other package can implement Kind.
+type Kind interface {
+	// Name is the value of decision: in rule files, e.g. "eligibility".
+	Name() string
+	// Vocabulary returns the facts the kind's rules may read.
+	Vocabulary() *Vocabulary
+	// DecideJSON decodes a JSON object of facts strictly (see
+	// Vocabulary.DecodeJSON) and makes the kind's decision with rs.
+	DecideJSON(ctx context.Context, rs *Ruleset, facts []byte) (any, error)
+
+	base() *kindBase
 }
 
-// KindConfig describes a decision kind to NewKind.
-type KindConfig struct {
-	// Name is the value of decision: in rule files, e.g. "eligibility".
+// kindBase is what the engine needs of a kind, whatever its Go types.
+type kindBase struct {
+	name  string
+	vocab *Vocabulary
+	env   any // zero facts value, for type-checking expressions
+	// thenType is the Go type a rule's then: decodes into; thenExprs names
+	// its Expr fields (by then: key) with the type each expression gives.
+	thenType   reflect.Type
+	thenExprs  map[string]reflect.Type
+	paramsType reflect.Type
+	funcs      []Function
+	schema     func() (*schemaDoc, error)
+	// decide makes the decision for facts, a pointer to the facts struct.
+	decide func(ctx context.Context, rs *Ruleset, facts any) (any, error)
+	// decision is the decision's type, and outcomes the values its outcome
+	// may take (none: unchecked): what a test's expect may name.
+	decision reflect.Type
+	outcomes []string
+}
+
+func (k *kindBase) base() *kindBase { return k }
+
+// Name returns the kind's name, as written after decision: in rule files.
+func (k *kindBase) Name() string { return k.name }
+
+// Vocabulary returns the facts the kind's rules may read.
+func (k *kindBase) Vocabulary() *Vocabulary { return k.vocab }
+
+// Spec describes a decision kind to NewKind. Its type parameters are the
+// kind's Go types: F the facts struct (pointer fields, nil = unknown; see
+// Vocabulary), T what a rule's then: holds (a struct whose fields have JSON
+// names; an Expr field holds an expression), P the params (a struct, or a
+// map for kinds whose params are free), and D the decision.
+type Spec[F, T, P, D any] struct {
+	// Name is the value of decision: in rule files.
 	Name string
-	// Facts is a value of the facts struct (e.g. eligibility.Facts{}); its
-	// fields make the vocabulary (see Vocabulary).
-	Facts any
-	// ThenExprs names the keys of a rule's then: whose values are expressions,
-	// each with a value of the type it must give (nil: any type). They are
-	// compiled like when: and evaluated when the rule fires.
-	ThenExprs map[string]any
 	// Schema is an optional JSON Schema (draft 2020-12) that rule files of
-	// this kind must also satisfy, for example to say what then: may hold.
+	// this kind must also satisfy, for the positions and wording of errors
+	// in then: and params: that the Go types alone would give less well.
 	Schema []byte
-	// Decide makes the kind's decision for facts (a pointer to the facts
-	// struct) with rs. Tests of rulesets of this kind compare against it.
-	Decide func(ctx context.Context, rs *Ruleset, facts any) (any, error)
-	// Decision is a value of the type Decide returns (e.g.
-	// eligibility.Decision{}). Its JSON keys are what a test's expect may
-	// check besides fired, clear, undetermined and missing; the loader
-	// reports any other key. Optional.
-	Decision any
-	// Outcomes are the values a decision's outcome may take; the loader
-	// reports a test that expects another. Optional.
+	// Functions are expr functions the kind's rules may call, beside the
+	// engine's own (addYears, addMonths, addDays, duration).
+	Functions []Function
+	// Decide makes the kind's decision for facts with a ruleset of the kind.
+	Decide func(ctx context.Context, rs *Ruleset, facts F) (D, error)
+	// Outcomes are the values a decision's outcome may take. The loader
+	// reports a test that expects another, as it reports a key of expect
+	// that D does not have. Optional.
 	Outcomes []string
 }
 
-// NewKind checks c and returns the Kind it describes.
-func NewKind(c KindConfig) (*Kind, error) {
-	if c.Name == "" || c.Facts == nil || c.Decide == nil {
-		return nil, errors.New("rules: a kind needs a Name, Facts and Decide")
+// KindOf is a decision kind with its Go types (see Spec). It is immutable
+// and safe for concurrent use; domain packages make one and hand it to the
+// loader, and use its typed methods to read what the rules hold.
+type KindOf[F, T, P, D any] struct {
+	kindBase
+	decideTyped func(ctx context.Context, rs *Ruleset, facts F) (D, error)
+}
+
+// NewKind checks s and returns the kind it describes.
+func NewKind[F, T, P, D any](s Spec[F, T, P, D]) (*KindOf[F, T, P, D], error) {
+	if s.Name == "" || s.Decide == nil {
+		return nil, errors.New("rules: a kind needs a Name and Decide")
 	}
-	vocab, err := NewVocabulary(reflect.TypeOf(c.Facts))
+	vocab, err := newVocabulary(reflect.TypeFor[F]())
 	if err != nil {
 		return nil, err
 	}
-	k := &Kind{
-		name:      c.Name,
-		vocab:     vocab,
-		env:       reflect.New(vocab.typ).Elem().Interface(),
-		thenExprs: map[string]reflect.Type{},
-		schemaSrc: c.Schema,
-		decide:    c.Decide,
-		outcomes:  slices.Clone(c.Outcomes),
+	thenType, thenExprs, err := thenShape(reflect.TypeFor[T]())
+	if err != nil {
+		return nil, fmt.Errorf("rules: kind %s: %w", s.Name, err)
 	}
-	if c.Decision != nil {
-		k.decision = reflect.TypeOf(c.Decision)
+	k := &KindOf[F, T, P, D]{decideTyped: s.Decide}
+	k.kindBase = kindBase{
+		name:       s.Name,
+		vocab:      vocab,
+		env:        reflect.New(vocab.typ).Elem().Interface(),
+		thenType:   thenType,
+		thenExprs:  thenExprs,
+		paramsType: reflect.TypeFor[P](),
+		decision:   reflect.TypeFor[D](),
+		outcomes:   slices.Clone(s.Outcomes),
+		decide: func(ctx context.Context, rs *Ruleset, facts any) (any, error) {
+			f, ok := facts.(*F)
+			if !ok {
+				return nil, fmt.Errorf("rules: decision %s takes %T, not %T", s.Name, new(F), facts)
+			}
+			return k.Decide(ctx, rs, *f)
+		},
 	}
-	for key, zero := range c.ThenExprs {
-		k.thenExprs[key] = reflect.TypeOf(zero)
+	for _, f := range s.Functions {
+		if err := f.check(); err != nil {
+			return nil, fmt.Errorf("rules: kind %s: %w", s.Name, err)
+		}
+		if f.Name == "addYears" || f.Name == "addMonths" || f.Name == "addDays" || f.Name == "duration" {
+			return nil, fmt.Errorf("rules: kind %s: function %s is the engine's own", s.Name, f.Name)
+		}
+		k.funcs = append(k.funcs, f)
 	}
-	if len(c.Schema) > 0 {
-		url := "mem://kinds/" + c.Name + ".schema.json"
-		k.schema = sync.OnceValues(func() (*schemaDoc, error) { return compileSchema(url, c.Schema, "") })
+	if len(s.Schema) > 0 {
+		url := "mem://kinds/" + s.Name + ".schema.json"
+		k.schema = sync.OnceValues(func() (*schemaDoc, error) { return compileSchema(url, s.Schema, "") })
 		if _, err := k.schema(); err != nil {
-			return nil, fmt.Errorf("rules: schema of kind %s: %w", c.Name, err)
+			return nil, fmt.Errorf("rules: schema of kind %s: %w", s.Name, err)
 		}
 	}
 	return k, nil
 }
 
 // MustKind is NewKind for kinds defined in code, where an error is a bug.
-func MustKind(c KindConfig) *Kind {
-	k, err := NewKind(c)
+func MustKind[F, T, P, D any](s Spec[F, T, P, D]) *KindOf[F, T, P, D] {
+	k, err := NewKind(s)
 	if err != nil {
 		panic(err)
 	}
 	return k
 }
 
-// Name returns the kind's name, as written after decision: in rule files.
-func (k *Kind) Name() string { return k.name }
-
-// Vocabulary returns the facts the kind's rules may read.
-func (k *Kind) Vocabulary() *Vocabulary { return k.vocab }
-
-// NewFacts returns a pointer to a new, empty facts struct of the kind.
-func (k *Kind) NewFacts() any { return reflect.New(k.vocab.typ).Interface() }
-
-// Decide makes the kind's decision for facts (a pointer to its facts struct)
-// with rs, a ruleset of this kind.
-func (k *Kind) Decide(ctx context.Context, rs *Ruleset, facts any) (any, error) {
-	if rs.kind != k {
-		return nil, fmt.Errorf("rules: ruleset %s is for decision %s, not %s", rs.name, rs.kind.name, k.name)
-	}
-	return k.decide(ctx, rs, facts)
-}
-
-// Decider adapts a typed decision function to KindConfig.Decide: the facts
-// it is given are a pointer to F, as the test runner and the CLI make them.
-func Decider[F, D any](decide func(ctx context.Context, rs *Ruleset, facts F) (D, error)) func(context.Context, *Ruleset, any) (any, error) {
-	return func(ctx context.Context, rs *Ruleset, facts any) (any, error) {
-		f, ok := facts.(*F)
-		if !ok {
-			return nil, fmt.Errorf("rules: decision %s takes %T, not %T", rs.kind.name, new(F), facts)
-		}
-		return decide(ctx, rs, *f)
-	}
-}
-
-// Decode decodes a JSON object of facts of kind k into a new F, with the
-// checks of Vocabulary.DecodeJSON.
-func Decode[F any](k *Kind, data []byte) (F, error) {
+// Decode decodes a JSON object of facts strictly, as Vocabulary.DecodeJSON
+// does: every problem is a FactError naming its JSON path.
+func (k *KindOf[F, T, P, D]) Decode(data []byte) (F, error) {
 	var f F
 	err := k.vocab.DecodeJSON(data, &f)
 	return f, err
+}
+
+// UnmarshalFacts decodes data as Decode does into *f, which is left as it
+// was on error: the body of a facts type's UnmarshalJSON.
+func (k *KindOf[F, T, P, D]) UnmarshalFacts(data []byte, f *F) error {
+	out, err := k.Decode(data)
+	if err == nil {
+		*f = out
+	}
+	return err
+}
+
+// MarshalFacts encodes the known facts of f as JSON: dates as YYYY-MM-DD,
+// instants in RFC 3339, unknown facts left out.
+func (k *KindOf[F, T, P, D]) MarshalFacts(f *F) ([]byte, error) {
+	return json.Marshal(k.vocab.Plain(f))
+}
+
+// Decide makes the kind's decision for facts with rs, a ruleset of this kind.
+func (k *KindOf[F, T, P, D]) Decide(ctx context.Context, rs *Ruleset, facts F) (D, error) {
+	if err := k.owns(rs); err != nil {
+		var zero D
+		return zero, err
+	}
+	return k.decideTyped(ctx, rs, facts)
+}
+
+// DecideJSON decodes facts strictly and makes the kind's decision with rs.
+func (k *KindOf[F, T, P, D]) DecideJSON(ctx context.Context, rs *Ruleset, facts []byte) (any, error) {
+	f, err := k.Decode(facts)
+	if err != nil {
+		return nil, err
+	}
+	return k.Decide(ctx, rs, f)
+}
+
+func (k *KindOf[F, T, P, D]) owns(rs *Ruleset) error {
+	if rs == nil {
+		return fmt.Errorf("rules: decision %s needs a ruleset, got nil", k.name)
+	}
+	if rs.kind != &k.kindBase {
+		return fmt.Errorf("rules: ruleset %s is for decision %s, not %s", rs.name, rs.kind.name, k.name)
+	}
+	return nil
+}
+
+// Evaluate runs every rule of rs against facts, a pointer to the facts
+// struct of rs's kind (nil fields are unknown): a rule whose facts are all
+// known runs its compiled condition; otherwise its condition is judged in
+// strong Kleene logic over its parts. Domain packages build their decisions
+// on the Evaluation. It is safe for concurrent use.
+func Evaluate[F any](ctx context.Context, rs *Ruleset, facts *F) (*Evaluation, error) {
+	if rs == nil || facts == nil {
+		return nil, errors.New("rules: Evaluate needs a ruleset and facts")
+	}
+	if rs.kind.vocab.typ != reflect.TypeFor[F]() {
+		return nil, fmt.Errorf("rules: ruleset %s evaluates %s facts, not %T", rs.name, rs.kind.vocab.typ, facts)
+	}
+	return rs.evaluate(ctx, facts)
+}
+
+// ThenOf returns what rule r's then: holds, decoded into T, the then: type
+// of r's kind. The value is the caller's own: changing it changes nothing in
+// the rule. It panics when T is not the kind's then: type, a bug that any
+// test of the calling package meets.
+func ThenOf[T any](r *Rule) T {
+	t, ok := clonePlain(r.thenTyped).(T)
+	if !ok {
+		panic(fmt.Sprintf("rules: rule %s of ruleset %s has then: of type %s, not %s", r.id, r.ruleset.name, r.ruleset.kind.thenType, reflect.TypeFor[T]()))
+	}
+	return t
+}
+
+// ParamsOf returns rs's params decoded into P, the params type of rs's
+// kind. The value is the caller's own: changing it changes nothing in the
+// ruleset. It panics when P is not the kind's params type, a bug that any
+// test of the calling package meets.
+func ParamsOf[P any](rs *Ruleset) P {
+	p, ok := clonePlain(rs.paramsTyped).(P)
+	if !ok {
+		panic(fmt.Sprintf("rules: ruleset %s has params of type %s, not %s", rs.name, rs.kind.paramsType, reflect.TypeFor[P]()))
+	}
+	return p
 }

@@ -29,14 +29,19 @@ type testDecision struct {
 	Fired   []rules.Finding `json:"findings"`
 }
 
-var testKind = rules.MustKind(rules.KindConfig{
-	Name:      "test",
-	Facts:     testFacts{},
-	ThenExprs: map[string]any{"until": time.Time{}},
-	Decide: func(ctx context.Context, rs *rules.Ruleset, facts any) (any, error) {
-		ev, err := rs.Evaluate(ctx, facts)
+// testThen is what a test rule's then: may hold: an instant expression
+// and a literal note.
+type testThen struct {
+	Until rules.Expr[time.Time] `json:"until"`
+	Note  string                `json:"note"`
+}
+
+var testKind = rules.MustKind(rules.Spec[testFacts, testThen, map[string]any, testDecision]{
+	Name: "test",
+	Decide: func(ctx context.Context, rs *rules.Ruleset, facts testFacts) (testDecision, error) {
+		ev, err := rules.Evaluate(ctx, rs, &facts)
 		if err != nil {
-			return nil, err
+			return testDecision{}, err
 		}
 		d := testDecision{Outcome: "none", Fired: []rules.Finding{}}
 		for _, r := range ev.Fired() {
@@ -48,7 +53,7 @@ var testKind = rules.MustKind(rules.KindConfig{
 })
 
 func load(files ...rules.File) (*rules.Set, error) {
-	return (&rules.Loader{Kinds: []*rules.Kind{testKind}}).Load(files...)
+	return (&rules.Loader{Kinds: []rules.Kind{testKind}}).Load(files...)
 }
 
 func file(name, src string) rules.File { return rules.File{Name: name, Data: []byte(src)} }

@@ -9,29 +9,30 @@ import (
 	"github.com/reocell/celltherapy/rules"
 )
 
-func TestDecider(t *testing.T) {
-	decide := rules.Decider(func(ctx context.Context, rs *rules.Ruleset, f testFacts) (string, error) {
-		if f.A != nil && *f.A {
-			return "a", nil
-		}
-		return "not a", nil
+func TestDecideChecksTheRulesetKind(t *testing.T) {
+	other := rules.MustKind(rules.Spec[testFacts, testThen, map[string]any, string]{
+		Name:   "other",
+		Decide: func(context.Context, *rules.Ruleset, testFacts) (string, error) { return "decided", nil },
 	})
 	rs := ruleset(t, "a")
-	got, err := decide(context.Background(), rs, &testFacts{A: new(true)})
-	if err != nil || got != "a" {
-		t.Errorf("got %v, %v", got, err)
+	if _, err := other.Decide(context.Background(), rs, testFacts{}); err == nil || !strings.Contains(err.Error(), "is for decision test, not other") {
+		t.Errorf("a ruleset of another kind: %v", err)
 	}
-	if _, err := decide(context.Background(), rs, testFacts{}); err == nil || !strings.Contains(err.Error(), "takes *rules_test.testFacts") {
-		t.Errorf("facts of the wrong type: %v", err)
+	if _, err := other.Decide(context.Background(), nil, testFacts{}); err == nil {
+		t.Error("a nil ruleset was accepted")
+	}
+	got, err := testKind.DecideJSON(context.Background(), rs, []byte(`{"a": true}`))
+	if d, ok := got.(testDecision); err != nil || !ok || d.Outcome != "some" {
+		t.Errorf("DecideJSON: %#v, %v", got, err)
 	}
 }
 
 func TestDecode(t *testing.T) {
-	f, err := rules.Decode[testFacts](testKind, []byte(`{"a": true}`))
+	f, err := testKind.Decode([]byte(`{"a": true}`))
 	if err != nil || !*f.A {
 		t.Errorf("got %+v, %v", f, err)
 	}
-	if _, err := rules.Decode[testFacts](testKind, []byte(`{"a": 1}`)); err == nil {
+	if _, err := testKind.Decode([]byte(`{"a": 1}`)); err == nil {
 		t.Error("a number for a boolean was accepted")
 	}
 }

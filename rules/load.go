@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -26,17 +27,22 @@ type File struct {
 // Loader loads rule files for the decision kinds it knows. Its zero value
 // knows no kinds; rule files name their kind with decision:.
 type Loader struct {
-	Kinds []*Kind
+	Kinds []Kind
 	// Decision, when set, loads only the rule files of that decision kind,
 	// without their tests: other kinds' files are skipped once their
 	// decision: is read, and test files are not parsed. It is for a caller
 	// that makes decisions of one kind and needs nothing else checked.
 	Decision string
+
+	// exprOnly turns the native fast path off, so that every part of a
+	// condition runs as an expr program: the reference the differential
+	// tests hold the native path to.
+	exprOnly bool
 }
 
-// IsRuleFile reports whether a file name is one the loader reads from a
+// isRuleFile reports whether a file name is one the loader reads from a
 // directory: *.yaml or *.yml.
-func IsRuleFile(name string) bool {
+func isRuleFile(name string) bool {
 	ext := path.Ext(name)
 	return ext == ".yaml" || ext == ".yml"
 }
@@ -67,7 +73,7 @@ func rulesetName(src []byte) string {
 func ReadFS(fsys fs.FS) ([]File, error) {
 	var files []File
 	err := fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !IsRuleFile(name) {
+		if err != nil || d.IsDir() || !isRuleFile(name) {
 			return err
 		}
 		data, err := fs.ReadFile(fsys, name)
@@ -97,7 +103,7 @@ func (l *Loader) LoadPaths(paths ...string) (*Set, error) {
 			if err != nil {
 				return err
 			}
-			if d.IsDir() || (name != p && !IsRuleFile(name)) {
+			if d.IsDir() || (name != p && !isRuleFile(name)) {
 				return nil
 			}
 			data, err := os.ReadFile(name)
@@ -217,9 +223,9 @@ func (ld *loading) attachTests(d *document) {
 	parseTests(d, rs, &ld.errs)
 }
 
-func (l *Loader) kind(name string) *Kind {
+func (l *Loader) kind(name string) Kind {
 	for _, k := range l.Kinds {
-		if k.name == name {
+		if k.Name() == name {
 			return k
 		}
 	}
@@ -238,17 +244,18 @@ func (l *Loader) build(d *document, src []byte, errs *ErrorList) *Ruleset {
 	top, _ := d.value.(map[string]any)
 	str := func(key string) string { s, _ := top[key].(string); return s }
 	decision := str("decision")
-	kind := l.kind(decision)
-	if kind == nil {
+	public := l.kind(decision)
+	if public == nil {
 		if decision != "" {
 			names := make([]string, len(l.Kinds))
 			for i, k := range l.Kinds {
-				names[i] = k.name
+				names[i] = k.Name()
 			}
 			errs.add(d.at("/decision"), CodeUnknownKind, "unknown decision %q%s; known: %s", decision, didYouMean(decision, names), strings.Join(names, ", "))
 		}
 		return nil
 	}
+	kind := public.base()
 	if kind.schema != nil {
 		s, _ := kind.schema()
 		d.validate(s, errs)
@@ -260,6 +267,7 @@ func (l *Loader) build(d *document, src []byte, errs *ErrorList) *Ruleset {
 		title:       str("title"),
 		description: str("description"),
 		kind:        kind,
+		public:      public,
 		file:        d.file,
 		digest:      "sha256:" + hex.EncodeToString(sum[:]),
 		params:      map[string]any{},
@@ -270,6 +278,11 @@ func (l *Loader) build(d *document, src []byte, errs *ErrorList) *Ruleset {
 		d.checkParamNames(params, errs)
 		rs.params = params
 	}
+	if len(*errs) == before {
+		// Decoded only once the schemas hold, so that a problem is reported
+		// once, at its position, in the schema's words.
+		rs.paramsTyped = decodeParams(d, kind.paramsType, rs.params, errs)
+	}
 	if qs, ok := top["questions"].(map[string]any); ok {
 		for fact, q := range qs {
 			if _, known := kind.vocab.byName[fact]; !known {
@@ -279,7 +292,7 @@ func (l *Loader) build(d *document, src []byte, errs *ErrorList) *Ruleset {
 			rs.questions[fact] = text(q)
 		}
 	}
-	c := &exprCompiler{doc: d, kind: kind, params: rs.params, errs: errs}
+	c := &exprCompiler{doc: d, kind: kind, params: rs.params, errs: errs, exprOnly: l.exprOnly}
 	ruleList, _ := top["rules"].([]any)
 	seen := map[string]*Rule{}
 	for i, item := range ruleList {
@@ -299,7 +312,15 @@ func (l *Loader) build(d *document, src []byte, errs *ErrorList) *Ruleset {
 		}
 		seen[r.id] = r
 		r.when = c.compile(ptr+"/when", nil, true)
-		if then, ok := m["then"].(map[string]any); ok {
+		then, _ := m["then"].(map[string]any)
+		if len(*errs) == before {
+			if v, err := decodeThen(kind.thenType, then); err != nil {
+				reportDecode(d, ptr+"/then", err, errs)
+			} else {
+				r.thenTyped = v
+			}
+		}
+		if then != nil {
 			for _, key := range slices.Sorted(maps.Keys(then)) {
 				want, isExpr := kind.thenExprs[key]
 				if !isExpr {
@@ -350,10 +371,40 @@ func text(v any) Text {
 // MustLoadFS loads the rule files of fsys for kinds, and panics with every
 // problem if they do not load. It is for rules built into a program, where a
 // rule file that does not load is a bug that the program's tests catch.
-func MustLoadFS(fsys fs.FS, kinds ...*Kind) *Set {
+func MustLoadFS(fsys fs.FS, kinds ...Kind) *Set {
 	set, err := (&Loader{Kinds: kinds}).LoadFS(fsys)
 	if err != nil {
 		panic("rules: built-in rule files do not load:\n" + err.Error())
 	}
 	return set
+}
+
+// decodeParams decodes a ruleset's params (at /params in the document) into
+// a new value of the kind's params type t, reporting a problem at its
+// position. Params t has no field for are the rules' own, read only by
+// their expressions.
+func decodeParams(d *document, t reflect.Type, val any, errs *ErrorList) any {
+	v := reflect.New(t)
+	if val != nil {
+		if err := decodeInto(val, v.Interface(), false); err != nil {
+			reportDecode(d, "/params", err, errs)
+			return nil
+		}
+	}
+	return v.Elem().Interface()
+}
+
+// reportDecode reports an error of decodeInto at the position it names.
+func reportDecode(d *document, ptr string, err error, errs *ErrorList) {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "unknown field "); ok {
+		name = strings.Trim(name, `"`)
+		errs.add(d.keyAt(ptr+"/"+escapePointer(name)), CodeSchema, "%s is not one of the names allowed here", name)
+		return
+	}
+	if path, rest, ok := strings.Cut(msg, ": "); ok && !strings.Contains(path, " ") {
+		errs.add(d.at(ptr+"/"+path), CodeSchema, "%s", rest)
+		return
+	}
+	errs.add(d.at(ptr), CodeSchema, "%s", msg)
 }

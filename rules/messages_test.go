@@ -49,7 +49,7 @@ func TestBrokenRuleFileComesFirst(t *testing.T) {
 // skips test files and rule files of other kinds, and the ruleset's own
 // tests.
 func TestLoaderDecisionLoadsOneKind(t *testing.T) {
-	l := &rules.Loader{Kinds: []*rules.Kind{testKind}, Decision: "test"}
+	l := &rules.Loader{Kinds: []rules.Kind{testKind}, Decision: "test"}
 	set, err := l.Load(
 		file("t.yaml", header+"rules: [{id: r, title: T, when: a, message: {en: m}}]\ntests:\n  - {name: x, asOf: 2026-01-01, facts: {zz: true}, expect: {fired: [r]}}\n"),
 		file("t.test.yaml", "ruleset: t\ntests:\n  - {name: x, facts: {zz: 1}, expect: {fired: [nope]}}\n"),
@@ -185,11 +185,9 @@ func TestParamNames(t *testing.T) {
 // did-you-mean, a test that expects a key its kind's decision does not
 // have (at any depth) or an outcome the kind never gives.
 func TestExpectKeysAndOutcomes(t *testing.T) {
-	kind := rules.MustKind(rules.KindConfig{
+	kind := rules.MustKind(rules.Spec[testFacts, testThen, map[string]any, testDecision]{
 		Name:     "test",
-		Facts:    testFacts{},
-		Decide:   func(context.Context, *rules.Ruleset, any) (any, error) { return testDecision{}, nil },
-		Decision: testDecision{},
+		Decide:   func(context.Context, *rules.Ruleset, testFacts) (testDecision, error) { return testDecision{}, nil },
 		Outcomes: []string{"none", "some"},
 	})
 	tests := []struct {
@@ -206,7 +204,7 @@ func TestExpectKeysAndOutcomes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			src := header + "rules: [{id: r, title: T, when: a, message: {en: m}}]\ntests:\n  - {name: x, asOf: 2026-01-01, facts: {}, expect: " + tt.expect + "}\n"
-			_, err := (&rules.Loader{Kinds: []*rules.Kind{kind}}).Load(file("f.yaml", src))
+			_, err := (&rules.Loader{Kinds: []rules.Kind{kind}}).Load(file("f.yaml", src))
 			p := rules.Problems(err)
 			if tt.want == "" {
 				if err != nil {

@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"github.com/expr-lang/expr/vm"
 	"maps"
 	"slices"
 	"sync"
@@ -22,10 +21,12 @@ func (t Text) In(locale string) string {
 // concurrent use.
 type Ruleset struct {
 	name, version, title, description string
-	kind                              *Kind
+	kind                              *kindBase
+	public                            Kind // the same kind, as the caller gave it
 	file                              string
 	digest                            string
-	params                            map[string]any
+	params                            map[string]any // plain data, for expressions and tools
+	paramsTyped                       any            // the kind's P
 	questions                         map[string]Text
 	rules                             []*Rule
 	tests                             []*Test
@@ -53,7 +54,7 @@ func (rs *Ruleset) Title() string { return rs.title }
 func (rs *Ruleset) Description() string { return rs.description }
 
 // Kind returns the decision kind the ruleset serves.
-func (rs *Ruleset) Kind() *Kind { return rs.kind }
+func (rs *Ruleset) Kind() Kind { return rs.public }
 
 // File returns the name of the file the ruleset was loaded from.
 func (rs *Ruleset) File() string { return rs.file }
@@ -78,14 +79,15 @@ func (rs *Ruleset) Rule(id string) *Rule {
 }
 
 // Param returns the value of a param as plain data (int, float64, string,
-// bool, []any or map[string]any).
+// bool, []any or map[string]any), for tools that show rules; domain code
+// reads its typed params with KindOf.Params. The value is the caller's own.
 func (rs *Ruleset) Param(name string) (any, bool) {
 	v, ok := rs.params[name]
-	return v, ok
+	return clonePlain(v), ok
 }
 
-// Params returns a copy of all params.
-func (rs *Ruleset) Params() map[string]any { return maps.Clone(rs.params) }
+// Params returns a deep copy of all params as plain data.
+func (rs *Ruleset) Params() map[string]any { return clonePlain(rs.params).(map[string]any) }
 
 // Question returns the question to ask, in locale, when fact is unknown, or
 // "" when the ruleset has none for it.
@@ -101,7 +103,8 @@ type Rule struct {
 	message                        Text
 	pos                            Pos
 	when                           *program
-	then                           map[string]any
+	then                           map[string]any // literal values, plain data
+	thenTyped                      any            // the kind's T
 	thenExprs                      map[string]*program
 	thenOrder                      []string   // keys of thenExprs, sorted
 	thenProgs                      []*program // thenExprs in thenOrder
@@ -133,14 +136,16 @@ func (r *Rule) When() string { return r.when.src }
 // Reads returns the facts the rule's condition reads, in vocabulary order.
 func (r *Rule) Reads() []string { return r.ruleset.kind.vocab.namesOf(r.when.reads) }
 
-// Then returns the literal value of then.KEY, or for an expression its
-// source; ok is false when the rule has no such key.
+// Then returns the literal value of then.KEY as plain data, or for an
+// expression its source, for tools that show rules; domain code reads its
+// typed then: with KindOf.Then. ok is false when the rule has no such key.
+// The value is the caller's own.
 func (r *Rule) Then(key string) (v any, ok bool) {
 	if p, ok := r.thenExprs[key]; ok {
 		return p.src, true
 	}
 	v, ok = r.then[key]
-	return v, ok
+	return clonePlain(v), ok
 }
 
 // ThenKeys returns the keys of the rule's then:, sorted.
@@ -181,9 +186,3 @@ func (s *Set) ForDecision(kind string) []*Ruleset {
 	}
 	return out
 }
-
-// Program returns the rule's compiled condition, the expr program Evaluate
-// runs when every fact it reads is known. It is immutable and safe to share;
-// it is here for tools and for benchmarks that measure the engine against
-// running expr alone.
-func (r *Rule) Program() *vm.Program { return r.when.prog }

@@ -86,7 +86,7 @@ func RunTests(ctx context.Context, rulesets ...*Ruleset) *Report {
 		}
 		for _, t := range rs.tests {
 			res := TestResult{Test: t}
-			ev, err := rs.Evaluate(ctx, t.facts)
+			ev, err := rs.evaluate(ctx, t.facts)
 			if err == nil {
 				for i, r := range ev.Results {
 					switch r.Status {

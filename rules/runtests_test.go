@@ -52,7 +52,7 @@ tests:
   - name: absent key
     asOf: 2026-01-01
     facts: {}
-    expect: {fired: [always], findings: [{rule: always, missing: null}], nothere: null}
+    expect: {fired: [always], findings: [{rule: always}]}
   - name: present key is not null
     asOf: 2026-01-01
     facts: {}

@@ -107,9 +107,9 @@ type vfield struct {
 
 var timeType = reflect.TypeFor[time.Time]()
 
-// NewVocabulary builds the vocabulary of the facts struct type t (or pointer
+// newVocabulary builds the vocabulary of the facts struct type t (or pointer
 // to it). Every exported field needs a json tag and an equal expr tag.
-func NewVocabulary(t reflect.Type) (*Vocabulary, error) {
+func newVocabulary(t reflect.Type) (*Vocabulary, error) {
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -188,8 +188,15 @@ func (v *Vocabulary) walk(t reflect.Type, prefix string, offsets []uintptr) ([]v
 	return out, nil
 }
 
-// Facts returns the facts of the vocabulary in declaration order.
-func (v *Vocabulary) Facts() []Fact { return slices.Clone(v.facts) }
+// Facts returns the facts of the vocabulary in declaration order. The slice
+// and what it holds are the caller's own.
+func (v *Vocabulary) Facts() []Fact {
+	out := make([]Fact, len(v.facts))
+	for i, f := range v.facts {
+		out[i] = f.clone()
+	}
+	return out
+}
 
 // Fact returns the fact with the given dotted name.
 func (v *Vocabulary) Fact(name string) (Fact, bool) {
@@ -197,7 +204,13 @@ func (v *Vocabulary) Fact(name string) (Fact, bool) {
 	if !ok {
 		return Fact{}, false
 	}
-	return v.facts[i], true
+	return v.facts[i].clone(), true
+}
+
+// clone gives a Fact that shares no slice with f.
+func (f Fact) clone() Fact {
+	f.Enum = slices.Clone(f.Enum)
+	return f
 }
 
 func (v *Vocabulary) has(name string) bool {
@@ -229,7 +242,7 @@ func (v *Vocabulary) known(s reflect.Value) factSet {
 }
 
 // knownIn reads the pointer fields of the struct at base directly: every
-// field of a vocabulary is a pointer (NewVocabulary checks it), and this runs
+// field of a vocabulary is a pointer (newVocabulary checks it), and this runs
 // once per evaluation, where reflect's per-field cost showed.
 func knownIn(base unsafe.Pointer, fields []vfield, set *factSet) {
 	for _, f := range fields {

@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/reocell/celltherapy/rules/rulestest"
+	"github.com/reocell/celltherapy/rules"
 	"github.com/reocell/celltherapy/therapy"
 )
 
@@ -30,18 +30,8 @@ func BenchmarkEvaluate(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := rs.Evaluate(ctx, &f); err != nil {
+		if _, err := rules.Evaluate(ctx, rs, &f); err != nil {
 			b.Fatal(err)
 		}
 	}
-}
-
-// BenchmarkExprBaseline runs the compiled when: conditions of the default
-// rules (rules.Rule.Program) one after the other on one VM, with no
-// three-valued logic and no decision: what running the rules with expr alone
-// costs. The engine judges simple conditions natively, so it can come in
-// under this.
-func BenchmarkExprBaseline(b *testing.B) {
-	f := known()
-	rulestest.ExprBaseline(b, therapy.DefaultRules(), &f)
 }

@@ -56,17 +56,14 @@ const (
 // matter), and nothing is asked when the choice is none. So Missing may be
 // non-empty while the choice is made: a per-kg dose still needs the weight.
 type Decision struct {
-	Decision string              `json:"decision"` // always "therapy"
-	Outcome  Choice              `json:"outcome"`  // equal to Choice
-	Choice   Choice              `json:"choice"`
-	AsOf     rules.Date          `json:"asOf"`
-	Ruleset  rules.Ref           `json:"ruleset"`
-	Options  Options             `json:"options"`
-	Routes   []Route             `json:"routes"`         // for the condition; empty while its category is unknown
-	Site     string              `json:"site,omitempty"` // the affected area, for local routes and aftercare
-	Dose     *Dose               `json:"dose"`           // nil while no dose rule has fired
-	Findings []rules.Finding     `json:"findings"`       // every fired rule, in rule file order
-	Missing  []rules.MissingFact `json:"missing"`
+	// Header's Outcome is always equal to Choice; its Findings are every
+	// fired rule, in rule file order.
+	rules.Header[Choice, rules.Finding]
+	Choice  Choice  `json:"choice"`
+	Options Options `json:"options"`
+	Routes  []Route `json:"routes"`         // for the condition; empty while its category is unknown
+	Site    string  `json:"site,omitempty"` // the affected area, for local routes and aftercare
+	Dose    *Dose   `json:"dose"`           // nil while no dose rule has fired
 
 	suitable [2]bool // what Options' Suitable point to: each decision its own
 }

@@ -1,11 +1,6 @@
 package therapy
 
-import (
-	"encoding/json"
-	"time"
-
-	"github.com/reocell/celltherapy/rules"
-)
+import "time"
 
 // Facts is what the therapy choice knows about a patient who has passed
 // screening. Every field is optional: a nil field is an unknown fact, never
@@ -59,21 +54,10 @@ type Patient struct {
 // DecodeFacts decodes a JSON object of facts strictly: unknown names, wrong
 // types, values outside an enumeration and impossible dates are errors
 // (rules.FactErrors) that name the JSON path of each offender.
-func DecodeFacts(data []byte) (Facts, error) {
-	return rules.Decode[Facts](Kind(), data)
-}
+func DecodeFacts(data []byte) (Facts, error) { return Kind().Decode(data) }
 
 // UnmarshalJSON decodes facts with the checks of DecodeFacts.
-func (f *Facts) UnmarshalJSON(data []byte) error {
-	out, err := DecodeFacts(data)
-	if err != nil {
-		return err
-	}
-	*f = out
-	return nil
-}
+func (f *Facts) UnmarshalJSON(data []byte) error { return Kind().UnmarshalFacts(data, f) }
 
 // MarshalJSON encodes the known facts, dates as YYYY-MM-DD.
-func (f Facts) MarshalJSON() ([]byte, error) {
-	return json.Marshal(Kind().Vocabulary().Plain(&f))
-}
+func (f Facts) MarshalJSON() ([]byte, error) { return Kind().MarshalFacts(&f) }

@@ -19,30 +19,46 @@ const DecisionKind = "therapy"
 //go:embed then.schema.json
 var thenSchema []byte
 
-// Kind returns the therapy decision kind, for a rules.Loader.
-func Kind() *rules.Kind { return kind() }
+// Then is what a therapy rule's then: may hold. A rule does one job: it
+// rules an option out (Unsuitable; its message is the reason), picks the
+// autologous biomaterial (Source), gives routes for the condition (Routes),
+// or gives the dose plan (the expressions, so that its numbers are params
+// and a per-kg dose is computed from the weight, or left open without it).
+type Then struct {
+	Unsuitable      Choice              `json:"unsuitable,omitempty"`
+	Source          Source              `json:"source,omitempty"`
+	Routes          []Route             `json:"routes,omitempty"`
+	CellsPerKg      rules.Expr[float64] `json:"cellsPerKg"`
+	Cells           rules.Expr[float64] `json:"cells"`
+	Administrations rules.Expr[int]     `json:"administrations"`
+	IntervalDays    rules.Expr[int]     `json:"intervalDays"`
+}
 
-var kind = sync.OnceValue(func() *rules.Kind {
-	return rules.MustKind(rules.KindConfig{
-		Name:  DecisionKind,
-		Facts: Facts{},
-		// The dose plan is expressions, so that its numbers are params and a
-		// per-kg dose is computed from the weight, or left open without it.
-		ThenExprs: map[string]any{
-			"cellsPerKg":      float64(0),
-			"cells":           float64(0),
-			"administrations": int(0),
-			"intervalDays":    int(0),
-		},
-		Schema:   thenSchema,
-		Decision: Decision{},
+// Params are the params Select reads; a ruleset may have more, for its
+// rules' expressions.
+type Params struct {
+	// CultureDays is the days from biomaterial collection to a released
+	// autologous dose, added to asOf for the autologous earliest start.
+	CultureDays int `json:"cultureDays"`
+	// PreferredSource is the biomaterial to collect when both can be.
+	PreferredSource Source `json:"preferredSource,omitempty"`
+}
+
+// Kind returns the therapy decision kind, for a rules.Loader.
+func Kind() *rules.KindOf[Facts, Then, Params, *Decision] { return kind() }
+
+var kind = sync.OnceValue(func() *rules.KindOf[Facts, Then, Params, *Decision] {
+	return rules.MustKind(rules.Spec[Facts, Then, Params, *Decision]{
+		Name:   DecisionKind,
+		Schema: thenSchema,
+		// What a rule test may expect as the outcome.
 		Outcomes: []string{string(Autologous), string(Allogeneic), string(Either), string(None), string(Undetermined)},
-		Decide: rules.Decider(func(ctx context.Context, rs *rules.Ruleset, facts Facts) (*Decision, error) {
+		Decide: func(ctx context.Context, rs *rules.Ruleset, facts Facts) (*Decision, error) {
 			s, err := NewSelector(rs)
 			if err != nil {
 				return nil, err
 			}
 			return s.Select(ctx, facts)
-		}),
+		},
 	})
 })

@@ -5,9 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"math"
 	"sync"
-	"time"
 
 	"github.com/reocell/celltherapy/rules"
 )
@@ -23,89 +21,45 @@ const (
 	roleDose                   // then.cells and the rest of a dose plan
 )
 
-// ruleRole is a rule's role and the literal then: value it carries.
-type ruleRole struct {
-	role   role
-	option Choice // for roleUnsuitable
-	source Source
-	routes []Route
+// roleOf reads a rule's role from its then:; the kind's schema has already
+// checked that a rule does one job.
+func roleOf(t *Then) role {
+	switch {
+	case t.Unsuitable != "":
+		return roleUnsuitable
+	case t.Source != "":
+		return roleSource
+	case len(t.Routes) > 0:
+		return roleRoutes
+	case t.Cells.IsSet():
+		return roleDose
+	}
+	return roleOther
 }
 
 // Selector chooses the therapy with one ruleset. It is immutable and safe
 // for concurrent use.
 type Selector struct {
 	rs          *rules.Ruleset
-	now         func() time.Time
-	locale      string
+	set         rules.Settings
 	cultureDays int
-	roles       []ruleRole // by rule, in file order
+	thens       []Then // each rule's then:, in rule file order
+	roles       []role // each rule's role, in rule file order
 }
 
-// Option configures a Selector.
-type Option func(*Selector)
-
-// WithClock sets where "today" comes from for facts without asOf (default
-// time.Now; the day is taken in the clock's location).
-func WithClock(now func() time.Time) Option { return func(s *Selector) { s.now = now } }
-
-// WithLocale sets the language of messages and questions (default "en").
-func WithLocale(locale string) Option { return func(s *Selector) { s.locale = locale } }
-
-// NewSelector returns a Selector for rs, which must be a therapy ruleset
-// with a whole-number param cultureDays.
-func NewSelector(rs *rules.Ruleset, opts ...Option) (*Selector, error) {
+// NewSelector returns a Selector for rs, which must be a therapy ruleset.
+// Options are rules.WithClock and rules.WithLocale.
+func NewSelector(rs *rules.Ruleset, opts ...rules.Option) (*Selector, error) {
 	if rs == nil || rs.Kind().Name() != DecisionKind {
 		return nil, fmt.Errorf("therapy: NewSelector needs a %s ruleset", DecisionKind)
 	}
-	s := &Selector{rs: rs, now: time.Now, locale: "en"}
-	days, ok := wholeParam(rs, "cultureDays")
-	if !ok || days < 0 {
-		return nil, fmt.Errorf("therapy: ruleset %s (%s) needs param cultureDays, the days from collection to a released autologous dose, as a whole number of 0 or more", rs.Name(), rs.File())
-	}
-	s.cultureDays = days
+	s := &Selector{rs: rs, set: rules.NewSettings(opts...), cultureDays: rules.ParamsOf[Params](rs).CultureDays}
 	for _, r := range rs.Rules() {
-		s.roles = append(s.roles, roleOf(r))
-	}
-	for _, o := range opts {
-		o(s)
+		t := rules.ThenOf[Then](r)
+		s.thens = append(s.thens, t)
+		s.roles = append(s.roles, roleOf(&t))
 	}
 	return s, nil
-}
-
-func wholeParam(rs *rules.Ruleset, name string) (int, bool) {
-	switch v, _ := rs.Param(name); n := v.(type) {
-	case int:
-		return n, true
-	case float64:
-		return int(n), n == math.Trunc(n) && math.Abs(n) < 1<<31
-	}
-	return 0, false
-}
-
-// roleOf reads a rule's role from its then:; the kind's schema has already
-// checked the values.
-func roleOf(r *rules.Rule) ruleRole {
-	if v, ok := r.Then("unsuitable"); ok {
-		s, _ := v.(string)
-		return ruleRole{role: roleUnsuitable, option: Choice(s)}
-	}
-	if v, ok := r.Then("source"); ok {
-		s, _ := v.(string)
-		return ruleRole{role: roleSource, source: Source(s)}
-	}
-	if v, ok := r.Then("routes"); ok {
-		list, _ := v.([]any)
-		rr := ruleRole{role: roleRoutes}
-		for _, x := range list {
-			s, _ := x.(string)
-			rr.routes = append(rr.routes, Route(s))
-		}
-		return rr
-	}
-	if _, ok := r.Then("cells"); ok {
-		return ruleRole{role: roleDose}
-	}
-	return ruleRole{}
 }
 
 // Ruleset returns the selector's ruleset.
@@ -127,37 +81,34 @@ const (
 // answer to the open questions agrees on, or undetermined.
 func (s *Selector) Select(ctx context.Context, facts Facts) (*Decision, error) {
 	var asOf rules.Date
-	asOf, facts.AsOf = rules.AsOf(facts.AsOf, s.now)
-	ev, err := s.rs.Evaluate(ctx, &facts)
+	asOf, facts.AsOf = s.set.AsOf(facts.AsOf)
+	ev, err := rules.Evaluate(ctx, s.rs, &facts)
 	if err != nil {
 		return nil, err
 	}
 	d := &Decision{
-		Decision: DecisionKind,
-		AsOf:     asOf,
-		Ruleset:  s.rs.Ref(),
+		Header: rules.NewHeader[Choice, rules.Finding](s.rs, "", asOf),
 		Options: Options{
 			Autologous: AutologousTherapy{Therapy: Therapy{Reasons: []Reason{}, EarliestStart: rules.Date{Time: asOf.AddDate(0, 0, s.cultureDays)}}},
 			Allogeneic: Therapy{Reasons: []Reason{}, EarliestStart: asOf},
 		},
-		Routes:   make([]Route, 0, 4),
-		Findings: make([]rules.Finding, 0, ev.Count(rules.Fired)),
-		Missing:  []rules.MissingFact{},
+		Routes: make([]Route, 0, 4),
 	}
+	d.Findings = make([]rules.Finding, 0, ev.Count(rules.Fired))
 	if facts.Condition != nil && facts.Condition.Site != nil {
 		d.Site = *facts.Condition.Site
 	}
 	aut, allo := suitable, suitable
 	var doseRule *rules.Result
 	for i := range ev.Results {
-		r, role := &ev.Results[i], &s.roles[i]
+		r, role, then := &ev.Results[i], s.roles[i], &s.thens[i]
 		switch r.Status {
 		case rules.Fired:
-			d.Findings = append(d.Findings, r.Finding(s.locale))
-			switch role.role {
+			d.Findings = append(d.Findings, r.Finding(s.set.Locale))
+			switch role {
 			case roleUnsuitable:
-				reason := Reason{Rule: r.Rule.ID(), Message: r.Rule.Message(s.locale)}
-				if role.option == Autologous {
+				reason := Reason{Rule: r.Rule.ID(), Message: r.Rule.Message(s.set.Locale)}
+				if then.Unsuitable == Autologous {
 					aut = unsuitable
 					d.Options.Autologous.Reasons = append(d.Options.Autologous.Reasons, reason)
 				} else {
@@ -166,10 +117,10 @@ func (s *Selector) Select(ctx context.Context, facts Facts) (*Decision, error) {
 				}
 			case roleSource:
 				if d.Options.Autologous.Source == "" {
-					d.Options.Autologous.Source = role.source
+					d.Options.Autologous.Source = then.Source
 				}
 			case roleRoutes:
-				for _, route := range role.routes {
+				for _, route := range then.Routes {
 					if !containsRoute(d.Routes, route) {
 						d.Routes = append(d.Routes, route)
 					}
@@ -177,14 +128,14 @@ func (s *Selector) Select(ctx context.Context, facts Facts) (*Decision, error) {
 			case roleDose:
 				if doseRule == nil {
 					doseRule = r
-					d.Dose = doseOf(r)
+					d.Dose = doseOf(r, then)
 				}
 			}
 		case rules.Undetermined:
-			if role.role == roleUnsuitable {
-				if role.option == Autologous && aut == suitable {
+			if role == roleUnsuitable {
+				if then.Unsuitable == Autologous && aut == suitable {
 					aut = open
-				} else if role.option == Allogeneic && allo == suitable {
+				} else if then.Unsuitable == Allogeneic && allo == suitable {
 					allo = open
 				}
 			}
@@ -195,7 +146,7 @@ func (s *Selector) Select(ctx context.Context, facts Facts) (*Decision, error) {
 	d.Choice = choose(aut, allo, facts.Preference)
 	d.Outcome = d.Choice
 	if d.Choice != None {
-		d.Missing = rules.MissingFacts(s.rs, s.locale, s.open(ev, aut, allo, d, doseRule))
+		d.Missing = rules.MissingFacts(s.rs, s.set.Locale, s.open(ev, aut, allo, d, doseRule))
 	}
 	return d, nil
 }
@@ -207,13 +158,13 @@ func (s *Selector) Select(ctx context.Context, facts Facts) (*Decision, error) {
 func (s *Selector) open(ev *rules.Evaluation, aut, allo suitability, d *Decision, doseRule *rules.Result) []*rules.Result {
 	var out []*rules.Result
 	for i := range ev.Results {
-		r, role := &ev.Results[i], &s.roles[i]
+		r, role, option := &ev.Results[i], s.roles[i], s.thens[i].Unsuitable
 		if r.Status != rules.Undetermined {
 			continue
 		}
-		switch role.role {
+		switch role {
 		case roleUnsuitable:
-			if (role.option == Autologous && aut == unsuitable) || (role.option == Allogeneic && allo == unsuitable) {
+			if (option == Autologous && aut == unsuitable) || (option == Allogeneic && allo == unsuitable) {
 				continue
 			}
 		case roleSource:
@@ -298,38 +249,24 @@ func chooseKnown(aut, allo bool, preference *string) Choice {
 
 // doseOf reads the dose plan of a fired dose rule. A value its expression
 // could not give (a per-kg dose without the weight) is left absent.
-func doseOf(r *rules.Result) *Dose {
+func doseOf(r *rules.Result, then *Then) *Dose {
 	d := &Dose{Rule: r.Rule.ID()}
-	if v, ok := number(r, "cellsPerKg"); ok {
+	if v, ok := then.CellsPerKg.In(r); ok {
 		d.values.cellsPerKg = v
 		d.CellsPerKg = &d.values.cellsPerKg
 	}
-	if v, ok := number(r, "cells"); ok {
+	if v, ok := then.Cells.In(r); ok {
 		d.values.cells = v
 		d.Cells = &d.values.cells
 	}
-	if v, ok := number(r, "administrations"); ok {
-		d.Administrations = int(v)
+	if v, ok := then.Administrations.In(r); ok {
+		d.Administrations = v
 	}
-	if v, ok := number(r, "intervalDays"); ok && d.Administrations > 1 {
-		d.values.intervalDays = int(v)
+	if v, ok := then.IntervalDays.In(r); ok && d.Administrations > 1 {
+		d.values.intervalDays = v
 		d.IntervalDays = &d.values.intervalDays
 	}
 	return d
-}
-
-func number(r *rules.Result, key string) (float64, bool) {
-	v, ok := r.Then(key)
-	if !ok {
-		return 0, false
-	}
-	switch n := v.(type) {
-	case float64:
-		return n, true
-	case int:
-		return float64(n), true
-	}
-	return 0, false
 }
 
 //go:embed therapy.yaml therapy.test.yaml
@@ -346,7 +283,9 @@ var defaultSet = sync.OnceValue(func() *rules.Set { return rules.MustLoadFS(defa
 func DefaultRules() *rules.Ruleset { return defaultSet().Ruleset("msc-therapy-selection") }
 
 // NewDefaultSelector returns a Selector with the embedded default rules.
-func NewDefaultSelector(opts ...Option) *Selector {
+// It panics only if the embedded rules are broken, which the package's
+// tests rule out.
+func NewDefaultSelector(opts ...rules.Option) *Selector {
 	s, err := NewSelector(DefaultRules(), opts...)
 	if err != nil {
 		panic(err)

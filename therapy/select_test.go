@@ -214,7 +214,7 @@ func TestSelectPlan(t *testing.T) {
 
 func TestSelectDefaultsAsOfToToday(t *testing.T) {
 	clock := func() time.Time { return time.Date(2026, 11, 24, 23, 30, 0, 0, time.FixedZone("UTC+2", 2*3600)) }
-	s := therapy.NewDefaultSelector(therapy.WithClock(clock))
+	s := therapy.NewDefaultSelector(rules.WithClock(clock))
 	f := known()
 	f.AsOf = nil
 	d, err := s.Select(context.Background(), f)
@@ -276,7 +276,7 @@ func TestRulesetParams(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			set, err := (&rules.Loader{Kinds: []*rules.Kind{therapy.Kind()}}).LoadFS(fstest.MapFS{"t.yaml": {Data: []byte(head + tt.params + rule)}})
+			set, err := (&rules.Loader{Kinds: []rules.Kind{therapy.Kind()}}).LoadFS(fstest.MapFS{"t.yaml": {Data: []byte(head + tt.params + rule)}})
 			if !tt.ok {
 				probs := rules.Problems(err)
 				if len(probs) == 0 || probs[0].Code != rules.CodeSchema || probs[0].Pos.Line == 0 {
@@ -298,7 +298,7 @@ func TestRulesetThenSchema(t *testing.T) {
 	src := "ruleset: t\nversion: \"1\"\ndecision: therapy\nparams: {cultureDays: 21}\nrules:\n" +
 		"  - {id: r, title: R, when: startBy < asOf, then: {unsuitable: donor}, message: {en: m}}\n" +
 		"  - {id: s, title: S, when: startBy < asOf, then: {routes: [intravenous, oral]}, message: {en: m}}\n"
-	_, err := (&rules.Loader{Kinds: []*rules.Kind{therapy.Kind()}}).LoadFS(fstest.MapFS{"t.yaml": {Data: []byte(src)}})
+	_, err := (&rules.Loader{Kinds: []rules.Kind{therapy.Kind()}}).LoadFS(fstest.MapFS{"t.yaml": {Data: []byte(src)}})
 	probs := rules.Problems(err)
 	if len(probs) < 2 {
 		t.Fatalf("load gave %v, want a schema problem for each bad then:", err)

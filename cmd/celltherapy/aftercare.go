@@ -26,16 +26,17 @@ Exit 2 when the facts are bad or the administration time is unknown.`)
 		c.errorf("aftercare needs one of --ics or --leaflet, and one FILE (or - for standard input)")
 		return exitBadUsed
 	}
-	rs, facts, code := c.ruleAndFacts(*findDomain(recommendations.AftercareDecisionKind), *rulesPath, pos[0])
+	kind := recommendations.AftercareKind()
+	rs, data, code := c.ruleAndFacts(*findDomain(kind.Name()), *rulesPath, pos[0])
 	if code != exitOK {
 		return code
 	}
-	planner, err := recommendations.NewPlanner(rs)
+	facts, err := kind.Decode(data)
 	if err != nil {
-		c.errorf("%v", err)
+		c.inputError(pos[0], err)
 		return exitBadUsed
 	}
-	plan, err := planner.Plan(ctx, *facts.(*recommendations.Facts))
+	plan, err := kind.Decide(ctx, rs, facts)
 	if err != nil {
 		c.inputError(pos[0], err)
 		return exitBadUsed

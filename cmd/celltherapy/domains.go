@@ -16,7 +16,7 @@ import (
 // not pay for setting up the others.
 type domain struct {
 	name     string
-	kind     func() *rules.Kind
+	kind     func() rules.Kind
 	dir      string // where its rule files live in the source tree
 	defaults func() fs.FS
 }
@@ -24,10 +24,10 @@ type domain struct {
 // domains is the one place that lists the decision packages.
 func domains() []domain {
 	return []domain{
-		{name: eligibility.DecisionKind, kind: eligibility.Kind, dir: "eligibility", defaults: eligibility.DefaultFS},
-		{name: therapy.DecisionKind, kind: therapy.Kind, dir: "therapy", defaults: therapy.DefaultFS},
-		{name: recommendations.AftercareDecisionKind, kind: recommendations.AftercareKind, dir: "recommendations", defaults: recommendations.DefaultFS},
-		{name: recommendations.TriageDecisionKind, kind: recommendations.TriageKind, dir: "recommendations", defaults: recommendations.DefaultFS},
+		{name: eligibility.DecisionKind, kind: func() rules.Kind { return eligibility.Kind() }, dir: "eligibility", defaults: eligibility.DefaultFS},
+		{name: therapy.DecisionKind, kind: func() rules.Kind { return therapy.Kind() }, dir: "therapy", defaults: therapy.DefaultFS},
+		{name: recommendations.AftercareDecisionKind, kind: func() rules.Kind { return recommendations.AftercareKind() }, dir: "recommendations", defaults: recommendations.DefaultFS},
+		{name: recommendations.TriageDecisionKind, kind: func() rules.Kind { return recommendations.TriageKind() }, dir: "recommendations", defaults: recommendations.DefaultFS},
 	}
 }
 

@@ -39,13 +39,13 @@ the rules of KIND are loaded and checked.`)
 		return exitBadUsed
 	}
 	name := pos[1]
-	rs, facts, code := c.ruleAndFacts(*dom, *rulesPath, name)
+	rs, data, code := c.ruleAndFacts(*dom, *rulesPath, name)
 	if code != exitOK {
 		return code
 	}
-	decision, err := rs.Kind().Decide(ctx, rs, facts)
+	decision, err := rs.Kind().DecideJSON(ctx, rs, data)
 	if err != nil {
-		c.inputError(name, err) // facts that contradict each other, say
+		c.inputError(name, err) // bad facts, or facts that contradict each other
 		return exitBadUsed
 	}
 	enc := json.NewEncoder(c.stdout)
@@ -58,9 +58,10 @@ the rules of KIND are loaded and checked.`)
 }
 
 // ruleAndFacts loads the one ruleset of dom's kind (from rulesPath, or the
-// default rules), and nothing else, and decodes the facts in the file name
-// ("-": standard input). A code other than exitOK means it has printed why.
-func (c *cli) ruleAndFacts(dom domain, rulesPath, name string) (*rules.Ruleset, any, int) {
+// default rules), and nothing else, and reads the facts JSON in the file
+// name ("-": standard input). A code other than exitOK means it has printed
+// why.
+func (c *cli) ruleAndFacts(dom domain, rulesPath, name string) (*rules.Ruleset, []byte, int) {
 	set, ok := c.load([]domain{dom}, rulesFlag(rulesPath)...)
 	if !ok {
 		return nil, nil, exitBadUsed
@@ -75,13 +76,7 @@ func (c *cli) ruleAndFacts(dom domain, rulesPath, name string) (*rules.Ruleset, 
 		c.errorf("%v", err)
 		return nil, nil, exitBadUsed
 	}
-	kind := candidates[0].Kind()
-	facts := kind.NewFacts()
-	if err := kind.Vocabulary().DecodeJSON(data, facts); err != nil {
-		c.inputError(name, err)
-		return nil, nil, exitBadUsed
-	}
-	return candidates[0], facts, exitOK
+	return candidates[0], data, exitOK
 }
 
 // inputError prints what is wrong with the facts in the input name: each

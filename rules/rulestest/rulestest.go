@@ -8,7 +8,6 @@ package rulestest
 
 import (
 	"context"
-	"github.com/expr-lang/expr/vm"
 	"testing"
 
 	"github.com/reocell/celltherapy/rules"
@@ -34,27 +33,5 @@ func Run(t *testing.T, rulesets ...*rules.Ruleset) {
 				t.Errorf("%s:\n%s", res.Test.Pos(), res.Diff)
 			}
 		})
-	}
-}
-
-// ExprBaseline benchmarks running the compiled conditions of rs
-// (rules.Rule.Program) one after the other on one reused expr VM, with
-// facts (a pointer to the kind's facts struct, every fact the conditions
-// read known): what the rules cost with expr alone, the figure to set beside
-// a benchmark of the decision that uses them.
-func ExprBaseline(b *testing.B, rs *rules.Ruleset, facts any) {
-	b.Helper()
-	var programs []*vm.Program
-	for _, r := range rs.Rules() {
-		programs = append(programs, r.Program())
-	}
-	var machine vm.VM
-	b.ReportAllocs()
-	for b.Loop() {
-		for _, p := range programs {
-			if _, err := machine.Run(p, facts); err != nil {
-				b.Fatal(err)
-			}
-		}
 	}
 }
