@@ -18,10 +18,10 @@ Exit 2 when the facts are bad or the administration time is unknown.`)
 	rulesPath := fs.String("rules", "", "rule file or directory to use instead of the default rules")
 	ics := fs.Bool("ics", false, "write an iCalendar file")
 	leaflet := fs.Bool("leaflet", false, "write a plain-text leaflet")
-	pos, code, ok := c.parse(fs, args)
-	if !ok {
+	if code, done := c.parse(fs, args); done {
 		return code
 	}
+	pos := fs.Args()
 	if *ics == *leaflet || len(pos) != 1 {
 		c.errorf("aftercare needs one of --ics or --leaflet, and one FILE (or - for standard input)")
 		return exitBadUsed

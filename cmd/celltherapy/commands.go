@@ -48,10 +48,10 @@ as file:line:col: message: YAML syntax, schema violations, duplicate keys and
 rule ids, unknown facts or params, type errors, conditions that are not
 true/false. Exit 0 when there is none, 1 otherwise. Without PATH, the default
 rules are checked.`)
-	paths, code, ok := c.parse(fs, args)
-	if !ok {
+	if code, done := c.parse(fs, args); done {
 		return code
 	}
+	paths := fs.Args()
 	set, ok := c.load(domains(), paths...)
 	if !ok {
 		return exitFailed
@@ -78,10 +78,10 @@ shows, for each failure, where the test is and how the decision differed
 from what it expects. Exit 0 when all pass, 1 otherwise. Without PATH, the
 tests of the default rules are run.`)
 	coverage := fs.Bool("coverage", false, "also show, for each rule, whether the tests saw it fired, clear and undetermined")
-	paths, code, ok := c.parse(fs, args)
-	if !ok {
+	if code, done := c.parse(fs, args); done {
 		return code
 	}
+	paths := fs.Args()
 	set, ok := c.load(domains(), paths...)
 	if !ok {
 		return exitFailed

@@ -16,10 +16,10 @@ Prints the rulesets as a Markdown document for the medical board: each
 ruleset's version and digest, its params, and each rule's condition,
 outcome, message and source, with the questions asked for unknown facts.`)
 	rulesPath := fs.String("rules", "", "rule file or directory to document instead of the default rules")
-	pos, code, ok := c.parse(fs, args)
-	if !ok {
+	if code, done := c.parse(fs, args); done {
 		return code
 	}
+	pos := fs.Args()
 	if len(pos) > 0 {
 		c.errorf("doc takes no arguments (give rules with --rules PATH); run celltherapy doc --help")
 		return exitBadUsed

@@ -20,10 +20,10 @@ command line or the facts are bad, with the reason on standard error (JSON
 path of each bad value). Without --rules, the default rules are used; only
 the rules of KIND are loaded and checked.`)
 	rulesPath := fs.String("rules", "", "rule file or directory to use instead of the default rules")
-	pos, code, ok := c.parse(fs, args)
-	if !ok {
+	if code, done := c.parse(fs, args); done {
 		return code
 	}
+	pos := fs.Args()
 	if len(pos) == 0 {
 		c.errorf("eval needs a decision kind; run celltherapy eval --help")
 		return exitBadUsed

@@ -65,51 +65,58 @@ Run celltherapy COMMAND --help for more.
 
 // flags returns the flag set of the command name; help is the text that
 // --help prints above the flags.
-func (c *cli) flags(name, help string) *flagSet {
+func (c *cli) flags(name, help string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	// The flag package would print errors and usage itself, to one writer;
 	// parse prints help to stdout and errors to stderr, each once.
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	return &flagSet{FlagSet: fs, help: help}
-}
-
-// flagSet is a command's flags and its help text.
-type flagSet struct {
-	*flag.FlagSet
-	help string
+	if c.help == nil {
+		c.help = map[*flag.FlagSet]string{}
+	}
+	c.help[fs] = help
+	return fs
 }
 
 // parse parses args, in which flags may come before, between or after the
-// positional arguments ("--" ends the flags), and returns the positional
-// arguments in order. On -h or --help it prints the help to stdout once; on
-// a bad flag it prints why to stderr. ok is false when the command should
-// stop and exit with code.
-func (c *cli) parse(fs *flagSet, args []string) (positional []string, code int, ok bool) {
+// positional arguments ("--" ends the flags); fs.Args() then holds the
+// positional arguments in order. On -h or --help it prints the help to
+// stdout once; on a bad flag it prints why to stderr. done is true when the
+// command should stop and exit with code.
+func (c *cli) parse(fs *flag.FlagSet, args []string) (code int, done bool) {
+	var positional []string
 	for {
 		err := fs.Parse(args)
 		if errors.Is(err, flag.ErrHelp) {
 			c.printHelp(fs)
-			return nil, exitOK, false
+			return exitOK, true
 		}
 		if err != nil {
 			c.errorf("%s: %v; run celltherapy %s --help", fs.Name(), err, fs.Name())
-			return nil, exitBadUsed, false
+			return exitBadUsed, true
 		}
 		rest := fs.Args()
 		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
-			return append(positional, rest...), exitOK, true
+			positional = append(positional, rest...)
+			break
 		}
 		if len(rest) == 0 {
-			return positional, exitOK, true
+			break
 		}
 		positional = append(positional, rest[0])
 		args = rest[1:]
 	}
+	// Parsing "--" and the positional arguments sets no flag and leaves
+	// them in fs.Args(), where every command reads them.
+	if err := fs.Parse(append([]string{"--"}, positional...)); err != nil {
+		c.errorf("%s: %v", fs.Name(), err)
+		return exitBadUsed, true
+	}
+	return exitOK, false
 }
 
-func (c *cli) printHelp(fs *flagSet) {
-	fmt.Fprintf(c.stdout, "%s\n", strings.TrimSpace(fs.help))
+func (c *cli) printHelp(fs *flag.FlagSet) {
+	fmt.Fprintf(c.stdout, "%s\n", strings.TrimSpace(c.help[fs]))
 	hasFlags := false
 	fs.VisitAll(func(*flag.Flag) { hasFlags = true })
 	if hasFlags {

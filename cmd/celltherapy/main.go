@@ -14,6 +14,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"io"
 	"os"
 )
@@ -32,6 +33,7 @@ const (
 type cli struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	help           map[*flag.FlagSet]string // each command's --help text
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
