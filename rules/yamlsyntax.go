@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -16,10 +15,12 @@ import (
 // The YAML library names, in its message, the line where the construct
 // around a syntax error began (an under-indented key on line 70 is reported
 // on line 46, where rules: began), and never a column. syntaxError finds the
-// line itself: the first line that no prefix of the file ending after it
-// parses. It then says what is wrong with that line when it can tell (a tab
-// in the indentation, an indentation that lines up with nothing above it),
-// at the column where it goes wrong.
+// line itself. Most mistakes are of indentation, so it first looks, from the
+// library's line on, for a line whose indentation is wrong (a tab, or an
+// indentation that lines up with nothing above it) and checks that the file
+// breaks there: the lines before it parse, and the same lines with it do
+// not. Failing that it searches for the first line that no prefix of the
+// file ending after it parses.
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
@@ -32,6 +33,10 @@ func (d *document) syntaxError(err error, errs *ErrorList) {
 		msg = strings.TrimPrefix(msg, "yaml: ")
 	}
 	lines := bytes.SplitAfter(d.src, []byte("\n"))
+	if p, ok := indentationProblem(lines, reported-1); ok {
+		errs.add(Pos{File: d.file, Line: p.line, Col: p.col}, CodeSyntax, "%s", p.why)
+		return
+	}
 	n := firstBadLine(lines)
 	if n == 0 {
 		// The library's line is where the construct around the error began.
@@ -39,11 +44,52 @@ func (d *document) syntaxError(err error, errs *ErrorList) {
 		return
 	}
 	line := strings.TrimRight(string(lines[n-1]), "\r\n")
-	col, why := lineProblem(lines[:n-1], line)
-	if why == "" {
-		col, why = firstNonBlank(line), "YAML syntax: "+msg
+	errs.add(Pos{File: d.file, Line: n, Col: firstNonBlank(line)}, CodeSyntax, "YAML syntax: %s", msg)
+}
+
+// problem is a syntax problem found in the source: where, and what.
+type problem struct {
+	line, col int
+	why       string
+}
+
+// indentationProblem returns the first line, from line from on, whose
+// indentation is wrong and at which the file breaks, with what is wrong.
+func indentationProblem(lines [][]byte, from int) (problem, bool) {
+	var scan indentScan
+	tries := 0
+	for i, raw := range lines {
+		line := strings.TrimRight(string(raw), "\r\n")
+		if i+1 >= from {
+			if p, ok := scan.problem(i+1, line); ok {
+				if breaksAt(lines, i+1) {
+					return p, true
+				}
+				if tries++; tries == 5 {
+					break
+				}
+			}
+		}
+		scan.add(i+1, line)
 	}
-	errs.add(Pos{File: d.file, Line: n, Col: col}, CodeSyntax, "%s", why)
+	return problem{}, false
+}
+
+// breaksAt reports whether the file breaks at line n: its first n-1 lines
+// parse and its first n do not.
+func breaksAt(lines [][]byte, n int) bool {
+	return parses(lines[:n-1]) && !parses(lines[:n])
+}
+
+// parses reports whether lines are valid YAML, every document of them.
+func parses(lines [][]byte) bool {
+	dec := yaml.NewDecoder(bytes.NewReader(bytes.Join(lines, nil)))
+	for {
+		var node yaml.Node
+		if err := dec.Decode(&node); err != nil {
+			return errors.Is(err, io.EOF)
+		}
+	}
 }
 
 // firstBadLine returns the 1-based number of the line that breaks the file:
@@ -59,28 +105,19 @@ func firstBadLine(lines [][]byte) int {
 		maxSize   = 1 << 20
 	)
 	parsed := 0
-	parses := func(n int) bool {
-		parsed++
-		dec := yaml.NewDecoder(bytes.NewReader(bytes.Join(lines[:n], nil)))
-		for {
-			var node yaml.Node
-			if err := dec.Decode(&node); err != nil {
-				return errors.Is(err, io.EOF)
-			}
-		}
-	}
+	try := func(n int) bool { parsed++; return parses(lines[:n]) }
 	size := 0
 	for _, l := range lines {
 		size += len(l)
 	}
 	good, bad := 0, len(lines) // prefix good parses; prefix bad does not
-	if size > maxSize || parses(bad) {
+	if size > maxSize || try(bad) {
 		return 0
 	}
 	for parsed < budget {
 		for bad-good > 1 {
 			mid := (good + bad) / 2
-			if parses(mid) {
+			if try(mid) {
 				good = mid
 			} else {
 				bad = mid
@@ -88,7 +125,7 @@ func firstBadLine(lines [][]byte) int {
 		}
 		later := 0
 		for m := bad + 1; m < min(bad+lookahead, len(lines)) && parsed < budget; m++ {
-			if parses(m) {
+			if try(m) {
 				later = m
 				break
 			}
@@ -101,73 +138,100 @@ func firstBadLine(lines [][]byte) int {
 	return 0
 }
 
-// lineProblem says what is wrong with line, which follows before, when it is
-// a problem of indentation: the column and a message, or "" when it is not.
-func lineProblem(before [][]byte, line string) (int, string) {
-	indent := len(line) - len(strings.TrimLeft(line, " \t"))
-	if tab := strings.IndexByte(line[:indent], '\t'); tab >= 0 {
-		return tab + 1, "a tab in the indentation: YAML indents with spaces only; replace the tab with spaces"
-	}
-	if indent == len(line) || line[indent] == '#' {
-		return 0, ""
-	}
-	levels, prev, prevHasValue := indentLevels(before)
-	if len(levels) == 0 {
-		return 0, ""
-	}
-	col := indent + 1
-	switch {
-	case indent < prev && !slices.Contains(levels, indent):
-		return col, fmt.Sprintf("this line is indented %s, which lines up with no line above it (%s); indent it like the key it belongs with",
-			spaces(indent), spacesList(levels, indent))
-	case indent > prev && prevHasValue && mappingKeyRE.MatchString(line[indent:]):
-		return col, fmt.Sprintf("this line is indented %s, deeper than the line before it, which already has a value; indent it like the key it belongs with (%s)",
-			spaces(indent), spacesList(levels, indent))
-	}
-	return 0, ""
+// indentScan follows the indentation of a file line by line: the
+// indentations open (those of the lines the next line may be nested in, and
+// of keys after a "- "), each with the line that opened it.
+type indentScan struct {
+	levels []level
+	// prev is the indentation of the last line with content, and
+	// prevHasValue whether it is a key with its value on the same line.
+	prev         int
+	prevHasValue bool
+}
+
+// level is an indentation open at some point of a file, the line (from 1)
+// that opened it, and whether that was a key after a "- ".
+type level struct {
+	indent, line int
+	item         bool
 }
 
 var mappingKeyRE = regexp.MustCompile(`^(- )*[^\s#:'"\[\]{}][^:#]*:(\s|$)`)
 
-// indentLevels returns the indentations open after lines: those of the
-// lines each line is nested in, and of the keys that follow a "- ". prev is
-// the indentation of the last line with content, and prevHasValue whether
-// that line is a key with its value on the same line.
-func indentLevels(lines [][]byte) (levels []int, prev int, prevHasValue bool) {
-	for _, raw := range lines {
-		line := strings.TrimRight(string(raw), "\r\n")
-		content := strings.TrimLeft(line, " ")
-		if content == "" || content[0] == '#' {
-			continue
-		}
-		indent := len(line) - len(content)
-		for len(levels) > 0 && levels[len(levels)-1] > indent {
-			levels = levels[:len(levels)-1]
-		}
-		if len(levels) == 0 || levels[len(levels)-1] < indent {
-			levels = append(levels, indent)
-		}
-		for strings.HasPrefix(content, "- ") {
-			indent += 2
-			content = strings.TrimLeft(content[2:], " ")
-			indent += len(content) - len(strings.TrimLeft(content, " "))
-			levels = append(levels, indent)
-		}
-		prev = indent
-		key, value, isKey := strings.Cut(content, ": ")
-		value = strings.TrimSpace(value)
-		prevHasValue = isKey && mappingKeyRE.MatchString(key+": ") && value != "" && value[0] != '#' && value[0] != '|' && value[0] != '>' && value[0] != '&'
+// add takes line n into the scan.
+func (s *indentScan) add(n int, line string) {
+	content := strings.TrimLeft(line, " ")
+	if content == "" || content[0] == '#' {
+		return
 	}
-	return levels, prev, prevHasValue
+	indent := len(line) - len(content)
+	for len(s.levels) > 0 && s.levels[len(s.levels)-1].indent > indent {
+		s.levels = s.levels[:len(s.levels)-1]
+	}
+	if len(s.levels) == 0 || s.levels[len(s.levels)-1].indent < indent {
+		s.levels = append(s.levels, level{indent: indent, line: n})
+	}
+	for strings.HasPrefix(content, "- ") {
+		indent += 2
+		content = strings.TrimLeft(content[2:], " ")
+		indent += len(content) - len(strings.TrimLeft(content, " "))
+		s.levels = append(s.levels, level{indent: indent, line: n, item: true})
+	}
+	s.prev = indent
+	key, value, isKey := strings.Cut(content, ": ")
+	value = strings.TrimSpace(value)
+	s.prevHasValue = isKey && mappingKeyRE.MatchString(key+": ") && value != "" && !strings.ContainsAny(value[:1], "#|>&")
 }
 
-// spacesList names the indentations near indent that a line could have:
-// "4 or 2 spaces".
-func spacesList(levels []int, indent int) string {
+// problem says what is wrong with the indentation of line n, which follows
+// the lines scanned so far, if anything. The line to blame may be an earlier
+// one: the line that set the indentation this one breaks with.
+func (s *indentScan) problem(n int, line string) (problem, bool) {
+	indent := len(line) - len(strings.TrimLeft(line, " \t"))
+	if tab := strings.IndexByte(line[:indent], '\t'); tab >= 0 {
+		return problem{n, tab + 1, "a tab in the indentation: YAML indents with spaces only; replace the tab with spaces"}, true
+	}
+	if indent == len(line) || line[indent] == '#' || len(s.levels) == 0 {
+		return problem{}, false
+	}
+	var above, below *level // the open levels either side of indent
+	lined := false
+	for i := range s.levels {
+		switch l := &s.levels[i]; {
+		case l.indent == indent:
+			lined = true
+		case l.indent < indent:
+			below = l
+		case above == nil:
+			above = l
+		}
+	}
+	broken := indent < s.prev && !lined
+	if !broken && !(indent > s.prev && s.prevHasValue && mappingKeyRE.MatchString(line[indent:])) {
+		return problem{}, false
+	}
+	// Indentation comes in steps of two spaces: of two lines that disagree,
+	// the one indented by an odd number of spaces is the one out of line.
+	for _, l := range []*level{above, below} {
+		if l != nil && l.indent%2 == 1 && indent%2 == 0 && !lined {
+			return problem{l.line, l.indent + 1, fmt.Sprintf("this starts at column %d, but what follows it at its level starts at column %d; line them up",
+				l.indent+1, indent+1)}, true
+		}
+	}
+	if broken {
+		return problem{n, indent + 1, fmt.Sprintf("this line is indented %s, which lines up with no line above it (%s); indent it like the key it belongs with",
+			spaces(indent), s.near(indent))}, true
+	}
+	return problem{n, indent + 1, fmt.Sprintf("this line is indented %s, deeper than the line before it, which already has a value; indent it like the key it belongs with (%s)",
+		spaces(indent), s.near(indent))}, true
+}
+
+// near names the open indentations nearest to indent: "4 or 2 spaces".
+func (s *indentScan) near(indent int) string {
 	var near []string
-	for i := len(levels) - 1; i >= 0 && len(near) < 2; i-- {
-		if levels[i] != indent {
-			near = append(near, fmt.Sprint(levels[i]))
+	for i := len(s.levels) - 1; i >= 0 && len(near) < 2; i-- {
+		if s.levels[i].indent != indent {
+			near = append(near, fmt.Sprint(s.levels[i].indent))
 		}
 	}
 	return strings.Join(near, " or ") + " spaces"
