@@ -108,6 +108,7 @@ Usage:
   celltherapy lint [PATH...]                    check rule files; exit 1 on problems
   celltherapy test [--coverage] [PATH...]       run the tests of rule files; exit 1 on failures
   celltherapy eval KIND [--rules PATH] FILE|-   print the decision for the facts in FILE (JSON)
+      [--batch]                                 ... for each line of FILE (JSON Lines)
   celltherapy doc [--rules PATH]                print the rules as a document for the medical board
 
 KIND is one of: %s.
@@ -215,13 +216,19 @@ func writeCoverage(w io.Writer, rep *rules.Report) {
 }
 
 func (c *cli) eval(ctx context.Context, args []string) int {
-	fs := c.flags("eval", `Usage: celltherapy eval KIND [--rules PATH] FILE|-
+	fs := c.flags("eval", `Usage: celltherapy eval KIND [--rules PATH] [--batch] FILE|-
 
 Reads facts (a JSON object) from FILE, or standard input for -, and prints
 the decision of KIND as JSON. Exit 0 whatever the decision; 2 when the
 command line or the facts are bad, with the reason on standard error (JSON
-path of each bad value). Without --rules, the default rules are used.`)
+path of each bad value). Without --rules, the default rules are used.
+
+With --batch, FILE holds JSON Lines, one facts object a line, and each line
+gets one line of output in input order: its decision, or for a bad line
+{"line": N, "errors": [{"path": ..., "message": ...}]}. A bad line does not
+stop the batch; the exit code is 2 when any line was bad.`)
 	rulesPath := fs.String("rules", "", "rule file or directory to use instead of the default rules")
+	batch := fs.Bool("batch", false, "read JSON Lines (one facts object a line) and write one decision a line")
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		if code, done := c.parse(fs, args); done {
 			return code
@@ -247,11 +254,14 @@ path of each bad value). Without --rules, the default rules are used.`)
 		c.errorf("eval %s needs one FILE, or - for standard input", kindName)
 		return exitBadUsed
 	}
-	rs, facts, code := c.ruleAndFacts(dom.kind, *rulesPath, fs.Arg(0))
+	if *batch {
+		return c.evalBatch(ctx, dom.kind, *rulesPath, fs.Arg(0))
+	}
+	rs, data, code := c.ruleAndInput(dom.kind, *rulesPath, fs.Arg(0))
 	if code != exitOK {
 		return code
 	}
-	decision, err := dom.kind.Decide(ctx, rs, facts)
+	decision, err := decideJSON(ctx, dom.kind, rs, data)
 	if err != nil {
 		c.inputError(fs.Arg(0), err) // facts that contradict each other, say
 		return exitBadUsed
@@ -269,13 +279,23 @@ path of each bad value). Without --rules, the default rules are used.`)
 // default rules) and decodes the facts in the file name ("-": standard
 // input). A code other than exitOK means it has printed why.
 func (c *cli) ruleAndFacts(kind *rules.Kind, rulesPath, name string) (*rules.Ruleset, any, int) {
-	set, ok := c.load(rulesFlag(rulesPath)...)
-	if !ok {
+	rs, data, code := c.ruleAndInput(kind, rulesPath, name)
+	if code != exitOK {
+		return nil, nil, code
+	}
+	facts := kind.NewFacts()
+	if err := kind.Vocabulary().DecodeJSON(data, facts); err != nil {
+		c.inputError(name, err)
 		return nil, nil, exitBadUsed
 	}
-	candidates := set.ForDecision(kind.Name())
-	if len(candidates) != 1 {
-		c.errorf("want exactly one %s ruleset in %s, found %d", kind.Name(), orDefault(rulesPath), len(candidates))
+	return rs, facts, exitOK
+}
+
+// ruleAndInput loads the one ruleset of kind and reads the input name ("-":
+// standard input). A code other than exitOK means it has printed why.
+func (c *cli) ruleAndInput(kind *rules.Kind, rulesPath, name string) (*rules.Ruleset, []byte, int) {
+	rs, ok := c.ruleset(kind, rulesPath)
+	if !ok {
 		return nil, nil, exitBadUsed
 	}
 	data, err := readInput(name, c.stdin)
@@ -283,12 +303,22 @@ func (c *cli) ruleAndFacts(kind *rules.Kind, rulesPath, name string) (*rules.Rul
 		c.errorf("%v", err)
 		return nil, nil, exitBadUsed
 	}
-	facts := kind.NewFacts()
-	if err := kind.Vocabulary().DecodeJSON(data, facts); err != nil {
-		c.inputError(name, err)
-		return nil, nil, exitBadUsed
+	return rs, data, exitOK
+}
+
+// ruleset loads the one ruleset of kind from rulesPath, or from the default
+// rules when it is "". ok is false when it has printed why it cannot.
+func (c *cli) ruleset(kind *rules.Kind, rulesPath string) (rs *rules.Ruleset, ok bool) {
+	set, ok := c.load(rulesFlag(rulesPath)...)
+	if !ok {
+		return nil, false
 	}
-	return candidates[0], facts, exitOK
+	candidates := set.ForDecision(kind.Name())
+	if len(candidates) != 1 {
+		c.errorf("want exactly one %s ruleset in %s, found %d", kind.Name(), orDefault(rulesPath), len(candidates))
+		return nil, false
+	}
+	return candidates[0], true
 }
 
 // inputError prints what is wrong with the facts in the input name: each
