@@ -109,6 +109,8 @@ Usage:
   celltherapy test [--coverage] [PATH...]       run the tests of rule files; exit 1 on failures
   celltherapy eval KIND [--rules PATH] FILE|-   print the decision for the facts in FILE (JSON)
       [--batch]                                 ... for each line of FILE (JSON Lines)
+  celltherapy diff KIND --from OLD --to NEW FILE|-
+                                                the patients (JSON Lines) whose decisions a rule change moves
   celltherapy doc [--rules PATH]                print the rules as a document for the medical board
 
 KIND is one of: %s.

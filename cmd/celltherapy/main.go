@@ -4,6 +4,7 @@
 //	celltherapy lint [PATH...]                     check rule files
 //	celltherapy test [--coverage] [PATH...]        run rule tests
 //	celltherapy eval KIND [--rules PATH] FILE|-    print the decision for facts
+//	celltherapy diff KIND --from OLD --to NEW FILE|-  whose decisions a rule change moves
 //	celltherapy doc [--rules PATH]                 the rules as a document
 //	celltherapy aftercare --ics|--leaflet FILE|-    the aftercare plan for people
 //
@@ -49,6 +50,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return c.test(ctx, args[1:])
 	case "eval":
 		return c.eval(ctx, args[1:])
+	case "diff":
+		return c.diff(ctx, args[1:])
 	case "doc":
 		return c.doc(args[1:])
 	case "aftercare":
