@@ -107,6 +107,7 @@ func (c *cli) usage(w io.Writer) {
 Usage:
   celltherapy lint [PATH...]                    check rule files; exit 1 on problems
   celltherapy test [--coverage] [PATH...]       run the tests of rule files; exit 1 on failures
+      [--threshold N] [--junit FILE]            ... for CI: a coverage floor, JUnit XML
   celltherapy eval KIND [--rules PATH] FILE|-   print the decision for the facts in FILE (JSON)
       [--batch]                                 ... for each line of FILE (JSON Lines)
   celltherapy diff KIND --from OLD --to NEW FILE|-
@@ -171,13 +172,16 @@ rules are checked.`)
 }
 
 func (c *cli) test(ctx context.Context, args []string) int {
-	fs := c.flags("test", `Usage: celltherapy test [--coverage] [PATH...]
+	fs := c.flags("test", `Usage: celltherapy test [--coverage] [--threshold N] [--junit FILE] [PATH...]
 
 Runs the tests of rule files (tests: in a ruleset, or *.test.yaml files) and
 shows, for each failure, where the test is and how the decision differed
 from what it expects. Exit 0 when all pass, 1 otherwise. Without PATH, the
-tests of the default rules are run.`)
+tests of the default rules are run. For CI: --junit writes the results as
+JUnit XML; --threshold N also fails when fewer than N% of the rules were
+seen fired, clear and undetermined.`)
 	coverage := fs.Bool("coverage", false, "also show, for each rule, whether the tests saw it fired, clear and undetermined")
+	ci := ciFlags(fs)
 	if code, done := c.parse(fs, args); done {
 		return code
 	}
@@ -190,8 +194,8 @@ tests of the default rules are run.`)
 		writeCoverage(c.stdout, rep)
 	}
 	fmt.Fprint(c.stdout, rep)
-	if rep.Failed() > 0 {
-		return exitFailed
+	if code := c.ciReports(ci, rep); code != exitOK || rep.Failed() > 0 {
+		return max(code, exitFailed)
 	}
 	return exitOK
 }
