@@ -39,6 +39,9 @@ var aftercareKind = sync.OnceValue(func() *rules.Kind {
 		Facts:     Facts{},
 		ThenExprs: map[string]any{"from": time.Time{}, "until": time.Time{}},
 		Schema:    aftercareSchema,
+		// The plan's side-effect window and monitoring schedule, and the
+		// route and site it names on the leaflet and calendar.
+		Reads: []string{"params.sideEffectWindowHours", "params.monitoring", "route", "site"},
 		Decide: rules.Decider(func(ctx context.Context, rs *rules.Ruleset, facts Facts) (*Plan, error) {
 			p, err := NewPlanner(rs)
 			if err != nil {

@@ -357,6 +357,7 @@ type knode struct {
 	atom    *program
 	native  *nativeAtom
 	reads   factSet // of an atom
+	src     string  // of an atom, as parsed: for Analyze
 }
 
 func (n *knode) allNative() bool {

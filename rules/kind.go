@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"sync"
 )
 
@@ -19,6 +20,10 @@ type Kind struct {
 	schemaSrc []byte
 	schema    func() (*schemaDoc, error)
 	decide    func(ctx context.Context, rs *Ruleset, facts any) (any, error)
+	// decideReads and decideParams are what decide reads itself, beyond
+	// the rules' expressions (KindConfig.Reads).
+	decideReads  factSet
+	decideParams []string
 }
 
 // KindConfig describes a decision kind to NewKind.
@@ -38,6 +43,10 @@ type KindConfig struct {
 	// Decide makes the kind's decision for facts (a pointer to the facts
 	// struct) with rs. Tests of rulesets of this kind compare against it.
 	Decide func(ctx context.Context, rs *Ruleset, facts any) (any, error)
+	// Reads names what Decide reads itself, beyond the rules' expressions:
+	// facts by name, params as params.NAME. Analyze counts them as read, so
+	// that a param or question the kind's code uses is not reported unused.
+	Reads []string
 }
 
 // NewKind checks c and returns the Kind it describes.
@@ -59,6 +68,15 @@ func NewKind(c KindConfig) (*Kind, error) {
 	}
 	for key, zero := range c.ThenExprs {
 		k.thenExprs[key] = reflect.TypeOf(zero)
+	}
+	for _, name := range c.Reads {
+		if p, ok := strings.CutPrefix(name, "params."); ok {
+			k.decideParams = append(k.decideParams, p)
+		} else if i, ok := vocab.byName[name]; ok {
+			k.decideReads.add(i)
+		} else {
+			return nil, fmt.Errorf("rules: kind %s reads %s, which is neither a fact nor params.NAME", c.Name, name)
+		}
 	}
 	if len(c.Schema) > 0 {
 		url := "mem://kinds/" + c.Name + ".schema.json"

@@ -27,6 +27,7 @@ type Ruleset struct {
 	digest                            string
 	params                            map[string]any
 	questions                         map[string]Text
+	paramPos, questionPos             map[string]Pos // of their keys, for Analyze
 	rules                             []*Rule
 	tests                             []*Test
 	vms                               sync.Pool // reused expr machines
@@ -99,7 +100,7 @@ func (rs *Ruleset) Tests() []*Test { return slices.Clone(rs.tests) }
 type Rule struct {
 	id, title, description, source string
 	message                        Text
-	pos                            Pos
+	pos, whenPos                   Pos
 	when                           *program
 	then                           map[string]any
 	thenExprs                      map[string]*program

@@ -26,6 +26,8 @@ var kind = sync.OnceValue(func() *rules.Kind {
 	return rules.MustKind(rules.KindConfig{
 		Name:  DecisionKind,
 		Facts: Facts{},
+		// The choice follows the preference; the decision names the site.
+		Reads: []string{"preference", "condition.site", "params.cultureDays"},
 		// The dose plan is expressions, so that its numbers are params and a
 		// per-kg dose is computed from the weight, or left open without it.
 		ThenExprs: map[string]any{

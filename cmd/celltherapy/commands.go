@@ -105,7 +105,7 @@ func (c *cli) usage(w io.Writer) {
 	fmt.Fprintf(w, `celltherapy checks, tests and runs the rule files of an MSC therapy clinic.
 
 Usage:
-  celltherapy lint [PATH...]                    check rule files; exit 1 on problems
+  celltherapy lint [--strict] [PATH...]         check rule files; exit 1 on problems (--strict: warnings too)
   celltherapy test [--coverage] [PATH...]       run the tests of rule files; exit 1 on failures
       [--threshold N] [--junit FILE]            ... for CI: a coverage floor, JUnit XML
   celltherapy eval KIND [--rules PATH] FILE|-   print the decision for the facts in FILE (JSON)
@@ -153,7 +153,14 @@ Loads rule files (files, or directories of *.yaml) and reports every problem
 as file:line:col: message: YAML syntax, schema violations, duplicate keys and
 rule ids, unknown facts or params, type errors, conditions that are not
 true/false. Exit 0 when there is none, 1 otherwise. Without PATH, the default
-rules are checked.`)
+rules are checked.
+
+It also warns, each at its position, of what loads but is likely a
+mistake: a param no rule reads, a question for a fact no rule reads, a fact
+read without a question, a condition that can never be true or is always
+true, two rules with the same condition. Warnings do not change the exit
+code unless --strict is given.`)
+	strict := fs.Bool("strict", false, "exit 1 when there are warnings too")
 	if code, done := c.parse(fs, args); done {
 		return code
 	}
@@ -161,6 +168,7 @@ rules are checked.`)
 	if !ok {
 		return exitFailed
 	}
+	warnings := c.warn(set)
 	rulesets, ruleCount, tests := 0, 0, 0
 	for _, rs := range set.Rulesets() {
 		rulesets++
@@ -168,6 +176,9 @@ rules are checked.`)
 		tests += len(rs.Tests())
 	}
 	fmt.Fprintf(c.stdout, "ok: %d ruleset(s), %d rule(s), %d test(s)\n", rulesets, ruleCount, tests)
+	if warnings > 0 && *strict {
+		return exitFailed
+	}
 	return exitOK
 }
 
