@@ -32,13 +32,14 @@ type chunk struct {
 	long  []bool   // the line was longer than maxLine (its bytes are dropped)
 	out   []byte   // one decision or error object a line, JSON Lines
 	bad   int      // lines that gave no decision
+	fault bool     // a rule failed at run time on one of them
 	notes []string // for people: one per problem of a bad line
 }
 
 func (ch *chunk) reset(seq, first int) {
 	ch.seq, ch.first = seq, first
 	ch.data, ch.ends, ch.long = ch.data[:0], ch.ends[:0], ch.long[:0]
-	ch.out, ch.notes, ch.bad = ch.out[:0], ch.notes[:0], 0
+	ch.out, ch.notes, ch.bad, ch.fault = ch.out[:0], ch.notes[:0], 0, false
 }
 
 func (ch *chunk) line(i int) []byte {
@@ -69,7 +70,7 @@ func (c *cli) evalBatch(ctx context.Context, kind *rules.Kind, rulesPath, name s
 	defer closeIn()
 	b := &batch{kind: kind, rs: rs, name: displayName(name)}
 	out := bufio.NewWriterSize(c.stdout, 64<<10)
-	lines, bad, err := b.run(ctx, in, out, c.stderr)
+	lines, bad, fault, err := b.runFaults(ctx, in, out, c.stderr)
 	if ferr := out.Flush(); err == nil {
 		err = ferr
 	}
@@ -78,7 +79,10 @@ func (c *cli) evalBatch(ctx context.Context, kind *rules.Kind, rulesPath, name s
 		return exitBadUsed
 	}
 	fmt.Fprintf(c.stderr, "%d line(s), %d bad\n", lines, bad)
-	if bad > 0 {
+	switch {
+	case fault:
+		return exitRuleRun
+	case bad > 0:
 		return exitBadUsed
 	}
 	return exitOK
@@ -88,6 +92,12 @@ func (c *cli) evalBatch(ctx context.Context, kind *rules.Kind, rulesPath, name s
 // out in input order; notes on bad lines go to notes. Memory is bounded by
 // the chunks in flight, whatever the length of the input.
 func (b *batch) run(ctx context.Context, in io.Reader, out, notes io.Writer) (lines, bad int, err error) {
+	lines, bad, _, err = b.runFaults(ctx, in, out, notes)
+	return lines, bad, err
+}
+
+// runFaults is run that also says whether a rule failed at run time.
+func (b *batch) runFaults(ctx context.Context, in io.Reader, out, notes io.Writer) (lines, bad int, fault bool, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	workers := runtime.GOMAXPROCS(0)
@@ -122,6 +132,7 @@ func (b *batch) run(ctx context.Context, in io.Reader, out, notes io.Writer) (li
 			next++
 			lines += len(ch.ends)
 			bad += ch.bad
+			fault = fault || ch.fault
 			if writeErr == nil {
 				if _, writeErr = out.Write(ch.out); writeErr != nil {
 					cancel() // nobody reads the rest
@@ -133,7 +144,7 @@ func (b *batch) run(ctx context.Context, in io.Reader, out, notes io.Writer) (li
 			free <- ch
 		}
 	}
-	return lines, bad, errors.Join(<-readErr, writeErr)
+	return lines, bad, fault, errors.Join(<-readErr, writeErr)
 }
 
 // readChunks splits in into chunks of lines, taking empty chunks from free
@@ -212,21 +223,22 @@ func (b *batch) decideChunk(ctx context.Context, ch *chunk) {
 		}
 		if err != nil {
 			ch.bad++
-			probs := problems(err)
-			enc.Encode(badLine{Line: n, Errors: probs})
-			for _, e := range probs {
-				ch.notes = append(ch.notes, fmt.Sprintf("%s:%d: %s: %s", b.name, n, e.Path, e.Message))
-			}
+			probs, input := problems(err)
+			ch.fault = ch.fault || !input
+			enc.Encode(badLine{Line: n, Errors: probs, RuleFailed: !input})
+			ch.notes = append(ch.notes, notesOf(b.name, n, probs, input)...)
 		}
 	}
 	ch.out = buf.Bytes()
 }
 
 // badLine is the output line for an input line that gave no decision: its
-// line number (from 1) and what is wrong, at JSON paths.
+// line number (from 1) and what is wrong, at JSON paths. RuleFailed is set
+// when the fault is a rule's, which failed at run time, not the input's.
 type badLine struct {
-	Line   int       `json:"line"`
-	Errors []problem `json:"errors"`
+	Line       int       `json:"line"`
+	Errors     []problem `json:"errors"`
+	RuleFailed bool      `json:"ruleFailed,omitempty"`
 }
 
 // problem is one bad value of a line: where ($.path) and what.
@@ -235,16 +247,29 @@ type problem struct {
 	Message string `json:"message"`
 }
 
-// problems returns the bad values err names, or err itself as a problem of
-// the whole line.
-func problems(err error) []problem {
+// problems returns the bad values err names, and input true; or, for an
+// error that is not about the facts (a rule that failed at run time), err
+// itself as a problem of the whole line, and input false.
+func problems(err error) (_ []problem, input bool) {
 	var fe rules.FactErrors
 	if !errors.As(err, &fe) {
-		return []problem{{Path: "$", Message: err.Error()}}
+		return []problem{{Path: "$", Message: err.Error()}}, false
 	}
 	out := make([]problem, len(fe))
 	for i, e := range fe {
 		out[i] = problem{Path: e.Path, Message: e.Message}
+	}
+	return out, true
+}
+
+// notesOf says for people what is wrong with line n of the input name.
+func notesOf(name string, n int, probs []problem, input bool) []string {
+	if !input {
+		return []string{fmt.Sprintf("%s:%d: a rule failed at run time (the rules' fault, not the line's): %s", name, n, probs[0].Message)}
+	}
+	var out []string
+	for _, p := range probs {
+		out = append(out, fmt.Sprintf("%s:%d: %s: %s", name, n, p.Path, p.Message))
 	}
 	return out
 }

@@ -96,13 +96,27 @@ func TestBatchExitCode(t *testing.T) {
 		{"all good", patients(10, 2), exitOK},
 		{"one bad", patients(10, 2) + "{\"hiv\": 1}\n", exitBadUsed},
 		{"empty input", "", exitOK},
+		{"a rule fails", `{"patient": {"weightKg": 70}}` + "\n" + `{"patient": {"weightKg": 78}}` + "\n" + `{"patient": {"weightKg": "x"}}` + "\n", exitRuleRun},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			args := []string{"eval", "eligibility", "--batch", "-"}
+			if tt.code == exitRuleRun {
+				args = []string{"eval", "therapy", "--rules", "testdata/fault", "--batch", "-"}
+			}
 			var stdout, stderr bytes.Buffer
-			code := run(context.Background(), []string{"eval", "eligibility", "--batch", "-"}, strings.NewReader(tt.input), &stdout, &stderr)
+			code := run(context.Background(), args, strings.NewReader(tt.input), &stdout, &stderr)
 			if code != tt.code {
 				t.Errorf("exit %d, want %d\n%s", code, tt.code, stderr.String())
+			}
+			if tt.code == exitRuleRun {
+				lines := strings.Split(stdout.String(), "\n")
+				if !strings.Contains(lines[1], `"line":2,`) || !strings.Contains(lines[1], `"ruleFailed":true`) || strings.Contains(lines[2], "ruleFailed") {
+					t.Errorf("want line 2 the rules' fault, line 3 the input's:\n%s", stdout.String())
+				}
+				if !strings.Contains(stderr.String(), "<stdin>:2: a rule failed at run time") {
+					t.Errorf("stderr: %s", stderr.String())
+				}
 			}
 		})
 	}

@@ -243,7 +243,8 @@ path of each bad value). Without --rules, the default rules are used.
 With --batch, FILE holds JSON Lines, one facts object a line, and each line
 gets one line of output in input order: its decision, or for a bad line
 {"line": N, "errors": [{"path": ..., "message": ...}]}. A bad line does not
-stop the batch; the exit code is 2 when any line was bad.`)
+stop the batch; the exit code is 2 when any line was bad, 3 when a rule
+failed at run time on one (the object then has "ruleFailed": true).`)
 	rulesPath := fs.String("rules", "", "rule file or directory to use instead of the default rules")
 	batch := fs.Bool("batch", false, "read JSON Lines (one facts object a line) and write one decision a line")
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {

@@ -21,7 +21,8 @@ table of how many patients went from each outcome to each outcome. OLD and
 NEW are rule files or directories holding one ruleset of KIND; either left
 out means the default rules. Exit 0 when no patient changes, 1 when some
 do (a gate for CI), 2 on bad usage or a bad line (reported with its line
-number and JSON path; the others are still compared).`)
+number and JSON path; the others are still compared), 3 when a rule
+failed at run time.`)
 	from := fs.String("from", "", "the rules in use now (file or directory)")
 	to := fs.String("to", "", "the changed rules (file or directory)")
 	asJSON := fs.Bool("json", false, "write one JSON object a changed patient, then the summary, instead of text")
@@ -61,6 +62,8 @@ number and JSON path; the others are still compared).`)
 		return exitBadUsed
 	}
 	switch {
+	case d.fault:
+		return exitRuleRun
 	case d.bad > 0:
 		return exitBadUsed
 	case d.changed > 0:
@@ -89,6 +92,7 @@ type ruleDiff struct {
 	name     string
 
 	patients, changed, bad int
+	fault                  bool              // a rule failed at run time
 	table                  map[[2]string]int // (from outcome, to outcome) -> patients
 }
 
@@ -146,8 +150,10 @@ func (d *ruleDiff) line(ctx context.Context, ch *chunk, i int, enc *json.Encoder
 	}
 	if err != nil {
 		d.bad++
-		for _, p := range problems(err) {
-			fmt.Fprintf(notes, "%s:%d: %s: %s\n", d.name, n, p.Path, p.Message)
+		probs, input := problems(err)
+		d.fault = d.fault || !input
+		for _, note := range notesOf(d.name, n, probs, input) {
+			fmt.Fprintln(notes, note)
 		}
 		return nil
 	}

@@ -127,6 +127,8 @@ func TestDiff(t *testing.T) {
 			stdout: []string{"line 1: outcome expected -> contact-clinic", "1 of 2 patient(s) changed"}},
 		{name: "bad line", args: []string{"diff", "eligibility", "--to", "../../eligibility", "-"}, stdin: "{\"hiv\": 1}\n{}\n", code: exitBadUsed,
 			stdout: []string{"0 of 1 patient(s) changed; 1 bad line(s)"}, stderr: []string{"<stdin>:1: $.hiv: want true or false"}},
+		{name: "a rule fails", args: []string{"diff", "therapy", "--from", "testdata/fault", "-"}, stdin: `{"patient": {"weightKg": 78}}` + "\n", code: exitRuleRun,
+			stderr: []string{"<stdin>:1: a rule failed at run time"}},
 		{name: "no rules to compare", args: []string{"diff", "eligibility", "-"}, code: exitBadUsed, stderr: []string{"needs --from or --to"}},
 		{name: "unknown kind", args: []string{"diff", "eligibilty", "--to", "x", "-"}, code: exitBadUsed, stderr: []string{`unknown decision kind "eligibilty"`}},
 		{name: "rules of another kind", args: []string{"diff", "eligibility", "--to", "../../therapy", "-"}, code: exitBadUsed, stderr: []string{"want exactly one eligibility ruleset"}},

@@ -27,6 +27,7 @@ const (
 	exitOK      = 0
 	exitFailed  = 1 // lint found problems, or tests failed
 	exitBadUsed = 2 // bad command line or bad input
+	exitRuleRun = 3 // a rule failed at run time: the rules' fault, not the input's
 )
 
 type cli struct {
