@@ -50,6 +50,18 @@ func (ch *chunk) line(i int) []byte {
 	return ch.data[start:ch.ends[i]]
 }
 
+// facts returns line i, or why it cannot hold facts.
+func (ch *chunk) facts(i int) ([]byte, error) {
+	line := bytes.TrimSpace(ch.line(i))
+	switch {
+	case ch.long[i]:
+		return nil, rules.FactErrors{{Path: "$", Message: fmt.Sprintf("line longer than %d bytes", maxLine)}}
+	case len(line) == 0:
+		return nil, rules.FactErrors{{Path: "$", Message: "empty line; want one JSON object of facts a line"}}
+	}
+	return line, nil
+}
+
 // batch decides every line of a JSON Lines input with one ruleset.
 type batch struct {
 	kind *rules.Kind
@@ -208,14 +220,8 @@ func (b *batch) decideChunk(ctx context.Context, ch *chunk) {
 	enc.SetEscapeHTML(false)
 	for i := range ch.ends {
 		n := ch.first + i
-		line := bytes.TrimSpace(ch.line(i))
-		var err error
-		switch {
-		case ch.long[i]:
-			err = rules.FactErrors{{Path: "$", Message: fmt.Sprintf("line longer than %d bytes", maxLine)}}
-		case len(line) == 0:
-			err = rules.FactErrors{{Path: "$", Message: "empty line; want one JSON object of facts a line"}}
-		default:
+		line, err := ch.facts(i)
+		if err == nil {
 			var decision any
 			if decision, err = decideJSON(ctx, b.kind, b.rs, line); err == nil {
 				err = enc.Encode(decision)

@@ -113,10 +113,17 @@ func (d *ruleDiff) run(ctx context.Context, in io.Reader, out, notes io.Writer) 
 	free, todo := make(chan *chunk, 2), make(chan *chunk)
 	free <- &chunk{}
 	free <- &chunk{}
+	ctx, cancel := context.WithCancel(ctx)
 	readErr := make(chan error, 1)
 	go func() {
 		readErr <- readChunks(ctx, in, free, todo)
 		close(todo)
+	}()
+	defer func() { // on an early return, let the reader stop
+		cancel()
+		for ch := range todo {
+			free <- ch
+		}
 	}()
 	enc := json.NewEncoder(out)
 	for ch := range todo {
@@ -136,13 +143,11 @@ func (d *ruleDiff) run(ctx context.Context, in io.Reader, out, notes io.Writer) 
 // line compares the patient on line i of ch.
 func (d *ruleDiff) line(ctx context.Context, ch *chunk, i int, enc *json.Encoder, out, notes io.Writer) error {
 	n := ch.first + i
-	var err error
 	var from, to verdict
-	if ch.long[i] {
-		err = fmt.Errorf("line longer than %d bytes", maxLine)
-	} else {
+	line, err := ch.facts(i)
+	if err == nil {
 		var facts any
-		if facts, err = decodeFacts(d.kind, ch.line(i)); err == nil {
+		if facts, err = decodeFacts(d.kind, line); err == nil {
 			if from, err = judge(ctx, d.kind, d.from, facts); err == nil {
 				to, err = judge(ctx, d.kind, d.to, facts)
 			}
