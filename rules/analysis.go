@@ -242,8 +242,15 @@ func (n *knode) decide(index map[string]int, value []bool) bool {
 // enumeration and the params, and why when that is one value only.
 func (n *knode) atomTruths() (truths, string) {
 	a := n.native
-	if a == nil || a.left != nil {
+	if a == nil {
 		return canFalse | canTrue, ""
+	}
+	if a.left != nil {
+		if !slices.Equal(a.left.ops, a.right.ops) || a.left.fact != a.right.fact {
+			return canFalse | canTrue, ""
+		}
+		b := a.op == "==" || a.op == "<=" || a.op == ">="
+		return truthOf(b), fmt.Sprintf("%s compares a value with itself", n.src)
 	}
 	if a.constant {
 		return truthOf(a.b), fmt.Sprintf("%s is always %v", n.src, a.b)

@@ -63,6 +63,8 @@ func TestAnalyze(t *testing.T) {
 			want: []string{"18:11 never-true"}, message: "none of these is a value of color"},
 		{name: "whole number compared with a fraction", old: `color == "red" && n > params.limit`, new: `group.count == 2.5`,
 			want: []string{"18:11 never-true"}, message: "group.count is a whole number"},
+		{name: "a date compared with itself", old: `color == "red" && n > params.limit`, new: `color == "red" && group.day < group.day`,
+			want: []string{"18:11 never-true"}, message: "group.day < group.day compares a value with itself"},
 		{name: "a part and its negation", old: "a || b", new: "a || !a",
 			want: []string{"14:11 always-true"}, message: "whatever the values of the facts it reads"},
 		{name: "a contradiction", old: "a || b", new: "b && !b && a",
