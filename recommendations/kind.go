@@ -80,6 +80,8 @@ var aftercareKind = sync.OnceValue(func() *rules.KindOf[Facts, AftercareThen, Af
 	return rules.MustKind(rules.Spec[Facts, AftercareThen, AftercareParams, *Plan]{
 		Name:   AftercareDecisionKind,
 		Schema: aftercareSchema,
+		// The route and site are shown on the leaflet and the calendar.
+		Reads: []string{"route", "site"},
 		Decide: func(ctx context.Context, rs *rules.Ruleset, facts Facts) (*Plan, error) {
 			p, err := NewPlanner(rs)
 			if err != nil {

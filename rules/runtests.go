@@ -19,6 +19,9 @@ type TestResult struct {
 	Diff string
 	// Err is set when the decision could not be made at all.
 	Err error
+	// Expected and Actual are, for each key the test checks, what it
+	// expects and what the decision gave, as plain data (sets sorted).
+	Expected, Actual map[string]any
 }
 
 // Passed reports whether the test passed.
@@ -89,7 +92,7 @@ func RunTests(ctx context.Context, rulesets ...*Ruleset) *Report {
 						cov[i].Undetermined = true
 					}
 				}
-				res.Diff, res.Err = t.compare(ctx, ev)
+				res.Diff, res.Expected, res.Actual, res.Err = t.compare(ctx, ev)
 			} else {
 				res.Err = err
 			}
@@ -100,20 +103,20 @@ func RunTests(ctx context.Context, rulesets ...*Ruleset) *Report {
 	return rep
 }
 
-func (t *Test) compare(ctx context.Context, ev *Evaluation) (string, error) {
+func (t *Test) compare(ctx context.Context, ev *Evaluation) (diff string, want, have map[string]any, err error) {
 	decision, err := t.ruleset.kind.decide(ctx, t.ruleset, t.facts)
 	if err != nil {
-		return "", err
+		return "", nil, nil, err
 	}
 	raw, err := json.Marshal(decision)
 	if err != nil {
-		return "", err
+		return "", nil, nil, err
 	}
 	var got map[string]any
 	if err := json.Unmarshal(raw, &got); err != nil {
-		return "", fmt.Errorf("decision is not a JSON object: %w", err)
+		return "", nil, nil, fmt.Errorf("decision is not a JSON object: %w", err)
 	}
-	want, have := map[string]any{}, map[string]any{}
+	want, have = map[string]any{}, map[string]any{}
 	for _, key := range slices.Sorted(maps.Keys(t.expect)) {
 		exp := t.expect[key]
 		switch key {
@@ -145,9 +148,9 @@ func (t *Test) compare(ctx context.Context, ev *Evaluation) (string, error) {
 		}
 	}
 	if diff := cmp.Diff(want, have); diff != "" {
-		return "expect (-) vs decision (+):\n" + diff, nil
+		return "expect (-) vs decision (+):\n" + diff, want, have, nil
 	}
-	return "", nil
+	return "", want, have, nil
 }
 
 func sortedStrings(v any) []string {

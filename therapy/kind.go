@@ -51,6 +51,8 @@ var kind = sync.OnceValue(func() *rules.KindOf[Facts, Then, Params, *Decision] {
 	return rules.MustKind(rules.Spec[Facts, Then, Params, *Decision]{
 		Name:   DecisionKind,
 		Schema: thenSchema,
+		// The preference settles the choice and the site is reported, in Go.
+		Reads: []string{"preference", "condition.site"},
 		Decide: func(ctx context.Context, rs *rules.Ruleset, facts Facts) (*Decision, error) {
 			s, err := NewSelector(rs)
 			if err != nil {

@@ -26,7 +26,7 @@ Exit 2 when the facts are bad or the administration time is unknown.`)
 		return exitBadUsed
 	}
 	kind := recommendations.AftercareKind()
-	rs, data, code := c.ruleAndFacts(kind, *rulesPath, fs.Arg(0))
+	rs, data, code := c.ruleAndInput(kind, *rulesPath, fs.Arg(0))
 	if code != exitOK {
 		return code
 	}

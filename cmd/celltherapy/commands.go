@@ -105,9 +105,13 @@ func (c *cli) usage(w io.Writer) {
 	fmt.Fprintf(w, `celltherapy checks, tests and runs the rule files of an MSC therapy clinic.
 
 Usage:
-  celltherapy lint [PATH...]                    check rule files; exit 1 on problems
+  celltherapy lint [--strict] [PATH...]         check rule files; exit 1 on problems (--strict: warnings too)
   celltherapy test [--coverage] [PATH...]       run the tests of rule files; exit 1 on failures
+      [--threshold N] [--junit FILE]            ... for CI: a coverage floor, JUnit XML
   celltherapy eval KIND [--rules PATH] FILE|-   print the decision for the facts in FILE (JSON)
+      [--batch]                                 ... for each line of FILE (JSON Lines)
+  celltherapy diff KIND --from OLD --to NEW FILE|-
+                                                the patients (JSON Lines) whose decisions a rule change moves
   celltherapy doc [--rules PATH]                print the rules as a document for the medical board
 
 KIND is one of: %s.
@@ -149,7 +153,14 @@ Loads rule files (files, or directories of *.yaml) and reports every problem
 as file:line:col: message: YAML syntax, schema violations, duplicate keys and
 rule ids, unknown facts or params, type errors, conditions that are not
 true/false. Exit 0 when there is none, 1 otherwise. Without PATH, the default
-rules are checked.`)
+rules are checked.
+
+It also warns, each at its position, of what loads but is likely a
+mistake: a param no rule reads, a question for a fact no rule reads, a fact
+read without a question, a condition that can never be true or is always
+true, two rules with the same condition. Warnings do not change the exit
+code unless --strict is given.`)
+	strict := fs.Bool("strict", false, "exit 1 when there are warnings too")
 	if code, done := c.parse(fs, args); done {
 		return code
 	}
@@ -157,6 +168,7 @@ rules are checked.`)
 	if !ok {
 		return exitFailed
 	}
+	warnings := c.warn(set)
 	rulesets, ruleCount, tests := 0, 0, 0
 	for _, rs := range set.Rulesets() {
 		rulesets++
@@ -164,17 +176,23 @@ rules are checked.`)
 		tests += len(rs.Tests())
 	}
 	fmt.Fprintf(c.stdout, "ok: %d ruleset(s), %d rule(s), %d test(s)\n", rulesets, ruleCount, tests)
+	if warnings > 0 && *strict {
+		return exitFailed
+	}
 	return exitOK
 }
 
 func (c *cli) test(ctx context.Context, args []string) int {
-	fs := c.flags("test", `Usage: celltherapy test [--coverage] [PATH...]
+	fs := c.flags("test", `Usage: celltherapy test [--coverage] [--threshold N] [--junit FILE] [PATH...]
 
 Runs the tests of rule files (tests: in a ruleset, or *.test.yaml files) and
 shows, for each failure, where the test is and how the decision differed
 from what it expects. Exit 0 when all pass, 1 otherwise. Without PATH, the
-tests of the default rules are run.`)
+tests of the default rules are run. For CI: --junit writes the results as
+JUnit XML; --threshold N also fails when fewer than N% of the rules were
+seen fired, clear and undetermined.`)
 	coverage := fs.Bool("coverage", false, "also show, for each rule, whether the tests saw it fired, clear and undetermined")
+	ci := ciFlags(fs)
 	if code, done := c.parse(fs, args); done {
 		return code
 	}
@@ -187,8 +205,8 @@ tests of the default rules are run.`)
 		writeCoverage(c.stdout, rep)
 	}
 	fmt.Fprint(c.stdout, rep)
-	if rep.Failed() > 0 {
-		return exitFailed
+	if code := c.ciReports(ci, rep); code != exitOK || rep.Failed() > 0 {
+		return max(code, exitFailed)
 	}
 	return exitOK
 }
@@ -215,13 +233,20 @@ func writeCoverage(w io.Writer, rep *rules.Report) {
 }
 
 func (c *cli) eval(ctx context.Context, args []string) int {
-	fs := c.flags("eval", `Usage: celltherapy eval KIND [--rules PATH] FILE|-
+	fs := c.flags("eval", `Usage: celltherapy eval KIND [--rules PATH] [--batch] FILE|-
 
 Reads facts (a JSON object) from FILE, or standard input for -, and prints
 the decision of KIND as JSON. Exit 0 whatever the decision; 2 when the
 command line or the facts are bad, with the reason on standard error (JSON
-path of each bad value). Without --rules, the default rules are used.`)
+path of each bad value). Without --rules, the default rules are used.
+
+With --batch, FILE holds JSON Lines, one facts object a line, and each line
+gets one line of output in input order: its decision, or for a bad line
+{"line": N, "errors": [{"path": ..., "message": ...}]}. A bad line does not
+stop the batch; the exit code is 2 when any line was bad, 3 when a rule
+failed at run time on one (the object then has "ruleFailed": true).`)
 	rulesPath := fs.String("rules", "", "rule file or directory to use instead of the default rules")
+	batch := fs.Bool("batch", false, "read JSON Lines (one facts object a line) and write one decision a line")
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		if code, done := c.parse(fs, args); done {
 			return code
@@ -247,13 +272,16 @@ path of each bad value). Without --rules, the default rules are used.`)
 		c.errorf("eval %s needs one FILE, or - for standard input", kindName)
 		return exitBadUsed
 	}
-	rs, facts, code := c.ruleAndFacts(dom.kind, *rulesPath, fs.Arg(0))
+	if *batch {
+		return c.evalBatch(ctx, dom.kind, *rulesPath, fs.Arg(0))
+	}
+	rs, data, code := c.ruleAndInput(dom.kind, *rulesPath, fs.Arg(0))
 	if code != exitOK {
 		return code
 	}
-	decision, err := dom.kind.DecideJSON(ctx, rs, facts)
+	decision, err := decideJSON(ctx, dom.kind, rs, data)
 	if err != nil {
-		c.inputError(fs.Arg(0), err) // bad facts, or facts that contradict each other
+		c.inputError(fs.Arg(0), err) // facts that contradict each other, say
 		return exitBadUsed
 	}
 	enc := json.NewEncoder(c.stdout)
@@ -265,17 +293,11 @@ path of each bad value). Without --rules, the default rules are used.`)
 	return exitOK
 }
 
-// ruleAndFacts loads the one ruleset of kind (from rulesPath, or the
-// default rules) and reads the facts JSON in the file name ("-": standard
-// input). A code other than exitOK means it has printed why.
-func (c *cli) ruleAndFacts(kind rules.Kind, rulesPath, name string) (*rules.Ruleset, []byte, int) {
-	set, ok := c.load(rulesFlag(rulesPath)...)
+// ruleAndInput loads the one ruleset of kind and reads the input name ("-":
+// standard input). A code other than exitOK means it has printed why.
+func (c *cli) ruleAndInput(kind rules.Kind, rulesPath, name string) (*rules.Ruleset, []byte, int) {
+	rs, ok := c.ruleset(kind, rulesPath)
 	if !ok {
-		return nil, nil, exitBadUsed
-	}
-	candidates := set.ForDecision(kind.Name())
-	if len(candidates) != 1 {
-		c.errorf("want exactly one %s ruleset in %s, found %d", kind.Name(), orDefault(rulesPath), len(candidates))
 		return nil, nil, exitBadUsed
 	}
 	data, err := readInput(name, c.stdin)
@@ -283,7 +305,22 @@ func (c *cli) ruleAndFacts(kind rules.Kind, rulesPath, name string) (*rules.Rule
 		c.errorf("%v", err)
 		return nil, nil, exitBadUsed
 	}
-	return candidates[0], data, exitOK
+	return rs, data, exitOK
+}
+
+// ruleset loads the one ruleset of kind from rulesPath, or from the default
+// rules when it is "". ok is false when it has printed why it cannot.
+func (c *cli) ruleset(kind rules.Kind, rulesPath string) (rs *rules.Ruleset, ok bool) {
+	set, ok := c.load(rulesFlag(rulesPath)...)
+	if !ok {
+		return nil, false
+	}
+	candidates := set.ForDecision(kind.Name())
+	if len(candidates) != 1 {
+		c.errorf("want exactly one %s ruleset in %s, found %d", kind.Name(), orDefault(rulesPath), len(candidates))
+		return nil, false
+	}
+	return candidates[0], true
 }
 
 // inputError prints what is wrong with the facts in the input name: each
