@@ -243,8 +243,6 @@ func (k *KindOf[F, T, P, D]) Decide(ctx context.Context, rs *Ruleset, facts F) (
 	return k.decideTyped(ctx, rs, facts)
 }
 
-
-
 // Evaluate runs every rule of rs against facts, a pointer to the facts
 // struct of rs's kind (nil fields are unknown): a rule whose facts are all
 // known runs its compiled condition; otherwise its condition is judged in
