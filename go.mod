@@ -10,3 +10,5 @@ require (
 	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/text v0.14.0
 )
+
+require github.com/go-jose/go-jose/v4 v4.1.9 // indirect
