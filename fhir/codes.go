@@ -15,9 +15,9 @@ import (
 
 	"github.com/reocell/celltherapy/rules"
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
-	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 )
 
 // Status says whether the clinic has confirmed a code table entry.
@@ -301,4 +301,3 @@ func leafErrors(ve *jsonschema.ValidationError, out []*jsonschema.ValidationErro
 	}
 	return out
 }
-
