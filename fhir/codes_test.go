@@ -47,7 +47,7 @@ func TestLoadCodesProblems(t *testing.T) {
 		{"aliases are refused", "codes: &a x\nversion: *a\n", []string{"2:10 syntax"}},
 		{"duplicate keys", "codes: a\ncodes: b\n", []string{"2:1 duplicate-key"}},
 	}
-	bad, err := os.ReadFile(filepath.Join("testdata", "codes", "bad.yaml"))
+	bad, err := os.ReadFile(filepath.Join("testdata", "codes", "bad.codes.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestLoadCodesProblems(t *testing.T) {
 }
 
 func TestLintCodes(t *testing.T) {
-	path := filepath.Join("testdata", "codes", "bad.yaml")
+	path := filepath.Join("testdata", "codes", "bad.codes.yaml")
 	err := LintCodes(path)
 	var list rules.ErrorList
 	if !errors.As(err, &list) || !strings.HasPrefix(err.Error(), path+":16:13: ") {
