@@ -55,6 +55,7 @@ type Codes struct {
 	name, version, digest string
 	entries               []Entry
 	tables                []*table
+	systems               map[string][]string
 	// byCode finds the tables a coding belongs to, per resource type.
 	byCode map[string]map[key][]*table
 }
@@ -166,7 +167,7 @@ func LoadCodes(file string, src []byte) (*Codes, error) {
 		return nil, errs.Err()
 	}
 	sum := sha256.Sum256(src)
-	c := &Codes{name: f.Codes, version: f.Version, digest: "sha256:" + hex.EncodeToString(sum[:]), byCode: map[string]map[key][]*table{}}
+	c := &Codes{name: f.Codes, version: f.Version, digest: "sha256:" + hex.EncodeToString(sum[:]), byCode: map[string]map[key][]*table{}, systems: f.Systems}
 	c.build(d, &f, &errs)
 	if err := errs.Err(); err != nil {
 		return nil, err
@@ -301,3 +302,7 @@ func leafErrors(ve *jsonschema.ValidationError, out []*jsonschema.ValidationErro
 	}
 	return out
 }
+
+// Systems returns the code system URIs a short system name of the file
+// stands for.
+func (c *Codes) Systems(name string) []string { return slices.Clone(c.systems[name]) }
