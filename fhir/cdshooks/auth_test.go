@@ -37,13 +37,17 @@ func TestAuthRefusals(t *testing.T) {
 			return b64([]byte(`{"alg":"none","typ":"JWT","kid":"ec-1"}`)) + "." + b64([]byte(`{"iss":"`+testIssuer+`"}`)) + "."
 		}, "asymmetric"},
 		{"a symmetric algorithm (HS384)", func() string {
-			return e.token(aud, func(c *cdsClaims, h map[jose.HeaderKey]any) { h["alg"], h["key"] = jose.HS384, []byte(strings.Repeat("k", 48)) })
+			return e.token(aud, func(c *cdsClaims, h map[jose.HeaderKey]any) {
+				h["alg"], h["key"] = jose.HS384, []byte(strings.Repeat("k", 48))
+			})
 		}, "asymmetric"},
 		{"typ is not JWT", func() string {
 			return e.token(aud, func(c *cdsClaims, h map[jose.HeaderKey]any) { h[jose.HeaderType] = "at+jwt" })
 		}, "typ"},
 		{"no kid", func() string { return e.token(aud, func(c *cdsClaims, h map[jose.HeaderKey]any) { h["kid"] = nil }) }, "kid"},
-		{"iss not allowed", func() string { return e.token(aud, func(c *cdsClaims, h map[jose.HeaderKey]any) { c.Issuer = "https://evil.example/" }) }, "iss"},
+		{"iss not allowed", func() string {
+			return e.token(aud, func(c *cdsClaims, h map[jose.HeaderKey]any) { c.Issuer = "https://evil.example/" })
+		}, "iss"},
 		{"jku not allowed", func() string {
 			return e.token(aud, func(c *cdsClaims, h map[jose.HeaderKey]any) { h["jku"] = e.jwks.URL + "/other" })
 		}, "jku"},
