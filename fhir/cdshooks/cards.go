@@ -125,7 +125,7 @@ func knownFacts(p fhir.Provenance) string {
 
 func sources(srcs []fhir.Source) string {
 	if len(srcs) == 0 {
-		return "screening input"
+		return "not from a record"
 	}
 	parts := make([]string, len(srcs))
 	for i, s := range srcs {
