@@ -67,6 +67,12 @@ func (m *memoryFeedback) RecordFeedback(_ context.Context, f Feedback) error {
 	return nil
 }
 
+func (m *memoryFeedback) setFail(err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.fail = err
+}
+
 func (m *memoryFeedback) all() []Feedback {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -249,18 +249,24 @@ func newFHIRDouble(t testing.TB) *fhirDouble {
 			return
 		}
 		w.Header().Set("Content-Type", "application/fhir+json")
+		pid := r.URL.Query().Get("patient")
+		var body string
 		switch {
-		case r.URL.Path == "/fhir/Patient/p1":
-			fmt.Fprint(w, `{"resourceType":"Patient","id":"p1"}`)
+		case strings.HasPrefix(r.URL.Path, "/fhir/Patient/"):
+			pid = strings.TrimPrefix(r.URL.Path, "/fhir/Patient/")
+			body = `{"resourceType":"Patient","id":"p1"}`
 		case r.URL.Path == "/fhir/Condition" && r.URL.Query().Get("page") == "":
-			fmt.Fprintf(w, `{"resourceType":"Bundle","type":"searchset","link":[{"relation":"next","url":%q}],"entry":[]}`, d.URL+"/fhir/Condition?patient=p1&page=2")
+			body = fmt.Sprintf(`{"resourceType":"Bundle","type":"searchset","link":[{"relation":"next","url":%q}],"entry":[]}`, d.URL+"/fhir/Condition?patient="+pid+"&page=2")
 		case r.URL.Path == "/fhir/Condition":
-			fmt.Fprint(w, searchset(hivCondition()))
+			body = searchset(hivCondition())
 		case r.URL.Path == "/fhir/Observation":
-			fmt.Fprint(w, answers())
+			body = answers()
 		default:
-			fmt.Fprint(w, searchset())
+			body = searchset()
 		}
+		// Records of whichever patient was asked for.
+		body = strings.ReplaceAll(strings.ReplaceAll(body, `"id":"p1"`, `"id":"`+pid+`"`), "Patient/p1", "Patient/"+pid)
+		fmt.Fprint(w, body)
 	}))
 	t.Cleanup(d.Close)
 	return d
