@@ -86,10 +86,10 @@ func (m *Mapper) FromPrefetch(prefetch map[string]json.RawMessage, opts Options)
 	return r.extract(), nil
 }
 
-// rawResource is one resource found in the input, with its JSON path.
-type rawResource struct {
-	path, typ string
-	data      json.RawMessage
+// found is one resource found in the input, with its JSON path.
+type found struct {
+	path string
+	res  *resource
 }
 
 type reader struct {
@@ -97,7 +97,7 @@ type reader struct {
 	opts      Options
 	asOf      time.Time
 	patient   string
-	resources []rawResource
+	resources []found
 	acc       map[string]*factAcc
 	treatment treatmentAcc
 	errs      InputErrors
@@ -114,39 +114,33 @@ func (r *reader) collect(path string, data json.RawMessage, depth int) {
 	if len(data) == 0 || string(data) == "null" {
 		return
 	}
-	typ, ok := resourceType(data)
-	if !ok || typ == "" {
+	res, ok, bad := decodeResource(path, data)
+	switch {
+	case bad != nil:
+		r.errs = append(r.errs, bad)
+		return
+	case !ok:
 		r.fail(path, "want a FHIR resource (a JSON object with resourceType)")
 		return
 	}
-	switch typ {
+	switch res.ResourceType {
 	case "Bundle":
 		if depth >= maxBundleDepth {
 			r.fail(path, "Bundles nested deeper than %d", maxBundleDepth)
 			return
 		}
-		var b bundle
-		if err := decodeStrict(path, data, &b); err != nil {
-			r.errs = append(r.errs, err)
-			return
-		}
-		for i, e := range b.Entry {
+		for i, e := range res.Entry {
 			r.collect(fmt.Sprintf("%s.entry[%d].resource", path, i), e.Resource, depth+1)
 		}
 	case "Patient":
-		var p patient
-		if err := decodeStrict(path, data, &p); err != nil {
-			r.errs = append(r.errs, err)
-			return
-		}
 		switch {
 		case r.patient == "":
-			r.patient = p.ID
-		case p.ID != "" && p.ID != r.patient:
-			r.fail(path+".id", "Patient/%s is not the patient screened (Patient/%s): records of one patient only", p.ID, r.patient)
+			r.patient = res.ID
+		case res.ID != "" && res.ID != r.patient:
+			r.fail(path+".id", "Patient/%s is not the patient screened (Patient/%s): records of one patient only", res.ID, r.patient)
 		}
 	case "Condition", "Observation", "Procedure", "MedicationStatement":
-		r.resources = append(r.resources, rawResource{path: path, typ: typ, data: data})
+		r.resources = append(r.resources, found{path: path, res: res})
 	}
 	// Other resources (OperationOutcome, Encounter, ...) say nothing about
 	// the facts.

@@ -54,40 +54,21 @@ type dated struct {
 	source Source
 }
 
-func (r *reader) read(res rawResource) {
-	switch res.typ {
+func (r *reader) read(f found) {
+	path, res := f.path, f.res
+	switch res.ResourceType {
 	case "Condition":
-		var c condition
-		if err := decodeStrict(res.path, res.data, &c); err != nil {
-			r.errs = append(r.errs, err)
-			return
-		}
-		r.readCondition(res.path, &c)
+		r.readCondition(path, res)
 	case "Observation":
-		var o observation
-		if err := decodeStrict(res.path, res.data, &o); err != nil {
-			r.errs = append(r.errs, err)
-			return
-		}
-		r.readObservation(res.path, &o)
+		r.readObservation(path, res)
 	case "Procedure":
-		var p procedure
-		if err := decodeStrict(res.path, res.data, &p); err != nil {
-			r.errs = append(r.errs, err)
-			return
-		}
-		r.checkStatus(res.path+".status", p.Status, procedureStatus, true)
-		r.checkSubject(res.path+".subject", p.Subject)
-		r.readTreatment(res.path, "Procedure", p.ID, p.Status, p.Code, p.PerformedDateTime, p.PerformedPeriod, "performed")
+		r.checkStatus(path+".status", res.Status, procedureStatus, true)
+		r.checkSubject(path+".subject", res.Subject)
+		r.readTreatment(path, res, res.Code, res.PerformedDateTime, res.PerformedPeriod, "performed")
 	case "MedicationStatement":
-		var m medicationStatement
-		if err := decodeStrict(res.path, res.data, &m); err != nil {
-			r.errs = append(r.errs, err)
-			return
-		}
-		r.checkStatus(res.path+".status", m.Status, medicationStatus, true)
-		r.checkSubject(res.path+".subject", m.Subject)
-		r.readTreatment(res.path, "MedicationStatement", m.ID, m.Status, m.MedicationCodeableConcept, m.EffectiveDateTime, m.EffectivePeriod, "effective")
+		r.checkStatus(path+".status", res.Status, medicationStatus, true)
+		r.checkSubject(path+".subject", res.Subject)
+		r.readTreatment(path, res, res.MedicationCodeableConcept, res.EffectiveDateTime, res.EffectivePeriod, "effective")
 	}
 }
 
@@ -118,7 +99,7 @@ func (r *reader) statusCode(path string, cc *CodeableConcept, system string, all
 	return ""
 }
 
-func (r *reader) readCondition(path string, c *condition) {
+func (r *reader) readCondition(path string, c *resource) {
 	clinical := r.statusCode(path+".clinicalStatus", c.ClinicalStatus, clinicalSystem, conditionClinical)
 	verification := r.statusCode(path+".verificationStatus", c.VerificationStatus, verificationSystem, conditionVerification)
 	r.checkSubject(path+".subject", c.Subject)
@@ -142,7 +123,7 @@ func (r *reader) readCondition(path string, c *condition) {
 	}
 }
 
-func (r *reader) readAbatement(path string, c *condition, src Source) {
+func (r *reader) readAbatement(path string, c *resource, src Source) {
 	s, at := c.AbatementDateTime, path+".abatementDateTime"
 	if s == "" && c.AbatementPeriod != nil {
 		s, at = c.AbatementPeriod.End, path+".abatementPeriod.end"
@@ -158,7 +139,7 @@ func (r *reader) readAbatement(path string, c *condition, src Source) {
 	r.treatment.ends = append(r.treatment.ends, dated{d.last, src})
 }
 
-func (r *reader) readObservation(path string, o *observation) {
+func (r *reader) readObservation(path string, o *resource) {
 	r.checkStatus(path+".status", o.Status, observationStatus, true)
 	r.checkSubject(path+".subject", o.Subject)
 	switch o.Status {
@@ -197,7 +178,7 @@ func (r *reader) readObservation(path string, o *observation) {
 }
 
 // answer reads an observation's value as yes or no by its table.
-func (r *reader) answer(tb *table, o *observation) (yes, ok bool) {
+func (r *reader) answer(tb *table, o *resource) (yes, ok bool) {
 	if o.ValueBoolean != nil && tb.boolean {
 		return *o.ValueBoolean, true
 	}
@@ -221,7 +202,8 @@ func (r *reader) answer(tb *table, o *observation) (yes, ok bool) {
 
 // readTreatment reads a Procedure or MedicationStatement of a cancer
 // treatment.
-func (r *reader) readTreatment(path, typ, id, status string, code *CodeableConcept, when string, period *Period, elem string) {
+func (r *reader) readTreatment(path string, res *resource, code *CodeableConcept, when string, period *Period, elem string) {
+	typ, id, status := res.ResourceType, res.ID, res.Status
 	switch status {
 	case "completed", "stopped", "in-progress", "on-hold", "active":
 	default:

@@ -33,56 +33,42 @@ type Period struct {
 	End   string `json:"end,omitempty"`
 }
 
-type patient struct {
-	ID string `json:"id"`
-}
-
-type condition struct {
-	ID                 string           `json:"id"`
-	ClinicalStatus     *CodeableConcept `json:"clinicalStatus"`
-	VerificationStatus *CodeableConcept `json:"verificationStatus"`
-	Code               *CodeableConcept `json:"code"`
-	Subject            *Reference       `json:"subject"`
-	AbatementDateTime  string           `json:"abatementDateTime"`
-	AbatementPeriod    *Period          `json:"abatementPeriod"`
-}
-
-type observation struct {
-	ID                   string           `json:"id"`
-	Status               string           `json:"status"`
-	Code                 *CodeableConcept `json:"code"`
-	Subject              *Reference       `json:"subject"`
-	EffectiveDateTime    string           `json:"effectiveDateTime"`
-	EffectivePeriod      *Period          `json:"effectivePeriod"`
-	EffectiveInstant     string           `json:"effectiveInstant"`
-	ValueCodeableConcept *CodeableConcept `json:"valueCodeableConcept"`
-	ValueBoolean         *bool            `json:"valueBoolean"`
-}
-
-type procedure struct {
-	ID                string           `json:"id"`
-	Status            string           `json:"status"`
-	Code              *CodeableConcept `json:"code"`
-	Subject           *Reference       `json:"subject"`
-	PerformedDateTime string           `json:"performedDateTime"`
-	PerformedPeriod   *Period          `json:"performedPeriod"`
-}
-
-type medicationStatement struct {
-	ID                        string           `json:"id"`
-	Status                    string           `json:"status"`
-	MedicationCodeableConcept *CodeableConcept `json:"medicationCodeableConcept"`
-	Subject                   *Reference       `json:"subject"`
-	EffectiveDateTime         string           `json:"effectiveDateTime"`
-	EffectivePeriod           *Period          `json:"effectivePeriod"`
-}
-
-type bundle struct {
-	Type  string `json:"type"`
+// resource holds the elements the mapping reads of any resource it reads
+// (Bundle, Patient, Condition, Observation, Procedure, MedicationStatement),
+// so that each resource is decoded once.
+type resource struct {
+	ResourceType string `json:"resourceType"`
+	ID           string `json:"id"`
+	// Bundle
 	Entry []struct {
 		Resource json.RawMessage `json:"resource"`
 	} `json:"entry"`
+	// Condition
+	ClinicalStatus     *CodeableConcept `json:"clinicalStatus"`
+	VerificationStatus *CodeableConcept `json:"verificationStatus"`
+	AbatementDateTime  string           `json:"abatementDateTime"`
+	AbatementPeriod    *Period          `json:"abatementPeriod"`
+	// Condition, Observation, Procedure
+	Code    *CodeableConcept `json:"code"`
+	Subject *Reference       `json:"subject"`
+	// Observation, Procedure, MedicationStatement
+	Status string `json:"status"`
+	// Observation, MedicationStatement
+	EffectiveDateTime string  `json:"effectiveDateTime"`
+	EffectivePeriod   *Period `json:"effectivePeriod"`
+	// Observation
+	EffectiveInstant     string           `json:"effectiveInstant"`
+	ValueCodeableConcept *CodeableConcept `json:"valueCodeableConcept"`
+	ValueBoolean         *bool            `json:"valueBoolean"`
+	// Procedure
+	PerformedDateTime string  `json:"performedDateTime"`
+	PerformedPeriod   *Period `json:"performedPeriod"`
+	// MedicationStatement
+	MedicationCodeableConcept *CodeableConcept `json:"medicationCodeableConcept"`
 }
+
+// readTypes are the resource types the mapping reads.
+var readTypes = map[string]bool{"Bundle": true, "Patient": true, "Condition": true, "Observation": true, "Procedure": true, "MedicationStatement": true}
 
 // InputError is one problem in FHIR input: the JSON path of the offending
 // value and what is wrong with it.
@@ -110,23 +96,6 @@ var ErrBadInput = errors.New("fhir: bad input")
 // Is reports whether target is ErrBadInput.
 func (l InputErrors) Is(target error) bool { return target == ErrBadInput }
 
-// decodeStrict decodes data into v, naming path and the field on a type
-// error.
-func decodeStrict(path string, data []byte, v any) *InputError {
-	if err := json.Unmarshal(data, v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			p := path
-			if te.Field != "" {
-				p += "." + te.Field
-			}
-			return &InputError{Path: p, Message: fmt.Sprintf("want a JSON %s, got %s", jsonKind(te.Type.Kind().String()), te.Value)}
-		}
-		return &InputError{Path: path, Message: "not valid JSON: " + err.Error()}
-	}
-	return nil
-}
-
 func jsonKind(goKind string) string {
 	switch goKind {
 	case "string":
@@ -141,17 +110,32 @@ func jsonKind(goKind string) string {
 	return goKind
 }
 
-// resourceType reads the resourceType of a resource, "" when data is not an
-// object with one.
-func resourceType(data []byte) (string, bool) {
-	var head struct {
-		ResourceType string `json:"resourceType"`
-	}
+// decodeResource decodes data once. A resource of a type the mapping does
+// not read is returned with only its type (its elements may have other
+// JSON types); ok is false when data is not a resource.
+func decodeResource(path string, data []byte) (res *resource, ok bool, bad *InputError) {
 	data = bytes.TrimSpace(data)
-	if len(data) == 0 || data[0] != '{' || json.Unmarshal(data, &head) != nil {
-		return "", false
+	if len(data) == 0 || data[0] != '{' {
+		return nil, false, nil
 	}
-	return head.ResourceType, true
+	res = &resource{}
+	err := json.Unmarshal(data, res)
+	var te *json.UnmarshalTypeError
+	switch {
+	case res.ResourceType == "":
+		return nil, false, nil
+	case !readTypes[res.ResourceType]:
+		return &resource{ResourceType: res.ResourceType}, true, nil
+	case errors.As(err, &te):
+		p := path
+		if te.Field != "" {
+			p += "." + te.Field
+		}
+		return nil, true, &InputError{Path: p, Message: fmt.Sprintf("want a JSON %s, got %s", jsonKind(te.Type.Kind().String()), te.Value)}
+	case err != nil:
+		return nil, true, &InputError{Path: path, Message: "not valid JSON: " + err.Error()}
+	}
+	return res, true, nil
 }
 
 // fhirDate is a FHIR date or dateTime, precise to a year, month, day or
