@@ -82,7 +82,6 @@ func (m *memoryFeedback) all() []Feedback {
 // env is a running CDS service on loopback, with the CDS client's key set
 // served over loopback too.
 type env struct {
-	t        *testing.T
 	srv      *httptest.Server
 	jwks     *httptest.Server
 	jwksHits atomic.Int32
