@@ -68,44 +68,7 @@ func (h *Handler) handleFeedback() http.Handler {
 			return
 		}
 		caller := callerOf(r.Context())
-		now := h.cfg.Now()
-		var out []Feedback
-		var problems []string
-		if len(req.Feedback) == 0 {
-			problems = append(problems, "$.feedback: want at least one feedback")
-		}
-		for i, f := range req.Feedback {
-			at := fmt.Sprintf("$.feedback[%d]", i)
-			fb := Feedback{Service: id, Client: caller.Issuer, Tenant: caller.Tenant, Card: f.Card, Outcome: f.Outcome,
-				OverrideReason: f.OverrideReason, ReceivedAt: now}
-			if f.Card == "" {
-				problems = append(problems, at+".card: missing (the card's uuid)")
-			}
-			switch f.Outcome {
-			case "accepted":
-				if f.OverrideReason != nil {
-					problems = append(problems, at+".overrideReason: only for an overridden card")
-				}
-			case "overridden":
-				if len(f.AcceptedSuggestions) > 0 {
-					problems = append(problems, at+".acceptedSuggestions: only for an accepted card")
-				}
-			default:
-				problems = append(problems, at+".outcome: want accepted or overridden")
-			}
-			for j, s := range f.AcceptedSuggestions {
-				if s.ID == "" {
-					problems = append(problems, fmt.Sprintf("%s.acceptedSuggestions[%d].id: missing", at, j))
-				}
-				fb.AcceptedSuggestions = append(fb.AcceptedSuggestions, s.ID)
-			}
-			t, err := time.Parse(time.RFC3339Nano, f.OutcomeTimestamp)
-			if err != nil {
-				problems = append(problems, at+".outcomeTimestamp: want an RFC 3339 instant in UTC")
-			}
-			fb.OutcomeTimestamp = t
-			out = append(out, fb)
-		}
+		out, problems := req.check(Feedback{Service: id, Client: caller.Issuer, Tenant: caller.Tenant, ReceivedAt: h.cfg.Now()})
 		if len(problems) > 0 {
 			writeError(w, http.StatusBadRequest, "invalid", "the feedback cannot be stored", problems...)
 			return
@@ -118,4 +81,41 @@ func (h *Handler) handleFeedback() http.Handler {
 		}
 		w.WriteHeader(http.StatusOK)
 	})
+}
+
+// check returns the request's feedback, each filled in from base, and the
+// problems found, each at its JSON path.
+func (req *feedbackRequest) check(base Feedback) (out []Feedback, problems []string) {
+	if len(req.Feedback) == 0 {
+		problems = append(problems, "$.feedback: want at least one feedback")
+	}
+	for i, f := range req.Feedback {
+		at := fmt.Sprintf("$.feedback[%d]", i)
+		fb := base
+		fb.Card, fb.Outcome, fb.OverrideReason = f.Card, f.Outcome, f.OverrideReason
+		if f.Card == "" {
+			problems = append(problems, at+".card: missing (the card's uuid)")
+		}
+		switch {
+		case f.Outcome != "accepted" && f.Outcome != "overridden":
+			problems = append(problems, at+".outcome: want accepted or overridden")
+		case f.Outcome == "accepted" && f.OverrideReason != nil:
+			problems = append(problems, at+".overrideReason: only for an overridden card")
+		case f.Outcome == "overridden" && len(f.AcceptedSuggestions) > 0:
+			problems = append(problems, at+".acceptedSuggestions: only for an accepted card")
+		}
+		for j, s := range f.AcceptedSuggestions {
+			if s.ID == "" {
+				problems = append(problems, fmt.Sprintf("%s.acceptedSuggestions[%d].id: missing", at, j))
+			}
+			fb.AcceptedSuggestions = append(fb.AcceptedSuggestions, s.ID)
+		}
+		t, err := time.Parse(time.RFC3339Nano, f.OutcomeTimestamp)
+		if err != nil {
+			problems = append(problems, at+".outcomeTimestamp: want an RFC 3339 instant in UTC")
+		}
+		fb.OutcomeTimestamp = t
+		out = append(out, fb)
+	}
+	return out, problems
 }
