@@ -127,12 +127,19 @@ func (h *Handler) screenCall(w http.ResponseWriter, r *http.Request, req *reques
 		h.internal(w, err)
 		return
 	}
-	d, _, err := screen(r.Context(), h.cfg.Screener, x.Facts)
+	d, raw, err := screen(r.Context(), h.cfg.Screener, x.Facts)
 	if err != nil {
 		h.internal(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, Response{Cards: h.cards(d, x.Provenance)})
+	cards := h.cards(d, x.Provenance)
+	if h.cfg.Screenings != nil {
+		if err := h.cfg.Screenings.RecordScreening(r.Context(), newScreening(r, req, svc, now, x, raw, cards)); err != nil {
+			h.internal(w, err) // guidance that cannot be audited is not given
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, Response{Cards: cards})
 }
 
 func (h *Handler) internal(w http.ResponseWriter, err error) {

@@ -30,6 +30,12 @@ type Config struct {
 	// Client fetches what a prefetch lacks from the CDS client's FHIR
 	// server (default http.DefaultClient; give it a timeout).
 	Client *http.Client
+	// FHIRServers, when not empty, are the only fhirServer base URLs the
+	// service fetches from (with the call's token); a call naming another
+	// is answered 412 if it lacks prefetch data.
+	FHIRServers []string
+	// Screenings, when set, records each screening (for the audit log).
+	Screenings ScreeningSink
 	// OrderCodes recognise an MSC therapy order in draftOrders
 	// (ServiceRequest.code, MedicationRequest.medicationCodeableConcept);
 	// default DefaultOrderCodes.

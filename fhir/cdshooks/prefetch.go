@@ -49,6 +49,9 @@ func (h *Handler) gather(ctx context.Context, req *request, svc Service) (map[st
 	if req.FHIRServer == "" || req.FHIRAuthorization == nil {
 		return nil, &missingError{keys: lacking, reason: "the call gives no fhirServer and fhirAuthorization to fetch it with"}
 	}
+	if len(h.cfg.FHIRServers) > 0 && !slices.Contains(h.cfg.FHIRServers, strings.TrimRight(req.FHIRServer, "/")) {
+		return nil, &missingError{keys: lacking, reason: "its fhirServer is not one this service may fetch from"}
+	}
 	for _, k := range lacking {
 		query := strings.ReplaceAll(svc.Prefetch[k], "{{context.patientId}}", url.QueryEscape(req.Context.PatientID))
 		data, err := h.fetch(ctx, req, query)
