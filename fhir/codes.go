@@ -69,6 +69,7 @@ type table struct {
 	codes, yes, no map[key]int
 	boolean        bool
 	noValidDays    int
+	yesStands      bool
 }
 
 // Name returns the name the file gives the tables (codes:).
@@ -190,6 +191,7 @@ type codesFile struct {
 		No          []codeEntry `yaml:"no"`
 		Boolean     bool        `yaml:"boolean"`
 		NoValidDays int         `yaml:"noValidDays"`
+		YesStands   bool        `yaml:"yesStands"`
 	} `yaml:"tables"`
 }
 
@@ -210,7 +212,7 @@ func (c *Codes) build(d *yamlDoc, f *codesFile, errs *rules.ErrorList) {
 	}
 	seen := map[seenKey]rules.Pos{}
 	for ti, t := range f.Tables {
-		tb := &table{fact: t.Fact, resource: t.Resource, boolean: t.Boolean, noValidDays: t.NoValidDays,
+		tb := &table{fact: t.Fact, resource: t.Resource, boolean: t.Boolean, noValidDays: t.NoValidDays, yesStands: t.YesStands,
 			codes: map[key]int{}, yes: map[key]int{}, no: map[key]int{}}
 		for _, list := range []struct {
 			role    string

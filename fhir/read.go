@@ -39,6 +39,7 @@ type vote struct {
 	dated    bool
 	date     time.Time // the last day the observation may mean
 	validFor int       // noValidDays of its table, 0 for no limit
+	stands   bool      // yesStands of its table: a yes no later no outweighs
 	source   Source
 }
 
@@ -173,7 +174,7 @@ func (r *reader) readObservation(path string, o *resource) {
 		}
 		m.source.Reference = ref
 		a := r.fact(m.table.fact)
-		a.votes = append(a.votes, vote{yes: yes, dated: when != "", date: date.last, validFor: m.table.noValidDays, source: m.source})
+		a.votes = append(a.votes, vote{yes: yes, dated: when != "", date: date.last, validFor: m.table.noValidDays, stands: m.table.yesStands, source: m.source})
 	}
 }
 

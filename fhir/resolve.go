@@ -17,7 +17,8 @@ type yesNo struct {
 // resolve settles a yes/no fact by the safety rules: an active, confirmed
 // condition makes it true whatever else is recorded; otherwise the latest
 // observation answers (a "yes" on the same day as a "no" wins, an undated
-// "yes" counts, an undated or stale "no" does not); otherwise it is unknown.
+// "yes" or one of a yesStands table counts whatever came later, an undated
+// or stale "no" does not); otherwise it is unknown.
 func (r *reader) resolve(name string) yesNo {
 	a := r.acc[name]
 	if a == nil {
@@ -26,20 +27,20 @@ func (r *reader) resolve(name string) yesNo {
 	if len(a.active) > 0 {
 		return yesNo{known: true, value: true, sources: a.active}
 	}
-	var undatedYes []Source
+	var standingYes []Source
 	var latest *vote
 	for i := range a.votes {
 		v := &a.votes[i]
 		switch {
-		case !v.dated && v.yes:
-			undatedYes = append(undatedYes, v.source)
+		case v.yes && (v.stands || !v.dated):
+			standingYes = append(standingYes, v.source)
 		case !v.dated:
 		case latest == nil || v.date.After(latest.date) || v.date.Equal(latest.date) && v.yes && !latest.yes:
 			latest = v
 		}
 	}
-	if len(undatedYes) > 0 {
-		return yesNo{known: true, value: true, sources: undatedYes}
+	if len(standingYes) > 0 {
+		return yesNo{known: true, value: true, sources: standingYes}
 	}
 	if latest == nil {
 		return yesNo{}
