@@ -15,6 +15,7 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+	"github.com/reocell/celltherapy/fhir"
 )
 
 // memoryScreenings is a ScreeningSink in memory, for tests.
@@ -161,5 +162,35 @@ func TestSummaryAndMarkdown(t *testing.T) {
 	}
 	if got := md("a|b *c* [x](javascript:y) <img>\nz"); got != `a\|b \*c\* \[x\](javascript:y) \<img\> z` {
 		t.Errorf("md = %q", got)
+	}
+}
+
+func TestConfiguredOrderCode(t *testing.T) {
+	e := newEnv(t, func(c *Config) {
+		c.OrderCodes = []fhir.Coding{{System: "http://clinic.example/orders", Code: "msc-iv"}}
+	})
+	order := func(system, code string) []byte {
+		body := call(HookOrderSign, prefetch(searchset(hivCondition()), `null`, `null`), nil)
+		var req map[string]any
+		_ = json.Unmarshal(body, &req)
+		req["context"].(map[string]any)["draftOrders"] = json.RawMessage(searchset(`{"resourceType":"ServiceRequest","id":"sr1","status":"draft",` +
+			`"intent":"order","code":{"coding":[{"system":"` + system + `","code":"` + code + `"}]}}`))
+		body, _ = json.Marshal(req)
+		return body
+	}
+	tests := []struct {
+		name, system, code string
+		cards              int
+	}{
+		{"the clinic's code", "http://clinic.example/orders", "msc-iv", 1},
+		{"the default code no longer counts", DefaultOrderCodes[0].System, DefaultOrderCodes[0].Code, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out := e.do(t, "/cds-services/msc-screening-order-sign", order(tt.system, tt.code))
+			if code != http.StatusOK || len(decodeCards(t, out)) != tt.cards {
+				t.Errorf("HTTP %d %s; want %d card(s)", code, out, tt.cards)
+			}
+		})
 	}
 }
