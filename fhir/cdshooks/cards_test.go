@@ -30,4 +30,3 @@ func TestSummaryAndMarkdown(t *testing.T) {
 		t.Errorf("md = %q", got)
 	}
 }
-

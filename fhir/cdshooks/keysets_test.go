@@ -72,4 +72,3 @@ func TestKeySets(t *testing.T) {
 		})
 	}
 }
-
