@@ -228,7 +228,7 @@ func (c *Codes) build(d *yamlDoc, f *codesFile, errs *rules.ErrorList) {
 					continue
 				}
 				c.entries = append(c.entries, Entry{Fact: t.Fact, Resource: t.Resource, Role: list.role, System: e.System,
-					Code: e.Code, Display: e.Display, Status: cmpOr(e.Status, t.Status), Source: cmp.Or(e.Source, t.Source), Pos: d.at(ptr)})
+					Code: e.Code, Display: e.Display, Status: cmp.Or(e.Status, t.Status), Source: cmp.Or(e.Source, t.Source), Pos: d.at(ptr)})
 				for _, uri := range uris {
 					k := key{uri, e.Code}
 					sk := seenKey{t.Fact, t.Resource, k}
@@ -254,8 +254,6 @@ func (c *Codes) build(d *yamlDoc, f *codesFile, errs *rules.ErrorList) {
 		// An observation is found by its own code, listed under codes.
 	}
 }
-
-func cmpOr(a, b Status) Status { return cmp.Or(a, b) }
 
 func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
