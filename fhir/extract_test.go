@@ -174,6 +174,8 @@ func TestSafetyRules(t *testing.T) {
 		{"a not pregnant exactly noValidDays old is still used",
 			[]string{obs("o1", loinc, "82810-3", "final", "2026-11-17", answer(loinc, "LA26683-5"))},
 			`{"pregnant":false}`, map[string][]string{"pregnant": {"Observation/o1"}}},
+		{"a not pregnant dated only by its month ages from the month's first day",
+			[]string{obs("o1", loinc, "82810-3", "final", "2026-11", answer(loinc, "LA26683-5"))}, `{}`, map[string][]string{}},
 		{"a preliminary observation is not used",
 			[]string{obs("o1", loinc, "82810-3", "preliminary", "2026-11-23", answer(loinc, "LA15173-0"))}, `{}`, map[string][]string{}},
 		{"an entered-in-error observation is not used",

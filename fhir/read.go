@@ -38,6 +38,7 @@ type vote struct {
 	yes      bool
 	dated    bool
 	date     time.Time // the last day the observation may mean
+	earliest time.Time // the first day it may mean: a "no" ages from it
 	validFor int       // noValidDays of its table, 0 for no limit
 	stands   bool      // yesStands of its table: a yes no later no outweighs
 	source   Source
@@ -174,7 +175,7 @@ func (r *reader) readObservation(path string, o *resource) {
 		}
 		m.source.Reference = ref
 		a := r.fact(m.table.fact)
-		a.votes = append(a.votes, vote{yes: yes, dated: when != "", date: date.last, validFor: m.table.noValidDays, stands: m.table.yesStands, source: m.source})
+		a.votes = append(a.votes, vote{yes: yes, dated: when != "", date: date.last, earliest: date.first, validFor: m.table.noValidDays, stands: m.table.yesStands, source: m.source})
 	}
 }
 

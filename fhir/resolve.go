@@ -48,7 +48,7 @@ func (r *reader) resolve(name string) yesNo {
 	if latest.yes {
 		return yesNo{known: true, value: true, sources: []Source{latest.source}}
 	}
-	if latest.validFor > 0 && latest.date.AddDate(0, 0, latest.validFor).Before(r.asOf) {
+	if latest.validFor > 0 && latest.earliest.AddDate(0, 0, latest.validFor).Before(r.asOf) {
 		return yesNo{} // the "no" is too old to screen on today
 	}
 	return yesNo{known: true, value: false, sources: []Source{latest.source}}
