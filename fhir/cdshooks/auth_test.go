@@ -165,3 +165,29 @@ func TestSpecificationExampleToken(t *testing.T) {
 		})
 	}
 }
+
+// TestEveryEndpointNeedsAToken calls each endpoint without a token, and
+// with one for another endpoint: nothing is screened or stored.
+func TestEveryEndpointNeedsAToken(t *testing.T) {
+	e := newEnv(t)
+	tests := []struct {
+		path string
+		body []byte
+	}{
+		{"/cds-services", nil},
+		{"/cds-services/msc-screening", call(HookPatientView, prefetch(`null`, `null`, `null`), nil)},
+		{"/cds-services/msc-screening/feedback", specFile(t, "specification-current.feedback-overridden-example.json")},
+	}
+	for _, tt := range tests {
+		for _, tok := range []string{"", e.token(e.srv.URL+"/cds-services/other", nil)} {
+			t.Run(tt.path, func(t *testing.T) {
+				if code, body := e.doWith(t, tt.path, tt.body, tok); code != http.StatusUnauthorized {
+					t.Errorf("HTTP %d %s; want 401", code, body)
+				}
+			})
+		}
+	}
+	if n := len(e.feedback.all()); n != 0 {
+		t.Errorf("%d feedback stored without authentication", n)
+	}
+}
