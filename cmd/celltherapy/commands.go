@@ -153,7 +153,8 @@ Loads rule files (files, or directories of *.yaml) and reports every problem
 as file:line:col: message: YAML syntax, schema violations, duplicate keys and
 rule ids, unknown facts or params, type errors, conditions that are not
 true/false. Exit 0 when there is none, 1 otherwise. Without PATH, the default
-rules are checked.
+rules are checked. A file named codes.yaml or NAME.codes.yaml is a
+table of FHIR codes, checked against its own schema.
 
 It also warns, each at its position, of what loads but is likely a
 mistake: a param no rule reads, a question for a fact no rule reads, a fact
@@ -164,8 +165,16 @@ code unless --strict is given.`)
 	if code, done := c.parse(fs, args); done {
 		return code
 	}
-	set, ok := c.load(fs.Args()...)
-	if !ok {
+	paths, tables, tablesOK := c.lintCodeTables(fs.Args())
+	if len(paths) == 0 && fs.NArg() > 0 {
+		if !tablesOK {
+			return exitFailed
+		}
+		fmt.Fprintf(c.stdout, "ok: %d code table file(s)\n", tables)
+		return exitOK
+	}
+	set, ok := c.load(paths...)
+	if !ok || !tablesOK {
 		return exitFailed
 	}
 	warnings := c.warn(set)
