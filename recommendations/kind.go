@@ -82,6 +82,8 @@ var aftercareKind = sync.OnceValue(func() *rules.KindOf[Facts, AftercareThen, Af
 		Schema: aftercareSchema,
 		// What a rule test may expect as the outcome.
 		Outcomes: []string{string(Planned), string(Undetermined)},
+		// The route and site are shown on the leaflet and the calendar.
+		Reads: []string{"route", "site"},
 		Decide: func(ctx context.Context, rs *rules.Ruleset, facts Facts) (*Plan, error) {
 			p, err := NewPlanner(rs)
 			if err != nil {

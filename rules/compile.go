@@ -33,6 +33,10 @@ type program struct {
 	// want is the type a then: expression's value is given as (an int
 	// expression for a float64 field, say), or nil.
 	want reflect.Type
+	// params names the params the expression reads, and canon is its
+	// source as parsed (spacing and line breaks normalised): for Analyze.
+	params []string
+	canon  string
 }
 
 // exprCompiler compiles the expressions of one ruleset.
@@ -201,7 +205,7 @@ func (c *exprCompiler) compile(ptr string, want reflect.Type, cond bool) *progra
 		c.errs.add(errAt(0), CodeType, "this expression must give %s, but it gives %s", withArticle(typeName(want, c.timeWord())), withArticle(typeName(got, c.timeWord())))
 		return nil
 	}
-	p := &program{src: src, prog: prog, reads: reads, want: want}
+	p := &program{src: src, prog: prog, reads: reads, want: want, params: paramsRead(tree.Node), canon: tree.Node.String()}
 	if reads.empty() && !vars {
 		v, err := vm.Run(prog, c.kind.env)
 		if err != nil {
@@ -216,7 +220,7 @@ func (c *exprCompiler) compile(ptr string, want reflect.Type, cond bool) *progra
 	if cond {
 		t := c.split(tree.Node)
 		if t == nil || (t.op == opAtom && t.native == nil) {
-			t = &knode{op: opAtom, atom: p, reads: reads}
+			t = &knode{op: opAtom, atom: p, reads: reads, src: p.canon}
 		}
 		p.tree, p.native = t, t.allNative()
 	}
@@ -435,7 +439,7 @@ func (c *exprCompiler) split(n ast.Node) *knode {
 		}
 	}
 	if a := c.native(n); a != nil && !c.exprOnly {
-		return &knode{op: opAtom, native: a, reads: a.reads()}
+		return &knode{op: opAtom, native: a, reads: a.reads(), src: n.String()}
 	}
 	src := n.String()
 	prog, err := expr.Compile(src, c.options()...)
@@ -454,11 +458,11 @@ func (c *exprCompiler) split(n ast.Node) *knode {
 		// Params only (params.source == "bone-marrow"): the same every time.
 		if v, err := vm.Run(prog, c.kind.env); err == nil {
 			if b, ok := deref(v).(bool); ok {
-				return &knode{op: opAtom, native: &nativeAtom{constant: true, b: b}}
+				return &knode{op: opAtom, native: &nativeAtom{constant: true, b: b}, src: src}
 			}
 		}
 	}
-	return &knode{op: opAtom, atom: &program{src: src, prog: prog, reads: reads}, reads: reads}
+	return &knode{op: opAtom, atom: &program{src: src, prog: prog, reads: reads}, reads: reads, src: src}
 }
 
 func (p *program) String() string { return fmt.Sprintf("%q", p.src) }

@@ -18,7 +18,13 @@ func DateOf(t time.Time) Date {
 func (d Date) String() string { return d.Format(time.DateOnly) }
 
 // MarshalJSON writes the day as "YYYY-MM-DD".
-func (d Date) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
+func (d Date) MarshalJSON() ([]byte, error) { return d.appendJSON(make([]byte, 0, 12)), nil }
+
+// appendJSON appends the day as a JSON string: digits and dashes need no
+// escaping.
+func (d Date) appendJSON(buf []byte) []byte {
+	return append(d.AppendFormat(append(buf, '"'), time.DateOnly), '"')
+}
 
 // UnmarshalJSON reads a day written as "YYYY-MM-DD".
 func (d *Date) UnmarshalJSON(b []byte) error {

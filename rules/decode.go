@@ -51,6 +51,18 @@ func (l FactErrors) err() error {
 // reported together as FactErrors naming each offender's JSON path. An absent
 // name or null leaves the fact unknown.
 func (v *Vocabulary) DecodeJSON(data []byte, dst any) error {
+	if rv := reflect.ValueOf(dst); rv.Kind() == reflect.Pointer && !rv.IsNil() && rv.Elem().Type() == v.typ && rv.Elem().IsZero() {
+		if v.decodeFast(data, rv.Elem()) {
+			return nil
+		}
+		rv.Elem().SetZero() // what the fast path set; the careful path starts afresh
+	}
+	return v.decodeCareful(data, dst)
+}
+
+// decodeCareful is DecodeJSON without the fast path: it reads the JSON token
+// by token and reports every problem.
+func (v *Vocabulary) decodeCareful(data []byte, dst any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var errs FactErrors

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"strconv"
 	"unsafe"
 
 	"github.com/expr-lang/expr/vm"
@@ -49,23 +50,56 @@ func (e Evidence) Value(fact string) (any, bool) {
 }
 
 // MarshalJSON writes the evidence as an object, facts in vocabulary order.
+// Fact names that need no escaping, booleans, whole numbers and dates are
+// written directly: evidence is in every finding, and encoding each part
+// through encoding/json was a large share of writing a batch of decisions.
 func (e Evidence) MarshalJSON() ([]byte, error) {
-	buf := []byte{'{'}
+	buf := make([]byte, 0, 2+32*len(e))
+	buf = append(buf, '{')
 	for i, fv := range e {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
-		k, err := json.Marshal(fv.Fact)
-		if err != nil {
+		var err error
+		if buf, err = appendJSON(buf, fv.Fact); err != nil {
 			return nil, err
 		}
-		v, err := json.Marshal(fv.Value)
-		if err != nil {
+		buf = append(buf, ':')
+		if buf, err = appendJSON(buf, fv.Value); err != nil {
 			return nil, err
 		}
-		buf = append(append(append(buf, k...), ':'), v...)
 	}
 	return append(buf, '}'), nil
+}
+
+// appendJSON appends v as JSON, as json.Marshal writes it.
+func appendJSON(buf []byte, v any) ([]byte, error) {
+	switch x := v.(type) {
+	case bool:
+		return strconv.AppendBool(buf, x), nil
+	case int:
+		return strconv.AppendInt(buf, int64(x), 10), nil
+	case Date:
+		return x.appendJSON(buf), nil
+	case string:
+		if plainName(x) {
+			return append(append(append(buf, '"'), x...), '"'), nil
+		}
+	}
+	raw, err := json.Marshal(v)
+	return append(buf, raw...), err
+}
+
+// plainName reports whether s is made of characters JSON never escapes
+// (letters, digits, '.', '-', '_').
+func plainName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // Result is what one rule came to.
@@ -357,6 +391,7 @@ type knode struct {
 	atom    *program
 	native  *nativeAtom
 	reads   factSet // of an atom
+	src     string  // of an atom, as parsed: for Analyze
 }
 
 func (n *knode) allNative() bool {

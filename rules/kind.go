@@ -23,6 +23,14 @@ type Kind interface {
 	// Vocabulary.DecodeJSON) and makes the kind's decision with rs.
 	DecideJSON(ctx context.Context, rs *Ruleset, facts []byte) (any, error)
 
+	// DecodeAny, EvaluateAny and DecideAny are DecideJSON in steps, for
+	// tools that handle every kind alike and tell bad input from a rule
+	// that fails: DecodeAny gives a pointer to a new facts struct, which
+	// the other two take.
+	DecodeAny(facts []byte) (any, error)
+	EvaluateAny(ctx context.Context, rs *Ruleset, facts any) (*Evaluation, error)
+	DecideAny(ctx context.Context, rs *Ruleset, facts any) (any, error)
+
 	base() *kindBase
 }
 
@@ -44,6 +52,11 @@ type kindBase struct {
 	// may take (none: unchecked): what a test's expect may name.
 	decision reflect.Type
 	outcomes []string
+	// decideReads and decideParams are what the kind's Go code reads
+	// itself, beyond the rules' expressions: Spec.Reads, and the params
+	// type's fields.
+	decideReads  factSet
+	decideParams []string
 }
 
 func (k *kindBase) base() *kindBase { return k }
@@ -53,6 +66,51 @@ func (k *kindBase) Name() string { return k.name }
 
 // Vocabulary returns the facts the kind's rules may read.
 func (k *kindBase) Vocabulary() *Vocabulary { return k.vocab }
+
+// DecodeAny decodes a JSON object of facts strictly into a new facts
+// struct, and returns a pointer to it.
+func (k *kindBase) DecodeAny(data []byte) (any, error) {
+	f := reflect.New(k.vocab.typ).Interface()
+	if err := k.vocab.DecodeJSON(data, f); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// EvaluateAny evaluates rs, a ruleset of this kind, on facts from DecodeAny.
+func (k *kindBase) EvaluateAny(ctx context.Context, rs *Ruleset, facts any) (*Evaluation, error) {
+	if err := k.owns(rs); err != nil {
+		return nil, err
+	}
+	return rs.evaluate(ctx, facts)
+}
+
+// DecideAny makes the kind's decision with rs on facts from DecodeAny.
+func (k *kindBase) DecideAny(ctx context.Context, rs *Ruleset, facts any) (any, error) {
+	if err := k.owns(rs); err != nil {
+		return nil, err
+	}
+	return k.decide(ctx, rs, facts)
+}
+
+// DecideJSON decodes facts strictly and makes the kind's decision with rs.
+func (k *kindBase) DecideJSON(ctx context.Context, rs *Ruleset, data []byte) (any, error) {
+	f, err := k.DecodeAny(data)
+	if err != nil {
+		return nil, err
+	}
+	return k.DecideAny(ctx, rs, f)
+}
+
+func (k *kindBase) owns(rs *Ruleset) error {
+	if rs == nil {
+		return fmt.Errorf("rules: decision %s needs a ruleset, got nil", k.name)
+	}
+	if rs.kind != k {
+		return fmt.Errorf("rules: ruleset %s is for decision %s, not %s", rs.name, rs.kind.name, k.name)
+	}
+	return nil
+}
 
 // Spec describes a decision kind to NewKind. Its type parameters are the
 // kind's Go types: F the facts struct (pointer fields, nil = unknown; see
@@ -75,6 +133,11 @@ type Spec[F, T, P, D any] struct {
 	// reports a test that expects another, as it reports a key of expect
 	// that D does not have. Optional.
 	Outcomes []string
+	// Reads names the facts Decide reads itself, beyond the rules'
+	// expressions (a site shown on a leaflet, say), so that lint does not
+	// report their questions as unused. The params Decide reads are the
+	// fields of P.
+	Reads []string
 }
 
 // KindOf is a decision kind with its Go types (see Spec). It is immutable
@@ -115,6 +178,20 @@ func NewKind[F, T, P, D any](s Spec[F, T, P, D]) (*KindOf[F, T, P, D], error) {
 			}
 			return k.Decide(ctx, rs, *f)
 		},
+	}
+	for _, name := range s.Reads {
+		i, ok := vocab.byName[name]
+		if !ok {
+			return nil, fmt.Errorf("rules: kind %s reads %s, which is not one of its facts", s.Name, name)
+		}
+		k.decideReads.add(i)
+	}
+	if pt := k.paramsType; pt.Kind() == reflect.Struct {
+		for i := range pt.NumField() {
+			if f := pt.Field(i); f.IsExported() && jsonName(f) != "" {
+				k.decideParams = append(k.decideParams, jsonName(f))
+			}
+		}
 	}
 	for _, f := range s.Functions {
 		if err := f.check(); err != nil {
@@ -175,25 +252,6 @@ func (k *KindOf[F, T, P, D]) Decide(ctx context.Context, rs *Ruleset, facts F) (
 		return zero, err
 	}
 	return k.decideTyped(ctx, rs, facts)
-}
-
-// DecideJSON decodes facts strictly and makes the kind's decision with rs.
-func (k *KindOf[F, T, P, D]) DecideJSON(ctx context.Context, rs *Ruleset, facts []byte) (any, error) {
-	f, err := k.Decode(facts)
-	if err != nil {
-		return nil, err
-	}
-	return k.Decide(ctx, rs, f)
-}
-
-func (k *KindOf[F, T, P, D]) owns(rs *Ruleset) error {
-	if rs == nil {
-		return fmt.Errorf("rules: decision %s needs a ruleset, got nil", k.name)
-	}
-	if rs.kind != &k.kindBase {
-		return fmt.Errorf("rules: ruleset %s is for decision %s, not %s", rs.name, rs.kind.name, k.name)
-	}
-	return nil
 }
 
 // Evaluate runs every rule of rs against facts, a pointer to the facts

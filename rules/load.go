@@ -283,6 +283,10 @@ func (l *Loader) build(d *document, src []byte, errs *ErrorList) *Ruleset {
 		// once, at its position, in the schema's words.
 		rs.paramsTyped = decodeParams(d, kind.paramsType, rs.params, errs)
 	}
+	rs.paramPos, rs.questionPos = map[string]Pos{}, map[string]Pos{}
+	for name := range rs.params {
+		rs.paramPos[name] = d.keyAt("/params/" + escapePointer(name))
+	}
 	if qs, ok := top["questions"].(map[string]any); ok {
 		for fact, q := range qs {
 			if _, known := kind.vocab.byName[fact]; !known {
@@ -290,6 +294,7 @@ func (l *Loader) build(d *document, src []byte, errs *ErrorList) *Ruleset {
 				continue
 			}
 			rs.questions[fact] = text(q)
+			rs.questionPos[fact] = d.keyAt("/questions/" + escapePointer(fact))
 		}
 	}
 	c := &exprCompiler{doc: d, kind: kind, params: rs.params, errs: errs, exprOnly: l.exprOnly}
@@ -301,7 +306,7 @@ func (l *Loader) build(d *document, src []byte, errs *ErrorList) *Ruleset {
 		if !ok {
 			continue
 		}
-		r := &Rule{ruleset: rs, pos: d.at(ptr), message: text(m["message"]), then: map[string]any{}}
+		r := &Rule{ruleset: rs, pos: d.at(ptr), whenPos: d.at(ptr + "/when"), message: text(m["message"]), then: map[string]any{}}
 		r.id, _ = m["id"].(string)
 		r.title, _ = m["title"].(string)
 		r.description, _ = m["description"].(string)

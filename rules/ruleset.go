@@ -28,6 +28,7 @@ type Ruleset struct {
 	params                            map[string]any // plain data, for expressions and tools
 	paramsTyped                       any            // the kind's P
 	questions                         map[string]Text
+	paramPos, questionPos             map[string]Pos // of their keys, for Analyze
 	rules                             []*Rule
 	tests                             []*Test
 	vms                               sync.Pool // reused expr machines
@@ -101,7 +102,7 @@ func (rs *Ruleset) Tests() []*Test { return slices.Clone(rs.tests) }
 type Rule struct {
 	id, title, description, source string
 	message                        Text
-	pos                            Pos
+	pos, whenPos                   Pos
 	when                           *program
 	then                           map[string]any // literal values, plain data
 	thenTyped                      any            // the kind's T

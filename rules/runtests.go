@@ -19,6 +19,9 @@ type TestResult struct {
 	Diff string
 	// Err is set when the decision could not be made at all.
 	Err error
+	// Expected and Actual are, for each key the test checks, what it
+	// expects and what the decision gave, as plain data (sets sorted).
+	Expected, Actual map[string]any
 }
 
 // Passed reports whether the test passed.
@@ -98,7 +101,7 @@ func RunTests(ctx context.Context, rulesets ...*Ruleset) *Report {
 						cov[i].Undetermined = true
 					}
 				}
-				res.Diff, res.Err = t.compare(ctx, ev)
+				res.Diff, res.Expected, res.Actual, res.Err = t.compare(ctx, ev)
 			} else {
 				res.Err = err
 			}
@@ -109,19 +112,20 @@ func RunTests(ctx context.Context, rulesets ...*Ruleset) *Report {
 	return rep
 }
 
-func (t *Test) compare(ctx context.Context, ev *Evaluation) (string, error) {
+func (t *Test) compare(ctx context.Context, ev *Evaluation) (diff string, want, have map[string]any, err error) {
 	decision, err := t.ruleset.kind.decide(ctx, t.ruleset, t.facts)
 	if err != nil {
-		return "", err
+		return "", nil, nil, err
 	}
 	raw, err := json.Marshal(decision)
 	if err != nil {
-		return "", err
+		return "", nil, nil, err
 	}
 	var got map[string]any
 	if err := json.Unmarshal(raw, &got); err != nil {
-		return "", fmt.Errorf("decision is not a JSON object: %w", err)
+		return "", nil, nil, fmt.Errorf("decision is not a JSON object: %w", err)
 	}
+	want, have = map[string]any{}, map[string]any{}
 	var lines []string
 	keys := slices.Sorted(maps.Keys(t.expect))
 	if i := slices.Index(keys, "outcome"); i > 0 {
@@ -138,18 +142,20 @@ func (t *Test) compare(ctx context.Context, ev *Evaluation) (string, error) {
 					ids = append(ids, r.Rule.id)
 				}
 			}
-			lines = append(lines, explainSet(key, sortedStrings(exp), sortedStrings(ids))...)
+			want[key], have[key] = sortedStrings(exp), sortedStrings(ids)
+			lines = append(lines, explainSet(key, want[key].([]string), have[key].([]string))...)
 		case "missing":
-			lines = append(lines, explainSet(key, sortedStrings(exp), sortedStrings(missingFacts(got, ev)))...)
+			want[key], have[key] = sortedStrings(exp), sortedStrings(missingFacts(got, ev))
+			lines = append(lines, explainSet(key, want[key].([]string), have[key].([]string))...)
 		default:
-			want := normalize(exp)
-			lines = append(lines, explainValue(key, want, project(normalize(got[key]), want))...)
+			want[key], have[key] = normalize(exp), project(normalize(got[key]), normalize(exp))
+			lines = append(lines, explainValue(key, want[key], have[key])...)
 		}
 	}
 	if len(lines) == 0 {
-		return "", nil
+		return "", want, have, nil
 	}
-	return strings.Join(lines, "\n") + "\n", nil
+	return strings.Join(lines, "\n") + "\n", want, have, nil
 }
 
 // missingFacts returns the facts the decision got lists as missing, or,

@@ -2,6 +2,7 @@ package rules_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -35,6 +36,11 @@ tests:
 		if !strings.Contains(diff, want) {
 			t.Errorf("diff lacks %q:\n%s", want, diff)
 		}
+	}
+	failed := rep.Results[1]
+	if failed.Expected["outcome"] != "some" || failed.Actual["outcome"] != "none" ||
+		!slices.Equal(failed.Expected["fired"].([]string), []string{"r"}) || len(failed.Actual["fired"].([]string)) != 0 {
+		t.Errorf("expected %v, actual %v", failed.Expected, failed.Actual)
 	}
 	if !strings.Contains(rep.String(), "t.yaml:12:5") || !strings.Contains(rep.String(), "1 passed, 1 failed") {
 		t.Errorf("report:\n%s", rep)

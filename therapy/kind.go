@@ -53,6 +53,8 @@ var kind = sync.OnceValue(func() *rules.KindOf[Facts, Then, Params, *Decision] {
 		Schema: thenSchema,
 		// What a rule test may expect as the outcome.
 		Outcomes: []string{string(Autologous), string(Allogeneic), string(Either), string(None), string(Undetermined)},
+		// The preference settles the choice and the site is reported, in Go.
+		Reads: []string{"preference", "condition.site"},
 		Decide: func(ctx context.Context, rs *rules.Ruleset, facts Facts) (*Decision, error) {
 			s, err := NewSelector(rs)
 			if err != nil {

@@ -27,7 +27,7 @@ Exit 2 when the facts are bad or the administration time is unknown.`)
 		return exitBadUsed
 	}
 	kind := recommendations.AftercareKind()
-	rs, data, code := c.ruleAndFacts(*findDomain(kind.Name()), *rulesPath, pos[0])
+	rs, data, code := c.ruleAndInput(kind, *rulesPath, pos[0])
 	if code != exitOK {
 		return code
 	}

@@ -59,6 +59,9 @@ func TestFlagsAnywhere(t *testing.T) {
 		{"doc flag", []string{"doc", "--rules", "testdata/failing"}, "", 0, "Ruleset `stricter`"},
 		{"aftercare flag last", []string{"aftercare", "-", "--leaflet"}, `{"administeredAt": "2026-11-24T09:30:00+01:00"}`, 0, "dry"},
 		{"after -- a name is not a flag", []string{"lint", "--", "--coverage"}, "", 1, ""},
+		{"eval --batch last", []string{"eval", "eligibility", "-", "--batch"}, `{"asOf": "2026-11-24", "hiv": true}` + "\n", 0, `"outcome":"ineligible"`},
+		{"diff flags before the kind", []string{"diff", "--from", "../../eligibility", "--json", "eligibility", "-"}, `{"asOf": "2026-11-24", "hiv": true}` + "\n", 0, `"changed":0`},
+		{"diff flags last", []string{"diff", "eligibility", "-", "--json", "--to", "../../eligibility"}, `{"asOf": "2026-11-24", "hiv": true}` + "\n", 0, `"changed":0`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

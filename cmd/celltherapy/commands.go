@@ -41,25 +41,42 @@ func rulesFlag(path string) []string {
 }
 
 func (c *cli) lint(_ context.Context, args []string) int {
-	fs := c.flags("lint", `Usage: celltherapy lint [PATH...]
+	fs := c.flags("lint", `Usage: celltherapy lint [--strict] [PATH...]
 
 Loads rule files (files, or directories of *.yaml) and reports every problem
 as file:line:col: message: YAML syntax, schema violations, duplicate keys and
 rule ids, unknown facts or params, type errors, conditions that are not
-true/false. Exit 0 when there is none, 1 otherwise. Without PATH, the default
-rules are checked.`)
+true/false, tests that expect a key or an outcome their decision never has.
+Exit 0 when there is none, 1 otherwise, and 1 when PATH holds no ruleset.
+Without PATH, the default rules are checked. A file named codes.yaml or
+NAME.codes.yaml is a table of FHIR codes, checked against its own schema.
+
+It also warns, each at its position, of what loads but is likely a
+mistake: a param no rule reads, a question for a fact no rule reads, a fact
+read without a question, a condition that can never be true or is always
+true, two rules with the same condition. Warnings do not change the exit
+code unless --strict is given.`)
+	strict := fs.Bool("strict", false, "exit 1 when there are warnings too")
 	if code, done := c.parse(fs, args); done {
 		return code
 	}
-	paths := fs.Args()
+	paths, tables, tablesOK := c.lintCodeTables(fs.Args())
+	if len(paths) == 0 && fs.NArg() > 0 {
+		if !tablesOK {
+			return exitFailed
+		}
+		fmt.Fprintf(c.stdout, "ok: %d code table file(s)\n", tables)
+		return exitOK
+	}
 	set, ok := c.load(domains(), paths...)
-	if !ok {
+	if !ok || !tablesOK {
 		return exitFailed
 	}
 	if len(set.Rulesets()) == 0 {
 		c.errorf("no rulesets in %s: lint checks rule files (*.yaml with ruleset:, decision: and rules:); give such files or directories that hold them", strings.Join(paths, ", "))
 		return exitFailed
 	}
+	warnings := c.warn(set)
 	rulesets, ruleCount, tests := 0, 0, 0
 	for _, rs := range set.Rulesets() {
 		rulesets++
@@ -67,17 +84,24 @@ rules are checked.`)
 		tests += len(rs.Tests())
 	}
 	fmt.Fprintf(c.stdout, "ok: %d ruleset(s), %d rule(s), %d test(s)\n", rulesets, ruleCount, tests)
+	if warnings > 0 && *strict {
+		return exitFailed
+	}
 	return exitOK
 }
 
 func (c *cli) test(ctx context.Context, args []string) int {
-	fs := c.flags("test", `Usage: celltherapy test [--coverage] [PATH...]
+	fs := c.flags("test", `Usage: celltherapy test [--coverage] [--threshold N] [--junit FILE] [PATH...]
 
 Runs the tests of rule files (tests: in a ruleset, or *.test.yaml files) and
-shows, for each failure, where the test is and how the decision differed
-from what it expects. Exit 0 when all pass, 1 otherwise. Without PATH, the
-tests of the default rules are run.`)
+shows, for each failure, where the test is and, for each key that differs,
+what it expected and what the decision gave. Exit 0 when all pass, 1
+otherwise, and 1 when a ruleset has no tests or PATH holds no ruleset.
+Without PATH, the tests of the default rules are run. For CI: --junit writes
+the results as JUnit XML; --threshold N also fails when fewer than N% of the
+rules were seen fired, clear and undetermined.`)
 	coverage := fs.Bool("coverage", false, "also show, for each rule, whether the tests saw it fired, clear and undetermined")
+	ci := ciFlags(fs)
 	if code, done := c.parse(fs, args); done {
 		return code
 	}
@@ -86,17 +110,17 @@ tests of the default rules are run.`)
 	if !ok {
 		return exitFailed
 	}
+	if len(set.Rulesets()) == 0 {
+		c.errorf("no rulesets in %s: there is nothing to test; give rule files (*.yaml) or directories that hold them", strings.Join(paths, ", "))
+		return exitFailed
+	}
 	rep := rules.RunTests(ctx, set.Rulesets()...)
 	if *coverage {
 		writeCoverage(c.stdout, rep)
 	}
 	fmt.Fprint(c.stdout, rep)
-	if len(set.Rulesets()) == 0 {
-		c.errorf("no rulesets in %s: there is nothing to test; give rule files (*.yaml) or directories that hold them", strings.Join(paths, ", "))
-		return exitFailed
-	}
-	if !rep.OK() {
-		return exitFailed
+	if code := c.ciReports(ci, rep); code != exitOK || !rep.OK() {
+		return max(code, exitFailed)
 	}
 	return exitOK
 }

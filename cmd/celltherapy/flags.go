@@ -23,12 +23,14 @@ type command struct {
 // command is one entry here and a file with its run function.
 func commands() []command {
 	return []command{
-		{name: "lint", synopsis: "lint [PATH...]", summary: "check rule files; exit 1 on problems",
+		{name: "lint", synopsis: "lint [--strict] [PATH...]", summary: "check rule files; exit 1 on problems (--strict: warnings too)",
 			run: (*cli).lint},
-		{name: "test", synopsis: "test [--coverage] [PATH...]", summary: "run the tests of rule files; exit 1 on failures",
+		{name: "test", synopsis: "test [--coverage] [--threshold N] [--junit FILE] [PATH...]", summary: "run the tests of rule files; exit 1 on failures",
 			run: (*cli).test},
-		{name: "eval", synopsis: "eval KIND [--rules PATH] FILE|-", summary: "print the decision for the facts in FILE (JSON)",
+		{name: "eval", synopsis: "eval KIND [--rules PATH] [--batch] FILE|-", summary: "print the decision for the facts in FILE (JSON, or JSON Lines)",
 			run: (*cli).eval},
+		{name: "diff", synopsis: "diff KIND --from OLD --to NEW [--json] FILE|-", summary: "the patients (JSON Lines) whose decisions a rule change moves",
+			run: (*cli).diff},
 		{name: "doc", synopsis: "doc [--rules PATH]", summary: "print the rules as a document for the medical board",
 			run: (*cli).doc},
 		{name: "aftercare", synopsis: "aftercare [--rules PATH] --ics|--leaflet FILE|-", summary: "the aftercare plan as a calendar or a leaflet",
@@ -52,7 +54,7 @@ func (c *cli) usage(w io.Writer) {
 	}
 	fmt.Fprintf(w, "celltherapy checks, tests and runs the rule files of an MSC therapy clinic.\n\nUsage:\n")
 	for _, cmd := range commands() {
-		fmt.Fprintf(w, "  celltherapy %-50s %s\n", cmd.synopsis, cmd.summary)
+		fmt.Fprintf(w, "  celltherapy %s\n      %s\n", cmd.synopsis, cmd.summary)
 	}
 	fmt.Fprintf(w, `
 KIND is one of: %s.

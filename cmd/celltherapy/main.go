@@ -4,6 +4,7 @@
 //	celltherapy lint [PATH...]                     check rule files
 //	celltherapy test [--coverage] [PATH...]        run rule tests
 //	celltherapy eval KIND [--rules PATH] FILE|-    print the decision for facts
+//	celltherapy diff KIND --from OLD --to NEW FILE|-  whose decisions a rule change moves
 //	celltherapy doc [--rules PATH]                 the rules as a document
 //	celltherapy aftercare --ics|--leaflet FILE|-    the aftercare plan for people
 //
@@ -28,6 +29,7 @@ const (
 	exitOK      = 0
 	exitFailed  = 1 // lint found problems, or tests failed
 	exitBadUsed = 2 // bad command line or bad input
+	exitRuleRun = 3 // a rule failed at run time: the rules' fault, not the input's
 )
 
 type cli struct {

@@ -1,0 +1,34 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+func TestLintCodeTables(t *testing.T) {
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{"the default code table", []string{"lint", "../../fhir/codes.yaml"}, 0, "ok: 1 code table file(s)", ""},
+		{"a bad code table at its positions", []string{"lint", "../../fhir/testdata/codes/bad.codes.yaml"}, 1, "",
+			"../../fhir/testdata/codes/bad.codes.yaml:16:13: tables/1/status: value must be one of"},
+		{"a bad code table beside good rules", []string{"lint", "../../fhir/testdata/codes/bad.codes.yaml", "../../eligibility/contraindications.yaml"}, 1, "",
+			"bad.codes.yaml:21:5: tables/1: unknown key \"colour\""},
+		{"a code table beside bad rules", []string{"lint", "../../fhir/codes.yaml", "testdata/bad"}, 1, "", "unknown fact pregnent"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), tt.args, strings.NewReader(""), &stdout, &stderr)
+			if code != tt.code || !strings.Contains(stdout.String(), tt.stdout) || !strings.Contains(stderr.String(), tt.stderr) {
+				t.Errorf("code %d, stdout %q, stderr %q; want %d, %q, %q", code, stdout.String(), stderr.String(), tt.code, tt.stdout, tt.stderr)
+			}
+		})
+	}
+}

@@ -1,0 +1,205 @@
+package fhir
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Source is a FHIR record a fact was taken from, and the code that made it
+// count.
+type Source struct {
+	// Reference is the record as ResourceType/id.
+	Reference string `json:"reference"`
+	Coding    Coding `json:"coding"`
+	// Unconfirmed is true when the code table entry that matched is not yet
+	// confirmed by the clinic.
+	Unconfirmed bool `json:"unconfirmed,omitempty"`
+}
+
+// Provenance maps each fact that FHIR records settled (its path in the
+// eligibility vocabulary, e.g. "oncology.lastTreatmentEnd") to the records
+// it came from.
+type Provenance map[string][]Source
+
+// Sources returns the records fact came from.
+func (p Provenance) Sources(fact string) []Source { return slices.Clone(p[fact]) }
+
+// Options says whom and which day records are read for.
+type Options struct {
+	// AsOf is the screening day: a treatment still going on ends no earlier
+	// than this day, and a "no" older than its table's noValidDays is not
+	// used. It must be set.
+	AsOf time.Time
+	// PatientID, when set, is the FHIR id of the patient screened: a record
+	// about another patient is bad input. When empty, the id of a Patient
+	// resource in the input is used, if any.
+	PatientID string
+}
+
+// Mapper turns FHIR R4 records into eligibility facts with one set of code
+// tables. It is immutable and safe for concurrent use.
+type Mapper struct{ codes *Codes }
+
+// NewMapper returns a Mapper for codes; nil means DefaultCodes().
+func NewMapper(codes *Codes) *Mapper {
+	if codes == nil {
+		codes = DefaultCodes()
+	}
+	return &Mapper{codes: codes}
+}
+
+// Codes returns the mapper's code tables.
+func (m *Mapper) Codes() *Codes { return m.codes }
+
+// FromBundle reads the resources of a FHIR R4 Bundle (any type; nested
+// Bundles are read too).
+func (m *Mapper) FromBundle(data []byte, opts Options) (*Extract, error) {
+	return m.FromPrefetch(map[string]json.RawMessage{"": data}, opts)
+}
+
+// FromPrefetch reads a CDS Hooks prefetch object: each value a resource, a
+// searchset Bundle, or null. JSON paths in errors start at prefetch.KEY.
+func (m *Mapper) FromPrefetch(prefetch map[string]json.RawMessage, opts Options) (*Extract, error) {
+	if opts.AsOf.IsZero() {
+		return nil, fmt.Errorf("fhir: Options.AsOf must be set")
+	}
+	r := &reader{codes: m.codes, opts: opts, asOf: day(opts.AsOf.Date()), patient: opts.PatientID, acc: map[string]*factAcc{}}
+	for _, k := range slices.Sorted(maps.Keys(prefetch)) {
+		path := "prefetch." + k
+		if k == "" {
+			path = "$"
+		}
+		r.collect(path, prefetch[k], 0)
+	}
+	if len(r.errs) == 0 {
+		for _, res := range r.resources {
+			r.read(res)
+		}
+	}
+	if len(r.errs) > 0 {
+		return nil, r.errs
+	}
+	return r.extract(), nil
+}
+
+// found is one resource found in the input, with its JSON path.
+type found struct {
+	path string
+	res  *resource
+}
+
+type reader struct {
+	codes     *Codes
+	opts      Options
+	asOf      time.Time
+	patient   string
+	resources []found
+	acc       map[string]*factAcc
+	treatment treatmentAcc
+	errs      InputErrors
+}
+
+func (r *reader) fail(path, format string, args ...any) {
+	r.errs = append(r.errs, &InputError{Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+const maxBundleDepth = 4
+
+// collect finds the resources in data, descending into Bundles.
+func (r *reader) collect(path string, data json.RawMessage, depth int) {
+	if len(data) == 0 || string(data) == "null" {
+		return
+	}
+	res, ok, bad := decodeResource(path, data)
+	switch {
+	case bad != nil:
+		r.errs = append(r.errs, bad)
+		return
+	case !ok:
+		r.fail(path, "want a FHIR resource (a JSON object with resourceType)")
+		return
+	}
+	switch res.ResourceType {
+	case "Bundle":
+		if depth >= maxBundleDepth {
+			r.fail(path, "Bundles nested deeper than %d", maxBundleDepth)
+			return
+		}
+		for i, e := range res.Entry {
+			r.collect(fmt.Sprintf("%s.entry[%d].resource", path, i), e.Resource, depth+1)
+		}
+	case "Patient":
+		switch {
+		case r.patient == "":
+			r.patient = res.ID
+		case res.ID != "" && res.ID != r.patient:
+			r.fail(path+".id", "Patient/%s is not the patient screened (Patient/%s): records of one patient only", res.ID, r.patient)
+		}
+	case "Condition", "Observation", "Procedure", "MedicationStatement":
+		r.resources = append(r.resources, found{path: path, res: res})
+	}
+	// Other resources (OperationOutcome, Encounter, ...) say nothing about
+	// the facts.
+}
+
+// checkSubject reports a record about another patient.
+func (r *reader) checkSubject(path string, ref *Reference) {
+	if ref == nil || ref.Reference == "" || r.patient == "" {
+		return
+	}
+	s := ref.Reference
+	if i := strings.Index(s, "/_history/"); i >= 0 {
+		s = s[:i]
+	}
+	if s != "Patient/"+r.patient && !strings.HasSuffix(s, "/Patient/"+r.patient) {
+		r.fail(path+".reference", "%q is not the patient screened (Patient/%s): records of one patient only", ref.Reference, r.patient)
+	}
+}
+
+func refOf(typ, id, path string) string {
+	if id == "" {
+		return typ + " at " + path
+	}
+	return typ + "/" + id
+}
+
+// match returns the tables of resource whose codes include one of cc's
+// codings, each with the entry that matched.
+func (r *reader) match(resource string, cc *CodeableConcept) []tableMatch {
+	if cc == nil {
+		return nil
+	}
+	idx := r.codes.byCode[resource]
+	var out []tableMatch
+	for _, c := range cc.Coding {
+		for _, tb := range idx[key{c.System, c.Code}] {
+			if !slices.ContainsFunc(out, func(m tableMatch) bool { return m.table == tb }) {
+				out = append(out, tableMatch{tb, r.source(tb.codes[key{c.System, c.Code}], c)})
+			}
+		}
+	}
+	return out
+}
+
+type tableMatch struct {
+	table  *table
+	source Source // Reference is filled in by the caller
+}
+
+func (r *reader) source(entry int, c Coding) Source {
+	e := r.codes.entries[entry]
+	return Source{Coding: Coding{System: c.System, Code: c.Code, Display: e.Display}, Unconfirmed: e.Status == Unconfirmed}
+}
+
+func (r *reader) fact(name string) *factAcc {
+	a := r.acc[name]
+	if a == nil {
+		a = &factAcc{}
+		r.acc[name] = a
+	}
+	return a
+}

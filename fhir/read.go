@@ -1,0 +1,240 @@
+package fhir
+
+import (
+	"slices"
+	"time"
+)
+
+// The FHIR R4 status codes the mapping reads, and which of them count.
+var (
+	conditionClinical     = codeSet("active", "recurrence", "relapse", "inactive", "remission", "resolved")
+	conditionVerification = codeSet("unconfirmed", "provisional", "differential", "confirmed", "refuted", "entered-in-error")
+	observationStatus     = codeSet("registered", "preliminary", "final", "amended", "corrected", "cancelled", "entered-in-error", "unknown")
+	procedureStatus       = codeSet("preparation", "in-progress", "not-done", "on-hold", "stopped", "completed", "entered-in-error", "unknown")
+	medicationStatus      = codeSet("active", "completed", "entered-in-error", "intended", "stopped", "on-hold", "unknown", "not-taken")
+)
+
+const (
+	clinicalSystem     = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+	verificationSystem = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+)
+
+func codeSet(codes ...string) map[string]bool {
+	m := map[string]bool{}
+	for _, c := range codes {
+		m[c] = true
+	}
+	return m
+}
+
+// factAcc gathers what the records say about one yes/no fact.
+type factAcc struct {
+	active []Source // active, confirmed conditions: the fact is true
+	votes  []vote   // observation answers
+}
+
+// vote is one observation's answer.
+type vote struct {
+	yes      bool
+	dated    bool
+	date     time.Time // the last day the observation may mean
+	earliest time.Time // the first day it may mean: a "no" ages from it
+	validFor int       // noValidDays of its table, 0 for no limit
+	stands   bool      // yesStands of its table: a yes no later no outweighs
+	source   Source
+}
+
+// treatmentAcc gathers cancer treatment records and their ends.
+type treatmentAcc struct {
+	treated    []Source // treatment records: everTreated is true
+	ends       []dated  // known ends of treatments, and abatements of resolved cancers
+	endUnknown []Source // treatments whose end no date tells
+}
+
+type dated struct {
+	day    time.Time
+	source Source
+}
+
+func (r *reader) read(f found) {
+	path, res := f.path, f.res
+	switch res.ResourceType {
+	case "Condition":
+		r.readCondition(path, res)
+	case "Observation":
+		r.readObservation(path, res)
+	case "Procedure":
+		r.checkStatus(path+".status", res.Status, procedureStatus, true)
+		r.checkSubject(path+".subject", res.Subject)
+		r.readTreatment(path, res, res.Code, res.PerformedDateTime, res.PerformedPeriod, "performed")
+	case "MedicationStatement":
+		r.checkStatus(path+".status", res.Status, medicationStatus, true)
+		r.checkSubject(path+".subject", res.Subject)
+		r.readTreatment(path, res, res.MedicationCodeableConcept, res.EffectiveDateTime, res.EffectivePeriod, "effective")
+	}
+}
+
+func (r *reader) checkStatus(path, status string, allowed map[string]bool, required bool) {
+	switch {
+	case status == "" && required:
+		r.fail(path, "missing: FHIR R4 requires a status")
+	case status != "" && !allowed[status]:
+		r.fail(path, "%q is not a FHIR R4 status code here; want one of %v", status, slices.Sorted(mapsKeys(allowed)))
+	}
+}
+
+// statusCode returns the code of the status concept in system, checking it.
+func (r *reader) statusCode(path string, cc *CodeableConcept, system string, allowed map[string]bool) string {
+	if cc == nil {
+		return ""
+	}
+	for i, c := range cc.Coding {
+		if c.System != system {
+			continue
+		}
+		if !allowed[c.Code] {
+			r.fail(path+".coding["+itoa(i)+"].code", "%q is not a code of %s; want one of %v", c.Code, system, slices.Sorted(mapsKeys(allowed)))
+			return ""
+		}
+		return c.Code
+	}
+	return ""
+}
+
+func (r *reader) readCondition(path string, c *resource) {
+	clinical := r.statusCode(path+".clinicalStatus", c.ClinicalStatus, clinicalSystem, conditionClinical)
+	verification := r.statusCode(path+".verificationStatus", c.VerificationStatus, verificationSystem, conditionVerification)
+	r.checkSubject(path+".subject", c.Subject)
+	if verification != "confirmed" {
+		return // refuted, entered-in-error, provisional, unconfirmed or not said: never a fact
+	}
+	ref := refOf("Condition", c.ID, path)
+	for _, m := range r.match("Condition", c.Code) {
+		m.source.Reference = ref
+		switch clinical {
+		case "active", "recurrence", "relapse":
+			a := r.fact(m.table.fact)
+			a.active = append(a.active, m.source)
+		case "resolved", "remission", "inactive":
+			// A cancer that is over still dates its treatment: its end is
+			// no earlier than the abatement.
+			if m.table.fact == "oncology.active" {
+				r.readAbatement(path, c, m.source)
+			}
+		}
+	}
+}
+
+func (r *reader) readAbatement(path string, c *resource, src Source) {
+	s, at := c.AbatementDateTime, path+".abatementDateTime"
+	if s == "" && c.AbatementPeriod != nil {
+		s, at = c.AbatementPeriod.End, path+".abatementPeriod.end"
+	}
+	if s == "" {
+		return
+	}
+	d, err := parseFHIRDate(s)
+	if err != nil {
+		r.fail(at, "%v", err)
+		return
+	}
+	r.treatment.ends = append(r.treatment.ends, dated{d.last, src})
+}
+
+func (r *reader) readObservation(path string, o *resource) {
+	r.checkStatus(path+".status", o.Status, observationStatus, true)
+	r.checkSubject(path+".subject", o.Subject)
+	switch o.Status {
+	case "final", "amended", "corrected":
+	default:
+		return // not a result anyone stands by
+	}
+	when, at := o.EffectiveDateTime, path+".effectiveDateTime"
+	if when == "" && o.EffectiveInstant != "" {
+		when, at = o.EffectiveInstant, path+".effectiveInstant"
+	}
+	if when == "" && o.EffectivePeriod != nil {
+		when, at = o.EffectivePeriod.End, path+".effectivePeriod.end"
+		if when == "" {
+			when, at = o.EffectivePeriod.Start, path+".effectivePeriod.start"
+		}
+	}
+	var date fhirDate
+	if when != "" {
+		var err error
+		if date, err = parseFHIRDate(when); err != nil {
+			r.fail(at, "%v", err)
+			return
+		}
+	}
+	ref := refOf("Observation", o.ID, path)
+	for _, m := range r.match("Observation", o.Code) {
+		yes, ok := r.answer(m.table, o)
+		if !ok {
+			continue // an answer the table does not list (e.g. "unknown")
+		}
+		m.source.Reference = ref
+		a := r.fact(m.table.fact)
+		a.votes = append(a.votes, vote{yes: yes, dated: when != "", date: date.last, earliest: date.first, validFor: m.table.noValidDays, stands: m.table.yesStands, source: m.source})
+	}
+}
+
+// answer reads an observation's value as yes or no by its table.
+func (r *reader) answer(tb *table, o *resource) (yes, ok bool) {
+	if o.ValueBoolean != nil && tb.boolean {
+		return *o.ValueBoolean, true
+	}
+	if o.ValueCodeableConcept == nil {
+		return false, false
+	}
+	for _, c := range o.ValueCodeableConcept.Coding {
+		k := key{c.System, c.Code}
+		if _, in := tb.yes[k]; in {
+			return true, true
+		}
+	}
+	for _, c := range o.ValueCodeableConcept.Coding {
+		k := key{c.System, c.Code}
+		if _, in := tb.no[k]; in {
+			return false, true
+		}
+	}
+	return false, false
+}
+
+// readTreatment reads a Procedure or MedicationStatement of a cancer
+// treatment.
+func (r *reader) readTreatment(path string, res *resource, code *CodeableConcept, when string, period *Period, elem string) {
+	typ, id, status := res.ResourceType, res.ID, res.Status
+	switch status {
+	case "completed", "stopped", "in-progress", "on-hold", "active":
+	default:
+		return // not done, not taken, planned, entered in error, or unknown
+	}
+	ongoing := status == "in-progress" || status == "on-hold" || status == "active"
+	for _, m := range r.match(typ, code) {
+		m.source.Reference = refOf(typ, id, path)
+		r.treatment.treated = append(r.treatment.treated, m.source)
+		s, at := when, path+"."+elem+"DateTime"
+		if s == "" && period != nil {
+			s, at = period.End, path+"."+elem+"Period.end"
+		}
+		var end time.Time
+		if s != "" {
+			d, err := parseFHIRDate(s)
+			if err != nil {
+				r.fail(at, "%v", err)
+				return
+			}
+			end = d.last
+		}
+		if ongoing && end.Before(r.asOf) {
+			end = r.asOf // still going on: it ends today at the earliest
+		}
+		if end.IsZero() {
+			r.treatment.endUnknown = append(r.treatment.endUnknown, m.source)
+			continue
+		}
+		r.treatment.ends = append(r.treatment.ends, dated{end, m.source})
+	}
+}
