@@ -55,7 +55,7 @@ func TestIndentationMistakesAtTheirLine(t *testing.T) {
 			}
 		}
 	}
-	if tried < 500 {
+	if tried < 300 {
 		t.Errorf("only %d broken files tried", tried)
 	}
 }
