@@ -78,8 +78,12 @@ func (s *Screener) Ruleset() *rules.Ruleset { return s.rs }
 
 // Screen screens one patient: ineligible if any contraindication rule fired,
 // else undetermined (with the facts to ask for) if any rule is open, else
-// eligible.
+// eligible. Facts that contradict each other are bad input: a
+// rules.FactErrors naming the JSON path of each, and no decision.
 func (s *Screener) Screen(ctx context.Context, facts Facts) (*Decision, error) {
+	if err := checkFacts(&facts); err != nil {
+		return nil, err
+	}
 	var asOf rules.Date
 	asOf, facts.AsOf = s.set.AsOf(facts.AsOf)
 	ev, err := rules.Evaluate(ctx, s.rs, &facts)
