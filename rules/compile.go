@@ -33,6 +33,9 @@ type program struct {
 	// want is the type a then: expression's value is given as (an int
 	// expression for a float64 field, say), or nil.
 	want reflect.Type
+	// params names the params the expression reads, for the unconfirmed
+	// values a decision names.
+	params []string
 }
 
 // exprCompiler compiles the expressions of one ruleset.
@@ -193,7 +196,7 @@ func (c *exprCompiler) compile(ptr string, want reflect.Type, cond bool) *progra
 		c.errs.add(errAt(0), CodeType, "this expression must give a %s, but it gives a %s", typeName(want), typeName(got))
 		return nil
 	}
-	p := &program{src: src, prog: prog, reads: reads, want: want}
+	p := &program{src: src, prog: prog, reads: reads, want: want, params: paramsRead(tree.Node)}
 	if reads.empty() && !vars {
 		v, err := vm.Run(prog, c.kind.env)
 		if err != nil {

@@ -50,6 +50,8 @@ const (
 	CodeNotBoolean    Code = "not-boolean"   // a condition whose result is not a boolean
 	CodeUnknownSet    Code = "unknown-ruleset"
 	CodeFacts         Code = "facts" // facts in a test do not fit the vocabulary
+	CodeUnconfirmed   Code = "unconfirmed" // an unconfirmed: entry names no value of the ruleset
+	CodeLocale        Code = "locale"      // a text lacks a locale the ruleset declares
 )
 
 // Error is one problem at one position.

@@ -28,6 +28,8 @@ type Ruleset struct {
 	params                            map[string]any // plain data, for expressions and tools
 	paramsTyped                       any            // the kind's P
 	questions                         map[string]Text
+	locales                           []string      // declared, "en" first
+	unconfirmed                       []Unconfirmed // not yet confirmed, file order
 	rules                             []*Rule
 	tests                             []*Test
 	vms                               sync.Pool // reused expr machines
@@ -100,6 +102,7 @@ func (rs *Ruleset) Tests() []*Test { return slices.Clone(rs.tests) }
 // Rule is one rule of a ruleset.
 type Rule struct {
 	id, title, description, source string
+	titles                         Text // title by locale; title is its English
 	message                        Text
 	pos                            Pos
 	when                           *program
@@ -115,8 +118,17 @@ type Rule struct {
 // ID returns the rule's id, unique in its ruleset.
 func (r *Rule) ID() string { return r.id }
 
-// Title returns the rule's title.
+// Title returns the rule's title (in English).
 func (r *Rule) Title() string { return r.title }
+
+// TitleIn returns the rule's title in locale, falling back to English: a
+// rule's title: is a string, or a text by locale like message:.
+func (r *Rule) TitleIn(locale string) string {
+	if s := r.titles.In(locale); s != "" {
+		return s
+	}
+	return r.title
+}
 
 // Description returns the rule's longer description, or "".
 func (r *Rule) Description() string { return r.description }

@@ -1,0 +1,171 @@
+package rules
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/expr-lang/expr/ast"
+)
+
+// Unconfirmed is a value of a ruleset that the clinic's medical board has
+// not confirmed: a number or label the clinic's text does not give, taken
+// from published work or from our reading. A rule file lists them under
+// unconfirmed:, each naming the value and where it comes from:
+//
+//	unconfirmed:
+//	  - value: params.cultureDays
+//	    source: "Galipeau J, Sensebe L. Cell Stem Cell 2018;22(6):824-833"
+//	    note: the laboratory's validated production time
+//	  - value: rules.oncology.then.duration
+//	    source: our reading; clinic procedure, 03 does not classify it
+//
+// A clinic confirms a value in its own copy of the rules by deleting its
+// entry or setting confirmed: true on it.
+type Unconfirmed struct {
+	// Value names the value: params.NAME, or rules.ID.then.KEY for what a
+	// rule's then: gives.
+	Value string `json:"value"`
+	// Source is where the value comes from, and Note what the board should
+	// weigh.
+	Source string `json:"source"`
+	Note   string `json:"note,omitempty"`
+	// Pos is the entry's position in its rule file.
+	Pos Pos `json:"-"`
+}
+
+// Unconfirmed returns the ruleset's unconfirmed values in file order:
+// entries of unconfirmed: without confirmed: true.
+func (rs *Ruleset) Unconfirmed() []Unconfirmed { return slices.Clone(rs.unconfirmed) }
+
+// IsUnconfirmed reports whether value (params.NAME or rules.ID.then.KEY)
+// is one of the ruleset's unconfirmed values.
+func (rs *Ruleset) IsUnconfirmed(value string) bool {
+	return slices.ContainsFunc(rs.unconfirmed, func(u Unconfirmed) bool { return u.Value == value })
+}
+
+// UnconfirmedIn returns the unconfirmed values that shaped a decision, in
+// the order of the ruleset's list: the params read by the conditions of the
+// results that are decided (fired or clear), the params read by the then:
+// expressions of fired results and their then: values, and the params the
+// decision maker's Go code read (named without "params."). A decision maker
+// passes the results its decision rests on.
+func (rs *Ruleset) UnconfirmedIn(results []*Result, params ...string) []string {
+	if len(rs.unconfirmed) == 0 {
+		return nil
+	}
+	used := map[string]bool{}
+	for _, p := range params {
+		used["params."+p] = true
+	}
+	for _, res := range results {
+		r := res.Rule
+		if res.Status == Undetermined {
+			continue
+		}
+		for _, p := range r.when.params {
+			used["params."+p] = true
+		}
+		if res.Status != Fired {
+			continue
+		}
+		for _, key := range r.ThenKeys() {
+			used["rules."+r.id+".then."+key] = true
+		}
+		for _, prog := range r.thenProgs {
+			for _, p := range prog.params {
+				used["params."+p] = true
+			}
+		}
+	}
+	var out []string
+	for _, u := range rs.unconfirmed {
+		if used[u.Value] {
+			out = append(out, u.Value)
+		}
+	}
+	return out
+}
+
+// paramsRead returns the names of the params an expression reads
+// (params.NAME), sorted, without repeats.
+func paramsRead(root ast.Node) []string {
+	var v paramVisitor
+	ast.Walk(&root, &v)
+	slices.Sort(v.names)
+	return slices.Compact(v.names)
+}
+
+type paramVisitor struct{ names []string }
+
+func (v *paramVisitor) Visit(n *ast.Node) {
+	m, ok := (*n).(*ast.MemberNode)
+	if !ok {
+		return
+	}
+	id, ok := m.Node.(*ast.IdentifierNode)
+	prop, ok2 := m.Property.(*ast.StringNode)
+	if ok && ok2 && id.Value == "params" {
+		v.names = append(v.names, prop.Value)
+	}
+}
+
+// parseUnconfirmed reads the unconfirmed: list of d into rs, checking that
+// every entry names a param or a rule's then: value that exists, once.
+func parseUnconfirmed(d *document, rs *Ruleset, errs *ErrorList) {
+	list, _ := d.valueAt("/unconfirmed").([]any)
+	seen := map[string]Pos{}
+	for i, item := range list {
+		ptr := "/unconfirmed/" + strconv.Itoa(i)
+		m, _ := item.(map[string]any)
+		u := Unconfirmed{Pos: d.at(ptr)}
+		u.Value, _ = m["value"].(string)
+		u.Source, _ = m["source"].(string)
+		u.Note, _ = m["note"].(string)
+		if u.Value == "" {
+			continue // the schema check has reported it
+		}
+		if problem := rs.unconfirmedTarget(u.Value); problem != "" {
+			errs.add(d.at(ptr+"/value"), CodeUnconfirmed, "%s", problem)
+			continue
+		}
+		if first, dup := seen[u.Value]; dup {
+			errs.add(d.at(ptr+"/value"), CodeUnconfirmed, "%s is already listed at line %d; list each value once", u.Value, first.Line)
+			continue
+		}
+		seen[u.Value] = u.Pos
+		if confirmed, _ := m["confirmed"].(bool); !confirmed {
+			rs.unconfirmed = append(rs.unconfirmed, u)
+		}
+	}
+}
+
+// unconfirmedTarget returns what is wrong with value as the name of a value
+// of rs, or "" when it names one.
+func (rs *Ruleset) unconfirmedTarget(value string) string {
+	if name, ok := strings.CutPrefix(value, "params."); ok {
+		if _, found := rs.params[name]; !found {
+			return fmt.Sprintf("%s names no param of the ruleset%s", value, didYouMean(name, slices.Sorted(maps.Keys(rs.params))))
+		}
+		return ""
+	}
+	rest, ok := strings.CutPrefix(value, "rules.")
+	id, key, ok2 := strings.Cut(rest, ".then.")
+	if !ok || !ok2 {
+		return fmt.Sprintf("%s names no value: write params.NAME or rules.ID.then.KEY", value)
+	}
+	r := rs.Rule(id)
+	if r == nil {
+		ids := make([]string, len(rs.rules))
+		for i, r := range rs.rules {
+			ids[i] = r.id
+		}
+		return fmt.Sprintf("%s names no rule of the ruleset: no rule %s%s", value, id, didYouMean(id, ids))
+	}
+	if !slices.Contains(r.ThenKeys(), key) {
+		return fmt.Sprintf("%s names nothing: rule %s has no then.%s%s", value, id, key, didYouMean(key, r.ThenKeys()))
+	}
+	return ""
+}
