@@ -3,6 +3,7 @@ package eligibility_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -105,5 +106,40 @@ func TestOncologyMessageSaysWhatTheRuleDoes(t *testing.T) {
 	}
 	if strings.Contains(msg, "less than 5 years") {
 		t.Errorf("the oncology message %q says the window is exclusive", msg)
+	}
+}
+
+// TestScreenNamesUnconfirmedDurations: a contraindication's permanent or
+// temporary label is our reading, named in the decision until the board
+// confirms it.
+func TestScreenNamesUnconfirmedDurations(t *testing.T) {
+	f := allClear()
+	f.HIV = new(true)
+	f.Pregnant = new(true)
+	d, err := eligibility.NewDefaultScreener().Screen(context.Background(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"rules.pregnancy-or-breastfeeding.then.duration", "rules.immunodeficiency.then.duration"}
+	if !slices.Equal(d.Unconfirmed, want) {
+		t.Errorf("unconfirmed %v, want %v", d.Unconfirmed, want)
+	}
+	if d, _ := eligibility.NewDefaultScreener().Screen(context.Background(), allClear()); len(d.Unconfirmed) != 0 {
+		t.Errorf("an eligible screening rests on no unconfirmed value, got %v", d.Unconfirmed)
+	}
+}
+
+// TestScreenInRussian: messages, titles and questions in the locale asked for.
+func TestScreenInRussian(t *testing.T) {
+	f := allClear()
+	f.Pregnant = new(true)
+	d, _ := eligibility.NewDefaultScreener(rules.WithLocale("ru")).Screen(context.Background(), f)
+	if c := d.Findings[0]; !strings.Contains(c.Message, "беременности") || c.Title != "Беременность или грудное вскармливание" {
+		t.Errorf("finding in ru: %+v", c)
+	}
+	f.Pregnant = nil
+	d, _ = eligibility.NewDefaultScreener(rules.WithLocale("ru")).Screen(context.Background(), f)
+	if q := d.Missing[0].Question; q != "Беременна ли пациентка?" {
+		t.Errorf("question in ru: %q", q)
 	}
 }

@@ -92,8 +92,10 @@ func (s *Screener) Screen(ctx context.Context, facts Facts) (*Decision, error) {
 	}
 	d := &Decision{Header: rules.NewHeader[Outcome, Contraindication](s.rs, Eligible, asOf)}
 	undetermined := false
+	results := make([]*rules.Result, len(ev.Results))
 	for i := range ev.Results {
 		r := &ev.Results[i]
+		results[i] = r
 		switch r.Status {
 		case rules.Fired:
 			then := &s.thens[i]
@@ -114,6 +116,9 @@ func (s *Screener) Screen(ctx context.Context, facts Facts) (*Decision, error) {
 		d.Outcome = Undetermined
 		d.Missing = ev.Missing(s.set.Locale)
 	}
+	// The unconfirmed values of fired rules' then: (a duration, say) and of
+	// the params any decided condition read.
+	d.Unconfirmed = s.rs.UnconfirmedIn(results)
 	return d, nil
 }
 
