@@ -50,7 +50,7 @@ type ScheduledContact struct {
 	ID                    string      `json:"id"`
 	After                 Interval    `json:"after"`
 	Contact               ContactKind `json:"contact"`
-	Purpose               string      `json:"purpose"`
+	Purpose               rules.Text  `json:"purpose"`
 	AssessesEffectiveness bool        `json:"assessesEffectiveness,omitempty"`
 }
 

@@ -187,9 +187,12 @@ func (p *Planner) Plan(ctx context.Context, facts Facts) (*Plan, error) {
 		Items:          []Item{},
 		Schedule:       []Contact{},
 	}
-	var open []*rules.Result
+	var open, fired []*rules.Result
 	for i := range ev.Results {
 		r := &ev.Results[i]
+		if r.Status == rules.Fired {
+			fired = append(fired, r)
+		}
 		if len(r.Missing()) > 0 {
 			open = append(open, r)
 		}
@@ -202,7 +205,7 @@ func (p *Planner) Plan(ctx context.Context, facts Facts) (*Plan, error) {
 		if !ok {
 			continue // its window reads an unknown fact: in Missing
 		}
-		it := Item{ID: r.Rule.ID(), Title: r.Rule.Title(), Text: r.Rule.Message(p.set.Locale), From: from, Origin: FromRule, Rule: r.Rule.ID()}
+		it := Item{ID: r.Rule.ID(), Title: r.Rule.TitleIn(p.set.Locale), Text: r.Rule.Message(p.set.Locale), From: from, Origin: FromRule, Rule: r.Rule.ID()}
 		if until, ok := then.Until.In(r); ok {
 			it.Until = &until
 		} else if then.Until.IsSet() {
@@ -215,12 +218,16 @@ func (p *Planner) Plan(ctx context.Context, facts Facts) (*Plan, error) {
 		plan.Missing = rules.MissingFacts(p.rs, p.set.Locale, open)
 	}
 	sortItems(plan.Items)
+	var goParams []string
 	if at := facts.AdministeredAt; at != nil {
 		plan.Schedule = p.contacts(*at)
+		goParams = append(goParams, "monitoring")
 		if h := p.params.SideEffectWindowHours; h > 0 {
 			until := at.Add(time.Duration(h) * time.Hour)
 			plan.SideEffectsUntil = &until
+			goParams = append(goParams, "sideEffectWindowHours")
 		}
 	}
+	plan.Unconfirmed = p.rs.UnconfirmedIn(fired, goParams...)
 	return plan, nil
 }
