@@ -5,6 +5,7 @@ import (
 	"context"
 
 	"github.com/reocell/celltherapy/recommendations"
+	"github.com/reocell/celltherapy/rules"
 )
 
 func (c *cli) aftercare(ctx context.Context, args []string) int {
@@ -18,6 +19,7 @@ Exit 2 when the facts are bad or the administration time is unknown.`)
 	rulesPath := fs.String("rules", "", "rule file or directory to use instead of the default rules")
 	ics := fs.Bool("ics", false, "write an iCalendar file")
 	leaflet := fs.Bool("leaflet", false, "write a plain-text leaflet")
+	locale := localeFlag(fs)
 	if code, done := c.parse(fs, args); done {
 		return code
 	}
@@ -30,16 +32,12 @@ Exit 2 when the facts are bad or the administration time is unknown.`)
 	if code != exitOK {
 		return code
 	}
-	facts, err := kind.Decode(data)
+	decision, err := decideIn(ctx, kind, rs, data, *locale)
 	if err != nil {
 		c.inputError(fs.Arg(0), err)
 		return exitBadUsed
 	}
-	plan, err := kind.Decide(ctx, rs, facts)
-	if err != nil {
-		c.inputError(fs.Arg(0), err)
-		return exitBadUsed
-	}
+	plan := decision.(*recommendations.Plan)
 	if plan.Outcome != recommendations.Planned {
 		for _, m := range plan.Missing {
 			c.errorf("%s: %s is unknown: %s", displayName(fs.Arg(0)), m.Fact, m.Question)
@@ -51,7 +49,7 @@ Exit 2 when the facts are bad or the administration time is unknown.`)
 	if *ics {
 		write = recommendations.WriteICS
 	}
-	if err := write(out, plan); err != nil {
+	if err := write(out, plan, rules.WithLocale(*locale)); err != nil {
 		c.errorf("%v", err)
 		return exitBadUsed
 	}

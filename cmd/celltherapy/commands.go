@@ -149,13 +149,22 @@ Loads rule files (files, or directories of *.yaml) and reports every problem
 as file:line:col: message: YAML syntax, schema violations, duplicate keys and
 rule ids, unknown facts or params, type errors, conditions that are not
 true/false. Exit 0 when there is none, 1 otherwise. Without PATH, the default
-rules are checked.`)
+rules are checked. With --require-confirmed, a value the medical board has
+not confirmed (unconfirmed: in a rule file) is a problem too: for a clinic
+going live.`)
+	requireConfirmed := fs.Bool("require-confirmed", false, "fail on any value not confirmed by the medical board")
 	if code, done := c.parse(fs, args); done {
 		return code
 	}
 	set, ok := c.load(fs.Args()...)
 	if !ok {
 		return exitFailed
+	}
+	if *requireConfirmed {
+		if n := writeUnconfirmed(c.stderr, set); n > 0 {
+			fmt.Fprintf(c.stderr, "%d unconfirmed value(s)\n", n)
+			return exitFailed
+		}
 	}
 	rulesets, ruleCount, tests := 0, 0, 0
 	for _, rs := range set.Rulesets() {
@@ -222,6 +231,7 @@ the decision of KIND as JSON. Exit 0 whatever the decision; 2 when the
 command line or the facts are bad, with the reason on standard error (JSON
 path of each bad value). Without --rules, the default rules are used.`)
 	rulesPath := fs.String("rules", "", "rule file or directory to use instead of the default rules")
+	locale := localeFlag(fs)
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		if code, done := c.parse(fs, args); done {
 			return code
@@ -251,7 +261,7 @@ path of each bad value). Without --rules, the default rules are used.`)
 	if code != exitOK {
 		return code
 	}
-	decision, err := dom.kind.DecideJSON(ctx, rs, facts)
+	decision, err := decideIn(ctx, dom.kind, rs, facts, *locale)
 	if err != nil {
 		c.inputError(fs.Arg(0), err) // bad facts, or facts that contradict each other
 		return exitBadUsed
