@@ -42,7 +42,7 @@ type docWords struct {
 	value, current, source, note, where      string
 	params, param, rules, questions, fact    string
 	question, when, then, message, defined   string
-	unconfirmed, tests                       string
+	unconfirmed, tests, entries, sourceLabel string // entries has a count
 }
 
 func docWordsIn(locale string) docWords {
@@ -54,6 +54,7 @@ func docWordsIn(locale string) docWords {
 			value:          "значение", current: "сейчас", source: "источник", note: "примечание", where: "где",
 			params: "Параметры", param: "параметр", rules: "Правила", questions: "Вопросы при неизвестных фактах",
 			fact: "факт", question: "вопрос", when: "Когда", then: "Тогда", message: "Сообщение", defined: "Определено в",
+			entries: "%d записей (см. «Параметры»)", sourceLabel: "Источник",
 			unconfirmed: "не подтверждено", tests: "тест(ов) закрепляют эти правила; запустите `celltherapy test`, чтобы их проверить.",
 		}
 	}
@@ -64,6 +65,7 @@ func docWordsIn(locale string) docWords {
 		value:          "value", current: "now", source: "source", note: "note", where: "where",
 		params: "Params", param: "param", rules: "Rules", questions: "Questions for unknown facts",
 		fact: "fact", question: "question", when: "When", then: "Then", message: "Message", defined: "Defined at",
+		entries: "%d entries (see Params)", sourceLabel: "Source",
 		unconfirmed: "unconfirmed", tests: "test(s) pin these rules down; run `celltherapy test` to check them.",
 	}
 }
@@ -79,7 +81,7 @@ func writeChecklist(w io.Writer, set *rules.Set, h docWords) {
 				fmt.Fprintf(w, "| ruleset | %s | %s | %s | %s | %s |\n| --- | --- | --- | --- | --- | --- |\n", h.value, h.current, h.source, h.note, h.where)
 			}
 			n++
-			fmt.Fprintf(w, "| `%s` | `%s` | %s | %s | %s | %s |\n", rs.Name(), u.Value, cell(currentValue(rs, u.Value)), cell(u.Source), cell(u.Note), u.Pos)
+			fmt.Fprintf(w, "| `%s` | `%s` | %s | %s | %s | %s |\n", rs.Name(), u.Value, cell(currentValue(rs, u.Value, h)), cell(u.Source), cell(u.Note), u.Pos)
 		}
 	}
 	if n == 0 {
@@ -89,11 +91,11 @@ func writeChecklist(w io.Writer, set *rules.Set, h docWords) {
 
 // currentValue returns the value an unconfirmed entry names, as the rules
 // hold it now.
-func currentValue(rs *rules.Ruleset, value string) string {
+func currentValue(rs *rules.Ruleset, value string, h docWords) string {
 	if name, ok := strings.CutPrefix(value, "params."); ok {
 		v, _ := rs.Param(name)
 		if list, ok := v.([]any); ok {
-			return fmt.Sprintf("%d entries (see Params)", len(list))
+			return fmt.Sprintf(h.entries, len(list))
 		}
 		return display(v)
 	}
@@ -159,7 +161,7 @@ func writeDoc(w io.Writer, rs *rules.Ruleset, locale string, h docWords) {
 		}
 		fmt.Fprintf(w, "- %s: %s\n", h.message, r.Message(locale))
 		if r.Source() != "" {
-			fmt.Fprintf(w, "- Source: %s\n", r.Source())
+			fmt.Fprintf(w, "- %s: %s\n", h.sourceLabel, r.Source())
 		}
 		fmt.Fprintf(w, "- %s: %s\n\n", h.defined, r.Pos())
 	}
