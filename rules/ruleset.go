@@ -112,7 +112,10 @@ type Rule struct {
 	thenOrder                      []string   // keys of thenExprs, sorted
 	thenProgs                      []*program // thenExprs in thenOrder
 	reads                          factSet    // facts read by when and then
-	ruleset                        *Ruleset
+	// Indexes into the ruleset's unconfirmed values: those the condition
+	// reads, and those then: gives or reads (see Ruleset.UnconfirmedIn).
+	unconfirmedWhen, unconfirmedThen []int
+	ruleset                          *Ruleset
 }
 
 // ID returns the rule's id, unique in its ruleset.

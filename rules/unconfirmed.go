@@ -56,37 +56,60 @@ func (rs *Ruleset) UnconfirmedIn(results []*Result, params ...string) []string {
 	if len(rs.unconfirmed) == 0 {
 		return nil
 	}
-	used := map[string]bool{}
-	for _, p := range params {
-		used["params."+p] = true
+	var small [32]bool
+	used := small[:0]
+	if len(rs.unconfirmed) > len(small) {
+		used = make([]bool, 0, len(rs.unconfirmed))
+	}
+	used = used[:len(rs.unconfirmed)]
+	for i, u := range rs.unconfirmed {
+		name, ok := strings.CutPrefix(u.Value, "params.")
+		used[i] = ok && slices.Contains(params, name)
 	}
 	for _, res := range results {
-		r := res.Rule
 		if res.Status == Undetermined {
 			continue
 		}
-		for _, p := range r.when.params {
-			used["params."+p] = true
+		for _, i := range res.Rule.unconfirmedWhen {
+			used[i] = true
 		}
-		if res.Status != Fired {
-			continue
-		}
-		for _, key := range r.ThenKeys() {
-			used["rules."+r.id+".then."+key] = true
-		}
-		for _, prog := range r.thenProgs {
-			for _, p := range prog.params {
-				used["params."+p] = true
+		if res.Status == Fired {
+			for _, i := range res.Rule.unconfirmedThen {
+				used[i] = true
 			}
 		}
 	}
 	var out []string
-	for _, u := range rs.unconfirmed {
-		if used[u.Value] {
+	for i, u := range rs.unconfirmed {
+		if used[i] {
 			out = append(out, u.Value)
 		}
 	}
 	return out
+}
+
+// indexUnconfirmed records, on each rule, which unconfirmed values its
+// condition reads (params) and which its then: gives or reads, so that
+// UnconfirmedIn costs no more than a pass over the results.
+func (rs *Ruleset) indexUnconfirmed() {
+	for _, r := range rs.rules {
+		for i, u := range rs.unconfirmed {
+			name, isParam := strings.CutPrefix(u.Value, "params.")
+			if isParam && slices.Contains(r.when.params, name) {
+				r.unconfirmedWhen = append(r.unconfirmedWhen, i)
+			}
+			then := false
+			for _, prog := range r.thenProgs {
+				then = then || (isParam && slices.Contains(prog.params, name))
+			}
+			for _, key := range r.ThenKeys() {
+				then = then || u.Value == "rules."+r.id+".then."+key
+			}
+			if then {
+				r.unconfirmedThen = append(r.unconfirmedThen, i)
+			}
+		}
+	}
 }
 
 // paramsRead returns the names of the params an expression reads
@@ -140,6 +163,7 @@ func parseUnconfirmed(d *document, rs *Ruleset, errs *ErrorList) {
 			rs.unconfirmed = append(rs.unconfirmed, u)
 		}
 	}
+	rs.indexUnconfirmed()
 }
 
 // unconfirmedTarget returns what is wrong with value as the name of a value

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"slices"
 	"sync"
 
 	"github.com/reocell/celltherapy/rules"
@@ -43,8 +44,9 @@ type Selector struct {
 	rs          *rules.Ruleset
 	set         rules.Settings
 	cultureDays int
-	thens       []Then // each rule's then:, in rule file order
-	roles       []role // each rule's role, in rule file order
+	thens       []Then   // each rule's then:, in rule file order
+	roles       []role   // each rule's role, in rule file order
+	sources     []string // the ids of the source rules
 }
 
 // NewSelector returns a Selector for rs, which must be a therapy ruleset.
@@ -58,6 +60,9 @@ func NewSelector(rs *rules.Ruleset, opts ...rules.Option) (*Selector, error) {
 		t := rules.ThenOf[Then](r)
 		s.thens = append(s.thens, t)
 		s.roles = append(s.roles, roleOf(&t))
+		if roleOf(&t) == roleSource {
+			s.sources = append(s.sources, r.ID())
+		}
 	}
 	return s, nil
 }
@@ -202,7 +207,7 @@ func (s *Selector) open(ev *rules.Evaluation, aut, allo suitability, d *Decision
 func (s *Selector) withoutSources(findings []rules.Finding) []rules.Finding {
 	out := findings[:0]
 	for _, f := range findings {
-		if r := s.rs.Rule(f.Rule); r == nil || roleOf(new(rules.ThenOf[Then](r))) != roleSource {
+		if !slices.Contains(s.sources, f.Rule) {
 			out = append(out, f)
 		}
 	}
