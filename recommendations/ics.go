@@ -57,6 +57,9 @@ func WriteICS(w io.Writer, plan *Plan, opts ...rules.Option) error {
 		iw.line("UID:" + uid(it.ID))
 		iw.line("DTSTAMP:" + stamp)
 		desc := it.Text
+		if it.Unconfirmed {
+			desc += "\n\n" + x.periodToConfirm
+		}
 		if it.Origin == FromDoctor {
 			desc += "\n\n" + x.doctorsOwn
 		}

@@ -43,6 +43,9 @@ func WriteLeaflet(w io.Writer, plan *Plan, opts ...rules.Option) error {
 		if it.Until != nil {
 			when = fmt.Sprintf(x.fromUntil, x.time(it.From), x.time(*it.Until))
 		}
+		if it.Unconfirmed {
+			when += " " + x.periodToConfirm
+		}
 		if it.Origin == FromDoctor {
 			when += " " + x.doctorsOwn
 		}
@@ -68,6 +71,9 @@ func WriteLeaflet(w io.Writer, plan *Plan, opts ...rules.Option) error {
 	advice := x.expected
 	if u := plan.SideEffectsUntil; u != nil {
 		advice += fmt.Sprintf(x.contactAfter, x.time(*u))
+		if slices.Contains(plan.Unconfirmed, "params.sideEffectWindowHours") {
+			advice += x.windowToConfirm
+		}
 	} else {
 		advice += x.contactLonger
 	}

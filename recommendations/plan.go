@@ -69,6 +69,10 @@ type Item struct {
 	// Origin says who made the item; Rule names the rule for FromRule.
 	Origin Origin `json:"origin"`
 	Rule   string `json:"rule,omitempty"`
+	// Unconfirmed marks an item whose window rests on a value the clinic's
+	// medical board has not confirmed (an unconfirmed then: value or param
+	// of its rule): the doctor confirms it with the patient.
+	Unconfirmed bool `json:"unconfirmed,omitempty"`
 }
 
 // InForceAt reports whether the item applies at t: From <= t < Until.
@@ -205,7 +209,8 @@ func (p *Planner) Plan(ctx context.Context, facts Facts) (*Plan, error) {
 		if !ok {
 			continue // its window reads an unknown fact: in Missing
 		}
-		it := Item{ID: r.Rule.ID(), Title: r.Rule.TitleIn(p.set.Locale), Text: r.Rule.Message(p.set.Locale), From: from, Origin: FromRule, Rule: r.Rule.ID()}
+		it := Item{ID: r.Rule.ID(), Title: r.Rule.TitleIn(p.set.Locale), Text: r.Rule.Message(p.set.Locale), From: from, Origin: FromRule, Rule: r.Rule.ID(),
+			Unconfirmed: len(p.rs.UnconfirmedIn([]*rules.Result{r})) > 0}
 		if until, ok := then.Until.In(r); ok {
 			it.Until = &until
 		} else if then.Until.IsSet() {

@@ -13,7 +13,8 @@ type texts struct {
 	whatToDo, fromUntil, fromOn    string // fromUntil: from, until; fromOn: from
 	doctorsOwn                     string
 	staysInTouch, proposedDates    string
-	toBeConfirmed                  string
+	toBeConfirmed, periodToConfirm string
+	windowToConfirm                string
 	call, visit, effectiveness     string
 	unwell, expected               string
 	contactAfter, contactLonger    string // contactAfter has the end of the window
@@ -35,6 +36,8 @@ var english = texts{
 	staysInTouch:      "YOUR DOCTOR STAYS IN TOUCH",
 	proposedDates:     "These dates are proposed; your doctor will confirm each one with you.",
 	toBeConfirmed:     "(date to be confirmed by your doctor)",
+	periodToConfirm:   "(Your doctor will confirm this period with you.)",
+	windowToConfirm:   " Your doctor will confirm this time with you.",
 	call:              "Call from your doctor",
 	visit:             "Visit to the clinic",
 	effectiveness:     " (effectiveness of the treatment)",
@@ -62,6 +65,8 @@ var russian = texts{
 	staysInTouch:      "ВАШ ВРАЧ ОСТАЁТСЯ НА СВЯЗИ",
 	proposedDates:     "Это предварительные даты; врач согласует с вами каждую из них.",
 	toBeConfirmed:     "(дату подтвердит врач)",
+	periodToConfirm:   "(Этот срок врач согласует с вами.)",
+	windowToConfirm:   " Это время врач согласует с вами.",
 	call:              "Звонок врача",
 	visit:             "Визит в клинику",
 	effectiveness:     " (оценка эффективности лечения)",

@@ -16,11 +16,17 @@ import (
 // schedule confirmed, as a clinic does in its own copy.
 func confirmedPlanner(t *testing.T) *recommendations.Planner {
 	t.Helper()
+	return editedPlanner(t, "  - value: params.monitoring\n", "  - value: params.monitoring\n    confirmed: true\n")
+}
+
+// editedPlanner loads the default aftercare rules with old replaced by new.
+func editedPlanner(t *testing.T, old, new string) *recommendations.Planner {
+	t.Helper()
 	data, err := fs.ReadFile(recommendations.DefaultFS(), "aftercare.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := strings.Replace(string(data), "  - value: params.monitoring\n", "  - value: params.monitoring\n    confirmed: true\n", 1)
+	src := strings.Replace(string(data), old, new, 1)
 	set, err := (&rules.Loader{Kinds: []rules.Kind{recommendations.AftercareKind()}}).Load(rules.File{Name: "aftercare.yaml", Data: []byte(src)})
 	if err != nil {
 		t.Fatal(err)
@@ -130,4 +136,44 @@ func TestLeafletAndCalendarInRussian(t *testing.T) {
 	}
 	golden(t, "leaflet.ru.txt", leaflet.Bytes())
 	golden(t, "plan.ru.ics", cal.Bytes())
+}
+
+// TestUnconfirmedWindowsAreNeverShownAsSettled: in a clinic's own rules, an
+// item whose window is unconfirmed, and an unconfirmed side-effect window,
+// are shown for the doctor to confirm.
+func TestUnconfirmedWindowsAreNeverShownAsSettled(t *testing.T) {
+	p := editedPlanner(t, "unconfirmed:\n", `unconfirmed:
+  - {value: rules.keep-site-dry.then.until, source: a clinic's guess}
+  - {value: params.sideEffectWindowHours, source: a clinic's guess}
+`)
+	facts, _ := recommendations.DecodeFacts([]byte(`{"administeredAt":"2026-11-24T09:30:00+01:00"}`))
+	plan, err := p.Plan(context.Background(), facts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range plan.Items {
+		if it.Unconfirmed != (it.ID == "keep-site-dry") {
+			t.Errorf("item %s unconfirmed %v", it.ID, it.Unconfirmed)
+		}
+	}
+	want := []string{"rules.keep-site-dry.then.until", "params.sideEffectWindowHours", "params.monitoring"}
+	if !slices.Equal(plan.Unconfirmed, want) {
+		t.Errorf("plan.Unconfirmed %v, want %v", plan.Unconfirmed, want)
+	}
+	var leaflet, cal bytes.Buffer
+	if err := recommendations.WriteLeaflet(&leaflet, plan); err != nil {
+		t.Fatal(err)
+	}
+	if err := recommendations.WriteICS(&cal, plan); err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(leaflet.String()), " ")
+	for _, s := range []string{"Wed 25 Nov 2026, 09:30. (Your doctor will confirm this period with you.)", "Your doctor will confirm this time with you."} {
+		if !strings.Contains(text, s) {
+			t.Errorf("the leaflet does not say %q:\n%s", s, leaflet.String())
+		}
+	}
+	if !strings.Contains(strings.ReplaceAll(cal.String(), "\r\n ", ""), "Your doctor will confirm this period with you.") {
+		t.Errorf("the calendar does not say the doctor will confirm the period")
+	}
 }

@@ -65,6 +65,8 @@ func TestCLI(t *testing.T) {
 		{name: "eval in Russian", args: []string{"eval", "eligibility", "--locale", "ru", "-"}, stdin: `{"asOf": "2026-11-24", "pregnant": true}`, code: 0,
 			jsonFields: map[string]string{"outcome": "ineligible"},
 			stdout:     []string{`"title": "Беременность или грудное вскармливание"`, `"unconfirmed": [`, `"rules.pregnancy-or-breastfeeding.then.duration"`}},
+		{name: "eval a clinic's English-only rules in Russian falls back to English", args: []string{"eval", "eligibility", "--rules", "testdata/failing/rules.yaml", "--locale", "ru", "-"},
+			stdin: `{"asOf": "2026-11-24", "pregnant": true}`, code: 0, stdout: []string{`"message": "Declined during pregnancy."`}},
 		{name: "aftercare leaflet in Russian", args: []string{"aftercare", "--leaflet", "--locale", "ru", "-"}, stdin: `{"administeredAt": "2026-11-24T09:30:00+03:00"}`, code: 0,
 			stdout: []string{"РЕКОМЕНДАЦИИ ПОСЛЕ ЛЕЧЕНИЯ", "Место введения должно оставаться сухим", "(дату подтвердит врач)"}},
 		{name: "aftercare calendar in Russian", args: []string{"aftercare", "--ics", "--locale", "ru", "-"}, stdin: `{"administeredAt": "2026-11-24T09:30:00+03:00"}`, code: 0,
