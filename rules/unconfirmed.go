@@ -139,6 +139,7 @@ func (v *paramVisitor) Visit(n *ast.Node) {
 // every entry names a param or a rule's then: value that exists, once.
 func parseUnconfirmed(d *document, rs *Ruleset, errs *ErrorList) {
 	list, _ := d.valueAt("/unconfirmed").([]any)
+	written, _ := d.valueAt("/rules").([]any)
 	seen := map[string]Pos{}
 	for i, item := range list {
 		ptr := "/unconfirmed/" + strconv.Itoa(i)
@@ -150,7 +151,7 @@ func parseUnconfirmed(d *document, rs *Ruleset, errs *ErrorList) {
 		if u.Value == "" {
 			continue // the schema check has reported it
 		}
-		if problem := rs.unconfirmedTarget(u.Value); problem != "" {
+		if problem := rs.unconfirmedTarget(u.Value, written); problem != "" {
 			errs.add(d.at(ptr+"/value"), CodeUnconfirmed, "%s", problem)
 			continue
 		}
@@ -167,8 +168,8 @@ func parseUnconfirmed(d *document, rs *Ruleset, errs *ErrorList) {
 }
 
 // unconfirmedTarget returns what is wrong with value as the name of a value
-// of rs, or "" when it names one.
-func (rs *Ruleset) unconfirmedTarget(value string) string {
+// of rs, whose rules as written are rules, or "" when it names one.
+func (rs *Ruleset) unconfirmedTarget(value string, rules []any) string {
 	if name, ok := strings.CutPrefix(value, "params."); ok {
 		if _, found := rs.params[name]; !found {
 			return fmt.Sprintf("%s names no param of the ruleset%s", value, didYouMean(name, slices.Sorted(maps.Keys(rs.params))))
@@ -180,16 +181,26 @@ func (rs *Ruleset) unconfirmedTarget(value string) string {
 	if !ok || !ok2 {
 		return fmt.Sprintf("%s names no value: write params.NAME or rules.ID.then.KEY", value)
 	}
-	r := rs.Rule(id)
-	if r == nil {
-		ids := make([]string, len(rs.rules))
-		for i, r := range rs.rules {
-			ids[i] = r.id
+	// The rules as written, so that a rule whose condition failed to
+	// compile (reported already) is still found.
+	var ids []string
+	var then map[string]any
+	found := false
+	for _, item := range rules {
+		m, _ := item.(map[string]any)
+		rid, _ := m["id"].(string)
+		ids = append(ids, rid)
+		if rid == id {
+			then, _ = m["then"].(map[string]any)
+			found = true
 		}
+	}
+	if !found {
 		return fmt.Sprintf("%s names no rule of the ruleset: no rule %s%s", value, id, didYouMean(id, ids))
 	}
-	if !slices.Contains(r.ThenKeys(), key) {
-		return fmt.Sprintf("%s names nothing: rule %s has no then.%s%s", value, id, key, didYouMean(key, r.ThenKeys()))
+	if _, ok := then[key]; !ok {
+		keys := slices.Sorted(maps.Keys(then))
+		return fmt.Sprintf("%s names nothing: rule %s has no then.%s%s", value, id, key, didYouMean(key, keys))
 	}
 	return ""
 }

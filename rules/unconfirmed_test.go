@@ -161,3 +161,14 @@ func time2(s string) time.Time {
 	}
 	return d
 }
+
+// TestUnconfirmedEntryOfABrokenRule: an entry naming the then: of a rule
+// whose condition does not compile adds no problem of its own.
+func TestUnconfirmedEntryOfABrokenRule(t *testing.T) {
+	src := strings.Replace(unconfirmedRules, "when: 'addDays(g.day, params.days) < asOf'", "when: 'nosuchfact'", 1)
+	_, err := loadText(t, src)
+	problems := Problems(err)
+	if len(problems) != 1 || problems[0].Code != CodeUnknownFact {
+		t.Errorf("got %v, want only the unknown fact", err)
+	}
+}
