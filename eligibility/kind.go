@@ -37,8 +37,8 @@ var kind = sync.OnceValue(func() *rules.KindOf[Facts, Then, struct{}, *Decision]
 		Schema: thenSchema,
 		// What a rule test may expect as the outcome.
 		Outcomes: []string{string(Eligible), string(Ineligible), string(Undetermined)},
-		Decide: func(ctx context.Context, rs *rules.Ruleset, facts Facts) (*Decision, error) {
-			s, err := NewScreener(rs)
+		Decide: func(ctx context.Context, rs *rules.Ruleset, facts Facts, opts ...rules.Option) (*Decision, error) {
+			s, err := NewScreener(rs, opts...)
 			if err != nil {
 				return nil, err
 			}

@@ -78,8 +78,12 @@ func (s *Screener) Ruleset() *rules.Ruleset { return s.rs }
 
 // Screen screens one patient: ineligible if any contraindication rule fired,
 // else undetermined (with the facts to ask for) if any rule is open, else
-// eligible.
+// eligible. Facts that contradict each other are bad input: a
+// rules.FactErrors naming the JSON path of each, and no decision.
 func (s *Screener) Screen(ctx context.Context, facts Facts) (*Decision, error) {
+	if err := checkFacts(&facts); err != nil {
+		return nil, err
+	}
 	var asOf rules.Date
 	asOf, facts.AsOf = s.set.AsOf(facts.AsOf)
 	ev, err := rules.Evaluate(ctx, s.rs, &facts)
@@ -88,8 +92,10 @@ func (s *Screener) Screen(ctx context.Context, facts Facts) (*Decision, error) {
 	}
 	d := &Decision{Header: rules.NewHeader[Outcome, Contraindication](s.rs, Eligible, asOf)}
 	undetermined := false
+	results := make([]*rules.Result, len(ev.Results))
 	for i := range ev.Results {
 		r := &ev.Results[i]
+		results[i] = r
 		switch r.Status {
 		case rules.Fired:
 			then := &s.thens[i]
@@ -110,6 +116,9 @@ func (s *Screener) Screen(ctx context.Context, facts Facts) (*Decision, error) {
 		d.Outcome = Undetermined
 		d.Missing = ev.Missing(s.set.Locale)
 	}
+	// The unconfirmed values of fired rules' then: (a duration, say) and of
+	// the params any decided condition read.
+	d.Unconfirmed = s.rs.UnconfirmedIn(results)
 	return d, nil
 }
 

@@ -41,11 +41,14 @@ type TriageFacts struct {
 // Symptom is one symptom the patient reports.
 type Symptom struct {
 	// Name is the symptom; other is anything not on the list.
-	Name *string `json:"name,omitempty" expr:"name" fact:"enum=fever|headache|nausea|injection-site-pain|other"`
+	Name *string `json:"name,omitempty" expr:"name" fact:"enum=fever|headache|nausea|injection-site-pain|injection-site-redness|other"`
 	// Onset is when the symptom began.
 	Onset *time.Time `json:"onset,omitempty" expr:"onset" fact:"instant"`
 	// Ongoing says whether the patient still has the symptom now.
 	Ongoing *bool `json:"ongoing,omitempty" expr:"ongoing"`
+	// EndedAt is when a symptom that is over ended: how long it lasted
+	// decides whether it was an expected side effect.
+	EndedAt *time.Time `json:"endedAt,omitempty" expr:"endedAt" fact:"instant"`
 }
 
 // DecodeTriageFacts decodes a JSON object of triage facts with the checks of

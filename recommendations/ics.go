@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/reocell/celltherapy/rules"
 )
 
 // ErrNoAdministration is returned by WriteICS and WriteLeaflet for a plan
@@ -28,10 +30,15 @@ var ErrNoAdministration = errors.New("recommendations: the plan has no moment of
 // The output is reproducible: DTSTAMP is the moment of administration and
 // each UID is derived from the plan (ruleset, facts) and the item's id, so
 // that importing the file again updates the same events.
-func WriteICS(w io.Writer, plan *Plan) error {
+//
+// The calendar's own words are in the locale of rules.WithLocale, as the
+// leaflet's are. A contact of an unconfirmed schedule says its date is
+// proposed, for the doctor to confirm.
+func WriteICS(w io.Writer, plan *Plan, opts ...rules.Option) error {
 	if plan.AdministeredAt == nil {
 		return ErrNoAdministration
 	}
+	x := textsIn(rules.NewSettings(opts...).Locale)
 	at := *plan.AdministeredAt
 	iw := &icsWriter{w: bufio.NewWriter(w)}
 	stamp := icsTime(at)
@@ -44,14 +51,17 @@ func WriteICS(w io.Writer, plan *Plan) error {
 	iw.line("PRODID:-//ReoCell//celltherapy aftercare//EN")
 	iw.line("CALSCALE:GREGORIAN")
 	iw.line("METHOD:PUBLISH")
-	iw.prop("X-WR-CALNAME", "Aftercare after stem cell treatment")
+	iw.prop("X-WR-CALNAME", x.calendarName)
 	for _, it := range plan.Items {
 		iw.line("BEGIN:VEVENT")
 		iw.line("UID:" + uid(it.ID))
 		iw.line("DTSTAMP:" + stamp)
 		desc := it.Text
+		if it.Unconfirmed {
+			desc += "\n\n" + x.periodToConfirm
+		}
 		if it.Origin == FromDoctor {
-			desc += "\n\n(Your doctor's individual recommendation.)"
+			desc += "\n\n" + x.doctorsOwn
 		}
 		if it.Until != nil {
 			iw.line("DTSTART:" + icsTime(it.From))
@@ -61,8 +71,8 @@ func WriteICS(w io.Writer, plan *Plan) error {
 			day := dayOf(it.From)
 			iw.line("DTSTART;VALUE=DATE:" + day.Format("20060102"))
 			iw.line("DTEND;VALUE=DATE:" + day.AddDate(0, 0, 1).Format("20060102"))
-			iw.prop("SUMMARY", "From now on: "+it.Title)
-			desc += "\n\nThis applies from " + leafletTime(it.From) + " until your doctor says otherwise."
+			iw.prop("SUMMARY", x.fromNowOn+it.Title)
+			desc += "\n\n" + fmt.Sprintf(x.appliesFrom, x.time(it.From))
 		}
 		iw.prop("DESCRIPTION", desc)
 		iw.line("CATEGORIES:AFTERCARE")
@@ -75,8 +85,13 @@ func WriteICS(w io.Writer, plan *Plan) error {
 		iw.line("DTSTAMP:" + stamp)
 		iw.line("DTSTART;VALUE=DATE:" + c.Day.Format("20060102"))
 		iw.line("DTEND;VALUE=DATE:" + c.Day.AddDate(0, 0, 1).Format("20060102"))
-		iw.prop("SUMMARY", contactTitle(c))
-		iw.prop("DESCRIPTION", c.Purpose)
+		summary, desc := x.contactTitle(c), c.Purpose
+		if c.Unconfirmed {
+			summary += " " + x.toBeConfirmed
+			desc += "\n\n" + x.proposedDayDetail
+		}
+		iw.prop("SUMMARY", summary)
+		iw.prop("DESCRIPTION", desc)
 		iw.line("CATEGORIES:FOLLOW-UP")
 		iw.line("TRANSP:TRANSPARENT")
 		iw.line("END:VEVENT")
@@ -86,17 +101,6 @@ func WriteICS(w io.Writer, plan *Plan) error {
 		return iw.err
 	}
 	return iw.w.Flush()
-}
-
-func contactTitle(c Contact) string {
-	title := "Call from your doctor"
-	if c.Contact == Visit {
-		title = "Visit to the clinic"
-	}
-	if c.AssessesEffectiveness {
-		title += " (effectiveness of the treatment)"
-	}
-	return title
 }
 
 // dayOf returns the calendar day of t in t's own location, at midnight UTC.

@@ -61,8 +61,11 @@ func TestICSParsesBack(t *testing.T) {
 			if err != nil || day.Format(time.DateOnly) != c.Day.String() {
 				t.Errorf("contact %s: start %v (%v), want %s", c.ID, day, err, c.Day)
 			}
-			if unescape(desc) != c.Purpose {
-				t.Errorf("contact %s: description %q, want %q", c.ID, desc, c.Purpose)
+			if !strings.HasPrefix(unescape(desc), c.Purpose) {
+				t.Errorf("contact %s: description %q, want %q first", c.ID, desc, c.Purpose)
+			}
+			if !c.Unconfirmed || !strings.Contains(summary, "to be confirmed") || !strings.Contains(unescape(desc), "your doctor will confirm it") {
+				t.Errorf("contact %s of the unconfirmed default schedule: summary %q, description %q do not say the doctor will confirm it", c.ID, summary, desc)
 			}
 			continue
 		}

@@ -50,7 +50,7 @@ type ScheduledContact struct {
 	ID                    string      `json:"id"`
 	After                 Interval    `json:"after"`
 	Contact               ContactKind `json:"contact"`
-	Purpose               string      `json:"purpose"`
+	Purpose               rules.Text  `json:"purpose"`
 	AssessesEffectiveness bool        `json:"assessesEffectiveness,omitempty"`
 }
 
@@ -84,8 +84,8 @@ var aftercareKind = sync.OnceValue(func() *rules.KindOf[Facts, AftercareThen, Af
 		Outcomes: []string{string(Planned), string(Undetermined)},
 		// The route and site are shown on the leaflet and the calendar.
 		Reads: []string{"route", "site"},
-		Decide: func(ctx context.Context, rs *rules.Ruleset, facts Facts) (*Plan, error) {
-			p, err := NewPlanner(rs)
+		Decide: func(ctx context.Context, rs *rules.Ruleset, facts Facts, opts ...rules.Option) (*Plan, error) {
+			p, err := NewPlanner(rs, opts...)
 			if err != nil {
 				return nil, err
 			}
@@ -100,8 +100,8 @@ var triageKind = sync.OnceValue(func() *rules.KindOf[TriageFacts, TriageThen, st
 		Schema: triageSchema,
 		// What a rule test may expect as the outcome.
 		Outcomes: []string{string(Expected), string(ContactClinic), string(Open)},
-		Decide: func(ctx context.Context, rs *rules.Ruleset, facts TriageFacts) (*TriageDecision, error) {
-			t, err := NewTriager(rs)
+		Decide: func(ctx context.Context, rs *rules.Ruleset, facts TriageFacts, opts ...rules.Option) (*TriageDecision, error) {
+			t, err := NewTriager(rs, opts...)
 			if err != nil {
 				return nil, err
 			}

@@ -4,79 +4,94 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
-	"time"
+	"unicode/utf8"
+
+	"github.com/reocell/celltherapy/rules"
 )
 
 // WriteLeaflet writes the plan as a plain-text leaflet for the patient: the
 // recommendations with their dates, the doctor's schedule of contacts, and
 // what to do about side effects. Times are shown in the time zone of the
-// administration. The leaflet is in English.
-func WriteLeaflet(w io.Writer, plan *Plan) error {
+// administration. The leaflet's own words are in the locale of
+// rules.WithLocale ("en" or "ru"; English for any other); the plan's texts
+// come in the locale it was made in. A contact of an unconfirmed schedule is
+// shown as proposed, for the doctor to confirm.
+func WriteLeaflet(w io.Writer, plan *Plan, opts ...rules.Option) error {
 	if plan.AdministeredAt == nil {
 		return ErrNoAdministration
 	}
+	x := textsIn(rules.NewSettings(opts...).Locale)
 	b := bufio.NewWriter(w)
 	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	at := *plan.AdministeredAt
 
-	p("AFTERCARE AFTER YOUR STEM CELL TREATMENT\n\n")
-	p("Treatment:  %s (times are in this time zone: UTC%s)\n", leafletTime(at), at.Format("-07:00"))
+	p("%s\n\n", x.title)
+	p(x.treatment+"\n", x.time(at), at.Format("-07:00"))
 	if r := plan.Facts.Route; r != nil {
-		p("Route:      %s\n", *r)
+		p("%s%s\n", x.route, x.routeName(*r))
 	}
 	if s := plan.Facts.Site; s != nil {
-		p("Site:       %s\n", *s)
+		p("%s%s\n", x.site, *s)
 	}
 
-	p("\nWHAT TO DO\n\n")
+	p("\n%s\n\n", x.whatToDo)
 	for _, it := range plan.Items {
 		wrap(b, "- ", "  ", it.Text)
-		when := "From " + leafletTime(it.From)
+		when := fmt.Sprintf(x.fromOn, x.time(it.From))
 		if it.Until != nil {
-			when += " until " + leafletTime(*it.Until) + "."
-		} else {
-			when += " until your doctor says otherwise."
+			when = fmt.Sprintf(x.fromUntil, x.time(it.From), x.time(*it.Until))
+		}
+		if it.Unconfirmed {
+			when += " " + x.periodToConfirm
 		}
 		if it.Origin == FromDoctor {
-			when += " (Your doctor's individual recommendation.)"
+			when += " " + x.doctorsOwn
 		}
 		wrap(b, "  ", "  ", when)
 	}
 
 	if len(plan.Schedule) > 0 {
-		p("\nYOUR DOCTOR STAYS IN TOUCH\n\n")
+		p("\n%s\n\n", x.staysInTouch)
+		if slices.ContainsFunc(plan.Schedule, func(c Contact) bool { return c.Unconfirmed }) {
+			wrap(b, "", "", x.proposedDates)
+			p("\n")
+		}
 		for _, c := range plan.Schedule {
-			wrap(b, "- ", "  ", c.Day.Format("Mon 2 Jan 2006")+": "+contactTitle(c)+". "+c.Purpose)
+			line := x.day(c.Day.Time) + ": " + x.contactTitle(c) + ". " + c.Purpose
+			if c.Unconfirmed {
+				line += " " + x.toBeConfirmed
+			}
+			wrap(b, "- ", "  ", line)
 		}
 	}
 
-	p("\nIF YOU FEEL UNWELL\n\n")
-	advice := "Fever, headache, nausea and pain at the injection site can occur after the " +
-		"procedure. They usually pass within 24 hours and never last more than three days."
+	p("\n%s\n\n", x.unwell)
+	advice := x.expected
 	if u := plan.SideEffectsUntil; u != nil {
-		advice += " Contact the clinic if a symptom is still there after " + leafletTime(*u) +
-			", or began after that, or if you have any other symptom."
+		advice += fmt.Sprintf(x.contactAfter, x.time(*u))
+		if slices.Contains(plan.Unconfirmed, "params.sideEffectWindowHours") {
+			advice += x.windowToConfirm
+		}
 	} else {
-		advice += " Contact the clinic if a symptom lasts longer, or if you have any other symptom."
+		advice += x.contactLonger
 	}
 	wrap(b, "", "", advice)
-	p("\nSelf-medication can be harmful to your health.\n")
+	p("\n%s\n", x.selfMedication)
 	return b.Flush()
 }
 
-// leafletTime formats an instant for people, in its own time zone.
-func leafletTime(t time.Time) string { return t.Format("Mon 2 Jan 2006, 15:04") }
-
 const leafletWidth = 72
 
-// wrap writes text as lines of at most leafletWidth columns (words longer
-// than that stand alone), the first line after first, the others after rest.
+// wrap writes text as lines of at most leafletWidth characters (words
+// longer than that stand alone), the first line after first, the others
+// after rest.
 func wrap(b *bufio.Writer, first, rest, text string) {
 	line := first
 	empty := true
 	for _, word := range strings.Fields(text) {
-		if !empty && len(line)+1+len(word) > leafletWidth {
+		if !empty && utf8.RuneCountInString(line)+1+utf8.RuneCountInString(word) > leafletWidth {
 			b.WriteString(line + "\n")
 			line, empty = rest, true
 		}

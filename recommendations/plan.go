@@ -69,6 +69,10 @@ type Item struct {
 	// Origin says who made the item; Rule names the rule for FromRule.
 	Origin Origin `json:"origin"`
 	Rule   string `json:"rule,omitempty"`
+	// Unconfirmed marks an item whose window rests on a value the clinic's
+	// medical board has not confirmed (an unconfirmed then: value or param
+	// of its rule): the doctor confirms it with the patient.
+	Unconfirmed bool `json:"unconfirmed,omitempty"`
 }
 
 // InForceAt reports whether the item applies at t: From <= t < Until.
@@ -187,9 +191,12 @@ func (p *Planner) Plan(ctx context.Context, facts Facts) (*Plan, error) {
 		Items:          []Item{},
 		Schedule:       []Contact{},
 	}
-	var open []*rules.Result
+	var open, fired []*rules.Result
 	for i := range ev.Results {
 		r := &ev.Results[i]
+		if r.Status == rules.Fired {
+			fired = append(fired, r)
+		}
 		if len(r.Missing()) > 0 {
 			open = append(open, r)
 		}
@@ -202,7 +209,8 @@ func (p *Planner) Plan(ctx context.Context, facts Facts) (*Plan, error) {
 		if !ok {
 			continue // its window reads an unknown fact: in Missing
 		}
-		it := Item{ID: r.Rule.ID(), Title: r.Rule.Title(), Text: r.Rule.Message(p.set.Locale), From: from, Origin: FromRule, Rule: r.Rule.ID()}
+		it := Item{ID: r.Rule.ID(), Title: r.Rule.TitleIn(p.set.Locale), Text: r.Rule.Message(p.set.Locale), From: from, Origin: FromRule, Rule: r.Rule.ID(),
+			Unconfirmed: len(p.rs.UnconfirmedIn([]*rules.Result{r})) > 0}
 		if until, ok := then.Until.In(r); ok {
 			it.Until = &until
 		} else if then.Until.IsSet() {
@@ -215,12 +223,16 @@ func (p *Planner) Plan(ctx context.Context, facts Facts) (*Plan, error) {
 		plan.Missing = rules.MissingFacts(p.rs, p.set.Locale, open)
 	}
 	sortItems(plan.Items)
+	var goParams []string
 	if at := facts.AdministeredAt; at != nil {
 		plan.Schedule = p.contacts(*at)
+		goParams = append(goParams, "monitoring")
 		if h := p.params.SideEffectWindowHours; h > 0 {
 			until := at.Add(time.Duration(h) * time.Hour)
 			plan.SideEffectsUntil = &until
+			goParams = append(goParams, "sideEffectWindowHours")
 		}
 	}
+	plan.Unconfirmed = p.rs.UnconfirmedIn(fired, goParams...)
 	return plan, nil
 }

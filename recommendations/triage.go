@@ -68,8 +68,12 @@ func (t *Triager) Ruleset() *rules.Ruleset { return t.rs }
 // so. When no rule speaks for the symptom at all, the answer is
 // contact-clinic: a symptom no rule explains is not an expected one.
 //
-// Instants that contradict each other (a symptom that began before the
-// administration, or after now) are bad input: a rules.FactErrors.
+// Triage answers every report a patient can make: a symptom that began
+// before the procedure is for the rules to judge (the default rules say
+// contact-clinic). Only a report that cannot be true is bad input, a
+// rules.FactErrors: instants out of order (a symptom that began after now,
+// ended before it began or after now, triage before the administration),
+// or a symptom both still present and ended.
 func (t *Triager) Triage(ctx context.Context, facts TriageFacts) (*TriageDecision, error) {
 	if err := checkTimeline(facts); err != nil {
 		return nil, err
@@ -105,7 +109,7 @@ func (t *Triager) Triage(ctx context.Context, facts TriageFacts) (*TriageDecisio
 		d.Action, decided = Expected, expected
 	default:
 		d.Action = ContactClinic
-		d.Reason = "No rule says this symptom is an expected side effect: contact the clinic."
+		d.Reason = noRuleReason.In(t.set.Locale)
 	}
 	d.Outcome = d.Action
 	for _, r := range decided {
@@ -114,23 +118,37 @@ func (t *Triager) Triage(ctx context.Context, facts TriageFacts) (*TriageDecisio
 	if len(decided) > 0 {
 		d.Reason = decided[0].Rule.Message(t.set.Locale)
 	}
+	d.Unconfirmed = t.rs.UnconfirmedIn(decided)
 	return d, nil
 }
 
-// checkTimeline reports known instants in an impossible order.
+// noRuleReason is the reason of a contact-clinic that no rule gave.
+var noRuleReason = rules.Text{
+	"en": "No rule says this symptom is an expected side effect: contact the clinic.",
+	"ru": "Ни одно правило не относит этот симптом к ожидаемым побочным эффектам: свяжитесь с клиникой.",
+}
+
+// checkTimeline reports known facts that cannot all be true.
 func checkTimeline(f TriageFacts) error {
 	var errs rules.FactErrors
-	if f.Symptom != nil && f.Symptom.Onset != nil {
-		onset := *f.Symptom.Onset
-		if f.AdministeredAt != nil && onset.Before(*f.AdministeredAt) {
-			errs = append(errs, &rules.FactError{Path: "$.symptom.onset", Message: "is before administeredAt; a symptom that began before the procedure is not a side effect of it"})
+	bad := func(path, msg string) { errs = append(errs, &rules.FactError{Path: path, Message: msg}) }
+	if s := f.Symptom; s != nil {
+		if s.Onset != nil && f.Now != nil && s.Onset.After(*f.Now) {
+			bad("$.symptom.onset", "is after now; give the moment the symptom began")
 		}
-		if f.Now != nil && onset.After(*f.Now) {
-			errs = append(errs, &rules.FactError{Path: "$.symptom.onset", Message: "is after now; give the moment the symptom began"})
+		if s.EndedAt != nil {
+			switch {
+			case s.Ongoing != nil && *s.Ongoing:
+				bad("$.symptom.endedAt", "is given, but symptom.ongoing is true; a symptom still present has not ended: correct one of the two")
+			case s.Onset != nil && s.EndedAt.Before(*s.Onset):
+				bad("$.symptom.endedAt", "is before symptom.onset; give the moment the symptom ended")
+			case f.Now != nil && s.EndedAt.After(*f.Now):
+				bad("$.symptom.endedAt", "is after now; a symptom that is over ended before now")
+			}
 		}
 	}
 	if f.Now != nil && f.AdministeredAt != nil && f.Now.Before(*f.AdministeredAt) {
-		errs = append(errs, &rules.FactError{Path: "$.now", Message: "is before administeredAt; triage follows the procedure"})
+		bad("$.now", "is before administeredAt; triage follows the procedure")
 	}
 	if len(errs) == 0 {
 		return nil

@@ -38,22 +38,32 @@ func TestTriage(t *testing.T) {
 			recommendations.ContactClinic, "lasting-beyond-window", nil},
 		{"exactly 72 hours, now in UTC", `{` + at + `,"symptom":{"name":"headache","onset":"2026-11-24T20:00:00+01:00","ongoing":true},"now":"2026-11-27T08:30:00Z"}`,
 			recommendations.Expected, "expected-side-effect", nil},
-		{"over, asked long after", `{` + at + `,"symptom":{"name":"nausea","onset":"2026-11-24T20:00:00+01:00","ongoing":false},"now":"2027-01-01T00:00:00Z"}`,
+		{"over, asked long after, end unknown", `{` + at + `,"symptom":{"name":"nausea","onset":"2026-11-24T20:00:00+01:00","ongoing":false},"now":"2027-01-01T00:00:00Z"}`,
+			recommendations.Open, "", []string{"symptom.endedAt"}},
+		{"over within the window, asked long after", `{` + at + `,"symptom":{"name":"nausea","onset":"2026-11-24T20:00:00+01:00","ongoing":false,"endedAt":"2026-11-25T08:00:00+01:00"},"now":"2027-01-01T00:00:00Z"}`,
 			recommendations.Expected, "expected-side-effect", nil},
-		{"began at exactly 72 hours", `{` + at + `,"symptom":{"name":"injection-site-pain","onset":"2026-11-27T09:30:00+01:00","ongoing":false}}`,
+		{"a four-day headache that has just ended", `{` + at + `,"symptom":{"name":"headache","onset":"2026-11-24T10:00:00+01:00","ongoing":false,"endedAt":"2026-11-28T09:00:00+01:00"},"now":"2026-11-28T09:30:00+01:00"}`,
+			recommendations.ContactClinic, "lasting-beyond-window", nil},
+		{"began at exactly 72 hours", `{` + at + `,"symptom":{"name":"nausea","onset":"2026-11-27T09:30:00+01:00","ongoing":false,"endedAt":"2026-11-27T09:30:00+01:00"}}`,
 			recommendations.Expected, "expected-side-effect", nil},
-		{"began a second after 72 hours", `{` + at + `,"symptom":{"name":"injection-site-pain","onset":"2026-11-27T09:30:01+01:00","ongoing":false}}`,
+		{"began a second after 72 hours", `{` + at + `,"symptom":{"name":"nausea","onset":"2026-11-27T09:30:01+01:00","ongoing":false}}`,
 			recommendations.ContactClinic, "late-onset", nil},
+		{"injection-site redness right after", `{` + at + `,"symptom":{"name":"injection-site-redness","onset":"2026-11-24T09:45:00+01:00","ongoing":true},"now":"2026-11-24T12:00:00+01:00"}`,
+			recommendations.Expected, "expected-site-reaction", nil},
+		{"injection-site pain beginning two days after", `{` + at + `,"symptom":{"name":"injection-site-pain","onset":"2026-11-26T09:30:00+01:00","ongoing":true},"now":"2026-11-26T12:00:00+01:00"}`,
+			recommendations.ContactClinic, "late-site-reaction", nil},
+		{"began before the procedure", `{` + at + `,"symptom":{"name":"fever","onset":"2026-11-24T09:29:59+01:00","ongoing":true},"now":"2026-11-24T12:00:00+01:00"}`,
+			recommendations.ContactClinic, "began-before-procedure", nil},
 		{"another symptom", `{` + at + `,"symptom":{"name":"other","onset":"2026-11-24T10:00:00+01:00","ongoing":true},"now":"2026-11-24T11:00:00+01:00"}`,
 			recommendations.ContactClinic, "other-symptom", nil},
 		{"another symptom, all else unknown", `{"symptom":{"name":"other"}}`,
 			recommendations.ContactClinic, "other-symptom", nil},
 		{"nothing known", `{}`,
-			recommendations.Open, "", []string{"administeredAt", "symptom.name", "symptom.onset", "symptom.ongoing", "now"}},
+			recommendations.Open, "", []string{"administeredAt", "symptom.name", "symptom.onset", "symptom.ongoing", "symptom.endedAt", "now"}},
 		{"still present, time of triage unknown", `{` + at + `,"symptom":{"name":"fever","onset":"2026-11-24T20:00:00+01:00","ongoing":true}}`,
 			recommendations.Open, "", []string{"now"}},
 		{"name unknown within the window", `{` + at + `,"symptom":{"onset":"2026-11-24T20:00:00+01:00","ongoing":false}}`,
-			recommendations.Open, "", []string{"symptom.name"}},
+			recommendations.Open, "", []string{"symptom.name", "symptom.endedAt", "now"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d, err := triage(t, tc.facts)
@@ -100,7 +110,9 @@ func equal(a, b []string) bool {
 
 func TestTriageRejectsImpossibleTimeline(t *testing.T) {
 	for _, tc := range []struct{ name, facts, path string }{
-		{"onset before administration", `{"administeredAt":"2026-11-24T09:30:00+01:00","symptom":{"name":"fever","onset":"2026-11-24T09:29:59+01:00"}}`, "$.symptom.onset"},
+		{"ended while still present", `{"symptom":{"name":"fever","ongoing":true,"endedAt":"2026-11-25T10:00:00Z"}}`, "$.symptom.endedAt"},
+		{"ended before it began", `{"symptom":{"name":"fever","onset":"2026-11-25T10:00:00Z","endedAt":"2026-11-25T09:00:00Z"}}`, "$.symptom.endedAt"},
+		{"ended after now", `{"symptom":{"name":"fever","endedAt":"2026-11-25T10:00:00Z"},"now":"2026-11-25T09:00:00Z"}`, "$.symptom.endedAt"},
 		{"onset after now", `{"symptom":{"name":"fever","onset":"2026-11-25T10:00:00Z"},"now":"2026-11-25T09:00:00Z"}`, "$.symptom.onset"},
 		{"now before administration", `{"administeredAt":"2026-11-24T09:30:00Z","now":"2026-11-24T09:00:00Z"}`, "$.now"},
 	} {

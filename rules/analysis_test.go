@@ -122,7 +122,7 @@ func TestAnalyzeCountsWhatTheKindReads(t *testing.T) {
 	type spareParams struct {
 		Spare int `json:"spare"`
 	}
-	noDecision := func(context.Context, *rules.Ruleset, testFacts) (any, error) { return nil, nil }
+	noDecision := func(context.Context, *rules.Ruleset, testFacts, ...rules.Option) (any, error) { return nil, nil }
 	for _, tt := range []struct {
 		kind rules.Kind
 		want int

@@ -44,7 +44,7 @@ func contraindications(tb testing.TB) (*Ruleset, *baselineFacts) {
 	}
 	kind := MustKind(Spec[baselineFacts, baselineThen, struct{}, any]{
 		Name:   "eligibility",
-		Decide: func(context.Context, *Ruleset, baselineFacts) (any, error) { return nil, nil },
+		Decide: func(context.Context, *Ruleset, baselineFacts, ...Option) (any, error) { return nil, nil },
 	})
 	set, err := (&Loader{Kinds: []Kind{kind}}).Load(File{Name: "contraindications.yaml", Data: src})
 	if err != nil {

@@ -33,8 +33,9 @@ type program struct {
 	// want is the type a then: expression's value is given as (an int
 	// expression for a float64 field, say), or nil.
 	want reflect.Type
-	// params names the params the expression reads, and canon is its
-	// source as parsed (spacing and line breaks normalised): for Analyze.
+	// params names the params the expression reads (for Analyze and for
+	// the unconfirmed values a decision names), and canon is its source as
+	// parsed (spacing and line breaks normalised), for Analyze.
 	params []string
 	canon  string
 }
@@ -77,13 +78,14 @@ func (c *exprCompiler) options() []expr.Option {
 }
 
 // calendarFunc is addYears(t, n), addMonths(t, n) or addDays(t, n): calendar
-// arithmetic as time.Time.AddDate does it. They say what rules mean more
+// arithmetic as AddDate does it, a month end clamped to the last day of the
+// target month (31 January + 1 month = 28 February). They say what rules mean more
 // plainly than t.AddDate(-5, 0, 0), and being typed functions they run
 // without the reflection a method call costs.
 func calendarFunc(name string, years, months, days int) expr.Option {
 	return expr.Function(name, func(args ...any) (any, error) {
 		t, n := args[0].(time.Time), args[1].(int)
-		return t.AddDate(years*n, months*n, days*n), nil
+		return AddDate(t, years*n, months*n, days*n), nil
 	}, new(func(time.Time, int) time.Time))
 }
 

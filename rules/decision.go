@@ -15,6 +15,12 @@ type Header[O ~string, F any] struct {
 	Ruleset  Ref           `json:"ruleset"`
 	Findings []F           `json:"findings"`
 	Missing  []MissingFact `json:"missing"`
+	// Unconfirmed names the values not yet confirmed by the clinic's
+	// medical board that shaped the decision (params.NAME,
+	// rules.ID.then.KEY; see Ruleset.UnconfirmedIn), in the order of the
+	// ruleset's list. A decision that rests on one is the rules' proposal,
+	// to be confirmed by the doctor.
+	Unconfirmed []string `json:"unconfirmed,omitempty"`
 }
 
 // NewHeader returns the header of a decision of rs's kind with outcome,
@@ -41,7 +47,7 @@ type Finding struct {
 
 // Finding returns the result as a Finding, with the message in locale.
 func (r *Result) Finding(locale string) Finding {
-	return Finding{Rule: r.Rule.id, Title: r.Rule.title, Message: r.Rule.message.In(locale), Evidence: r.Evidence()}
+	return Finding{Rule: r.Rule.id, Title: r.Rule.TitleIn(locale), Message: r.Rule.message.In(locale), Evidence: r.Evidence()}
 }
 
 // MissingFact is an unknown fact that keeps a decision open: the question to

@@ -25,7 +25,12 @@
 // facts it read as evidence. Simple parts of a condition (a boolean fact, a
 // fact compared with a constant, dates moved by addYears/addMonths/addDays or
 // a constant duration) are judged directly in Go; the rest run as compiled
-// expr programs.
+// expr programs. addYears and addMonths clamp a month end to the last day
+// of the target month (AddDate).
+//
+// A rule file declares the languages of its texts (locales:) and lists the
+// values the clinic's medical board has not confirmed (unconfirmed:); every
+// decision header names those it rests on (Ruleset.UnconfirmedIn).
 //
 // RunTests runs the tests that rule files carry (see also package
 // rulestest), comparing each decision with what the test expects and

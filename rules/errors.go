@@ -58,8 +58,10 @@ const (
 	CodeType          Code = "type"          // an expression does not type-check
 	CodeNotBoolean    Code = "not-boolean"   // a condition whose result is not a boolean
 	CodeUnknownSet    Code = "unknown-ruleset"
-	CodeFacts         Code = "facts"  // facts in a test do not fit the vocabulary
-	CodeExpect        Code = "expect" // a test expects a key or an outcome its decision never has
+	CodeFacts         Code = "facts"       // facts in a test do not fit the vocabulary
+	CodeExpect        Code = "expect"      // a test expects a key or an outcome its decision never has
+	CodeUnconfirmed   Code = "unconfirmed" // an unconfirmed: entry names no value of the ruleset
+	CodeLocale        Code = "locale"      // a text lacks a locale the ruleset declares
 )
 
 // Error is one problem at one position.

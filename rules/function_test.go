@@ -21,7 +21,7 @@ var hoursBetween = rules.Function{
 var funcKind = rules.MustKind(rules.Spec[testFacts, struct{}, map[string]any, string]{
 	Name:      "fn",
 	Functions: []rules.Function{hoursBetween},
-	Decide:    func(context.Context, *rules.Ruleset, testFacts) (string, error) { return "", nil },
+	Decide:    func(context.Context, *rules.Ruleset, testFacts, ...rules.Option) (string, error) { return "", nil },
 })
 
 func TestKindFunctions(t *testing.T) {
@@ -77,7 +77,7 @@ func TestKindFunctionsAreChecked(t *testing.T) {
 	} {
 		_, err := rules.NewKind(rules.Spec[testFacts, struct{}, map[string]any, string]{
 			Name: "x", Functions: []rules.Function{f},
-			Decide: func(context.Context, *rules.Ruleset, testFacts) (string, error) { return "", nil },
+			Decide: func(context.Context, *rules.Ruleset, testFacts, ...rules.Option) (string, error) { return "", nil },
 		})
 		if err == nil {
 			t.Errorf("%s: accepted", name)

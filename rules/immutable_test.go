@@ -132,7 +132,7 @@ func TestLoadedRulesCannotBeChangedThroughTheAPI(t *testing.T) {
 	ap := rules.ParamsOf[recommendations.AftercareParams](recommendations.DefaultAftercareRules())
 	for i := range ap.Monitoring {
 		ap.Monitoring[i].After.Days = 1000
-		ap.Monitoring[i].Purpose = "scrambled"
+		ap.Monitoring[i].Purpose["en"] = "scrambled"
 	}
 	tp := rules.ParamsOf[therapy.Params](therapy.DefaultRules())
 	tp.CultureDays = -1

@@ -21,7 +21,8 @@ type Kind interface {
 	Vocabulary() *Vocabulary
 	// DecideJSON decodes a JSON object of facts strictly (see
 	// Vocabulary.DecodeJSON) and makes the kind's decision with rs.
-	DecideJSON(ctx context.Context, rs *Ruleset, facts []byte) (any, error)
+	// Options are those of the kind's decision maker (rules.WithLocale...).
+	DecideJSON(ctx context.Context, rs *Ruleset, facts []byte, opts ...Option) (any, error)
 
 	// DecodeAny, EvaluateAny and DecideAny are DecideJSON in steps, for
 	// tools that handle every kind alike and tell bad input from a rule
@@ -29,7 +30,7 @@ type Kind interface {
 	// the other two take.
 	DecodeAny(facts []byte) (any, error)
 	EvaluateAny(ctx context.Context, rs *Ruleset, facts any) (*Evaluation, error)
-	DecideAny(ctx context.Context, rs *Ruleset, facts any) (any, error)
+	DecideAny(ctx context.Context, rs *Ruleset, facts any, opts ...Option) (any, error)
 
 	base() *kindBase
 }
@@ -47,7 +48,7 @@ type kindBase struct {
 	funcs      []Function
 	schema     func() (*schemaDoc, error)
 	// decide makes the decision for facts, a pointer to the facts struct.
-	decide func(ctx context.Context, rs *Ruleset, facts any) (any, error)
+	decide func(ctx context.Context, rs *Ruleset, facts any, opts []Option) (any, error)
 	// decision is the decision's type, and outcomes the values its outcome
 	// may take (none: unchecked): what a test's expect may name.
 	decision reflect.Type
@@ -86,20 +87,20 @@ func (k *kindBase) EvaluateAny(ctx context.Context, rs *Ruleset, facts any) (*Ev
 }
 
 // DecideAny makes the kind's decision with rs on facts from DecodeAny.
-func (k *kindBase) DecideAny(ctx context.Context, rs *Ruleset, facts any) (any, error) {
+func (k *kindBase) DecideAny(ctx context.Context, rs *Ruleset, facts any, opts ...Option) (any, error) {
 	if err := k.owns(rs); err != nil {
 		return nil, err
 	}
-	return k.decide(ctx, rs, facts)
+	return k.decide(ctx, rs, facts, opts)
 }
 
 // DecideJSON decodes facts strictly and makes the kind's decision with rs.
-func (k *kindBase) DecideJSON(ctx context.Context, rs *Ruleset, data []byte) (any, error) {
+func (k *kindBase) DecideJSON(ctx context.Context, rs *Ruleset, data []byte, opts ...Option) (any, error) {
 	f, err := k.DecodeAny(data)
 	if err != nil {
 		return nil, err
 	}
-	return k.DecideAny(ctx, rs, f)
+	return k.DecideAny(ctx, rs, f, opts...)
 }
 
 func (k *kindBase) owns(rs *Ruleset) error {
@@ -127,8 +128,9 @@ type Spec[F, T, P, D any] struct {
 	// Functions are expr functions the kind's rules may call, beside the
 	// engine's own (addYears, addMonths, addDays, duration).
 	Functions []Function
-	// Decide makes the kind's decision for facts with a ruleset of the kind.
-	Decide func(ctx context.Context, rs *Ruleset, facts F) (D, error)
+	// Decide makes the kind's decision for facts with a ruleset of the
+	// kind, configured by opts (WithLocale, WithClock).
+	Decide func(ctx context.Context, rs *Ruleset, facts F, opts ...Option) (D, error)
 	// Outcomes are the values a decision's outcome may take. The loader
 	// reports a test that expects another, as it reports a key of expect
 	// that D does not have. Optional.
@@ -145,7 +147,7 @@ type Spec[F, T, P, D any] struct {
 // loader, and use its typed methods to read what the rules hold.
 type KindOf[F, T, P, D any] struct {
 	kindBase
-	decideTyped func(ctx context.Context, rs *Ruleset, facts F) (D, error)
+	decideTyped func(ctx context.Context, rs *Ruleset, facts F, opts ...Option) (D, error)
 }
 
 // NewKind checks s and returns the kind it describes.
@@ -171,12 +173,12 @@ func NewKind[F, T, P, D any](s Spec[F, T, P, D]) (*KindOf[F, T, P, D], error) {
 		paramsType: reflect.TypeFor[P](),
 		decision:   reflect.TypeFor[D](),
 		outcomes:   slices.Clone(s.Outcomes),
-		decide: func(ctx context.Context, rs *Ruleset, facts any) (any, error) {
+		decide: func(ctx context.Context, rs *Ruleset, facts any, opts []Option) (any, error) {
 			f, ok := facts.(*F)
 			if !ok {
 				return nil, fmt.Errorf("rules: decision %s takes %T, not %T", s.Name, new(F), facts)
 			}
-			return k.Decide(ctx, rs, *f)
+			return k.Decide(ctx, rs, *f, opts...)
 		},
 	}
 	for _, name := range s.Reads {
@@ -245,13 +247,14 @@ func (k *KindOf[F, T, P, D]) MarshalFacts(f *F) ([]byte, error) {
 	return json.Marshal(k.vocab.Plain(f))
 }
 
-// Decide makes the kind's decision for facts with rs, a ruleset of this kind.
-func (k *KindOf[F, T, P, D]) Decide(ctx context.Context, rs *Ruleset, facts F) (D, error) {
+// Decide makes the kind's decision for facts with rs, a ruleset of this
+// kind, configured by opts (WithLocale, WithClock).
+func (k *KindOf[F, T, P, D]) Decide(ctx context.Context, rs *Ruleset, facts F, opts ...Option) (D, error) {
 	if err := k.owns(rs); err != nil {
 		var zero D
 		return zero, err
 	}
-	return k.decideTyped(ctx, rs, facts)
+	return k.decideTyped(ctx, rs, facts, opts...)
 }
 
 // Evaluate runs every rule of rs against facts, a pointer to the facts

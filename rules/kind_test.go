@@ -38,7 +38,7 @@ type testThen struct {
 
 var testKind = rules.MustKind(rules.Spec[testFacts, testThen, map[string]any, testDecision]{
 	Name: "test",
-	Decide: func(ctx context.Context, rs *rules.Ruleset, facts testFacts) (testDecision, error) {
+	Decide: func(ctx context.Context, rs *rules.Ruleset, facts testFacts, _ ...rules.Option) (testDecision, error) {
 		ev, err := rules.Evaluate(ctx, rs, &facts)
 		if err != nil {
 			return testDecision{}, err

@@ -309,6 +309,10 @@ func (l *Loader) build(d *document, src []byte, errs *ErrorList) *Ruleset {
 		r := &Rule{ruleset: rs, pos: d.at(ptr), whenPos: d.at(ptr + "/when"), message: text(m["message"]), then: map[string]any{}}
 		r.id, _ = m["id"].(string)
 		r.title, _ = m["title"].(string)
+		if _, isText := m["title"].(map[string]any); isText {
+			r.titles = text(m["title"])
+			r.title = r.titles["en"]
+		}
 		r.description, _ = m["description"].(string)
 		r.source, _ = m["source"].(string)
 		if first, dup := seen[r.id]; dup && r.id != "" {
@@ -353,6 +357,8 @@ func (l *Loader) build(d *document, src []byte, errs *ErrorList) *Ruleset {
 			rs.rules = append(rs.rules, r)
 		}
 	}
+	parseUnconfirmed(d, rs, errs)
+	parseLocales(d, rs, errs)
 	if l.Decision == "" {
 		parseTests(d, rs, errs)
 	}

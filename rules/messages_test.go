@@ -187,7 +187,7 @@ func TestParamNames(t *testing.T) {
 func TestExpectKeysAndOutcomes(t *testing.T) {
 	kind := rules.MustKind(rules.Spec[testFacts, testThen, map[string]any, testDecision]{
 		Name:     "test",
-		Decide:   func(context.Context, *rules.Ruleset, testFacts) (testDecision, error) { return testDecision{}, nil },
+		Decide:   func(context.Context, *rules.Ruleset, testFacts, ...rules.Option) (testDecision, error) { return testDecision{}, nil },
 		Outcomes: []string{"none", "some"},
 	})
 	tests := []struct {

@@ -341,7 +341,7 @@ func (t *timeTerm) at(v *Vocabulary, base unsafe.Pointer) time.Time {
 		if op.dur != 0 {
 			x = x.Add(op.dur)
 		} else {
-			x = x.AddDate(op.years, op.months, op.days)
+			x = AddDate(x, op.years, op.months, op.days)
 		}
 	}
 	return x

@@ -29,7 +29,7 @@ type diffThen struct {
 	X Expr[float64] `json:"x"`
 }
 
-func noDecision(context.Context, *Ruleset, diffFacts) (any, error) { return nil, nil }
+func noDecision(context.Context, *Ruleset, diffFacts, ...Option) (any, error) { return nil, nil }
 
 type diffGroup struct {
 	Day *time.Time `json:"day,omitempty" expr:"day" fact:"date"`
@@ -43,7 +43,7 @@ var diffConditions = []string{
 	"n > 3", "3 < n", "n <= params.limit", "n == 2.5", "-1 < n", "n >= -2", "n != params.limit",
 	"count >= 2", "count == 2", "count < 2.5", "2 <= count",
 	"g.day >= addYears(asOf, -params.years)", "addDays(g.day, params.days) > asOf",
-	"addMonths(addDays(g.day, 1), 1) <= asOf", "g.day == asOf", "g.day != asOf", "asOf < g.day",
+	"addMonths(addDays(g.day, 1), 1) <= asOf", "addMonths(g.day, 1) == addDays(asOf, 6)", "addYears(g.day, 6) == asOf", "g.day == asOf", "g.day != asOf", "asOf < g.day",
 	`g.at + duration("1h") * params.hours < now`, `now - duration("30m") >= g.at`,
 	`g.at + params.hours * duration("1h") > now`, `duration("2h") + g.at == now`,
 	`params.flag == "x" && a`, `params.flag == "y" || b`,
@@ -71,7 +71,8 @@ var (
 	diffAsOf = time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
 	diffNow  = time.Date(2026, 11, 27, 9, 30, 0, 0, time.FixedZone("x", 3600))
 	diffDays = []time.Time{diffAsOf, diffAsOf.AddDate(-5, 0, 0), diffAsOf.AddDate(-5, 0, -1), diffAsOf.AddDate(0, 0, -30),
-		diffAsOf.AddDate(0, 0, -31), diffAsOf.AddDate(0, -1, -1), diffAsOf.AddDate(1, 0, 0), time.Date(2020, 2, 29, 0, 0, 0, 0, time.UTC)}
+		diffAsOf.AddDate(0, 0, -31), diffAsOf.AddDate(0, -1, -1), diffAsOf.AddDate(1, 0, 0), time.Date(2020, 2, 29, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC), time.Date(2020, 11, 24, 0, 0, 0, 0, time.UTC)}
 	diffAts = []time.Time{diffNow.Add(-72 * time.Hour), diffNow.Add(-72*time.Hour - time.Second), diffNow.Add(-71 * time.Hour),
 		diffNow.Add(-30 * time.Minute), diffNow.Add(-2 * time.Hour), diffNow.In(time.UTC)}
 )

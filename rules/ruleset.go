@@ -29,6 +29,8 @@ type Ruleset struct {
 	paramsTyped                       any            // the kind's P
 	questions                         map[string]Text
 	paramPos, questionPos             map[string]Pos // of their keys, for Analyze
+	locales                           []string      // declared, "en" first
+	unconfirmed                       []Unconfirmed // not yet confirmed, file order
 	rules                             []*Rule
 	tests                             []*Test
 	vms                               sync.Pool // reused expr machines
@@ -101,6 +103,7 @@ func (rs *Ruleset) Tests() []*Test { return slices.Clone(rs.tests) }
 // Rule is one rule of a ruleset.
 type Rule struct {
 	id, title, description, source string
+	titles                         Text // title by locale; title is its English
 	message                        Text
 	pos, whenPos                   Pos
 	when                           *program
@@ -110,14 +113,26 @@ type Rule struct {
 	thenOrder                      []string   // keys of thenExprs, sorted
 	thenProgs                      []*program // thenExprs in thenOrder
 	reads                          factSet    // facts read by when and then
-	ruleset                        *Ruleset
+	// Indexes into the ruleset's unconfirmed values: those the condition
+	// reads, and those then: gives or reads (see Ruleset.UnconfirmedIn).
+	unconfirmedWhen, unconfirmedThen []int
+	ruleset                          *Ruleset
 }
 
 // ID returns the rule's id, unique in its ruleset.
 func (r *Rule) ID() string { return r.id }
 
-// Title returns the rule's title.
+// Title returns the rule's title (in English).
 func (r *Rule) Title() string { return r.title }
+
+// TitleIn returns the rule's title in locale, falling back to English: a
+// rule's title: is a string, or a text by locale like message:.
+func (r *Rule) TitleIn(locale string) string {
+	if s := r.titles.In(locale); s != "" {
+		return s
+	}
+	return r.title
+}
 
 // Description returns the rule's longer description, or "".
 func (r *Rule) Description() string { return r.description }

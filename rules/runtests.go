@@ -113,7 +113,7 @@ func RunTests(ctx context.Context, rulesets ...*Ruleset) *Report {
 }
 
 func (t *Test) compare(ctx context.Context, ev *Evaluation) (diff string, want, have map[string]any, err error) {
-	decision, err := t.ruleset.kind.decide(ctx, t.ruleset, t.facts)
+	decision, err := t.ruleset.kind.decide(ctx, t.ruleset, t.facts, nil)
 	if err != nil {
 		return "", nil, nil, err
 	}

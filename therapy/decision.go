@@ -90,8 +90,10 @@ type Therapy struct {
 // to collect.
 type AutologousTherapy struct {
 	Therapy
-	// Source is empty while it cannot be decided, and when no biomaterial
-	// can be collected.
+	// Source is the biomaterial to collect should autologous therapy be
+	// chosen. It is empty while it cannot be decided, when no biomaterial
+	// can be collected, and once autologous therapy is ruled out: no
+	// invasive harvest is pointed at that nobody needs.
 	Source Source `json:"source,omitempty"`
 }
 

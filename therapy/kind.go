@@ -55,8 +55,8 @@ var kind = sync.OnceValue(func() *rules.KindOf[Facts, Then, Params, *Decision] {
 		Outcomes: []string{string(Autologous), string(Allogeneic), string(Either), string(None), string(Undetermined)},
 		// The preference settles the choice and the site is reported, in Go.
 		Reads: []string{"preference", "condition.site"},
-		Decide: func(ctx context.Context, rs *rules.Ruleset, facts Facts) (*Decision, error) {
-			s, err := NewSelector(rs)
+		Decide: func(ctx context.Context, rs *rules.Ruleset, facts Facts, opts ...rules.Option) (*Decision, error) {
+			s, err := NewSelector(rs, opts...)
 			if err != nil {
 				return nil, err
 			}

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"slices"
 	"sync"
 
 	"github.com/reocell/celltherapy/rules"
@@ -43,8 +44,9 @@ type Selector struct {
 	rs          *rules.Ruleset
 	set         rules.Settings
 	cultureDays int
-	thens       []Then // each rule's then:, in rule file order
-	roles       []role // each rule's role, in rule file order
+	thens       []Then   // each rule's then:, in rule file order
+	roles       []role   // each rule's role, in rule file order
+	sources     []string // the ids of the source rules
 }
 
 // NewSelector returns a Selector for rs, which must be a therapy ruleset.
@@ -58,6 +60,9 @@ func NewSelector(rs *rules.Ruleset, opts ...rules.Option) (*Selector, error) {
 		t := rules.ThenOf[Then](r)
 		s.thens = append(s.thens, t)
 		s.roles = append(s.roles, roleOf(&t))
+		if roleOf(&t) == roleSource {
+			s.sources = append(s.sources, r.ID())
+		}
 	}
 	return s, nil
 }
@@ -79,9 +84,17 @@ const (
 // a rule ruled it out, whatever else is unknown; open if a rule is
 // undetermined; else suitable. The choice is then the one every possible
 // answer to the open questions agrees on, or undetermined.
+//
+// A latest start day before asOf is bad input (a rules.FactErrors naming
+// $.startBy): no option can meet it, and neither option is to blame.
+// The biomaterial to collect is named only while autologous therapy is
+// still possible (suitable or open).
 func (s *Selector) Select(ctx context.Context, facts Facts) (*Decision, error) {
 	var asOf rules.Date
 	asOf, facts.AsOf = s.set.AsOf(facts.AsOf)
+	if err := checkFacts(&facts, asOf); err != nil {
+		return nil, err
+	}
 	ev, err := rules.Evaluate(ctx, s.rs, &facts)
 	if err != nil {
 		return nil, err
@@ -141,6 +154,11 @@ func (s *Selector) Select(ctx context.Context, facts Facts) (*Decision, error) {
 			}
 		}
 	}
+	if aut == unsuitable {
+		d.Findings = s.withoutSources(d.Findings)
+		d.Options.Autologous.Source = ""
+	}
+	d.Unconfirmed = s.unconfirmed(ev, aut)
 	d.Options.Autologous.Suitable = aut.bool(&d.suitable[0])
 	d.Options.Allogeneic.Suitable = allo.bool(&d.suitable[1])
 	d.Choice = choose(aut, allo, facts.Preference)
@@ -182,6 +200,32 @@ func (s *Selector) open(ev *rules.Evaluation, aut, allo suitability, d *Decision
 		out = append(out, doseRule)
 	}
 	return out
+}
+
+// withoutSources drops the findings of source rules: once autologous
+// therapy is ruled out, no invasive harvest is to be pointed at.
+func (s *Selector) withoutSources(findings []rules.Finding) []rules.Finding {
+	out := findings[:0]
+	for _, f := range findings {
+		if !slices.Contains(s.sources, f.Rule) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// unconfirmed names the unconfirmed values the decision rests on: those of
+// every decided rule but the source rules of a ruled-out autologous option,
+// and cultureDays, which gives the autologous earliest start.
+func (s *Selector) unconfirmed(ev *rules.Evaluation, aut suitability) []string {
+	used := make([]*rules.Result, 0, len(ev.Results))
+	for i := range ev.Results {
+		if aut == unsuitable && s.roles[i] == roleSource {
+			continue
+		}
+		used = append(used, &ev.Results[i])
+	}
+	return s.rs.UnconfirmedIn(used, "cultureDays")
 }
 
 func containsRoute(routes []Route, r Route) bool {

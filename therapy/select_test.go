@@ -96,13 +96,21 @@ func TestSelect(t *testing.T) {
 			therapy.Either, "yes", "yes", nil, nil, nil},
 		{"start by the day before a dose is ready", with(func(f *therapy.Facts) { f.StartBy = day("2026-12-21") }),
 			therapy.Allogeneic, "no", "yes", []string{"autologous-too-late"}, nil, nil},
-		{"start by already passed", with(func(f *therapy.Facts) { f.StartBy = day("2026-11-23") }),
-			therapy.None, "no", "no", []string{"autologous-too-late"}, []string{"start-date-passed"}, nil},
-		{"none asks nothing even with the condition unknown",
-			with(func(f *therapy.Facts) { f.StartBy = day("2026-11-01"); f.Condition = nil; f.Patient = nil }),
-			therapy.None, "no", "no", []string{"autologous-too-late"}, []string{"start-date-passed"}, nil},
+		{"start by today leaves donor cells", with(func(f *therapy.Facts) { f.StartBy = day("2026-11-24") }),
+			therapy.Allogeneic, "no", "yes", []string{"autologous-too-late"}, nil, nil},
+		{"ruled-out autologous asks nothing about its harvest or quality", with(func(f *therapy.Facts) {
+			f.OwnCells.Sufficient = ptr(false)
+			f.Harvest = nil
+			f.StartBy = nil
+			f.Condition = nil
+			f.Patient = nil
+			f.OwnCells.GoodQuality = nil
+		}), therapy.Allogeneic, "no", "yes", []string{"own-cells-insufficient"}, nil, []string{"condition.category"}},
 		{"start by unknown", with(func(f *therapy.Facts) { f.StartBy = nil }),
-			therapy.Undetermined, "open", "open", nil, nil, []string{"startBy"}},
+			therapy.Undetermined, "open", "yes", nil, nil, []string{"startBy"}},
+		{"too few own cells, start by unknown: donor cells never wait on it",
+			with(func(f *therapy.Facts) { f.OwnCells.Sufficient = ptr(false); f.StartBy = nil }),
+			therapy.Allogeneic, "no", "yes", []string{"own-cells-insufficient"}, nil, nil},
 		{"own cells unknown", with(func(f *therapy.Facts) { f.OwnCells = nil }),
 			therapy.Undetermined, "open", "yes", nil, nil, []string{"ownCells.sufficient", "ownCells.goodQuality"}},
 		{"preference for donor cells decides while own cells are unknown",
@@ -116,7 +124,7 @@ func TestSelect(t *testing.T) {
 		}), therapy.Undetermined, "open", "yes", nil, nil, []string{"harvest.adiposePossible"}},
 		{"per-kg dose with unknown weight", with(func(f *therapy.Facts) { f.Patient = &therapy.Patient{} }),
 			therapy.Either, "yes", "yes", nil, nil, []string{"patient.weightKg"}},
-		{"nothing known", therapy.Facts{AsOf: day("2026-11-24")}, therapy.Undetermined, "open", "open", nil, nil,
+		{"nothing known", therapy.Facts{AsOf: day("2026-11-24")}, therapy.Undetermined, "open", "yes", nil, nil,
 			[]string{"ownCells.sufficient", "ownCells.goodQuality", "startBy", "harvest.boneMarrowPossible",
 				"harvest.adiposePossible", "condition.category"}},
 	}

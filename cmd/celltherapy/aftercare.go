@@ -5,6 +5,7 @@ import (
 	"context"
 
 	"github.com/reocell/celltherapy/recommendations"
+	"github.com/reocell/celltherapy/rules"
 )
 
 func (c *cli) aftercare(ctx context.Context, args []string) int {
@@ -18,6 +19,7 @@ Exit 2 when the facts are bad or the administration time is unknown.`)
 	rulesPath := fs.String("rules", "", "rule file or directory to use instead of the default rules")
 	ics := fs.Bool("ics", false, "write an iCalendar file")
 	leaflet := fs.Bool("leaflet", false, "write a plain-text leaflet")
+	locale := localeFlag(fs)
 	if code, done := c.parse(fs, args); done {
 		return code
 	}
@@ -36,7 +38,7 @@ Exit 2 when the facts are bad or the administration time is unknown.`)
 		c.inputError(pos[0], err)
 		return exitBadUsed
 	}
-	plan, err := kind.Decide(ctx, rs, facts)
+	plan, err := kind.Decide(ctx, rs, facts, rules.WithLocale(*locale))
 	if err != nil {
 		c.inputError(pos[0], err)
 		return exitBadUsed
@@ -52,7 +54,7 @@ Exit 2 when the facts are bad or the administration time is unknown.`)
 	if *ics {
 		write = recommendations.WriteICS
 	}
-	if err := write(out, plan); err != nil {
+	if err := write(out, plan, rules.WithLocale(*locale)); err != nil {
 		c.errorf("%v", err)
 		return exitBadUsed
 	}

@@ -67,9 +67,10 @@ type batch struct {
 	kind rules.Kind
 	rs   *rules.Ruleset
 	name string // the input's name, for notes
+	opts []rules.Option
 }
 
-func (c *cli) evalBatch(ctx context.Context, kind rules.Kind, rulesPath, name string) int {
+func (c *cli) evalBatch(ctx context.Context, kind rules.Kind, rulesPath, name string, opts ...rules.Option) int {
 	rs, ok := c.ruleset(kind, rulesPath)
 	if !ok {
 		return exitBadUsed
@@ -80,7 +81,7 @@ func (c *cli) evalBatch(ctx context.Context, kind rules.Kind, rulesPath, name st
 		return exitBadUsed
 	}
 	defer closeIn()
-	b := &batch{kind: kind, rs: rs, name: displayName(name)}
+	b := &batch{kind: kind, rs: rs, name: displayName(name), opts: opts}
 	out := bufio.NewWriterSize(c.stdout, 64<<10)
 	lines, bad, fault, err := b.runFaults(ctx, in, out, c.stderr)
 	if ferr := out.Flush(); err == nil {
@@ -223,7 +224,7 @@ func (b *batch) decideChunk(ctx context.Context, ch *chunk) {
 		line, err := ch.facts(i)
 		if err == nil {
 			var decision any
-			if decision, err = decideJSON(ctx, b.kind, b.rs, line); err == nil {
+			if decision, err = decideJSON(ctx, b.kind, b.rs, line, b.opts...); err == nil {
 				err = enc.Encode(decision)
 			}
 		}

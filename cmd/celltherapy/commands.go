@@ -50,6 +50,8 @@ true/false, tests that expect a key or an outcome their decision never has.
 Exit 0 when there is none, 1 otherwise, and 1 when PATH holds no ruleset.
 Without PATH, the default rules are checked. A file named codes.yaml or
 NAME.codes.yaml is a table of FHIR codes, checked against its own schema.
+With --require-confirmed, a value the medical board has not confirmed
+(unconfirmed: in a rule file) is a problem too: for a clinic going live.
 
 It also warns, each at its position, of what loads but is likely a
 mistake: a param no rule reads, a question for a fact no rule reads, a fact
@@ -57,6 +59,7 @@ read without a question, a condition that can never be true or is always
 true, two rules with the same condition. Warnings do not change the exit
 code unless --strict is given.`)
 	strict := fs.Bool("strict", false, "exit 1 when there are warnings too")
+	requireConfirmed := fs.Bool("require-confirmed", false, "fail on any value not confirmed by the medical board")
 	if code, done := c.parse(fs, args); done {
 		return code
 	}
@@ -75,6 +78,12 @@ code unless --strict is given.`)
 	if len(set.Rulesets()) == 0 {
 		c.errorf("no rulesets in %s: lint checks rule files (*.yaml with ruleset:, decision: and rules:); give such files or directories that hold them", strings.Join(paths, ", "))
 		return exitFailed
+	}
+	if *requireConfirmed {
+		if n := writeUnconfirmed(c.stderr, set); n > 0 {
+			fmt.Fprintf(c.stderr, "%d unconfirmed value(s)\n", n)
+			return exitFailed
+		}
 	}
 	warnings := c.warn(set)
 	rulesets, ruleCount, tests := 0, 0, 0

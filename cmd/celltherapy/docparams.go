@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // The medical board reads params as tables: simple values in one table of
@@ -15,12 +17,12 @@ import (
 // maps and slices.
 
 // writeParams writes the params section of a ruleset's document.
-func writeParams(w io.Writer, params map[string]any) {
+func writeParams(w io.Writer, params map[string]any, h docWords, mark func(string) string) {
 	if len(params) == 0 {
 		return
 	}
 	names := slices.Sorted(maps.Keys(params))
-	fmt.Fprintf(w, "## Params\n\n")
+	fmt.Fprintf(w, "## %s\n\n", h.params)
 	var simple, tables []string
 	for _, name := range names {
 		if isTable(params[name]) {
@@ -30,14 +32,14 @@ func writeParams(w io.Writer, params map[string]any) {
 		}
 	}
 	if len(simple) > 0 {
-		fmt.Fprintf(w, "| param | value |\n| --- | --- |\n")
+		fmt.Fprintf(w, "| %s | %s |\n| --- | --- |\n", h.param, h.value)
 		for _, name := range simple {
-			fmt.Fprintf(w, "| `%s` | %s |\n", name, cell(params[name]))
+			fmt.Fprintf(w, "| `%s` | %s%s |\n", name, cell(params[name]), mark("params."+name))
 		}
 		fmt.Fprintln(w)
 	}
 	for _, name := range tables {
-		fmt.Fprintf(w, "### Param `%s`\n\n", name)
+		fmt.Fprintf(w, "### %s `%s`%s\n\n", capitalized(h.param), name, mark("params."+name))
 		writeTable(w, params[name])
 		fmt.Fprintln(w)
 	}
@@ -156,4 +158,10 @@ func plain(v any) string {
 		return strings.Join(items, "; ")
 	}
 	return fmt.Sprint(v)
+}
+
+// capitalized returns s with its first letter in upper case, for a heading.
+func capitalized(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
 }

@@ -12,7 +12,7 @@ import (
 )
 
 func (c *cli) eval(ctx context.Context, args []string) int {
-	fs := c.flags("eval", `Usage: celltherapy eval KIND [--rules PATH] [--batch] FILE|-
+	fs := c.flags("eval", `Usage: celltherapy eval KIND [--rules PATH] [--locale LANG] [--batch] FILE|-
 
 Reads facts (a JSON object) from FILE, or standard input for -, and prints
 the decision of KIND as JSON. Exit 0 whatever the decision; 2 when the
@@ -27,6 +27,7 @@ stop the batch; the exit code is 2 when any line was bad, 3 when a rule
 failed at run time on one (the object then has "ruleFailed": true).`)
 	rulesPath := fs.String("rules", "", "rule file or directory to use instead of the default rules")
 	batch := fs.Bool("batch", false, "read JSON Lines (one facts object a line) and write one decision a line")
+	locale := localeFlag(fs)
 	if code, done := c.parse(fs, args); done {
 		return code
 	}
@@ -44,13 +45,13 @@ failed at run time on one (the object then has "ruleFailed": true).`)
 	}
 	name := fs.Arg(1)
 	if *batch {
-		return c.evalBatch(ctx, kind, *rulesPath, name)
+		return c.evalBatch(ctx, kind, *rulesPath, name, rules.WithLocale(*locale))
 	}
 	rs, data, code := c.ruleAndInput(kind, *rulesPath, name)
 	if code != exitOK {
 		return code
 	}
-	decision, err := decideJSON(ctx, kind, rs, data)
+	decision, err := decideJSON(ctx, kind, rs, data, rules.WithLocale(*locale))
 	if err != nil {
 		c.inputError(name, err) // bad facts, or facts that contradict each other
 		return exitBadUsed
