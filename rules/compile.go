@@ -30,6 +30,8 @@ type program struct {
 	value    any
 	// num is set for a then: expression computed in Go (see numTerm).
 	num *numTerm
+	// cost is the expression's worst-case cost (see ruleCost).
+	cost int64
 }
 
 // exprCompiler compiles the expressions of one ruleset.
@@ -38,6 +40,10 @@ type exprCompiler struct {
 	kind   *Kind
 	params map[string]any
 	errs   *ErrorList
+	// maxCost is the most an expression may cost (see ruleCost).
+	maxCost int64
+	meters  *meters // of the ruleset, for the loops' step function
+	loops   bool    // some expression has a loop
 }
 
 func (c *exprCompiler) options() []expr.Option {
@@ -51,6 +57,10 @@ func (c *exprCompiler) options() []expr.Option {
 		calendarFunc("addYears", 1, 0, 0),
 		calendarFunc("addMonths", 0, 1, 0),
 		calendarFunc("addDays", 0, 0, 1),
+		// Loops count their steps, so that a budget and a deadline can
+		// stop them (see meter).
+		expr.Patch(&stepPatcher{}),
+		c.meters.stepOption(),
 	}
 }
 
@@ -165,6 +175,12 @@ func (c *exprCompiler) compile(ptr string, want reflect.Type, cond bool) *progra
 	if !ok {
 		return nil
 	}
+	// Before compiling: an expression that reads no fact runs right below.
+	cost := ruleCost(tree.Node, c.params)
+	if cost > c.maxCost {
+		c.errs.add(errAt(0), CodeCost, "%s", overBudget("this expression", cost, c.maxCost))
+		return nil
+	}
 	prog, err := expr.Compile(src, c.options()...)
 	if err != nil {
 		c.exprError(err, errAt, CodeType, "")
@@ -183,7 +199,8 @@ func (c *exprCompiler) compile(ptr string, want reflect.Type, cond bool) *progra
 		c.errs.add(errAt(0), CodeType, "this expression must give a %s, but it gives a %s", typeName(want), typeName(got))
 		return nil
 	}
-	p := &program{src: src, prog: prog, reads: reads}
+	p := &program{src: src, prog: prog, reads: reads, cost: cost}
+	c.loops = c.loops || hasLoop(tree.Node)
 	if reads.empty() && !vars {
 		v, err := vm.Run(prog, c.kind.env)
 		if err != nil {

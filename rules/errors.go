@@ -50,6 +50,7 @@ const (
 	CodeNotBoolean    Code = "not-boolean"   // a condition whose result is not a boolean
 	CodeUnknownSet    Code = "unknown-ruleset"
 	CodeFacts         Code = "facts" // facts in a test do not fit the vocabulary
+	CodeCost          Code = "cost"  // a rule's worst-case cost is over the loader's budget
 )
 
 // Error is one problem at one position.

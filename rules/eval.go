@@ -182,6 +182,13 @@ func (rs *Ruleset) Evaluate(ctx context.Context, facts any) (*Evaluation, error)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Type().Elem() != rs.kind.vocab.typ {
 		return nil, fmt.Errorf("rules: ruleset %s evaluates *%s, not %T", rs.name, rs.kind.vocab.typ, facts)
 	}
+	var m *meter
+	if rs.metered {
+		var stop func()
+		rv, m, stop = rs.startMeter(ctx, rv)
+		defer stop()
+		facts = rv.Interface()
+	}
 	s := rv.Elem()
 	base := rv.UnsafePointer()
 	known := rs.kind.vocab.known(s)
@@ -193,18 +200,23 @@ func (rs *Ruleset) Evaluate(ctx context.Context, facts any) (*Evaluation, error)
 	for i, r := range rs.rules {
 		res := &ev.Results[i]
 		res.Rule = r
+		if i%checkRules == checkRules-1 {
+			if err := ctx.Err(); err != nil {
+				return nil, rs.ruleError(r, nil, "", err)
+			}
+		}
 		var value tri
 		if !r.when.native && r.when.reads.within(&known) {
 			b, err := runBool(machine, r.when, facts)
 			if err != nil {
-				return nil, fmt.Errorf("rules: %s: rule %s: %w", r.pos, r.id, err)
+				return nil, rs.ruleError(r, m, "", err)
 			}
 			value = triOf(b)
 		} else {
 			var err error
 			value, err = r.when.tree.eval(machine, facts, base, &known)
 			if err != nil {
-				return nil, fmt.Errorf("rules: %s: rule %s: %w", r.pos, r.id, err)
+				return nil, rs.ruleError(r, m, "", err)
 			}
 		}
 		switch value {
@@ -248,7 +260,7 @@ func (rs *Ruleset) Evaluate(ctx context.Context, facts any) (*Evaluation, error)
 		evBuf = rs.evidence(evBuf, s, res.Rule.reads.intersect(known))
 		res.more.evidence = evBuf[start:len(evBuf):len(evBuf)]
 		var err error
-		if thenBuf, err = rs.then(machine, res, thenBuf, facts, base, known); err != nil {
+		if thenBuf, err = rs.then(machine, m, res, thenBuf, facts, base, known); err != nil {
 			return nil, err
 		}
 	}
@@ -267,7 +279,7 @@ func (rs *Ruleset) evidence(buf Evidence, s reflect.Value, facts factSet) Eviden
 
 // then computes the then: expressions of a fired rule into buf, and names
 // the unknown facts that kept any of them from a value.
-func (rs *Ruleset) then(machine *vm.VM, res *Result, buf []thenValue, facts any, base unsafe.Pointer, known factSet) ([]thenValue, error) {
+func (rs *Ruleset) then(machine *vm.VM, m *meter, res *Result, buf []thenValue, facts any, base unsafe.Pointer, known factSet) ([]thenValue, error) {
 	var missing factSet
 	start := len(buf)
 	for j, p := range res.Rule.thenProgs {
@@ -282,7 +294,7 @@ func (rs *Ruleset) then(machine *vm.VM, res *Result, buf []thenValue, facts any,
 		} else if !p.constant {
 			out, err := machine.Run(p.prog, facts)
 			if err != nil {
-				return buf, fmt.Errorf("rules: %s: rule %s, then.%s: %w", res.Rule.pos, res.Rule.id, key, err)
+				return buf, rs.ruleError(res.Rule, m, key, err)
 			}
 			v = deref(out)
 		}

@@ -28,6 +28,13 @@ type File struct {
 // knows no kinds; rule files name their kind with decision:.
 type Loader struct {
 	Kinds []*Kind
+	// MaxRuleCost is the most a rule's expressions may cost, estimated when
+	// the rules load (see DefaultMaxRuleCost, its default when zero). A rule
+	// over it is a load error at its position.
+	MaxRuleCost int64
+	// EvalBudget is the most the loops of one evaluation may cost, counted
+	// while it runs (see DefaultEvalBudget, its default when zero).
+	EvalBudget int64
 }
 
 // IsRuleFile reports whether a file name is one the loader reads from a
@@ -208,7 +215,7 @@ func (l *Loader) build(d *document, src []byte, errs *ErrorList) *Ruleset {
 		params:      map[string]any{},
 		questions:   map[string]Text{},
 	}
-	rs.vms.New = func() any { return new(vm.VM) }
+	rs.vms.New = func() any { return &vm.VM{MemoryBudget: maxRunSize} }
 	if params, ok := top["params"].(map[string]any); ok {
 		rs.params = params
 	}
@@ -221,7 +228,8 @@ func (l *Loader) build(d *document, src []byte, errs *ErrorList) *Ruleset {
 			rs.questions[fact] = text(q)
 		}
 	}
-	c := &exprCompiler{doc: d, kind: kind, params: rs.params, errs: errs}
+	rs.budget = l.evalBudget()
+	c := &exprCompiler{doc: d, kind: kind, params: rs.params, errs: errs, maxCost: l.maxRuleCost(), meters: &rs.meters}
 	ruleList, _ := top["rules"].([]any)
 	seen := map[string]*Rule{}
 	for i, item := range ruleList {
@@ -261,6 +269,9 @@ func (l *Loader) build(d *document, src []byte, errs *ErrorList) *Ruleset {
 				}
 			}
 		}
+		if r.when != nil && !c.withinBudget(r, ptr) {
+			continue
+		}
 		if r.when != nil {
 			r.reads = r.when.reads
 			for _, p := range r.thenExprs {
@@ -269,6 +280,7 @@ func (l *Loader) build(d *document, src []byte, errs *ErrorList) *Ruleset {
 			rs.rules = append(rs.rules, r)
 		}
 	}
+	rs.metered = c.loops
 	parseTests(d, rs, errs)
 	if len(*errs) > before {
 		return nil

@@ -30,6 +30,9 @@ type Ruleset struct {
 	rules                             []*Rule
 	tests                             []*Test
 	vms                               sync.Pool // reused expr machines
+	budget                            int64     // of an evaluation's loops
+	metered                           bool      // some rule has a loop
+	meters                            meters    // of the evaluations under way
 }
 
 // Ref identifies a ruleset in a decision: its name, the clinic's version
