@@ -171,7 +171,9 @@ func (e *Evaluation) Result(id string) *Result {
 }
 
 // Evaluate runs every rule against facts, a pointer to the facts struct of
-// the ruleset's kind; nil fields are unknown. A rule whose facts are all known
+// the ruleset's kind; nil fields are unknown. Facts that Vocabulary.Validate
+// refuses are an error (FactErrors) before any rule runs; a rule that fails
+// or is stopped (by ctx or the ruleset's cost budget) is a *RuleError. A rule whose facts are all known
 // runs its compiled condition as a whole; otherwise its condition is judged
 // in strong Kleene logic over its parts. Evaluate is safe for concurrent use.
 func (rs *Ruleset) Evaluate(ctx context.Context, facts any) (*Evaluation, error) {
@@ -181,6 +183,9 @@ func (rs *Ruleset) Evaluate(ctx context.Context, facts any) (*Evaluation, error)
 	rv := reflect.ValueOf(facts)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Type().Elem() != rs.kind.vocab.typ {
 		return nil, fmt.Errorf("rules: ruleset %s evaluates *%s, not %T", rs.name, rs.kind.vocab.typ, facts)
+	}
+	if err := rs.kind.vocab.validate(rv.UnsafePointer()); err != nil {
+		return nil, err
 	}
 	var m *meter
 	if rs.metered {
@@ -297,6 +302,9 @@ func (rs *Ruleset) then(machine *vm.VM, m *meter, res *Result, buf []thenValue, 
 				return buf, rs.ruleError(res.Rule, m, key, err)
 			}
 			v = deref(out)
+		}
+		if err := checkThen(v); err != nil {
+			return buf, rs.ruleError(res.Rule, m, key, err)
 		}
 		buf = append(buf, thenValue{key: key, value: v})
 	}

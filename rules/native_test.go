@@ -16,8 +16,8 @@ type diffFacts struct {
 	Now   *time.Time `json:"now,omitempty" expr:"now" fact:"instant"`
 	A     *bool      `json:"a,omitempty" expr:"a"`
 	B     *bool      `json:"b,omitempty" expr:"b"`
-	N     *float64   `json:"n,omitempty" expr:"n"`
-	Count *int       `json:"count,omitempty" expr:"count"`
+	N     *float64   `json:"n,omitempty" expr:"n" fact:"range=-1e6..1e6"`
+	Count *int       `json:"count,omitempty" expr:"count" fact:"range=-1e6..1e6"`
 	Color *string    `json:"color,omitempty" expr:"color" fact:"enum=red|green|blue"`
 	G     *diffGroup `json:"g,omitempty" expr:"g"`
 }
