@@ -36,8 +36,7 @@ Exit 2 when the facts are bad or the administration time is unknown.`)
 	}
 	plan, err := planner.Plan(ctx, *facts.(*recommendations.Facts))
 	if err != nil {
-		c.inputError(fs.Arg(0), err)
-		return exitBadUsed
+		return c.decisionError(fs.Arg(0), err)
 	}
 	if plan.Outcome != recommendations.Planned {
 		for _, m := range plan.Missing {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path"
 	"strings"
 
@@ -220,7 +219,7 @@ func (c *cli) eval(ctx context.Context, args []string) int {
 Reads facts (a JSON object) from FILE, or standard input for -, and prints
 the decision of KIND as JSON. Exit 0 whatever the decision; 2 when the
 command line or the facts are bad, with the reason on standard error (JSON
-path of each bad value). Without --rules, the default rules are used.`)
+path of each bad value); 3 when a rule fails while it runs. Without --rules, the default rules are used.`)
 	rulesPath := fs.String("rules", "", "rule file or directory to use instead of the default rules")
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		if code, done := c.parse(fs, args); done {
@@ -253,8 +252,7 @@ path of each bad value). Without --rules, the default rules are used.`)
 	}
 	decision, err := dom.kind.Decide(ctx, rs, facts)
 	if err != nil {
-		c.inputError(fs.Arg(0), err) // facts that contradict each other, say
-		return exitBadUsed
+		return c.decisionError(fs.Arg(0), err)
 	}
 	enc := json.NewEncoder(c.stdout)
 	enc.SetIndent("", "  ")
@@ -278,13 +276,8 @@ func (c *cli) ruleAndFacts(kind *rules.Kind, rulesPath, name string) (*rules.Rul
 		c.errorf("want exactly one %s ruleset in %s, found %d", kind.Name(), orDefault(rulesPath), len(candidates))
 		return nil, nil, exitBadUsed
 	}
-	data, err := readInput(name, c.stdin)
-	if err != nil {
-		c.errorf("%v", err)
-		return nil, nil, exitBadUsed
-	}
 	facts := kind.NewFacts()
-	if err := kind.Vocabulary().DecodeJSON(data, facts); err != nil {
+	if err := c.decodeInput(kind, name, facts); err != nil {
 		c.inputError(name, err)
 		return nil, nil, exitBadUsed
 	}
@@ -316,11 +309,4 @@ func displayName(name string) string {
 		return "<stdin>"
 	}
 	return name
-}
-
-func readInput(name string, stdin io.Reader) ([]byte, error) {
-	if name == "-" {
-		return io.ReadAll(stdin)
-	}
-	return os.ReadFile(name)
 }

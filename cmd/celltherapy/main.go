@@ -26,6 +26,7 @@ const (
 	exitOK      = 0
 	exitFailed  = 1 // lint found problems, or tests failed
 	exitBadUsed = 2 // bad command line or bad input
+	// exitRuleFailed (3, limits.go): a rule failed while it ran
 )
 
 type cli struct {
