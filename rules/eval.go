@@ -249,6 +249,7 @@ func (rs *Ruleset) Evaluate(ctx context.Context, facts any) (*Evaluation, error)
 	if thens > 0 {
 		thenBuf = make([]thenValue, 0, thens)
 	}
+	var names []string // the missing facts of all undetermined rules
 	for i := range ev.Results {
 		res := &ev.Results[i]
 		if res.Status == Clear {
@@ -258,7 +259,7 @@ func (rs *Ruleset) Evaluate(ctx context.Context, facts any) (*Evaluation, error)
 		if res.Status == Undetermined {
 			var missing factSet
 			res.Rule.when.tree.missing(machine, facts, base, &known, &missing)
-			res.more.missing = rs.kind.vocab.namesOf(missing)
+			names, res.more.missing = rs.kind.vocab.appendNames(names, missing)
 			continue
 		}
 		start := len(evBuf)
@@ -313,6 +314,24 @@ func (rs *Ruleset) then(machine *vm.VM, m *meter, res *Result, buf []thenValue, 
 	}
 	res.more.missing = rs.kind.vocab.namesOf(missing)
 	return buf, nil
+}
+
+// appendNames appends the names of the facts of s to buf, and returns buf
+// and the names appended (nil for none). The names of many rules share one
+// backing array, which grows by doubling: an evaluation with thousands of
+// undetermined rules makes a few allocations, not one per rule, which kept
+// the garbage collector busy in proportion to the size of the ruleset.
+func (v *Vocabulary) appendNames(buf []string, s factSet) (all, names []string) {
+	start := len(buf)
+	for i := range v.facts {
+		if s.has(i) {
+			buf = append(buf, v.facts[i].Name)
+		}
+	}
+	if len(buf) == start {
+		return buf, nil
+	}
+	return buf, buf[start:len(buf):len(buf)]
 }
 
 func (v *Vocabulary) namesOf(s factSet) []string {

@@ -281,6 +281,7 @@ func (l *Loader) build(d *document, src []byte, errs *ErrorList) *Ruleset {
 		}
 	}
 	rs.metered = c.loops
+	rs.pack()
 	parseTests(d, rs, errs)
 	if len(*errs) > before {
 		return nil

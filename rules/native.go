@@ -141,6 +141,9 @@ func (c *exprCompiler) timeTerm(n ast.Node) (timeTerm, bool) {
 	}
 	switch x := n.(type) {
 	case *ast.CallNode:
+		if m, ok := x.Callee.(*ast.MemberNode); ok {
+			return c.addDate(m, x.Arguments)
+		}
 		id, ok := x.Callee.(*ast.IdentifierNode)
 		if !ok || len(x.Arguments) != 2 {
 			return timeTerm{}, false
@@ -184,6 +187,27 @@ func (c *exprCompiler) timeTerm(n ast.Node) (timeTerm, bool) {
 		return term, true
 	}
 	return timeTerm{}, false
+}
+
+// addDate returns t.AddDate(years, months, days), the method of Go's
+// time.Time, with constant arguments, as a time term.
+func (c *exprCompiler) addDate(m *ast.MemberNode, args []ast.Node) (timeTerm, bool) {
+	if p, ok := m.Property.(*ast.StringNode); !ok || p.Value != "AddDate" || len(args) != 3 {
+		return timeTerm{}, false
+	}
+	inner, ok := c.timeTerm(m.Node)
+	if !ok {
+		return timeTerm{}, false
+	}
+	var n [3]int
+	for i, a := range args {
+		k, ok := c.constant(a)
+		if n[i], ok = k.(int); !ok {
+			return timeTerm{}, false
+		}
+	}
+	inner.ops = append(inner.ops, timeOp{years: n[0], months: n[1], days: n[2]})
+	return inner, true
 }
 
 // duration returns the value of a constant duration: duration("24h"), or

@@ -39,6 +39,8 @@ func TestNativeAgreesWithExpr(t *testing.T) {
 		"count >= 2", "count == 2", "count < 2.5", "2 <= count",
 		"g.day >= addYears(asOf, -params.years)", "addDays(g.day, params.days) > asOf",
 		"addMonths(addDays(g.day, 1), 1) <= asOf", "g.day == asOf", "g.day != asOf", "asOf < g.day",
+		"g.day >= asOf.AddDate(0, 0, -params.days)", "g.day.AddDate(params.years, -1, 1) > asOf",
+		"addDays(g.day.AddDate(0, 1, 0), 1) == asOf", "now.AddDate(0, 0, -3) <= g.at",
 		`g.at + duration("1h") * params.hours < now`, `now - duration("30m") >= g.at`,
 		`g.at + params.hours * duration("1h") > now`, `duration("2h") + g.at == now`,
 		`params.flag == "x" && a`, `params.flag == "y" || b`,
