@@ -17,16 +17,18 @@ import (
 
 // program is one compiled expression: the expr program and the facts it reads.
 type program struct {
-	src   string
-	prog  *vm.Program
-	reads factSet
-	tree  *knode // a condition split at its logical operators, for unknown facts
+	// tree, native and reads come first, together in one cache line: they
+	// are what an evaluation reads of each rule's condition.
+	tree *knode // a condition split at its logical operators, for unknown facts
 	// native is set when every atom of tree is native: the condition is
 	// then judged in Go, without expr.
 	native bool
 	// constant is set for an expression that reads no fact (params.x * 2):
 	// its value is computed once, when the rules load.
 	constant bool
+	reads    factSet
+	src      string
+	prog     *vm.Program
 	value    any
 	// num is set for a then: expression computed in Go (see numTerm).
 	num *numTerm
@@ -215,7 +217,7 @@ func (c *exprCompiler) compile(ptr string, want reflect.Type, cond bool) *progra
 	if cond {
 		t := c.split(tree.Node)
 		if t == nil || (t.op == opAtom && t.native == nil) {
-			t = &knode{op: opAtom, atom: p, reads: reads}
+			t = &knode{op: opAtom, atom: p}
 		}
 		p.tree, p.native = t, t.allNative()
 	}
@@ -418,7 +420,7 @@ func (c *exprCompiler) split(n ast.Node) *knode {
 		}
 	}
 	if a := c.native(n); a != nil {
-		return &knode{op: opAtom, native: a, reads: a.reads()}
+		return &knode{op: opAtom, native: a}
 	}
 	src := n.String()
 	prog, err := expr.Compile(src, c.options()...)
@@ -441,7 +443,7 @@ func (c *exprCompiler) split(n ast.Node) *knode {
 			}
 		}
 	}
-	return &knode{op: opAtom, atom: &program{src: src, prog: prog, reads: reads}, reads: reads}
+	return &knode{op: opAtom, atom: &program{src: src, prog: prog, reads: reads}}
 }
 
 func (p *program) String() string { return fmt.Sprintf("%q", p.src) }

@@ -201,7 +201,7 @@ func (rs *Ruleset) Evaluate(ctx context.Context, facts any) (*Evaluation, error)
 	defer rs.vms.Put(machine)
 
 	ev := &Evaluation{Ruleset: rs, Results: make([]Result, len(rs.rules))}
-	evidence, thens, details := 0, 0, 0
+	evidence, thens, details, unknowns := 0, 0, 0, 0
 	for i, r := range rs.rules {
 		res := &ev.Results[i]
 		res.Rule = r
@@ -211,15 +211,17 @@ func (rs *Ruleset) Evaluate(ctx context.Context, facts any) (*Evaluation, error)
 			}
 		}
 		var value tri
-		if !r.when.native && r.when.reads.within(&known) {
-			b, err := runBool(machine, r.when, facts)
+		// The condition is read from rs.conds, not through r: a rule that
+		// comes to clear is then never read at all.
+		if when := &rs.conds[i]; !when.native && when.reads.within(&known) {
+			b, err := runBool(machine, when, facts)
 			if err != nil {
 				return nil, rs.ruleError(r, m, "", err)
 			}
 			value = triOf(b)
 		} else {
 			var err error
-			value, err = r.when.tree.eval(machine, facts, base, &known)
+			value, err = when.tree.eval(machine, facts, base, &known)
 			if err != nil {
 				return nil, rs.ruleError(r, m, "", err)
 			}
@@ -230,6 +232,7 @@ func (rs *Ruleset) Evaluate(ctx context.Context, facts any) (*Evaluation, error)
 		case triUnknown:
 			res.Status = Undetermined
 			details++
+			unknowns += rs.conds[i].reads.minus(known).count()
 		case triTrue:
 			res.Status = Fired
 			details++
@@ -249,7 +252,9 @@ func (rs *Ruleset) Evaluate(ctx context.Context, facts any) (*Evaluation, error)
 	if thens > 0 {
 		thenBuf = make([]thenValue, 0, thens)
 	}
-	var names []string // the missing facts of all undetermined rules
+	// The missing facts of all undetermined rules, at most the unknown
+	// facts their conditions read.
+	names := make([]string, 0, unknowns)
 	for i := range ev.Results {
 		res := &ev.Results[i]
 		if res.Status == Clear {
@@ -318,9 +323,9 @@ func (rs *Ruleset) then(machine *vm.VM, m *meter, res *Result, buf []thenValue, 
 
 // appendNames appends the names of the facts of s to buf, and returns buf
 // and the names appended (nil for none). The names of many rules share one
-// backing array, which grows by doubling: an evaluation with thousands of
-// undetermined rules makes a few allocations, not one per rule, which kept
-// the garbage collector busy in proportion to the size of the ruleset.
+// backing array: an evaluation with thousands of undetermined rules makes
+// one allocation for them, not one per rule, which kept the garbage
+// collector busy in proportion to the size of the ruleset.
 func (v *Vocabulary) appendNames(buf []string, s factSet) (all, names []string) {
 	start := len(buf)
 	for i := range v.facts {
@@ -395,7 +400,6 @@ type knode struct {
 	a, b, c *knode
 	atom    *program
 	native  *nativeAtom
-	reads   factSet // of an atom
 }
 
 func (n *knode) allNative() bool {
@@ -416,7 +420,7 @@ func (n *knode) allNative() bool {
 func (n *knode) eval(machine *vm.VM, facts any, base unsafe.Pointer, known *factSet) (tri, error) {
 	switch n.op {
 	case opAtom:
-		if !n.reads.within(known) {
+		if !n.known(known) {
 			return triUnknown, nil
 		}
 		if n.native != nil {
@@ -482,7 +486,7 @@ func (n *knode) missing(machine *vm.VM, facts any, base unsafe.Pointer, known *f
 	}
 	switch n.op {
 	case opAtom:
-		*out = out.union(n.reads.minus(*known))
+		*out = out.union(n.reads().minus(*known))
 	case opNot:
 		n.a.missing(machine, facts, base, known, out)
 	case opAnd, opOr:

@@ -1,5 +1,7 @@
 package rules
 
+import "slices"
+
 // pack lays out what Evaluate reads of each rule (the rule, its condition,
 // the nodes and native atoms of its condition) one after the other in
 // memory, in rule order. Compiling leaves them scattered among the garbage
@@ -27,6 +29,7 @@ func (rs *Ruleset) pack() {
 		when.tree = p.tree(when.tree, old, when)
 		rs.rules[i] = &p.rules[i]
 	}
+	rs.conds = p.progs
 }
 
 type packer struct {
@@ -49,12 +52,42 @@ func (p *packer) tree(n *knode, old, when *program) *knode {
 	if c.native != nil {
 		p.atoms = append(p.atoms, *c.native)
 		c.native = &p.atoms[len(p.atoms)-1]
+		p.atom(c.native)
 	}
 	if c.atom == old {
 		c.atom = when
 	}
 	c.a, c.b, c.c = p.tree(n.a, old, when), p.tree(n.b, old, when), p.tree(n.c, old, when)
 	return c
+}
+
+// atom moves what a native atom points to next to it: its time terms, and
+// the strings it compares with, which become the vocabulary's own enum
+// strings where they are one (the same bytes for every rule, which string
+// comparison recognises without reading them).
+func (p *packer) atom(a *nativeAtom) {
+	if a.left != nil {
+		terms := []timeTerm{*a.left, *a.right}
+		a.left, a.right = &terms[0], &terms[1]
+	}
+	if a.kind != TypeString || a.constant {
+		return
+	}
+	enum := a.facts.facts[a.fact].Enum
+	intern := func(s string) string {
+		if i := slices.Index(enum, s); i >= 0 {
+			return enum[i]
+		}
+		return s
+	}
+	a.s = intern(a.s)
+	if a.set != nil {
+		set := make([]string, len(a.set))
+		for i, s := range a.set {
+			set[i] = intern(s)
+		}
+		a.set = set
+	}
 }
 
 // size counts the nodes and native atoms of the tree n.
@@ -71,4 +104,28 @@ func (n *knode) size() (nodes, atoms int) {
 		nodes, atoms = nodes+kn, atoms+ka
 	}
 	return nodes, atoms
+}
+
+// known reports whether every fact the atom n reads is in known. An atom
+// keeps no set of its own (32 bytes a node): most are native atoms of one
+// or two facts, and a node of a few words is one less cache line to read.
+func (n *knode) known(known *factSet) bool {
+	a := n.native
+	switch {
+	case a == nil:
+		return n.atom.reads.within(known)
+	case a.constant:
+		return true
+	case a.left != nil:
+		return known.has(a.left.fact) && known.has(a.right.fact)
+	}
+	return known.has(a.fact)
+}
+
+// reads returns the facts the atom n reads.
+func (n *knode) reads() factSet {
+	if n.native != nil {
+		return n.native.reads()
+	}
+	return n.atom.reads
 }
