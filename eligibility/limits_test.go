@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/reocell/celltherapy/eligibility"
 	"github.com/reocell/celltherapy/rules"
@@ -66,5 +69,42 @@ func TestLatestDecisionDecodes(t *testing.T) {
 	}
 	if got := back.Findings[0].RescreenFrom; got == nil || got.String() != "2205-01-01" {
 		t.Errorf("rescreenFrom %v, want 2205-01-01", got)
+	}
+}
+
+// TestScreenStopsAtTheDeadline screens with a rule that would run for a
+// minute (three nested loops over 1,000 elements, allowed by a raised load
+// budget): a 200 ms deadline stops it, and the error names the rule.
+func TestScreenStopsAtTheDeadline(t *testing.T) {
+	xs := make([]string, 1000)
+	for i := range xs {
+		xs[i] = strconv.Itoa(i)
+	}
+	src := "ruleset: slow\nversion: \"1\"\ndecision: eligibility\nparams: {xs: [" + strings.Join(xs, ", ") + "]}\n" +
+		"rules:\n  - id: slow\n    title: Slow\n    when: 'any(params.xs, any(params.xs, any(params.xs, # < 0 && hiv == false)))'\n" +
+		"    then: {duration: permanent}\n    message: {en: Slow.}\n    source: a test\n"
+	l := &rules.Loader{Kinds: []*rules.Kind{eligibility.Kind()}, MaxRuleCost: 1 << 50, EvalBudget: 1 << 50}
+	set, err := l.Load(rules.File{Name: "slow.yaml", Data: []byte(src)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := eligibility.NewScreener(set.Ruleset("slow"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = s.Screen(ctx, allClear())
+	var re *rules.RuleError
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.As(err, &re) || re.Rule != "slow" {
+		t.Fatalf("error %v, want the deadline, naming rule slow", err)
+	}
+	if elapsed := time.Since(start); elapsed > 2*time.Second {
+		t.Errorf("returned after %v, want about 200ms", elapsed)
+	}
+	// The same rule is refused at the default load budget.
+	if _, err := (&rules.Loader{Kinds: []*rules.Kind{eligibility.Kind()}}).Load(rules.File{Name: "slow.yaml", Data: []byte(src)}); err == nil {
+		t.Error("the rule loaded at the default budget")
 	}
 }

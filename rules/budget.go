@@ -77,7 +77,11 @@ func overBudget(what string, cost, budget int64) string {
 // thousands writes n with commas: 1,000,000.
 func thousands(n int64) string {
 	s := strconv.FormatInt(n, 10)
-	for i := len(s) - 3; i > 0; i -= 3 {
+	sign := 0
+	if n < 0 {
+		sign = 1
+	}
+	for i := len(s) - 3; i > sign; i -= 3 {
 		s = s[:i] + "," + s[i:]
 	}
 	return s

@@ -222,7 +222,8 @@ func (c *exprCompiler) addDate(m *ast.MemberNode, args []ast.Node) (timeTerm, bo
 	}
 	var n [3]int
 	for i, a := range args {
-		k, ok := c.constant(a)
+		k, _ := c.constant(a) // nil when it is not one
+		var ok bool
 		if n[i], ok = k.(int); !ok {
 			return timeTerm{}, false
 		}
