@@ -198,3 +198,24 @@ func TestMeteredRulesDecideAsBefore(t *testing.T) {
 		t.Errorf("unknown n: %v, %v", ev, err)
 	}
 }
+
+// TestBudgetCountsTheSecondLookAtUndeterminedRules spends the budget while
+// the missing facts of an undetermined rule are worked out, which runs its
+// loop a second time: the evaluation fails, rather than leave them out.
+func TestBudgetCountsTheSecondLookAtUndeterminedRules(t *testing.T) {
+	// One run of the loop is 1,000 steps of weight 3.
+	l := &rules.Loader{Kinds: []*rules.Kind{testKind}, EvalBudget: 4500}
+	set, err := l.Load(file("f.yaml", withList(1000, "a || any(params.xs, # == n)")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = set.Ruleset("t").Evaluate(context.Background(), &testFacts{N: new(5000.0)})
+	if !errors.Is(err, rules.ErrCostBudget) {
+		t.Errorf("error %v, want the budget's", err)
+	}
+	l.EvalBudget = 6500
+	set, _ = l.Load(file("f.yaml", withList(1000, "a || any(params.xs, # == n)")))
+	if ev, err := set.Ruleset("t").Evaluate(context.Background(), &testFacts{N: new(5000.0)}); err != nil || ev.Results[0].Status != rules.Undetermined {
+		t.Errorf("within the budget: %v", err)
+	}
+}

@@ -264,6 +264,9 @@ func (rs *Ruleset) Evaluate(ctx context.Context, facts any) (*Evaluation, error)
 		if res.Status == Undetermined {
 			var missing factSet
 			res.Rule.when.tree.missing(machine, facts, base, &known, &missing)
+			if m != nil && m.stopped != nil { // missing ignores errors: look
+				return nil, rs.ruleError(res.Rule, m, "", m.stopped)
+			}
 			names, res.more.missing = rs.kind.vocab.appendNames(names, missing)
 			continue
 		}
