@@ -155,26 +155,12 @@ func (e *costEstimator) node(n ast.Node) estimate {
 		c, a, b := e.node(x.Cond), e.node(x.Exp1), e.node(x.Exp2)
 		return estimate{cost: add(add(c.cost, max(a.cost, b.cost)), 1), shape: widest(a.shape, b.shape)}
 	case *ast.VariableDeclaratorNode:
-		v := e.node(x.Value)
-		old, had := e.vars[x.Name]
-		if e.vars == nil {
-			e.vars = map[string][]int64{}
-		}
-		e.vars[x.Name] = v.shape
-		body := e.node(x.Expr)
-		if had {
-			e.vars[x.Name] = old
-		} else {
-			delete(e.vars, x.Name)
-		}
-		return estimate{cost: add(add(v.cost, body.cost), 1), shape: body.shape}
+		return e.let(x)
 	case *ast.SequenceNode:
 		var out estimate
 		for _, k := range x.Nodes {
-			out = estimate{cost: add(out.cost, e.node(k).cost)}
-		}
-		if len(x.Nodes) > 0 {
-			out.shape = e.node(x.Nodes[len(x.Nodes)-1]).shape
+			est := e.node(k)
+			out = estimate{cost: add(out.cost, est.cost), shape: est.shape}
 		}
 		return out
 	case *ast.SliceNode:
@@ -200,6 +186,23 @@ func (e *costEstimator) node(n ast.Node) estimate {
 type nodeCounter int64
 
 func (c *nodeCounter) Visit(*ast.Node) { *c++ }
+
+// let is let NAME = VALUE; EXPR: NAME has VALUE's shape within EXPR.
+func (e *costEstimator) let(x *ast.VariableDeclaratorNode) estimate {
+	v := e.node(x.Value)
+	old, had := e.vars[x.Name]
+	if e.vars == nil {
+		e.vars = map[string][]int64{}
+	}
+	e.vars[x.Name] = v.shape
+	body := e.node(x.Expr)
+	if had {
+		e.vars[x.Name] = old
+	} else {
+		delete(e.vars, x.Name)
+	}
+	return estimate{cost: add(add(v.cost, body.cost), 1), shape: body.shape}
+}
 
 // member is params.NAME (a known shape), or an element of a list or map.
 func (e *costEstimator) member(x *ast.MemberNode) estimate {

@@ -61,7 +61,7 @@ func (l FactErrors) err() error {
 // DecodeJSON decodes a JSON object of facts into dst, a pointer to the
 // vocabulary's struct. It is strict: unknown names, duplicate names, wrong
 // types, values outside an enumeration or a fact's range, impossible dates
-// and dates outside FirstFactDay..LastFactDay are errors, all reported
+// and dates outside FirstFactYear..LastFactYear are errors, all reported
 // together as FactErrors naming each offender's JSON path. An absent name or
 // null leaves the fact unknown. Data longer than DefaultMaxFactsBytes is
 // refused (see DecodeReader for another limit).

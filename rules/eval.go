@@ -187,12 +187,10 @@ func (rs *Ruleset) Evaluate(ctx context.Context, facts any) (*Evaluation, error)
 	if err := rs.kind.vocab.validate(rv.UnsafePointer()); err != nil {
 		return nil, err
 	}
-	var m *meter
-	if rs.metered {
-		var stop func()
-		rv, m, stop = rs.startMeter(ctx, rv)
-		defer stop()
-		facts = rv.Interface()
+	rv, m, stop := rs.startMeter(ctx, rv)
+	defer stop()
+	if m != nil {
+		facts = rv.Interface() // the meter's own copy
 	}
 	s := rv.Elem()
 	base := rv.UnsafePointer()
@@ -205,10 +203,8 @@ func (rs *Ruleset) Evaluate(ctx context.Context, facts any) (*Evaluation, error)
 	for i, r := range rs.rules {
 		res := &ev.Results[i]
 		res.Rule = r
-		if i%checkRules == checkRules-1 {
-			if err := ctx.Err(); err != nil {
-				return nil, rs.ruleError(r, nil, "", err)
-			}
+		if err := rs.between(ctx, i); err != nil {
+			return nil, err
 		}
 		var value tri
 		// The condition is read from rs.conds, not through r: a rule that

@@ -18,13 +18,22 @@ import (
 // hundred bytes.
 const DefaultMaxFactsBytes = 1 << 20
 
-// The first and last day a date or instant fact may hold. Patients' dates
-// fall well inside; the bounds keep every date a decision computes from
-// them (a re-screening five years on, say) within the years that dates can
-// be written in (see Date), and refuse typing slips such as 9999.
-var (
-	FirstFactDay = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
-	LastFactDay  = time.Date(2199, 12, 31, 0, 0, 0, 0, time.UTC)
+// The first and last years of the dates and instants facts may hold:
+// 1900-01-01 to 2199-12-31. Patients' dates fall well inside; the bounds
+// keep every date a decision computes from them (a re-screening five years
+// on, say) within the years that dates can be written in (see Date), and
+// refuse typing slips such as 9999.
+const (
+	FirstFactYear = 1900
+	LastFactYear  = 2199
+)
+
+// The same bounds in Unix seconds, which a check compares without the cost
+// of calendar arithmetic: 1900-01-01T00:00:00Z, and the first instant past
+// 2199 (2200-01-01T00:00:00Z).
+const (
+	firstFactUnix = -2208988800
+	pastFactUnix  = 7258118400
 )
 
 // ErrFactsTooLarge is in the FactErrors of facts longer than the limit.
@@ -100,8 +109,8 @@ func parseRange(tag string) (lo, hi float64, err error) {
 
 // Validate checks facts built in Go, a pointer to the vocabulary's struct,
 // as DecodeJSON checks decoded ones: strings within their enumeration,
-// numbers within their range, dates and instants from FirstFactDay to
-// LastFactDay. It returns FactErrors naming the JSON path of each offender,
+// numbers within their range, dates and instants from FirstFactYear to
+// LastFactYear. It returns FactErrors naming the JSON path of each offender,
 // or nil. Ruleset.Evaluate calls it first.
 func (v *Vocabulary) Validate(facts any) error {
 	rv := reflect.ValueOf(facts)
@@ -152,10 +161,10 @@ func (f *Fact) checkNumber(n float64) string {
 }
 
 func checkDay(t time.Time) string {
-	if u := t.UTC(); !u.Before(FirstFactDay) && u.Before(LastFactDay.AddDate(0, 0, 1)) {
+	if u := t.Unix(); u >= firstFactUnix && u < pastFactUnix {
 		return ""
 	}
-	return fmt.Sprintf("%s is outside the days facts may hold, %s to %s", t.Format(time.DateOnly), FirstFactDay.Format(time.DateOnly), LastFactDay.Format(time.DateOnly))
+	return fmt.Sprintf("%s is outside the days facts may hold, %d-01-01 to %d-12-31", t.Format(time.DateOnly), FirstFactYear, LastFactYear)
 }
 
 // outOfBounds returns what is wrong with a decoded value of fact i, or "".

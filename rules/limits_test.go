@@ -232,3 +232,18 @@ func TestThenValueNoDecisionCanHoldIsARuleError(t *testing.T) {
 		t.Errorf("year 9926 is fine: %v", err)
 	}
 }
+
+func TestFactYearsInUnixSeconds(t *testing.T) {
+	// An instant one second either side of the bounds.
+	first := time.Date(rules.FirstFactYear, 1, 1, 0, 0, 0, 0, time.UTC)
+	past := time.Date(rules.LastFactYear+1, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		at time.Time
+		ok bool
+	}{{first, true}, {first.Add(-time.Second), false}, {past.Add(-time.Second), true}, {past, false}} {
+		err := testKind.Vocabulary().Validate(&testFacts{Group: &testGroup{At: &tt.at}})
+		if (err == nil) != tt.ok {
+			t.Errorf("%v: %v", tt.at, err)
+		}
+	}
+}
