@@ -171,11 +171,12 @@ func (e *Evaluation) Result(id string) *Result {
 }
 
 // Evaluate runs every rule against facts, a pointer to the facts struct of
-// the ruleset's kind; nil fields are unknown. Facts that Vocabulary.Validate
-// refuses are an error (FactErrors) before any rule runs; a rule that fails
-// or is stopped (by ctx or the ruleset's cost budget) is a *RuleError. A rule whose facts are all known
-// runs its compiled condition as a whole; otherwise its condition is judged
-// in strong Kleene logic over its parts. Evaluate is safe for concurrent use.
+// the ruleset's kind; nil fields are unknown. A rule whose facts are all
+// known runs its compiled condition as a whole; otherwise its condition is
+// judged in strong Kleene logic over its parts. Facts that
+// Vocabulary.Validate refuses are an error (FactErrors) before any rule
+// runs; a rule that fails, or that ctx or the ruleset's cost budget stops,
+// is a *RuleError. Evaluate is safe for concurrent use.
 func (rs *Ruleset) Evaluate(ctx context.Context, facts any) (*Evaluation, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err

@@ -219,7 +219,8 @@ func (c *cli) eval(ctx context.Context, args []string) int {
 Reads facts (a JSON object) from FILE, or standard input for -, and prints
 the decision of KIND as JSON. Exit 0 whatever the decision; 2 when the
 command line or the facts are bad, with the reason on standard error (JSON
-path of each bad value); 3 when a rule fails while it runs. Without --rules, the default rules are used.`)
+path of each bad value); 3 when a rule fails while it runs. Without --rules,
+the default rules are used.`)
 	rulesPath := fs.String("rules", "", "rule file or directory to use instead of the default rules")
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		if code, done := c.parse(fs, args); done {
