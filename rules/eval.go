@@ -211,7 +211,7 @@ func (rs *Ruleset) Evaluate(ctx context.Context, facts any) (*Evaluation, error)
 		// The condition is read from rs.conds, not through r: a rule that
 		// comes to clear is then never read at all.
 		if when := &rs.conds[i]; !when.native && when.reads.within(&known) {
-			b, err := runBool(machine, when, facts)
+			b, err := runBool(machine, r.when, facts)
 			if err != nil {
 				return nil, rs.ruleError(r, m, "", err)
 			}

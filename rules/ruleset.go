@@ -33,7 +33,7 @@ type Ruleset struct {
 	budget                            int64     // of an evaluation's loops
 	metered                           bool      // some rule has a loop
 	meters                            meters    // of the evaluations under way
-	conds                             []program // the rules' conditions, in order (see pack)
+	conds                             []cond    // the rules' conditions, in order (see pack)
 }
 
 // Ref identifies a ruleset in a decision: its name, the clinic's version
