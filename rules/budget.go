@@ -181,10 +181,10 @@ func (f *loopFinder) Visit(n *ast.Node) {
 // startMeter readies facts for an evaluation of a ruleset with loops: a
 // private copy, whose address no other evaluation shares, registered with
 // a new meter. stop unregisters it. A ruleset without loops needs neither:
-// facts are returned as they are, with no meter.
+// facts are returned as they are, with no meter and no stop.
 func (rs *Ruleset) startMeter(ctx context.Context, rv reflect.Value) (facts reflect.Value, m *meter, stop func()) {
 	if !rs.metered {
-		return rv, nil, func() {}
+		return rv, nil, nil
 	}
 	cp := reflect.New(rv.Type().Elem())
 	cp.Elem().Set(rv.Elem())

@@ -189,8 +189,8 @@ func (rs *Ruleset) Evaluate(ctx context.Context, facts any) (*Evaluation, error)
 		return nil, err
 	}
 	rv, m, stop := rs.startMeter(ctx, rv)
-	defer stop()
 	if m != nil {
+		defer stop()
 		facts = rv.Interface() // the meter's own copy
 	}
 	s := rv.Elem()
