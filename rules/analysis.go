@@ -249,7 +249,7 @@ func (n *knode) atomTruths() (truths, string) {
 		if !slices.Equal(a.left.ops, a.right.ops) || a.left.fact != a.right.fact {
 			return canFalse | canTrue, ""
 		}
-		b := a.op == "==" || a.op == "<=" || a.op == ">="
+		b := a.op == cmpEq || a.op == cmpLe || a.op == cmpGe
 		return truthOf(b), fmt.Sprintf("%s compares a value with itself", n.src)
 	}
 	if a.constant {
@@ -257,14 +257,14 @@ func (n *knode) atomTruths() (truths, string) {
 	}
 	f := a.facts.facts[a.fact]
 	switch {
-	case a.kind == TypeString && len(f.Enum) > 0 && (a.op == "==" || a.op == "!="):
+	case a.kind == TypeString && len(f.Enum) > 0 && (a.op == cmpEq || a.op == cmpNe):
 		if !slices.Contains(f.Enum, a.s) {
-			return truthOf(a.op == "!="), fmt.Sprintf("%s: %q is not one of the values of %s (%s)", n.src, a.s, f.Name, strings.Join(f.Enum, ", "))
+			return truthOf(a.op == cmpNe), fmt.Sprintf("%s: %q is not one of the values of %s (%s)", n.src, a.s, f.Name, strings.Join(f.Enum, ", "))
 		}
 		if len(f.Enum) == 1 {
-			return truthOf(a.op == "=="), fmt.Sprintf("%s: %s has no other value", n.src, f.Name)
+			return truthOf(a.op == cmpEq), fmt.Sprintf("%s: %s has no other value", n.src, f.Name)
 		}
-	case a.kind == TypeString && len(f.Enum) > 0 && a.op == "in":
+	case a.kind == TypeString && len(f.Enum) > 0 && a.op == cmpIn:
 		in := 0
 		for _, v := range f.Enum {
 			if slices.Contains(a.set, v) {
@@ -277,8 +277,8 @@ func (n *knode) atomTruths() (truths, string) {
 		case len(f.Enum):
 			return canTrue, fmt.Sprintf("%s: these are all the values of %s", n.src, f.Name)
 		}
-	case a.kind == TypeInteger && (a.op == "==" || a.op == "!=") && a.f != float64(int64(a.f)):
-		return truthOf(a.op == "!="), fmt.Sprintf("%s: %s is a whole number", n.src, f.Name)
+	case a.kind == TypeInteger && (a.op == cmpEq || a.op == cmpNe) && a.f != float64(int64(a.f)):
+		return truthOf(a.op == cmpNe), fmt.Sprintf("%s: %s is a whole number", n.src, f.Name)
 	}
 	return canFalse | canTrue, ""
 }

@@ -1,9 +1,13 @@
 package rules_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/reocell/celltherapy/rules"
 )
 
 // generated returns a ruleset of n rules of varied shape.
@@ -59,5 +63,38 @@ func BenchmarkLoadSyntaxError(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkEvaluateRules evaluates generated rulesets of growing size, with
+// every fact known and with half of them unknown; ns/rule is the cost per
+// rule, which should not grow with the ruleset.
+func BenchmarkEvaluateRules(b *testing.B) {
+	day := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	asOf := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
+	known := &testFacts{AsOf: &asOf, A: new(false), B: new(true), C: new(false), N: new(2.0), Color: new("green"),
+		Group: &testGroup{Day: &day, Count: new(5)}}
+	half := &testFacts{AsOf: &asOf, B: new(true), N: new(2.0), Group: &testGroup{Day: &day}}
+	for _, n := range []int{10, 1000, 10000} {
+		set, err := load(file("gen.yaml", string(generated(n))))
+		if err != nil {
+			b.Fatal(err)
+		}
+		rs := set.Ruleset("t")
+		for _, facts := range []struct {
+			name  string
+			facts *testFacts
+		}{{"known", known}, {"halfUnknown", half}} {
+			b.Run(fmt.Sprintf("%d/%s", n, facts.name), func(b *testing.B) {
+				ctx := context.Background()
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := rules.Evaluate(ctx, rs, facts.facts); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/rule")
+			})
+		}
 	}
 }

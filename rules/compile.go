@@ -17,16 +17,18 @@ import (
 
 // program is one compiled expression: the expr program and the facts it reads.
 type program struct {
-	src   string
-	prog  *vm.Program
-	reads factSet
-	tree  *knode // a condition split at its logical operators, for unknown facts
+	// tree, native and reads come first, together in one cache line: they
+	// are what an evaluation reads of each rule's condition.
+	tree *knode // a condition split at its logical operators, for unknown facts
 	// native is set when every atom of tree is native: the condition is
 	// then judged in Go, without expr.
 	native bool
 	// constant is set for an expression that reads no fact (params.x * 2):
 	// its value is computed once, when the rules load.
 	constant bool
+	reads    factSet
+	src      string
+	prog     *vm.Program
 	value    any
 	// num is set for a then: expression computed in Go (see numTerm).
 	num *numTerm
@@ -38,6 +40,8 @@ type program struct {
 	// parsed (spacing and line breaks normalised), for Analyze.
 	params []string
 	canon  string
+	// cost is the expression's worst-case cost (see ruleCost).
+	cost int64
 }
 
 // exprCompiler compiles the expressions of one ruleset.
@@ -49,6 +53,10 @@ type exprCompiler struct {
 	// exprOnly: judge no part of a condition natively (see Loader.exprOnly).
 	exprOnly bool
 	words    string // what dates or instants are called in messages (timeWord)
+	// maxCost is the most an expression may cost (see ruleCost).
+	maxCost int64
+	meters  *meters // of the ruleset, for the loops' step function
+	loops   bool    // some expression has a loop
 }
 
 // timeWord returns what the kind's time facts are called in messages.
@@ -70,6 +78,10 @@ func (c *exprCompiler) options() []expr.Option {
 		calendarFunc("addYears", 1, 0, 0),
 		calendarFunc("addMonths", 0, 1, 0),
 		calendarFunc("addDays", 0, 0, 1),
+		// Loops count their steps, so that a budget and a deadline can
+		// stop them (see meter).
+		expr.Patch(&stepPatcher{}),
+		c.meters.stepOption(),
 	}
 	for _, f := range c.kind.funcs {
 		opts = append(opts, expr.Function(f.Name, f.Fn, f.Types...))
@@ -189,6 +201,12 @@ func (c *exprCompiler) compile(ptr string, want reflect.Type, cond bool) *progra
 	if !ok {
 		return nil
 	}
+	// Before compiling: an expression that reads no fact runs right below.
+	cost := ruleCost(tree.Node, c.params)
+	if cost > c.maxCost {
+		c.errs.add(errAt(0), CodeCost, "%s", overBudget("this expression", cost, c.maxCost))
+		return nil
+	}
 	prog, err := expr.Compile(src, c.options()...)
 	if err != nil {
 		c.typeError(tree.Node, err, errAt)
@@ -207,7 +225,8 @@ func (c *exprCompiler) compile(ptr string, want reflect.Type, cond bool) *progra
 		c.errs.add(errAt(0), CodeType, "this expression must give %s, but it gives %s", withArticle(typeName(want, c.timeWord())), withArticle(typeName(got, c.timeWord())))
 		return nil
 	}
-	p := &program{src: src, prog: prog, reads: reads, want: want, params: paramsRead(tree.Node), canon: tree.Node.String()}
+	p := &program{src: src, prog: prog, reads: reads, want: want, params: paramsRead(tree.Node), canon: tree.Node.String(), cost: cost}
+	c.loops = c.loops || hasLoop(tree.Node)
 	if reads.empty() && !vars {
 		v, err := vm.Run(prog, c.kind.env)
 		if err != nil {
@@ -222,7 +241,7 @@ func (c *exprCompiler) compile(ptr string, want reflect.Type, cond bool) *progra
 	if cond {
 		t := c.split(tree.Node)
 		if t == nil || (t.op == opAtom && t.native == nil) {
-			t = &knode{op: opAtom, atom: p, reads: reads, src: p.canon}
+			t = &knode{op: opAtom, atom: p, src: p.canon}
 		}
 		p.tree, p.native = t, t.allNative()
 	}
@@ -441,7 +460,7 @@ func (c *exprCompiler) split(n ast.Node) *knode {
 		}
 	}
 	if a := c.native(n); a != nil && !c.exprOnly {
-		return &knode{op: opAtom, native: a, reads: a.reads(), src: n.String()}
+		return &knode{op: opAtom, native: a, src: n.String()}
 	}
 	src := n.String()
 	prog, err := expr.Compile(src, c.options()...)
@@ -464,7 +483,7 @@ func (c *exprCompiler) split(n ast.Node) *knode {
 			}
 		}
 	}
-	return &knode{op: opAtom, atom: &program{src: src, prog: prog, reads: reads}, reads: reads, src: src}
+	return &knode{op: opAtom, atom: &program{src: src, prog: prog, reads: reads}, src: src}
 }
 
 func (p *program) String() string { return fmt.Sprintf("%q", p.src) }

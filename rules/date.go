@@ -2,6 +2,7 @@ package rules
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -17,16 +18,31 @@ func DateOf(t time.Time) Date {
 // String returns the day as YYYY-MM-DD.
 func (d Date) String() string { return d.Format(time.DateOnly) }
 
-// MarshalJSON writes the day as "YYYY-MM-DD".
-func (d Date) MarshalJSON() ([]byte, error) { return d.appendJSON(make([]byte, 0, 12)), nil }
+// The years a Date can be written in, YYYY-MM-DD: MarshalJSON writes and
+// UnmarshalJSON reads the same days. Facts are held to far narrower bounds
+// (FirstFactYear, LastFactYear), so that the dates decisions compute from
+// them stay within these.
+const (
+	minDateYear = 1
+	maxDateYear = 9999
+)
 
 // appendJSON appends the day as a JSON string: digits and dashes need no
-// escaping.
+// escaping. The caller has checked its year.
 func (d Date) appendJSON(buf []byte) []byte {
 	return append(d.AppendFormat(append(buf, '"'), time.DateOnly), '"')
 }
 
-// UnmarshalJSON reads a day written as "YYYY-MM-DD".
+// MarshalJSON writes the day as "YYYY-MM-DD". A day outside the years 1 to
+// 9999 is an error: it cannot be written so.
+func (d Date) MarshalJSON() ([]byte, error) {
+	if y := d.Year(); y < minDateYear || y > maxDateYear {
+		return nil, fmt.Errorf("rules: the day %s is outside the years %d to %d", d.String(), minDateYear, maxDateYear)
+	}
+	return d.appendJSON(make([]byte, 0, 12)), nil
+}
+
+// UnmarshalJSON reads a day written as "YYYY-MM-DD", in the years 1 to 9999.
 func (d *Date) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
@@ -35,6 +51,9 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
 		return err
+	}
+	if t.Year() < minDateYear {
+		return fmt.Errorf("rules: the day %s is outside the years %d to %d", s, minDateYear, maxDateYear)
 	}
 	d.Time = t
 	return nil

@@ -18,9 +18,13 @@ import (
 type FactError struct {
 	Path    string
 	Message string
+	err     error // the cause, for errors.Is (ErrFactsTooLarge)
 }
 
 func (e *FactError) Error() string { return e.Path + ": " + e.Message }
+
+// Unwrap returns the cause of the problem, when it has one.
+func (e *FactError) Unwrap() error { return e.err }
 
 // FactErrors is every problem found in one set of facts, in path order.
 type FactErrors []*FactError
@@ -31,6 +35,15 @@ func (l FactErrors) Error() string {
 		msgs[i] = e.Error()
 	}
 	return strings.Join(msgs, "\n")
+}
+
+// Unwrap returns the problems, for errors.Is and errors.As.
+func (l FactErrors) Unwrap() []error {
+	out := make([]error, len(l))
+	for i, e := range l {
+		out[i] = e
+	}
+	return out
 }
 
 func (l *FactErrors) add(path, format string, args ...any) {
@@ -47,12 +60,17 @@ func (l FactErrors) err() error {
 
 // DecodeJSON decodes a JSON object of facts into dst, a pointer to the
 // vocabulary's struct. It is strict: unknown names, duplicate names, wrong
-// types, values outside an enumeration and impossible dates are errors, all
-// reported together as FactErrors naming each offender's JSON path. An absent
-// name or null leaves the fact unknown.
+// types, values outside an enumeration or a fact's range, impossible dates
+// and dates outside FirstFactYear..LastFactYear are errors, all reported
+// together as FactErrors naming each offender's JSON path. An absent name or
+// null leaves the fact unknown. Data longer than DefaultMaxFactsBytes is
+// refused (see DecodeReader for another limit).
 func (v *Vocabulary) DecodeJSON(data []byte, dst any) error {
-	if rv := reflect.ValueOf(dst); rv.Kind() == reflect.Pointer && !rv.IsNil() && rv.Elem().Type() == v.typ && rv.Elem().IsZero() {
-		if v.decodeFast(data, rv.Elem()) {
+	if rv := reflect.ValueOf(dst); int64(len(data)) <= DefaultMaxFactsBytes && rv.Kind() == reflect.Pointer && !rv.IsNil() && rv.Elem().Type() == v.typ && rv.Elem().IsZero() {
+		// Well-formed facts take the fast path; anything it does not take,
+		// or that fails the checks of facts built in Go, is decoded again
+		// with care, which names every problem.
+		if v.decodeFast(data, rv.Elem()) && v.Validate(dst) == nil {
 			return nil
 		}
 		rv.Elem().SetZero() // what the fast path set; the careful path starts afresh
@@ -61,9 +79,13 @@ func (v *Vocabulary) DecodeJSON(data []byte, dst any) error {
 }
 
 // decodeCareful is DecodeJSON without the fast path: it reads the JSON token
-// by token and reports every problem.
+// by token, within the size limit, and reports every problem.
 func (v *Vocabulary) decodeCareful(data []byte, dst any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
+	return v.DecodeReader(bytes.NewReader(data), dst, 0)
+}
+
+func (v *Vocabulary) decodeFrom(r io.Reader, dst any) error {
+	dec := json.NewDecoder(r)
 	dec.UseNumber()
 	var errs FactErrors
 	val, err := readJSON(dec, "$", &errs)
@@ -187,6 +209,10 @@ func (v *Vocabulary) decodeFact(val any, i int, field reflect.Value, path string
 		}
 		out = t
 	}
+	if msg := v.outOfBounds(i, out); msg != "" {
+		errs.add(path, "%s", msg)
+		return
+	}
 	p := reflect.New(field.Type().Elem())
 	p.Elem().Set(reflect.ValueOf(out).Convert(p.Elem().Type()))
 	field.Set(p)
@@ -265,16 +291,15 @@ func readJSONDepth(dec *json.Decoder, path string, errs *FactErrors, depth int) 
 			_, err := dec.Token()
 			return obj, err
 		case '[':
-			var arr []any
+			// No fact is a list: its elements are read, to check the
+			// syntax, but not kept, so that memory does not grow with them.
 			for i := 0; dec.More(); i++ {
-				val, err := readJSONDepth(dec, fmt.Sprintf("%s[%d]", path, i), errs, depth+1)
-				if err != nil {
+				if _, err := readJSONDepth(dec, path, errs, depth+1); err != nil {
 					return nil, err
 				}
-				arr = append(arr, val)
 			}
 			_, err := dec.Token()
-			return arr, err
+			return []any{}, err
 		}
 	}
 	return tok, nil

@@ -9,8 +9,8 @@ import (
 type fastFacts struct {
 	AsOf  *time.Time `json:"asOf" expr:"asOf" fact:"date"`
 	A     *bool      `json:"a" expr:"a"`
-	N     *float64   `json:"n" expr:"n"`
-	K     *int       `json:"k" expr:"k"`
+	N     *float64   `json:"n" expr:"n" fact:"range=-1e6..1e6"`
+	K     *int       `json:"k" expr:"k" fact:"range=-1000..1000"`
 	Color *string    `json:"color" expr:"color" fact:"enum=red|green"`
 	Name  *string    `json:"name" expr:"name"`
 	Group *struct {

@@ -62,6 +62,7 @@ const (
 	CodeExpect        Code = "expect"      // a test expects a key or an outcome its decision never has
 	CodeUnconfirmed   Code = "unconfirmed" // an unconfirmed: entry names no value of the ruleset
 	CodeLocale        Code = "locale"      // a text lacks a locale the ruleset declares
+	CodeCost          Code = "cost"        // a rule's worst-case cost is over the loader's budget
 )
 
 // Error is one problem at one position.

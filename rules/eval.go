@@ -80,7 +80,9 @@ func appendJSON(buf []byte, v any) ([]byte, error) {
 	case int:
 		return strconv.AppendInt(buf, int64(x), 10), nil
 	case Date:
-		return x.appendJSON(buf), nil
+		if y := x.Year(); y >= minDateYear && y <= maxDateYear {
+			return x.appendJSON(buf), nil
+		}
 	case string:
 		if plainName(x) {
 			return append(append(append(buf, '"'), x...), '"'), nil
@@ -205,9 +207,12 @@ func (e *Evaluation) Result(id string) *Result {
 }
 
 // evaluate runs every rule against facts, a pointer to the facts struct of
-// the ruleset's kind; nil fields are unknown. A rule whose facts are all known
-// runs its compiled condition as a whole; otherwise its condition is judged
-// in strong Kleene logic over its parts. It is safe for concurrent use.
+// the ruleset's kind; nil fields are unknown. A rule whose facts are all
+// known runs its compiled condition as a whole; otherwise its condition is
+// judged in strong Kleene logic over its parts. Facts that
+// Vocabulary.Validate refuses are an error (FactErrors) before any rule
+// runs; a rule that fails, or that ctx or the ruleset's cost budget stops,
+// is a *RuleError. It is safe for concurrent use.
 func (rs *Ruleset) evaluate(ctx context.Context, facts any) (*Evaluation, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -216,6 +221,14 @@ func (rs *Ruleset) evaluate(ctx context.Context, facts any) (*Evaluation, error)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Type().Elem() != rs.kind.vocab.typ {
 		return nil, fmt.Errorf("rules: ruleset %s evaluates *%s, not %T", rs.name, rs.kind.vocab.typ, facts)
 	}
+	if err := rs.kind.vocab.validate(rv.UnsafePointer()); err != nil {
+		return nil, err
+	}
+	rv, m, stop := rs.startMeter(ctx, rv)
+	if m != nil {
+		defer stop()
+		facts = rv.Interface() // the meter's own copy
+	}
 	s := rv.Elem()
 	base := rv.UnsafePointer()
 	known := rs.kind.vocab.known(s)
@@ -223,22 +236,27 @@ func (rs *Ruleset) evaluate(ctx context.Context, facts any) (*Evaluation, error)
 	defer rs.vms.Put(machine)
 
 	ev := &Evaluation{Ruleset: rs, Results: make([]Result, len(rs.rules))}
-	evidence, thens, details := 0, 0, 0
+	evidence, thens, details, unknowns := 0, 0, 0, 0
 	for i, r := range rs.rules {
 		res := &ev.Results[i]
 		res.Rule = r
+		if err := rs.between(ctx, i); err != nil {
+			return nil, err
+		}
 		var value tri
-		if !r.when.native && r.when.reads.within(&known) {
+		// The condition is read from rs.conds, not through r: a rule that
+		// comes to clear is then never read at all.
+		if when := &rs.conds[i]; !when.native && when.reads.within(&known) {
 			b, err := runBool(machine, r.when, facts)
 			if err != nil {
-				return nil, fmt.Errorf("rules: %s: rule %s: %w", r.pos, r.id, err)
+				return nil, rs.ruleError(r, m, "", err)
 			}
 			value = triOf(b)
 		} else {
 			var err error
-			value, err = r.when.tree.eval(machine, facts, base, &known)
+			value, err = when.tree.eval(machine, facts, base, &known)
 			if err != nil {
-				return nil, fmt.Errorf("rules: %s: rule %s: %w", r.pos, r.id, err)
+				return nil, rs.ruleError(r, m, "", err)
 			}
 		}
 		switch value {
@@ -247,6 +265,7 @@ func (rs *Ruleset) evaluate(ctx context.Context, facts any) (*Evaluation, error)
 		case triUnknown:
 			res.Status = Undetermined
 			details++
+			unknowns += rs.conds[i].reads.minus(known).count()
 		case triTrue:
 			res.Status = Fired
 			details++
@@ -266,6 +285,9 @@ func (rs *Ruleset) evaluate(ctx context.Context, facts any) (*Evaluation, error)
 	if thens > 0 {
 		thenBuf = make([]thenValue, 0, thens)
 	}
+	// The missing facts of all undetermined rules, at most the unknown
+	// facts their conditions read.
+	names := make([]string, 0, unknowns)
 	for i := range ev.Results {
 		res := &ev.Results[i]
 		if res.Status == Clear {
@@ -275,14 +297,17 @@ func (rs *Ruleset) evaluate(ctx context.Context, facts any) (*Evaluation, error)
 		if res.Status == Undetermined {
 			var missing factSet
 			res.Rule.when.tree.missing(machine, facts, base, &known, &missing)
-			res.more.missing = rs.kind.vocab.namesOf(missing)
+			if m != nil && m.stopped != nil { // missing ignores errors: look
+				return nil, rs.ruleError(res.Rule, m, "", m.stopped)
+			}
+			names, res.more.missing = rs.kind.vocab.appendNames(names, missing)
 			continue
 		}
 		start := len(evBuf)
 		evBuf = rs.evidence(evBuf, s, res.Rule.reads.intersect(known))
 		res.more.evidence = evBuf[start:len(evBuf):len(evBuf)]
 		var err error
-		if thenBuf, err = rs.then(machine, res, thenBuf, facts, base, known); err != nil {
+		if thenBuf, err = rs.then(machine, m, res, thenBuf, facts, base, known); err != nil {
 			return nil, err
 		}
 	}
@@ -301,7 +326,7 @@ func (rs *Ruleset) evidence(buf Evidence, s reflect.Value, facts factSet) Eviden
 
 // then computes the then: expressions of a fired rule into buf, and names
 // the unknown facts that kept any of them from a value.
-func (rs *Ruleset) then(machine *vm.VM, res *Result, buf []thenValue, facts any, base unsafe.Pointer, known factSet) ([]thenValue, error) {
+func (rs *Ruleset) then(machine *vm.VM, m *meter, res *Result, buf []thenValue, facts any, base unsafe.Pointer, known factSet) ([]thenValue, error) {
 	var missing factSet
 	start := len(buf)
 	for j, p := range res.Rule.thenProgs {
@@ -316,9 +341,12 @@ func (rs *Ruleset) then(machine *vm.VM, res *Result, buf []thenValue, facts any,
 		} else if !p.constant {
 			out, err := machine.Run(p.prog, facts)
 			if err != nil {
-				return buf, fmt.Errorf("rules: %s: rule %s, then.%s: %w", res.Rule.pos, res.Rule.id, key, err)
+				return buf, rs.ruleError(res.Rule, m, key, err)
 			}
 			v = convertTo(deref(out), p.want)
+		}
+		if err := checkThen(v); err != nil {
+			return buf, rs.ruleError(res.Rule, m, key, err)
 		}
 		buf = append(buf, thenValue{key: key, value: v})
 	}
@@ -327,6 +355,24 @@ func (rs *Ruleset) then(machine *vm.VM, res *Result, buf []thenValue, facts any,
 	}
 	res.more.missing = rs.kind.vocab.namesOf(missing)
 	return buf, nil
+}
+
+// appendNames appends the names of the facts of s to buf, and returns buf
+// and the names appended (nil for none). The names of many rules share one
+// backing array: an evaluation with thousands of undetermined rules makes
+// one allocation for them, not one per rule, which kept the garbage
+// collector busy in proportion to the size of the ruleset.
+func (v *Vocabulary) appendNames(buf []string, s factSet) (all, names []string) {
+	start := len(buf)
+	for i := range v.facts {
+		if s.has(i) {
+			buf = append(buf, v.facts[i].Name)
+		}
+	}
+	if len(buf) == start {
+		return buf, nil
+	}
+	return buf, buf[start:len(buf):len(buf)]
 }
 
 func (v *Vocabulary) namesOf(s factSet) []string {
@@ -390,8 +436,7 @@ type knode struct {
 	a, b, c *knode
 	atom    *program
 	native  *nativeAtom
-	reads   factSet // of an atom
-	src     string  // of an atom, as parsed: for Analyze
+	src     string // of an atom, as parsed: for Analyze
 }
 
 func (n *knode) allNative() bool {
@@ -412,7 +457,7 @@ func (n *knode) allNative() bool {
 func (n *knode) eval(machine *vm.VM, facts any, base unsafe.Pointer, known *factSet) (tri, error) {
 	switch n.op {
 	case opAtom:
-		if !n.reads.within(known) {
+		if !n.known(known) {
 			return triUnknown, nil
 		}
 		if n.native != nil {
@@ -478,7 +523,7 @@ func (n *knode) missing(machine *vm.VM, facts any, base unsafe.Pointer, known *f
 	}
 	switch n.op {
 	case opAtom:
-		*out = out.union(n.reads.minus(*known))
+		*out = out.union(n.reads().minus(*known))
 	case opNot:
 		n.a.missing(machine, facts, base, known, out)
 	case opAnd, opOr:

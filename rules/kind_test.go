@@ -13,7 +13,7 @@ type testFacts struct {
 	A     *bool      `json:"a,omitempty" expr:"a"`
 	B     *bool      `json:"b,omitempty" expr:"b"`
 	C     *bool      `json:"c,omitempty" expr:"c"`
-	N     *float64   `json:"n,omitempty" expr:"n"`
+	N     *float64   `json:"n,omitempty" expr:"n" fact:"range=-1e6..1e6"`
 	Color *string    `json:"color,omitempty" expr:"color" fact:"enum=red|green"`
 	Group *testGroup `json:"group,omitempty" expr:"group"`
 }
@@ -21,7 +21,7 @@ type testFacts struct {
 type testGroup struct {
 	Day   *time.Time `json:"day,omitempty" expr:"day" fact:"date"`
 	At    *time.Time `json:"at,omitempty" expr:"at" fact:"instant"`
-	Count *int       `json:"count,omitempty" expr:"count"`
+	Count *int       `json:"count,omitempty" expr:"count" fact:"range=-1e6..1e6"`
 }
 
 type testDecision struct {

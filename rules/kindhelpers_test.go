@@ -11,8 +11,10 @@ import (
 
 func TestDecideChecksTheRulesetKind(t *testing.T) {
 	other := rules.MustKind(rules.Spec[testFacts, testThen, map[string]any, string]{
-		Name:   "other",
-		Decide: func(context.Context, *rules.Ruleset, testFacts, ...rules.Option) (string, error) { return "decided", nil },
+		Name: "other",
+		Decide: func(context.Context, *rules.Ruleset, testFacts, ...rules.Option) (string, error) {
+			return "decided", nil
+		},
 	})
 	rs := ruleset(t, "a")
 	if _, err := other.Decide(context.Background(), rs, testFacts{}); err == nil || !strings.Contains(err.Error(), "is for decision test, not other") {

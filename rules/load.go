@@ -33,6 +33,13 @@ type Loader struct {
 	// decision: is read, and test files are not parsed. It is for a caller
 	// that makes decisions of one kind and needs nothing else checked.
 	Decision string
+	// MaxRuleCost is the most a rule's expressions may cost, estimated when
+	// the rules load (see DefaultMaxRuleCost, its default when zero). A rule
+	// over it is a load error at its position.
+	MaxRuleCost int64
+	// EvalBudget is the most the loops of one evaluation may cost, counted
+	// while it runs (see DefaultEvalBudget, its default when zero).
+	EvalBudget int64
 
 	// exprOnly turns the native fast path off, so that every part of a
 	// condition runs as an expr program: the reference the differential
@@ -273,7 +280,7 @@ func (l *Loader) build(d *document, src []byte, errs *ErrorList) *Ruleset {
 		params:      map[string]any{},
 		questions:   map[string]Text{},
 	}
-	rs.vms.New = func() any { return new(vm.VM) }
+	rs.vms.New = func() any { return &vm.VM{MemoryBudget: maxRunSize} }
 	if params, ok := top["params"].(map[string]any); ok {
 		d.checkParamNames(params, errs)
 		rs.params = params
@@ -297,7 +304,8 @@ func (l *Loader) build(d *document, src []byte, errs *ErrorList) *Ruleset {
 			rs.questionPos[fact] = d.keyAt("/questions/" + escapePointer(fact))
 		}
 	}
-	c := &exprCompiler{doc: d, kind: kind, params: rs.params, errs: errs, exprOnly: l.exprOnly}
+	rs.budget = l.evalBudget()
+	c := &exprCompiler{doc: d, kind: kind, params: rs.params, errs: errs, exprOnly: l.exprOnly, maxCost: l.maxRuleCost(), meters: &rs.meters}
 	ruleList, _ := top["rules"].([]any)
 	seen := map[string]*Rule{}
 	for i, item := range ruleList {
@@ -349,6 +357,9 @@ func (l *Loader) build(d *document, src []byte, errs *ErrorList) *Ruleset {
 				}
 			}
 		}
+		if r.when != nil && !c.withinBudget(r, ptr) {
+			continue
+		}
 		if r.when != nil {
 			r.reads = r.when.reads
 			for _, p := range r.thenExprs {
@@ -357,6 +368,10 @@ func (l *Loader) build(d *document, src []byte, errs *ErrorList) *Ruleset {
 			rs.rules = append(rs.rules, r)
 		}
 	}
+	rs.metered = c.loops
+	// pack copies the rules into one block: what indexes them by pointer
+	// comes after it.
+	rs.pack()
 	parseUnconfirmed(d, rs, errs)
 	parseLocales(d, rs, errs)
 	if l.Decision == "" {

@@ -186,8 +186,10 @@ func TestParamNames(t *testing.T) {
 // have (at any depth) or an outcome the kind never gives.
 func TestExpectKeysAndOutcomes(t *testing.T) {
 	kind := rules.MustKind(rules.Spec[testFacts, testThen, map[string]any, testDecision]{
-		Name:     "test",
-		Decide:   func(context.Context, *rules.Ruleset, testFacts, ...rules.Option) (testDecision, error) { return testDecision{}, nil },
+		Name: "test",
+		Decide: func(context.Context, *rules.Ruleset, testFacts, ...rules.Option) (testDecision, error) {
+			return testDecision{}, nil
+		},
 		Outcomes: []string{"none", "some"},
 	})
 	tests := []struct {

@@ -15,21 +15,43 @@ import (
 // patient.weightKg > params.limit), and judging them directly skips the
 // reflection expr needs to read a pointer field. Their meaning is expr's:
 // the differential test in native_test.go holds them to it.
+//
+// The fields are ordered, and op is a small code, so that an atom takes as
+// few cache lines as it can: thousands of rules are judged one after the
+// other.
 type nativeAtom struct {
+	facts *Vocabulary
 	fact  int
 	kind  FactType
-	op    string // "" (a boolean fact on its own), ==, !=, <, <=, >, >= or in
+	op    cmpOp
 	b     bool
-	s     string
-	f     float64
-	set   []string // for in
-	flip  bool     // the constant is on the left: 5 < n is n > 5
-	facts *Vocabulary
+	flip  bool // the constant is on the left: 5 < n is n > 5
 	// constant is set for a part that reads no fact; b is its value.
 	constant bool
+	f        float64
+	s        string
+	set      []string // for in
 	// left and right are set for a comparison of two dates or instants.
 	left, right *timeTerm
 }
+
+// cmpOp is the comparison of a native atom.
+type cmpOp uint8
+
+// The comparisons: none (a boolean fact on its own), ==, !=, <, <=, >, >=
+// and in.
+const (
+	cmpNone cmpOp = iota
+	cmpEq
+	cmpNe
+	cmpLt
+	cmpLe
+	cmpGt
+	cmpGe
+	cmpIn
+)
+
+var cmpOps = map[string]cmpOp{"==": cmpEq, "!=": cmpNe, "<": cmpLt, "<=": cmpLe, ">": cmpGt, ">=": cmpGe, "in": cmpIn}
 
 // timeTerm is a date or instant fact moved by calendar arithmetic
 // (addYears, addMonths, addDays) and constant durations, in order.
@@ -67,13 +89,12 @@ func (c *exprCompiler) native(n ast.Node) *nativeAtom {
 	if !ok {
 		return nil
 	}
-	switch bin.Operator {
-	case "==", "!=", "<", "<=", ">", ">=", "in":
-	default:
+	op, ok := cmpOps[bin.Operator]
+	if !ok {
 		return nil
 	}
-	a := &nativeAtom{op: bin.Operator, facts: v}
-	if l, ok := c.timeTerm(bin.Left); ok && a.op != "in" {
+	a := &nativeAtom{op: op, facts: v}
+	if l, ok := c.timeTerm(bin.Left); ok && a.op != cmpIn {
 		if r, ok := c.timeTerm(bin.Right); ok {
 			a.left, a.right, a.kind = &l, &r, TypeDate
 			return a
@@ -89,7 +110,7 @@ func (c *exprCompiler) native(n ast.Node) *nativeAtom {
 		return nil
 	}
 	a.fact, a.kind = f, v.facts[f].Type
-	if a.op == "in" {
+	if a.op == cmpIn {
 		arr, ok := constant.(*ast.ArrayNode)
 		if !ok || (a.kind != TypeString) {
 			return nil
@@ -110,10 +131,10 @@ func (c *exprCompiler) native(n ast.Node) *nativeAtom {
 	switch a.kind {
 	case TypeBool:
 		a.b, ok = val.(bool)
-		ok = ok && (a.op == "==" || a.op == "!=")
+		ok = ok && (a.op == cmpEq || a.op == cmpNe)
 	case TypeString:
 		a.s, ok = val.(string)
-		ok = ok && (a.op == "==" || a.op == "!=")
+		ok = ok && (a.op == cmpEq || a.op == cmpNe)
 	case TypeNumber, TypeInteger:
 		switch x := val.(type) {
 		case int:
@@ -141,6 +162,9 @@ func (c *exprCompiler) timeTerm(n ast.Node) (timeTerm, bool) {
 	}
 	switch x := n.(type) {
 	case *ast.CallNode:
+		if m, ok := x.Callee.(*ast.MemberNode); ok {
+			return c.addDate(m, x.Arguments)
+		}
 		id, ok := x.Callee.(*ast.IdentifierNode)
 		if !ok || len(x.Arguments) != 2 {
 			return timeTerm{}, false
@@ -184,6 +208,28 @@ func (c *exprCompiler) timeTerm(n ast.Node) (timeTerm, bool) {
 		return term, true
 	}
 	return timeTerm{}, false
+}
+
+// addDate returns t.AddDate(years, months, days), the method of Go's
+// time.Time, with constant arguments, as a time term.
+func (c *exprCompiler) addDate(m *ast.MemberNode, args []ast.Node) (timeTerm, bool) {
+	if p, ok := m.Property.(*ast.StringNode); !ok || p.Value != "AddDate" || len(args) != 3 {
+		return timeTerm{}, false
+	}
+	inner, ok := c.timeTerm(m.Node)
+	if !ok {
+		return timeTerm{}, false
+	}
+	var n [3]int
+	for i, a := range args {
+		k, _ := c.constant(a) // nil when it is not one
+		var ok bool
+		if n[i], ok = k.(int); !ok {
+			return timeTerm{}, false
+		}
+	}
+	inner.ops = append(inner.ops, timeOp{years: n[0], months: n[1], days: n[2]})
+	return inner, true
 }
 
 // duration returns the value of a constant duration: duration("24h"), or
@@ -270,15 +316,15 @@ func (a *nativeAtom) eval(facts unsafe.Pointer) bool {
 	if a.left != nil {
 		x, y := a.left.at(a.facts, facts), a.right.at(a.facts, facts)
 		switch a.op {
-		case "==":
+		case cmpEq:
 			return x.Equal(y)
-		case "!=":
+		case cmpNe:
 			return !x.Equal(y)
-		case "<":
+		case cmpLt:
 			return x.Before(y)
-		case "<=":
+		case cmpLe:
 			return !x.After(y)
-		case ">":
+		case cmpGt:
 			return x.After(y)
 		}
 		return !x.Before(y)
@@ -287,16 +333,16 @@ func (a *nativeAtom) eval(facts unsafe.Pointer) bool {
 	switch a.kind {
 	case TypeBool:
 		v := *(*bool)(p)
-		if a.op == "" {
+		if a.op == cmpNone {
 			return v
 		}
-		return (v == a.b) == (a.op == "==")
+		return (v == a.b) == (a.op == cmpEq)
 	case TypeString:
 		v := *(*string)(p)
-		if a.op == "in" {
+		if a.op == cmpIn {
 			return slices.Contains(a.set, v)
 		}
-		return (v == a.s) == (a.op == "==")
+		return (v == a.s) == (a.op == cmpEq)
 	}
 	var v float64
 	if a.kind == TypeInteger {
@@ -309,15 +355,15 @@ func (a *nativeAtom) eval(facts unsafe.Pointer) bool {
 		x, y = y, x
 	}
 	switch a.op {
-	case "==":
+	case cmpEq:
 		return x == y
-	case "!=":
+	case cmpNe:
 		return x != y
-	case "<":
+	case cmpLt:
 		return x < y
-	case "<=":
+	case cmpLe:
 		return x <= y
-	case ">":
+	case cmpGt:
 		return x > y
 	}
 	return x >= y

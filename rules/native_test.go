@@ -18,8 +18,8 @@ type diffFacts struct {
 	Now   *time.Time `json:"now,omitempty" expr:"now" fact:"instant"`
 	A     *bool      `json:"a,omitempty" expr:"a"`
 	B     *bool      `json:"b,omitempty" expr:"b"`
-	N     *float64   `json:"n,omitempty" expr:"n"`
-	Count *int       `json:"count,omitempty" expr:"count"`
+	N     *float64   `json:"n,omitempty" expr:"n" fact:"range=-1e6..1e6"`
+	Count *int       `json:"count,omitempty" expr:"count" fact:"range=-1e6..1e6"`
 	Color *string    `json:"color,omitempty" expr:"color" fact:"enum=red|green|blue"`
 	G     *diffGroup `json:"g,omitempty" expr:"g"`
 }
@@ -47,6 +47,8 @@ var diffConditions = []string{
 	`g.at + duration("1h") * params.hours < now`, `now - duration("30m") >= g.at`,
 	`g.at + params.hours * duration("1h") > now`, `duration("2h") + g.at == now`,
 	`params.flag == "x" && a`, `params.flag == "y" || b`,
+	"g.day >= asOf.AddDate(0, 0, -params.days)", "g.day.AddDate(params.years, -1, 1) > asOf",
+	"addDays(g.day.AddDate(0, 1, 0), 1) == asOf", "now.AddDate(0, 0, -3) <= g.at",
 	"a ? n > 3 : count == 2", "!(a || n > 3) && color in [\"red\"]",
 }
 

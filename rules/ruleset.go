@@ -29,11 +29,15 @@ type Ruleset struct {
 	paramsTyped                       any            // the kind's P
 	questions                         map[string]Text
 	paramPos, questionPos             map[string]Pos // of their keys, for Analyze
-	locales                           []string      // declared, "en" first
-	unconfirmed                       []Unconfirmed // not yet confirmed, file order
+	locales                           []string       // declared, "en" first
+	unconfirmed                       []Unconfirmed  // not yet confirmed, file order
 	rules                             []*Rule
 	tests                             []*Test
 	vms                               sync.Pool // reused expr machines
+	budget                            int64     // of an evaluation's loops
+	metered                           bool      // some rule has a loop
+	meters                            meters    // of the evaluations under way
+	conds                             []cond    // the rules' conditions, in order (see pack)
 }
 
 // Ref identifies a ruleset in a decision: its name, the clinic's version

@@ -16,7 +16,8 @@ type FactType uint8
 // The fact types a vocabulary may hold. In Go a fact is a pointer field
 // (nil = unknown) of the matching type: *bool, *float64, *int, *string or
 // *time.Time; a date or instant needs the tag fact:"date" or fact:"instant",
-// and a string may be limited to a set with fact:"enum=a|b|c".
+// a number or integer its range fact:"range=MIN..MAX", and a string may be
+// limited to a set with fact:"enum=a|b|c".
 const (
 	TypeBool FactType = iota + 1
 	TypeNumber
@@ -35,6 +36,8 @@ type Fact struct {
 	Name string   // dotted name as written in expressions and JSON, e.g. oncology.active
 	Type FactType // its type
 	Enum []string // for strings limited to a set, the allowed values
+	// Min and Max bound a number or integer fact (its tag range=MIN..MAX).
+	Min, Max float64
 	// offsets are the byte offsets of the pointer fields on the way from the
 	// facts struct to the fact, for reading it without reflection.
 	offsets []uintptr
@@ -94,6 +97,8 @@ type Vocabulary struct {
 	byName map[string]int
 	groups map[string][]int // group name ("oncology") -> facts in it
 	root   []vfield
+	// checked are the facts whose values Validate checks.
+	checked []int
 }
 
 // vfield is one field of the facts struct: a fact, or a group of facts.
@@ -122,6 +127,7 @@ func newVocabulary(t reflect.Type) (*Vocabulary, error) {
 		return nil, err
 	}
 	v.root = root
+	v.checked = checkedFacts(v.facts)
 	if len(v.facts) > maxFacts {
 		return nil, fmt.Errorf("rules: facts type %s has %d facts, more than %d", t, len(v.facts), maxFacts)
 	}
@@ -165,10 +171,15 @@ func (v *Vocabulary) walk(t reflect.Type, prefix string, offsets []uintptr) ([]v
 		switch {
 		case elem.Kind() == reflect.Bool:
 			fact.Type = TypeBool
-		case elem.Kind() == reflect.Float64:
+		case elem.Kind() == reflect.Float64 || elem.Kind() == reflect.Int:
 			fact.Type = TypeNumber
-		case elem.Kind() == reflect.Int:
-			fact.Type = TypeInteger
+			if elem.Kind() == reflect.Int {
+				fact.Type = TypeInteger
+			}
+			var err error
+			if fact.Min, fact.Max, err = parseRange(tag); err != nil {
+				return nil, fmt.Errorf("rules: number field %s.%s %w", t, f.Name, err)
+			}
 		case elem.Kind() == reflect.String:
 			fact.Type = TypeString
 			if values, ok := strings.CutPrefix(tag, "enum="); ok {

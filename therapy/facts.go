@@ -47,8 +47,12 @@ type Condition struct {
 
 // Patient is what the dose plan needs about the patient's body.
 type Patient struct {
-	// WeightKg is the body weight in kilograms.
-	WeightKg *float64 `json:"weightKg,omitempty" expr:"weightKg"`
+	// WeightKg is the body weight in kilograms, from 0.5 to 650: positive,
+	// from a very premature newborn (about 0.5 kg) to beyond the heaviest
+	// person on record (about 635 kg), so that a typing slip (-78, 1e308)
+	// cannot make a dose. The clinic's procedure gives no bounds; its
+	// medical board must confirm these.
+	WeightKg *float64 `json:"weightKg,omitempty" expr:"weightKg" fact:"range=0.5..650"`
 }
 
 // DecodeFacts decodes a JSON object of facts strictly: unknown names, wrong

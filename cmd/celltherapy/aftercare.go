@@ -40,8 +40,7 @@ Exit 2 when the facts are bad or the administration time is unknown.`)
 	}
 	plan, err := kind.Decide(ctx, rs, facts, rules.WithLocale(*locale))
 	if err != nil {
-		c.inputError(pos[0], err)
-		return exitBadUsed
+		return c.decisionError(pos[0], err)
 	}
 	if plan.Outcome != recommendations.Planned {
 		for _, m := range plan.Missing {

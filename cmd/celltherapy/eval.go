@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 
 	"github.com/reocell/celltherapy/rules"
 )
@@ -17,7 +15,8 @@ func (c *cli) eval(ctx context.Context, args []string) int {
 Reads facts (a JSON object) from FILE, or standard input for -, and prints
 the decision of KIND as JSON. Exit 0 whatever the decision; 2 when the
 command line or the facts are bad, with the reason on standard error (JSON
-path of each bad value). Without --rules, the default rules are used; only
+path of each bad value); 3 when a rule fails while it runs. Without --rules,
+the default rules are used; only
 the rules of KIND are loaded and checked.
 
 With --batch, FILE holds JSON Lines, one facts object a line, and each line
@@ -53,8 +52,7 @@ failed at run time on one (the object then has "ruleFailed": true).`)
 	}
 	decision, err := decideJSON(ctx, kind, rs, data, rules.WithLocale(*locale))
 	if err != nil {
-		c.inputError(name, err) // bad facts, or facts that contradict each other
-		return exitBadUsed
+		return c.decisionError(name, err)
 	}
 	enc := json.NewEncoder(c.stdout)
 	enc.SetIndent("", "  ")
@@ -84,7 +82,7 @@ func (c *cli) ruleAndInput(kind rules.Kind, rulesPath, name string) (*rules.Rule
 	}
 	data, err := readInput(name, c.stdin)
 	if err != nil {
-		c.errorf("%v", err)
+		c.inputError(name, err)
 		return nil, nil, exitBadUsed
 	}
 	return rs, data, exitOK
@@ -136,11 +134,4 @@ func displayName(name string) string {
 		return "<stdin>"
 	}
 	return name
-}
-
-func readInput(name string, stdin io.Reader) ([]byte, error) {
-	if name == "-" {
-		return io.ReadAll(stdin)
-	}
-	return os.ReadFile(name)
 }
