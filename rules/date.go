@@ -20,7 +20,7 @@ func (d Date) String() string { return d.Format(time.DateOnly) }
 
 // The years a Date can be written in, YYYY-MM-DD: MarshalJSON writes and
 // UnmarshalJSON reads the same days. Facts are held to far narrower bounds
-// (FirstFactYear, LastFactYear), so that the dates decisions compute from
+// (firstFactYear, lastFactYear), so that the dates decisions compute from
 // them stay within these.
 const (
 	minDateYear = 1

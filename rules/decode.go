@@ -58,14 +58,14 @@ func (l FactErrors) err() error {
 	return l
 }
 
-// DecodeJSON decodes a JSON object of facts into dst, a pointer to the
+// decodeJSON decodes a JSON object of facts into dst, a pointer to the
 // vocabulary's struct. It is strict: unknown names, duplicate names, wrong
 // types, values outside an enumeration or a fact's range, impossible dates
-// and dates outside FirstFactYear..LastFactYear are errors, all reported
+// and dates outside firstFactYear..lastFactYear are errors, all reported
 // together as FactErrors naming each offender's JSON path. An absent name or
 // null leaves the fact unknown. Data longer than DefaultMaxFactsBytes is
 // refused (see DecodeReader for another limit).
-func (v *Vocabulary) DecodeJSON(data []byte, dst any) error {
+func (v *Vocabulary) decodeJSON(data []byte, dst any) error {
 	if rv := reflect.ValueOf(dst); int64(len(data)) <= DefaultMaxFactsBytes && rv.Kind() == reflect.Pointer && !rv.IsNil() && rv.Elem().Type() == v.typ && rv.Elem().IsZero() {
 		// Well-formed facts take the fast path; anything it does not take,
 		// or that fails the checks of facts built in Go, is decoded again
@@ -81,7 +81,7 @@ func (v *Vocabulary) DecodeJSON(data []byte, dst any) error {
 // decodeCareful is DecodeJSON without the fast path: it reads the JSON token
 // by token, within the size limit, and reports every problem.
 func (v *Vocabulary) decodeCareful(data []byte, dst any) error {
-	return v.DecodeReader(bytes.NewReader(data), dst, 0)
+	return v.decodeReader(bytes.NewReader(data), dst, 0)
 }
 
 func (v *Vocabulary) decodeFrom(r io.Reader, dst any) error {
@@ -98,12 +98,12 @@ func (v *Vocabulary) decodeFrom(r io.Reader, dst any) error {
 	if err := errs.err(); err != nil {
 		return err
 	}
-	return v.DecodeValue(val, dst)
+	return v.decodeValue(val, dst)
 }
 
-// DecodeValue decodes facts given as plain data (nested map[string]any, as
+// decodeValue decodes facts given as plain data (nested map[string]any, as
 // from YAML or encoding/json) into dst, with the checks of DecodeJSON.
-func (v *Vocabulary) DecodeValue(val any, dst any) error {
+func (v *Vocabulary) decodeValue(val any, dst any) error {
 	rv := reflect.ValueOf(dst)
 	if rv.Kind() != reflect.Pointer || rv.Elem().Type() != v.typ {
 		return fmt.Errorf("rules: decode into %T, want *%s", dst, v.typ)

@@ -39,7 +39,7 @@ func checkFast(t *testing.T, v *Vocabulary, data []byte) (took bool) {
 		t.Fatalf("%q: fast path took it, careful path says %v", data, err)
 	}
 	if took && !reflect.DeepEqual(fast, careful) {
-		t.Fatalf("%q: fast path gave %+v, careful path %+v", data, v.Plain(&fast), v.Plain(&careful))
+		t.Fatalf("%q: fast path gave %+v, careful path %+v", data, v.plain(&fast), v.plain(&careful))
 	}
 	return took
 }

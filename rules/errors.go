@@ -99,8 +99,8 @@ func (l ErrorList) Error() string {
 	return b.String()
 }
 
-// Sort orders the problems by file, line and column, and drops exact repeats.
-func (l *ErrorList) Sort() {
+// sort orders the problems by file, line and column, and drops exact repeats.
+func (l *ErrorList) sort() {
 	slices.SortStableFunc(*l, func(a, b *Error) int {
 		return cmp.Or(a.Pos.compare(b.Pos), strings.Compare(a.Message, b.Message))
 	})
@@ -114,7 +114,7 @@ func (l ErrorList) Err() error {
 	if len(l) == 0 {
 		return nil
 	}
-	l.Sort()
+	l.sort()
 	return l
 }
 

@@ -196,16 +196,6 @@ func (e *Evaluation) Count(s Status) int {
 	return n
 }
 
-// Result returns the result of the rule with the given id, or nil.
-func (e *Evaluation) Result(id string) *Result {
-	for i := range e.Results {
-		if e.Results[i].Rule.id == id {
-			return &e.Results[i]
-		}
-	}
-	return nil
-}
-
 // evaluate runs every rule against facts, a pointer to the facts struct of
 // the ruleset's kind; nil fields are unknown. A rule whose facts are all
 // known runs its compiled condition as a whole; otherwise its condition is

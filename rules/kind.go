@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"slices"
 	"sync"
@@ -20,7 +21,7 @@ type Kind interface {
 	// Vocabulary returns the facts the kind's rules may read.
 	Vocabulary() *Vocabulary
 	// DecideJSON decodes a JSON object of facts strictly (see
-	// Vocabulary.DecodeJSON) and makes the kind's decision with rs.
+	// the vocabulary) and makes the kind's decision with rs.
 	// Options are those of the kind's decision maker (rules.WithLocale...).
 	DecideJSON(ctx context.Context, rs *Ruleset, facts []byte, opts ...Option) (any, error)
 
@@ -72,7 +73,7 @@ func (k *kindBase) Vocabulary() *Vocabulary { return k.vocab }
 // struct, and returns a pointer to it.
 func (k *kindBase) DecodeAny(data []byte) (any, error) {
 	f := reflect.New(k.vocab.typ).Interface()
-	if err := k.vocab.DecodeJSON(data, f); err != nil {
+	if err := k.vocab.decodeJSON(data, f); err != nil {
 		return nil, err
 	}
 	return f, nil
@@ -223,11 +224,20 @@ func MustKind[F, T, P, D any](s Spec[F, T, P, D]) *KindOf[F, T, P, D] {
 	return k
 }
 
-// Decode decodes a JSON object of facts strictly, as Vocabulary.DecodeJSON
+// Decode decodes a JSON object of facts strictly, as the vocabulary
 // does: every problem is a FactError naming its JSON path.
 func (k *KindOf[F, T, P, D]) Decode(data []byte) (F, error) {
 	var f F
-	err := k.vocab.DecodeJSON(data, &f)
+	err := k.vocab.decodeJSON(data, &f)
+	return f, err
+}
+
+// DecodeReader decodes a JSON object of facts from r as Decode does,
+// reading no more than maxBytes (0: DefaultMaxFactsBytes) however long r
+// is: memory is bounded by the limit, not by the input.
+func (k *KindOf[F, T, P, D]) DecodeReader(r io.Reader, maxBytes int64) (F, error) {
+	var f F
+	err := k.vocab.decodeReader(r, &f, maxBytes)
 	return f, err
 }
 
@@ -244,7 +254,7 @@ func (k *KindOf[F, T, P, D]) UnmarshalFacts(data []byte, f *F) error {
 // MarshalFacts encodes the known facts of f as JSON: dates as YYYY-MM-DD,
 // instants in RFC 3339, unknown facts left out.
 func (k *KindOf[F, T, P, D]) MarshalFacts(f *F) ([]byte, error) {
-	return json.Marshal(k.vocab.Plain(f))
+	return json.Marshal(k.vocab.plain(f))
 }
 
 // Decide makes the kind's decision for facts with rs, a ruleset of this

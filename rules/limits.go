@@ -24,8 +24,8 @@ const DefaultMaxFactsBytes = 1 << 20
 // on, say) within the years that dates can be written in (see Date), and
 // refuse typing slips such as 9999.
 const (
-	FirstFactYear = 1900
-	LastFactYear  = 2199
+	firstFactYear = 1900
+	lastFactYear  = 2199
 )
 
 // The same bounds in Unix seconds, which a check compares without the cost
@@ -39,11 +39,11 @@ const (
 // ErrFactsTooLarge is in the FactErrors of facts longer than the limit.
 var ErrFactsTooLarge = errors.New("facts too large")
 
-// DecodeReader decodes a JSON object of facts from r into dst, with the
+// decodeReader decodes a JSON object of facts from r into dst, with the
 // checks of DecodeJSON. It reads at most maxBytes (DefaultMaxFactsBytes when
 // zero or less) and refuses longer input as soon as it has read that much,
 // so that memory stays bounded by the limit whatever r holds.
-func (v *Vocabulary) DecodeReader(r io.Reader, dst any, maxBytes int64) error {
+func (v *Vocabulary) decodeReader(r io.Reader, dst any, maxBytes int64) error {
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxFactsBytes
 	}
@@ -109,8 +109,8 @@ func parseRange(tag string) (lo, hi float64, err error) {
 
 // Validate checks facts built in Go, a pointer to the vocabulary's struct,
 // as DecodeJSON checks decoded ones: strings within their enumeration,
-// numbers within their range, dates and instants from FirstFactYear to
-// LastFactYear. It returns FactErrors naming the JSON path of each offender,
+// numbers within their range, dates and instants from firstFactYear to
+// lastFactYear. It returns FactErrors naming the JSON path of each offender,
 // or nil. Ruleset.Evaluate calls it first.
 func (v *Vocabulary) Validate(facts any) error {
 	rv := reflect.ValueOf(facts)
@@ -164,7 +164,7 @@ func checkDay(t time.Time) string {
 	if u := t.Unix(); u >= firstFactUnix && u < pastFactUnix {
 		return ""
 	}
-	return fmt.Sprintf("%s is outside the days facts may hold, %d-01-01 to %d-12-31", t.Format(time.DateOnly), FirstFactYear, LastFactYear)
+	return fmt.Sprintf("%s is outside the days facts may hold, %d-01-01 to %d-12-31", t.Format(time.DateOnly), firstFactYear, lastFactYear)
 }
 
 // outOfBounds returns what is wrong with a decoded value of fact i, or "".

@@ -31,10 +31,9 @@ func (e *endless) Read(p []byte) (int, error) {
 }
 
 func TestDecodeReaderRefusesInputOverTheLimitWhileReading(t *testing.T) {
-	v := testKind.Vocabulary()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	err := v.DecodeReader(&endless{}, &testFacts{}, 0)
+	_, err := testKind.DecodeReader(&endless{}, 0)
 	runtime.ReadMemStats(&after)
 	if !errors.Is(err, rules.ErrFactsTooLarge) {
 		t.Fatalf("error %v is not ErrFactsTooLarge", err)
@@ -50,7 +49,6 @@ func TestDecodeReaderRefusesInputOverTheLimitWhileReading(t *testing.T) {
 }
 
 func TestDecodeLimitIsSettable(t *testing.T) {
-	v := testKind.Vocabulary()
 	small := `{"a": true}`
 	big := `{"a": true, "color": "red", "group": {"count": 3}}`
 	tests := []struct {
@@ -66,15 +64,15 @@ func TestDecodeLimitIsSettable(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := v.DecodeReader(strings.NewReader(tt.src), &testFacts{}, tt.limit)
+			_, err := testKind.DecodeReader(strings.NewReader(tt.src), tt.limit)
 			if (err == nil) != tt.ok || (err != nil && !errors.Is(err, rules.ErrFactsTooLarge)) {
 				t.Errorf("error %v, want ok=%v", err, tt.ok)
 			}
 		})
 	}
 	huge := `{"a": true, "b": "` + strings.Repeat("x", rules.DefaultMaxFactsBytes) + `"}`
-	if err := v.DecodeJSON([]byte(huge), &testFacts{}); !errors.Is(err, rules.ErrFactsTooLarge) {
-		t.Errorf("DecodeJSON of more than the default limit: %v", err)
+	if _, err := testKind.Decode([]byte(huge)); !errors.Is(err, rules.ErrFactsTooLarge) {
+		t.Errorf("Decode of more than the default limit: %v", err)
 	}
 }
 
@@ -99,7 +97,7 @@ func TestDecodeBoundsDatesAndNumbers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.src, func(t *testing.T) {
-			err := testKind.Vocabulary().DecodeJSON([]byte(tt.src), &testFacts{})
+			err := rules.VocabDecodeJSON(testKind.Vocabulary(), []byte(tt.src), &testFacts{})
 			var fe rules.FactErrors
 			switch {
 			case tt.path == "" && err != nil:
@@ -241,9 +239,9 @@ func TestThenValueNoDecisionCanHoldIsARuleError(t *testing.T) {
 }
 
 func TestFactYearsInUnixSeconds(t *testing.T) {
-	// An instant one second either side of the bounds.
-	first := time.Date(rules.FirstFactYear, 1, 1, 0, 0, 0, 0, time.UTC)
-	past := time.Date(rules.LastFactYear+1, 1, 1, 0, 0, 0, 0, time.UTC)
+	// An instant one second either side of the bounds, 1900 to 2199.
+	first := time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+	past := time.Date(2199+1, 1, 1, 0, 0, 0, 0, time.UTC)
 	for _, tt := range []struct {
 		at time.Time
 		ok bool

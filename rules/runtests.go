@@ -58,10 +58,10 @@ type Report struct {
 }
 
 // OK reports whether every test passed and every ruleset had tests.
-func (r *Report) OK() bool { return r.Failed() == 0 && len(r.Untested) == 0 }
+func (r *Report) OK() bool { return r.failed() == 0 && len(r.Untested) == 0 }
 
-// Failed returns the number of tests that did not pass.
-func (r *Report) Failed() int {
+// failed returns the number of tests that did not pass.
+func (r *Report) failed() int {
 	n := 0
 	for _, res := range r.Results {
 		if !res.Passed() {
@@ -267,7 +267,7 @@ func (r *Report) String() string {
 		fmt.Fprintf(&b, "FAIL %s: ruleset %s has no tests; add tests: to it, or a file %s.test.yaml beside it, so that its decisions are pinned down\n",
 			rs.file, rs.name, fileStem(path.Base(rs.file)))
 	}
-	fmt.Fprintf(&b, "%d passed, %d failed", len(r.Results)-r.Failed(), r.Failed())
+	fmt.Fprintf(&b, "%d passed, %d failed", len(r.Results)-r.failed(), r.failed())
 	if n := len(r.Untested); n > 0 {
 		fmt.Fprintf(&b, ", %d ruleset(s) without tests", n)
 	}

@@ -78,7 +78,7 @@ func decodeTestFacts(d *document, ptr string, m map[string]any, t *Test, errs *E
 	} else if hasAsOf && facts["asOf"] == nil {
 		errs.add(d.at(ptr), CodeFacts, "test %q has no asOf; add asOf: YYYY-MM-DD so that it gives the same result on every day", t.name)
 	}
-	err := v.DecodeValue(facts, t.facts)
+	err := v.decodeValue(facts, t.facts)
 	if err == nil {
 		return
 	}

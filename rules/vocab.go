@@ -229,9 +229,6 @@ func (v *Vocabulary) has(name string) bool {
 	return ok
 }
 
-// Type returns the facts struct type.
-func (v *Vocabulary) Type() reflect.Type { return v.typ }
-
 func (v *Vocabulary) names() []string {
 	out := make([]string, 0, len(v.facts)+len(v.groups))
 	for _, f := range v.facts {
@@ -304,10 +301,10 @@ func (v *Vocabulary) value(s reflect.Value, i int) any {
 	}
 }
 
-// Plain returns the known facts of facts (a pointer to, or value of, the
+// plain returns the known facts of facts (a pointer to, or value of, the
 // vocabulary's struct) as nested maps in their JSON shape, ready for
 // encoding: dates as YYYY-MM-DD, instants as RFC 3339.
-func (v *Vocabulary) Plain(facts any) map[string]any {
+func (v *Vocabulary) plain(facts any) map[string]any {
 	s := reflect.Indirect(reflect.ValueOf(facts))
 	out := map[string]any{}
 	for i, f := range v.facts {
