@@ -92,10 +92,8 @@ func (s *Screener) Screen(ctx context.Context, facts Facts) (*Decision, error) {
 	}
 	d := &Decision{Header: rules.NewHeader[Outcome, Contraindication](s.rs, Eligible, asOf)}
 	undetermined := false
-	results := make([]*rules.Result, len(ev.Results))
 	for i := range ev.Results {
 		r := &ev.Results[i]
-		results[i] = r
 		switch r.Status {
 		case rules.Fired:
 			then := &s.thens[i]
@@ -118,7 +116,7 @@ func (s *Screener) Screen(ctx context.Context, facts Facts) (*Decision, error) {
 	}
 	// The unconfirmed values of fired rules' then: (a duration, say) and of
 	// the params any decided condition read.
-	d.Unconfirmed = s.rs.UnconfirmedIn(results)
+	d.Unconfirmed = ev.Unconfirmed()
 	return d, nil
 }
 

@@ -55,28 +55,58 @@ func (rs *Ruleset) UnconfirmedIn(results []*Result, params ...string) []string {
 		return nil
 	}
 	var small [32]bool
-	used := small[:0]
-	if len(rs.unconfirmed) > len(small) {
-		used = make([]bool, 0, len(rs.unconfirmed))
+	used := rs.unconfirmedUsed(small[:0], params)
+	for _, res := range results {
+		res.markUnconfirmed(used)
 	}
-	used = used[:len(rs.unconfirmed)]
+	return rs.unconfirmedNames(used)
+}
+
+// Unconfirmed is UnconfirmedIn over every result of the evaluation.
+func (e *Evaluation) Unconfirmed(params ...string) []string {
+	rs := e.Ruleset
+	if len(rs.unconfirmed) == 0 {
+		return nil
+	}
+	var small [32]bool
+	used := rs.unconfirmedUsed(small[:0], params)
+	for i := range e.Results {
+		e.Results[i].markUnconfirmed(used)
+	}
+	return rs.unconfirmedNames(used)
+}
+
+// unconfirmedUsed returns a flag for each unconfirmed value, in buf when it
+// is large enough, set for the params the caller's Go code read.
+func (rs *Ruleset) unconfirmedUsed(buf []bool, params []string) []bool {
+	if len(rs.unconfirmed) > cap(buf) {
+		buf = make([]bool, 0, len(rs.unconfirmed))
+	}
+	used := buf[:len(rs.unconfirmed)]
 	for i, u := range rs.unconfirmed {
 		name, ok := strings.CutPrefix(u.Value, "params.")
 		used[i] = ok && slices.Contains(params, name)
 	}
-	for _, res := range results {
-		if res.Status == Undetermined {
-			continue
-		}
-		for _, i := range res.Rule.unconfirmedWhen {
+	return used
+}
+
+// markUnconfirmed flags the unconfirmed values a decided rule rests on: the
+// params its condition read and, when it fired, what its then: gave.
+func (res *Result) markUnconfirmed(used []bool) {
+	if res.Status == Undetermined {
+		return
+	}
+	for _, i := range res.Rule.unconfirmedWhen {
+		used[i] = true
+	}
+	if res.Status == Fired {
+		for _, i := range res.Rule.unconfirmedThen {
 			used[i] = true
 		}
-		if res.Status == Fired {
-			for _, i := range res.Rule.unconfirmedThen {
-				used[i] = true
-			}
-		}
 	}
+}
+
+func (rs *Ruleset) unconfirmedNames(used []bool) []string {
 	var out []string
 	for i, u := range rs.unconfirmed {
 		if used[i] {

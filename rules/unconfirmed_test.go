@@ -86,6 +86,9 @@ func TestUnconfirmedValues(t *testing.T) {
 			if got := rs.UnconfirmedIn(results, tt.goParams...); !slices.Equal(got, tt.want) {
 				t.Errorf("UnconfirmedIn = %v, want %v", got, tt.want)
 			}
+			if got := ev.Unconfirmed(tt.goParams...); len(ev.Results) == 2 && !slices.Equal(got, tt.want) {
+				t.Errorf("Evaluation.Unconfirmed = %v, want %v", got, tt.want)
+			}
 		})
 	}
 }
