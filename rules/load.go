@@ -1,8 +1,6 @@
 package rules
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"io/fs"
 	"maps"
@@ -12,10 +10,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
-
-	"github.com/expr-lang/expr/vm"
 )
 
 // File is one rule file to load: a name used in positions, and its bytes.
@@ -237,150 +232,6 @@ func (l *Loader) kind(name string) Kind {
 		}
 	}
 	return nil
-}
-
-// build turns a ruleset document into a Ruleset, or reports why it cannot.
-func (l *Loader) build(d *document, src []byte, errs *ErrorList) *Ruleset {
-	base, err := rulesetSchema()
-	if err != nil {
-		errs.add(Pos{File: d.file}, CodeSchema, "internal: %v", err)
-		return nil
-	}
-	before := len(*errs)
-	d.validate(base, errs)
-	top, _ := d.value.(map[string]any)
-	str := func(key string) string { s, _ := top[key].(string); return s }
-	decision := str("decision")
-	public := l.kind(decision)
-	if public == nil {
-		if decision != "" {
-			names := make([]string, len(l.Kinds))
-			for i, k := range l.Kinds {
-				names[i] = k.Name()
-			}
-			errs.add(d.at("/decision"), CodeUnknownKind, "unknown decision %q%s; known: %s", decision, didYouMean(decision, names), strings.Join(names, ", "))
-		}
-		return nil
-	}
-	kind := public.base()
-	if kind.schema != nil {
-		s, _ := kind.schema()
-		d.validate(s, errs)
-	}
-	sum := sha256.Sum256(src)
-	rs := &Ruleset{
-		name:        str("ruleset"),
-		version:     str("version"),
-		title:       str("title"),
-		description: str("description"),
-		kind:        kind,
-		public:      public,
-		file:        d.file,
-		digest:      "sha256:" + hex.EncodeToString(sum[:]),
-		params:      map[string]any{},
-		questions:   map[string]Text{},
-	}
-	rs.vms.New = func() any { return &vm.VM{MemoryBudget: maxRunSize} }
-	if params, ok := top["params"].(map[string]any); ok {
-		d.checkParamNames(params, errs)
-		rs.params = params
-	}
-	if len(*errs) == before {
-		// Decoded only once the schemas hold, so that a problem is reported
-		// once, at its position, in the schema's words.
-		rs.paramsTyped = decodeParams(d, kind.paramsType, rs.params, errs)
-	}
-	rs.paramPos, rs.questionPos = map[string]Pos{}, map[string]Pos{}
-	for name := range rs.params {
-		rs.paramPos[name] = d.keyAt("/params/" + escapePointer(name))
-	}
-	if qs, ok := top["questions"].(map[string]any); ok {
-		for fact, q := range qs {
-			if _, known := kind.vocab.byName[fact]; !known {
-				errs.add(d.keyAt("/questions/"+escapePointer(fact)), CodeUnknownFact, "question for unknown fact %s%s", fact, didYouMean(fact, kind.vocab.names()))
-				continue
-			}
-			rs.questions[fact] = text(q)
-			rs.questionPos[fact] = d.keyAt("/questions/" + escapePointer(fact))
-		}
-	}
-	rs.budget = l.evalBudget()
-	c := &exprCompiler{doc: d, kind: kind, params: rs.params, errs: errs, exprOnly: l.exprOnly, maxCost: l.maxRuleCost(), meters: &rs.meters}
-	ruleList, _ := top["rules"].([]any)
-	seen := map[string]*Rule{}
-	for i, item := range ruleList {
-		ptr := "/rules/" + strconv.Itoa(i)
-		m, ok := item.(map[string]any)
-		if !ok {
-			continue
-		}
-		r := &Rule{ruleset: rs, pos: d.at(ptr), whenPos: d.at(ptr + "/when"), message: text(m["message"]), then: map[string]any{}}
-		r.id, _ = m["id"].(string)
-		r.title, _ = m["title"].(string)
-		if _, isText := m["title"].(map[string]any); isText {
-			r.titles = text(m["title"])
-			r.title = r.titles["en"]
-		}
-		r.description, _ = m["description"].(string)
-		r.source, _ = m["source"].(string)
-		if first, dup := seen[r.id]; dup && r.id != "" {
-			errs.add(d.at(ptr+"/id"), CodeDuplicateRule, "rule id %s is already used at line %d; rule ids must be unique in a ruleset", r.id, first.pos.Line)
-			continue
-		}
-		seen[r.id] = r
-		r.when = c.compile(ptr+"/when", nil, true)
-		then, _ := m["then"].(map[string]any)
-		if len(*errs) == before {
-			if v, err := decodeThen(kind.thenType, then); err != nil {
-				reportDecode(d, ptr+"/then", err, errs)
-			} else {
-				r.thenTyped = v
-			}
-		}
-		if then != nil {
-			for _, key := range slices.Sorted(maps.Keys(then)) {
-				want, isExpr := kind.thenExprs[key]
-				if !isExpr {
-					r.then[key] = then[key]
-					continue
-				}
-				if then[key] == nil {
-					continue
-				}
-				if p := c.compile(ptr+"/then/"+escapePointer(key), want, false); p != nil {
-					if r.thenExprs == nil {
-						r.thenExprs = map[string]*program{}
-					}
-					r.thenExprs[key] = p
-					r.thenOrder = append(r.thenOrder, key) // keys come sorted
-					r.thenProgs = append(r.thenProgs, p)
-				}
-			}
-		}
-		if r.when != nil && !c.withinBudget(r, ptr) {
-			continue
-		}
-		if r.when != nil {
-			r.reads = r.when.reads
-			for _, p := range r.thenExprs {
-				r.reads = r.reads.union(p.reads)
-			}
-			rs.rules = append(rs.rules, r)
-		}
-	}
-	rs.metered = c.loops
-	// pack copies the rules into one block: what indexes them by pointer
-	// comes after it.
-	rs.pack()
-	parseUnconfirmed(d, rs, errs)
-	parseLocales(d, rs, errs)
-	if l.Decision == "" {
-		parseTests(d, rs, errs)
-	}
-	if len(*errs) > before {
-		return nil
-	}
-	return rs
 }
 
 func text(v any) Text {
