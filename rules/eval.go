@@ -219,65 +219,94 @@ func (rs *Ruleset) evaluate(ctx context.Context, facts any) (*Evaluation, error)
 		defer stop()
 		facts = rv.Interface() // the meter's own copy
 	}
-	s := rv.Elem()
-	base := rv.UnsafePointer()
-	known := rs.kind.vocab.known(s)
-	machine := rs.vms.Get().(*vm.VM)
-	defer rs.vms.Put(machine)
+	run := evalRun{rs: rs, m: m, facts: facts, s: rv.Elem(), base: rv.UnsafePointer()}
+	run.known = rs.kind.vocab.known(run.s)
+	run.machine = rs.vms.Get().(*vm.VM)
+	defer rs.vms.Put(run.machine)
 
 	ev := &Evaluation{Ruleset: rs, Results: make([]Result, len(rs.rules))}
-	evidence, thens, details, unknowns := 0, 0, 0, 0
+	sizes, err := run.judge(ctx, ev)
+	if err != nil || sizes.details == 0 {
+		return ev, err
+	}
+	return ev, run.detail(ev, sizes)
+}
+
+// evalRun is one evaluation under way: what judging and detailing the
+// rules share.
+type evalRun struct {
+	rs      *Ruleset
+	m       *meter // nil unless the ruleset has loops to meter
+	machine *vm.VM
+	facts   any // pointer to the facts struct
+	s       reflect.Value
+	base    unsafe.Pointer
+	known   factSet
+}
+
+// detailSizes counts what the fired and undetermined rules will need, so
+// that detail allocates each kind of detail once.
+type detailSizes struct {
+	details, evidence, thens, unknowns int
+}
+
+// judge gives every rule its status: fired, clear or undetermined.
+func (run *evalRun) judge(ctx context.Context, ev *Evaluation) (detailSizes, error) {
+	rs := run.rs
+	var n detailSizes
 	for i, r := range rs.rules {
 		res := &ev.Results[i]
 		res.Rule = r
 		if err := rs.between(ctx, i); err != nil {
-			return nil, err
+			return n, err
 		}
 		var value tri
+		var err error
 		// The condition is read from rs.conds, not through r: a rule that
 		// comes to clear is then never read at all.
-		if when := &rs.conds[i]; !when.native && when.reads.within(&known) {
-			b, err := runBool(machine, r.when, facts)
-			if err != nil {
-				return nil, rs.ruleError(r, m, "", err)
-			}
+		if when := &rs.conds[i]; !when.native && when.reads.within(&run.known) {
+			var b bool
+			b, err = runBool(run.machine, r.when, run.facts)
 			value = triOf(b)
 		} else {
-			var err error
-			value, err = when.tree.eval(machine, facts, base, &known)
-			if err != nil {
-				return nil, rs.ruleError(r, m, "", err)
-			}
+			value, err = when.tree.eval(run.machine, run.facts, run.base, &run.known)
+		}
+		if err != nil {
+			return n, rs.ruleError(r, run.m, "", err)
 		}
 		switch value {
 		case triFalse:
 			res.Status = Clear
 		case triUnknown:
 			res.Status = Undetermined
-			details++
-			unknowns += rs.conds[i].reads.minus(known).count()
+			n.details++
+			n.unknowns += rs.conds[i].reads.minus(run.known).count()
 		case triTrue:
 			res.Status = Fired
-			details++
-			evidence += r.reads.intersect(known).count()
-			thens += len(r.thenOrder)
+			n.details++
+			n.evidence += r.reads.intersect(run.known).count()
+			n.thens += len(r.thenOrder)
 		}
 	}
-	if details == 0 {
-		return ev, nil
-	}
-	more := make([]resultDetail, details)
+	return n, nil
+}
+
+// detail gives the fired rules their evidence and then: values, and the
+// undetermined ones the facts they miss.
+func (run *evalRun) detail(ev *Evaluation, n detailSizes) error {
+	rs := run.rs
+	more := make([]resultDetail, n.details)
 	// The evidence and then: values of all fired rules share one backing
 	// array each: a screening with findings allocates two slices, not two
 	// per finding.
-	evBuf := make(Evidence, 0, evidence)
+	evBuf := make(Evidence, 0, n.evidence)
 	var thenBuf []thenValue
-	if thens > 0 {
-		thenBuf = make([]thenValue, 0, thens)
+	if n.thens > 0 {
+		thenBuf = make([]thenValue, 0, n.thens)
 	}
 	// The missing facts of all undetermined rules, at most the unknown
 	// facts their conditions read.
-	names := make([]string, 0, unknowns)
+	names := make([]string, 0, n.unknowns)
 	for i := range ev.Results {
 		res := &ev.Results[i]
 		if res.Status == Clear {
@@ -286,22 +315,22 @@ func (rs *Ruleset) evaluate(ctx context.Context, facts any) (*Evaluation, error)
 		res.more, more = &more[0], more[1:]
 		if res.Status == Undetermined {
 			var missing factSet
-			res.Rule.when.tree.missing(machine, facts, base, &known, &missing)
-			if m != nil && m.stopped != nil { // missing ignores errors: look
-				return nil, rs.ruleError(res.Rule, m, "", m.stopped)
+			res.Rule.when.tree.missing(run.machine, run.facts, run.base, &run.known, &missing)
+			if run.m != nil && run.m.stopped != nil { // missing ignores errors: look
+				return rs.ruleError(res.Rule, run.m, "", run.m.stopped)
 			}
 			names, res.more.missing = rs.kind.vocab.appendNames(names, missing)
 			continue
 		}
 		start := len(evBuf)
-		evBuf = rs.evidence(evBuf, s, res.Rule.reads.intersect(known))
+		evBuf = rs.evidence(evBuf, run.s, res.Rule.reads.intersect(run.known))
 		res.more.evidence = evBuf[start:len(evBuf):len(evBuf)]
 		var err error
-		if thenBuf, err = rs.then(machine, m, res, thenBuf, facts, base, known); err != nil {
-			return nil, err
+		if thenBuf, err = rs.then(run.machine, run.m, res, thenBuf, run.facts, run.base, run.known); err != nil {
+			return err
 		}
 	}
-	return ev, nil
+	return nil
 }
 
 // evidence appends the known facts a fired rule read to buf.
