@@ -171,7 +171,8 @@ func (d Deciders) triage(ctx context.Context, administeredAt, now time.Time, s r
 
 // AftercarePlans returns the aftercare plans recorded in a case's history,
 // one per administration in order, decoded from the stored decisions, for
-// a calendar (recommendations.WriteICS) or a leaflet.
+// a calendar (recommendations.WriteICS) or a leaflet. The plans' Findings
+// are left empty: the stored decision keeps them for the record.
 func AftercarePlans(events []Event) ([]*recommendations.Plan, error) {
 	var plans []*recommendations.Plan
 	for _, e := range events {
@@ -179,7 +180,13 @@ func AftercarePlans(events []Event) ([]*recommendations.Plan, error) {
 			continue
 		}
 		p := new(recommendations.Plan)
-		if err := json.Unmarshal(e.Decision.Decision, p); err != nil {
+		// Findings (rules.Evidence) only encode; the items, schedule and
+		// windows are what a calendar and a leaflet need.
+		shadow := struct {
+			*recommendations.Plan
+			Findings json.RawMessage `json:"findings"`
+		}{Plan: p}
+		if err := json.Unmarshal(e.Decision.Decision, &shadow); err != nil {
 			return nil, fmt.Errorf("procedure: event %s: aftercare plan: %w", e.ID(), err)
 		}
 		plans = append(plans, p)
