@@ -1,17 +1,12 @@
 package sqlite_test
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,43 +18,18 @@ import (
 // childEnv names the database a re-executed test binary appends to.
 const childEnv = "CELLTHERAPY_SQLITE_CHILD_DB"
 
-// TestAppendChild is the child of TestKilledMidStream: it drives whole
-// cases from four goroutines and prints each acknowledged event id, until
-// it is killed.
+// TestAppendChild is the child of TestKilledMidStream.
 func TestAppendChild(t *testing.T) {
 	path := os.Getenv(childEnv)
 	if path == "" {
 		t.Skip("the child of TestKilledMidStream; runs only when re-executed by it")
 	}
-	ctx := context.Background()
-	s, err := sqlite.Open(ctx, path)
+	s, err := sqlite.Open(context.Background(), path)
 	if err != nil {
-		fmt.Println("open:", err)
+		fmt.Println("error: open:", err)
 		os.Exit(1)
 	}
-	cases := procedure.NewCases(s, procedure.WithClock(storetest.Now))
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for w := range 4 {
-		wg.Go(func() {
-			for n := 0; ; n++ {
-				id := fmt.Sprintf("w%d-case-%d", w, n)
-				for _, step := range storetest.WholeCase(id, false) {
-					res, err := storetest.Drive(ctx, cases, id, []storetest.Step{step})
-					if err != nil {
-						fmt.Println("error:", err)
-						os.Exit(1)
-					}
-					mu.Lock()
-					for _, e := range res.Events {
-						fmt.Println(e.ID())
-					}
-					mu.Unlock()
-				}
-			}
-		})
-	}
-	wg.Wait()
+	storetest.AppendUntilKilled(context.Background(), s, "sqlite")
 }
 
 // TestKilledMidStream kills a process that is appending with SIGKILL and
@@ -69,76 +39,8 @@ func TestKilledMidStream(t *testing.T) {
 		t.Skip("in the child")
 	}
 	path := filepath.Join(t.TempDir(), "cases.db")
-	cmd := exec.Command(os.Args[0], "-test.run=^TestAppendChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), childEnv+"="+path)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	acked := readAcks(t, cmd, out, 300, 60*time.Second)
-	if len(acked) < 300 {
-		t.Fatalf("the child acknowledged only %d events before the deadline", len(acked))
-	}
-
-	s := open(t, path)
-	byCase := map[string]int{}
-	for _, id := range acked {
-		i := strings.LastIndexByte(id, '/')
-		var v int
-		fmt.Sscan(id[i+1:], &v)
-		byCase[id[:i]] = max(byCase[id[:i]], v)
-	}
-	for caseID, v := range byCase {
-		evs, err := s.Events(context.Background(), caseID)
-		if err != nil {
-			t.Fatalf("case %s: %v", caseID, err)
-		}
-		if len(evs) < v {
-			t.Errorf("case %s: %d events stored, but version %d was acknowledged", caseID, len(evs), v)
-		}
-		if _, err := procedure.Fold(evs); err != nil {
-			t.Errorf("case %s does not fold: %v", caseID, err)
-		}
-	}
-	t.Logf("%d acknowledged events in %d cases, all present", len(acked), len(byCase))
-}
-
-// readAcks reads the child's acknowledged event ids (whole lines only) and
-// kills it with SIGKILL once it has acknowledged n, or at the deadline.
-func readAcks(t *testing.T, cmd *exec.Cmd, out io.Reader, n int, deadline time.Duration) []string {
-	t.Helper()
-	timer := time.AfterFunc(deadline, func() { cmd.Process.Kill() })
-	defer timer.Stop()
-	r := bufio.NewReader(out)
-	var acked []string
-	killed := false
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			break // EOF after the kill; a partial last line was never acknowledged
-		}
-		line = strings.TrimSpace(line)
-		if strings.HasPrefix(line, "error:") || strings.HasPrefix(line, "open:") {
-			t.Fatalf("child: %s", line)
-		}
-		if strings.Contains(line, "/") {
-			acked = append(acked, line)
-		}
-		if len(acked) >= n && !killed {
-			cmd.Process.Kill() // SIGKILL: no chance to flush or close
-			killed = true
-		}
-	}
-	err := cmd.Wait()
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.Success() {
-		t.Fatalf("child ended with %v, want killed", err)
-	}
-	return acked
+	acked := storetest.KillMidStream(t, "TestAppendChild", []string{childEnv + "=" + path}, 300, 60*time.Second)
+	storetest.CheckAcked(t, open(t, path), acked)
 }
 
 func TestMigrationsRecorded(t *testing.T) {
