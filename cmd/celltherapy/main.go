@@ -5,6 +5,7 @@
 //	celltherapy test [--coverage] [PATH...]        run rule tests
 //	celltherapy eval KIND [--rules PATH] FILE|-    print the decision for facts
 //	celltherapy doc [--rules PATH]                 the rules as a document
+//	celltherapy doc procedure                      the procedure's stages as a document
 //	celltherapy aftercare --ics|--leaflet FILE|-    the aftercare plan for people
 //
 // Without PATH or --rules it uses the default rules built into the program.
@@ -50,6 +51,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "eval":
 		return c.eval(ctx, args[1:])
 	case "doc":
+		if len(args) > 1 && args[1] == "procedure" {
+			return c.docProcedure()
+		}
 		return c.doc(args[1:])
 	case "aftercare":
 		return c.aftercare(ctx, args[1:])
