@@ -313,7 +313,9 @@ type ReportSideEffect struct {
 func (c *ReportSideEffect) check(ps *problems) {
 	if c.Symptom.Name == nil {
 		ps.add("$.symptom.name", "is required")
+		return
 	}
+	checkSymptom(ps, c.Symptom)
 }
 
 // ReviewSideEffect records that the doctor reviewed a flagged report,

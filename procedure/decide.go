@@ -169,6 +169,23 @@ func (d Deciders) triage(ctx context.Context, administeredAt, now time.Time, s r
 	return out, rec, err
 }
 
+// checkSymptom checks a reported symptom with the triage vocabulary's own
+// decoder (names on its list, instants in range).
+func checkSymptom(ps *problems, s recommendations.Symptom) {
+	b, err := json.Marshal(map[string]any{"symptom": s})
+	if err == nil {
+		_, err = recommendations.DecodeTriageFacts(b)
+	}
+	var fe rules.FactErrors
+	if errors.As(err, &fe) {
+		for _, f := range fe {
+			ps.add(f.Path, "%s", f.Message)
+		}
+	} else if err != nil {
+		ps.add("$.symptom", "%v", err)
+	}
+}
+
 // AftercarePlans returns the aftercare plans recorded in a case's history,
 // one per administration in order, decoded from the stored decisions, for
 // a calendar (recommendations.WriteICS) or a leaflet. The plans' Findings

@@ -1,0 +1,147 @@
+package procedure_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/reocell/celltherapy/procedure"
+	"github.com/reocell/celltherapy/procedure/storetest"
+)
+
+// racingStore is a MemoryStore where another writer gets in first: before
+// each of the first `races` appends it appends the given command's events
+// itself, through a second case API on the same store.
+type racingStore struct {
+	*procedure.MemoryStore
+	other   *procedure.Cases
+	command string
+	races   int
+}
+
+func (r *racingStore) Append(ctx context.Context, req procedure.AppendRequest) (procedure.AppendResult, error) {
+	if r.races > 0 && req.ExpectedVersion > 0 {
+		r.races--
+		cmd, err := procedure.DecodeCommand([]byte(r.command))
+		if err != nil {
+			return procedure.AppendResult{}, err
+		}
+		if _, err := r.other.Give(ctx, req.CaseID, procedure.Actor{ID: "other", Role: procedure.Doctor}, cmd); err != nil {
+			return procedure.AppendResult{}, err
+		}
+	}
+	return r.MemoryStore.Append(ctx, req)
+}
+
+func TestConflictRetry(t *testing.T) {
+	adverse := `{"type": "record-adverse-event", "at": "2026-12-04T10:00:00Z", "description": "d", "severity": "mild"}`
+	withdraw := `{"type": "withdraw", "at": "2026-12-04T10:00:00Z", "reason": "moved away"}`
+	tests := []struct {
+		name            string
+		retries, races  int
+		racer           string
+		wantRule        string
+		wantConflict    bool
+		wantAdverseEvts int
+	}{
+		{"no retries: the conflict is returned", 0, 1, adverse, "", true, 2},
+		{"retried on the case as it now stands", 3, 2, adverse, "", false, 4},
+		{"a bounded number of times", 2, 3, adverse, "", true, 4},
+		{"the guard is checked again", 3, 1, withdraw, "command-stage", false, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			mem := procedure.NewMemoryStore()
+			seed := procedure.NewCases(mem, procedure.WithClock(storetest.Now))
+			if _, err := storetest.Drive(context.Background(), seed, "c", storetest.WholeCase("c", true)); err != nil {
+				t.Fatal(err)
+			}
+			store := &racingStore{MemoryStore: mem, other: seed, command: tc.racer, races: tc.races}
+			cases := procedure.NewCases(store, procedure.WithClock(storetest.Now), procedure.WithRetries(tc.retries))
+			_, err := give(cases, procedure.Doctor, adverse)
+			switch {
+			case tc.wantConflict && !errors.Is(err, procedure.ErrConflict):
+				t.Errorf("got %v, want ErrConflict", err)
+			case tc.wantRule != "":
+				checkRefusal(t, err, tc.wantRule, "", nil)
+			case !tc.wantConflict && tc.wantRule == "" && err != nil:
+				t.Errorf("got %v, want success", err)
+			}
+			c, _ := seed.Case(context.Background(), "c")
+			if len(c.AdverseEvents) != tc.wantAdverseEvts {
+				t.Errorf("%d adverse events recorded, want %d", len(c.AdverseEvents), tc.wantAdverseEvts)
+			}
+		})
+	}
+}
+
+func TestWorklistDues(t *testing.T) {
+	p := procedure.DefaultParams()
+	day := func(s string) time.Time { d, _ := time.Parse(time.RFC3339, s); return d }
+	tests := []struct {
+		name string
+		at   int
+		want []procedure.Due
+	}{
+		{"booking", inBooking, []procedure.Due{{What: procedure.DueBooking, Who: procedure.Administrator, From: day("2026-11-02T09:00:00Z"), By: day("2026-11-04T09:00:00Z")}}},
+		{"the appointment", inConsultation + 1, []procedure.Due{{What: procedure.DueConsultation, Who: procedure.Doctor, From: day("2026-11-05T00:00:00Z"), By: day("2026-11-05T10:00:00Z")}}},
+		{"the board", inBoard, []procedure.Due{{What: procedure.DueBoardReview, Who: procedure.Board, From: day("2026-11-12T08:00:00Z"), By: day("2026-11-26T08:00:00Z")}}},
+		{"a donor lot", inPreparation, []procedure.Due{{What: procedure.DueDonorLot, Who: procedure.Lab, From: day("2026-11-21T10:00:00Z"), By: day("2026-11-28T10:00:00Z")}}},
+		{"a flagged report", flagged, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := caseAt(t, tc.at).Case(context.Background(), "c")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := procedure.Summarize(c, p).Due
+			if tc.want == nil {
+				for _, d := range got {
+					if d.What == procedure.DueFlag && d.Ref == "26" {
+						return
+					}
+				}
+				t.Fatalf("dues %+v have no flagged report 26", got)
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("dues %+v, want %+v", got, tc.want)
+			}
+			for i := range got {
+				if got[i].What != tc.want[i].What || got[i].Who != tc.want[i].Who || !got[i].From.Equal(tc.want[i].From) || !got[i].By.Equal(tc.want[i].By) {
+					t.Errorf("due %d: %+v, want %+v", i, got[i], tc.want[i])
+				}
+			}
+		})
+	}
+}
+
+// TestWorklistAsOf follows one case's administration due through time:
+// not yet due, due, overdue, and gone once done.
+func TestWorklistAsOf(t *testing.T) {
+	cases := caseAt(t, administered)
+	ctx := context.Background()
+	at := func(s string) time.Time { d, _ := time.Parse(time.RFC3339, s); return d }
+	find := func(asOf time.Time) *procedure.WorkItem {
+		items, err := cases.Worklist(ctx, procedure.WorklistQuery{AsOf: asOf, Role: procedure.Doctor})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range items {
+			if it.What == procedure.DueAdministering {
+				return &it
+			}
+		}
+		return nil
+	}
+	if it := find(at("2026-12-01T12:00:00Z")); it != nil {
+		t.Errorf("the second procedure is due before its interval: %+v", it)
+	}
+	if it := find(at("2026-12-02T08:00:00Z")); it == nil || it.Overdue {
+		t.Errorf("on its day the second procedure is %+v, want due", it)
+	}
+	if it := find(at("2026-12-04T08:00:00Z")); it == nil || !it.Overdue {
+		t.Errorf("two days later the second procedure is %+v, want overdue", it)
+	}
+}
