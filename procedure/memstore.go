@@ -2,6 +2,7 @@ package procedure
 
 import (
 	"cmp"
+	"maps"
 	"context"
 	"fmt"
 	"slices"
@@ -13,7 +14,7 @@ import (
 type MemoryStore struct {
 	mu        sync.RWMutex
 	events    map[string][]Event
-	summaries map[string]Summary
+	summaries map[string]*Summary
 	keys      map[string]keyed
 }
 
@@ -24,7 +25,7 @@ type keyed struct {
 
 // NewMemoryStore returns an empty MemoryStore.
 func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{events: map[string][]Event{}, summaries: map[string]Summary{}, keys: map[string]keyed{}}
+	return &MemoryStore{events: map[string][]Event{}, summaries: map[string]*Summary{}, keys: map[string]keyed{}}
 }
 
 // Append implements Store.
@@ -44,7 +45,8 @@ func (m *MemoryStore) Append(ctx context.Context, req AppendRequest) (AppendResu
 		return AppendResult{}, fmt.Errorf("%w: case %q is at version %d, not %d", ErrConflict, req.CaseID, have, req.ExpectedVersion)
 	}
 	m.events[req.CaseID] = append(m.events[req.CaseID], req.Events...)
-	m.summaries[req.CaseID] = req.Summary
+	sm := req.Summary
+	m.summaries[req.CaseID] = &sm
 	if req.Key != "" {
 		m.keys[req.Key] = keyed{req.CaseID, req.ExpectedVersion + 1, req.ExpectedVersion + len(req.Events)}
 	}
@@ -79,7 +81,7 @@ func (m *MemoryStore) Cases(_ context.Context, q CaseQuery) ([]Summary, error) {
 	var out []Summary
 	for _, s := range m.summaries {
 		if (q.Stage == "" || s.Stage == q.Stage) && s.CaseID > q.After {
-			out = append(out, s)
+			out = append(out, *s)
 		}
 	}
 	m.mu.RUnlock()
@@ -94,11 +96,5 @@ func (m *MemoryStore) Cases(_ context.Context, q CaseQuery) ([]Summary, error) {
 func (m *MemoryStore) Worklist(_ context.Context, q WorklistQuery) ([]WorkItem, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	return Worklist(func(yield func(Summary) bool) {
-		for _, s := range m.summaries {
-			if !yield(s) {
-				return
-			}
-		}
-	}, q), nil
+	return Worklist(maps.Values(m.summaries), q), nil
 }

@@ -2,6 +2,7 @@ package procedure
 
 import (
 	"cmp"
+	"iter"
 	"slices"
 	"strconv"
 	"time"
@@ -154,20 +155,37 @@ func dayStart(t time.Time, loc *time.Location) time.Time {
 // Worklist returns what is due in the summaries as of q.AsOf: every due
 // whose From has come, for q.Role, by its deadline, then case id.
 // Stores that keep summaries in memory use it; database stores answer the
-// same query in SQL.
-func Worklist(summaries func(yield func(Summary) bool), q WorklistQuery) []WorkItem {
-	var out []WorkItem
+// same query in SQL. It sorts small keys and builds only the items it
+// returns.
+func Worklist(summaries iter.Seq[*Summary], q WorklistQuery) []WorkItem {
+	type key struct {
+		by int64
+		s  *Summary
+		d  int
+	}
+	var keys []key
 	for s := range summaries {
-		for _, d := range s.Due {
+		for i := range s.Due {
+			d := &s.Due[i]
 			if d.From.After(q.AsOf) || (q.Role != "" && d.Who != q.Role) {
 				continue
 			}
-			out = append(out, WorkItem{CaseID: s.CaseID, Patient: s.Patient, Stage: s.Stage, Due: d, Overdue: d.By.Before(q.AsOf)})
+			keys = append(keys, key{d.By.UnixMicro(), s, i})
 		}
 	}
-	SortWork(out)
-	if q.Limit > 0 && len(out) > q.Limit {
-		out = out[:q.Limit]
+	slices.SortFunc(keys, func(a, b key) int {
+		da, db := &a.s.Due[a.d], &b.s.Due[b.d]
+		return cmp.Or(cmp.Compare(a.by, b.by), cmp.Compare(a.s.CaseID, b.s.CaseID), cmp.Compare(da.What, db.What), cmp.Compare(da.Ref, db.Ref))
+	})
+	n := len(keys)
+	if q.Limit > 0 && n > q.Limit {
+		n = q.Limit
+	}
+	out := make([]WorkItem, n)
+	for i := range out {
+		k := keys[i]
+		d := k.s.Due[k.d]
+		out[i] = WorkItem{CaseID: k.s.CaseID, Patient: k.s.Patient, Stage: k.s.Stage, Due: d, Overdue: d.By.Before(q.AsOf)}
 	}
 	return out
 }
@@ -175,7 +193,9 @@ func Worklist(summaries func(yield func(Summary) bool), q WorklistQuery) []WorkI
 // SortWork orders work items as every store returns them: by deadline,
 // then case id, then kind and ref.
 func SortWork(items []WorkItem) {
-	slices.SortFunc(items, func(a, b WorkItem) int {
-		return cmp.Or(a.By.Compare(b.By), cmp.Compare(a.CaseID, b.CaseID), cmp.Compare(a.What, b.What), cmp.Compare(a.Ref, b.Ref))
-	})
+	slices.SortFunc(items, func(a, b WorkItem) int { return cmp.Or(a.By.Compare(b.By), compareWork(&a, &b)) })
+}
+
+func compareWork(a, b *WorkItem) int {
+	return cmp.Or(cmp.Compare(a.CaseID, b.CaseID), cmp.Compare(a.What, b.What), cmp.Compare(a.Ref, b.Ref))
 }

@@ -3,7 +3,6 @@ package storetest
 import (
 	"context"
 	"errors"
-	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -39,7 +38,7 @@ func testWorklist(t *testing.T, h Harness) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := procedure.Worklist(slices.Values(summaries), q)
+		want := procedure.Worklist(pointers(summaries), q)
 		if diff := cmp.Diff(want, got, cmpopts.EquateEmpty(), cmpopts.EquateApproxTime(0)); diff != "" {
 			t.Errorf("worklist as of %s role %q limit %d (-want +got):\n%s", q.AsOf, q.Role, q.Limit, diff)
 		}
@@ -184,5 +183,15 @@ func testRetries(t *testing.T, h Harness) {
 	}
 	if won != 1 {
 		t.Errorf("%d writers completed the case, want 1", won)
+	}
+}
+
+func pointers(s []procedure.Summary) func(yield func(*procedure.Summary) bool) {
+	return func(yield func(*procedure.Summary) bool) {
+		for i := range s {
+			if !yield(&s[i]) {
+				return
+			}
+		}
 	}
 }
