@@ -2,9 +2,9 @@ package procedure
 
 import (
 	"cmp"
-	"maps"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 )
