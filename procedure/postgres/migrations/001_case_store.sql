@@ -53,5 +53,7 @@ CREATE TABLE dues (
 	ref     text        NOT NULL
 );
 
-CREATE INDEX dues_from ON dues (from_at);
+-- The worklist reads dues in deadline order, filtering by from_at and who,
+-- from this index alone.
+CREATE INDEX dues_worklist ON dues (by_at, case_id, what, ref, from_at, who, patient, stage);
 CREATE INDEX dues_case ON dues (case_id);
