@@ -64,6 +64,8 @@ func handleAllocateLot(t *turn, cmd *AllocateLot) error {
 func handleRelease(t *turn, cmd *ReleaseProduct) error {
 	p := t.c.Product
 	switch {
+	case t.c.Plan == nil:
+		return refuse("release-needs-culture", "no plan is in force")
 	case t.c.Plan.Therapy == "autologous" && !p.CultureStarted:
 		return refuse("release-needs-culture", "no culture has started for this plan")
 	case t.c.Plan.Therapy == "allogeneic" && p.Lot == "":
@@ -83,6 +85,8 @@ func handleAdminister(t *turn, cmd *Administer) error {
 	}
 	plan, prep := t.c.Plan, t.c.Product
 	switch {
+	case plan == nil:
+		return refuse("administration-lot-released", "no plan is in force")
 	case cmd.Lot != prep.Lot:
 		return refuse("administration-lot-released", "lot %q is not the released lot %q", cmd.Lot, prep.Lot)
 	case cmd.Route != plan.Route:

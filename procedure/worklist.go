@@ -86,12 +86,25 @@ func Summarize(c *Case, p Params) Summary {
 	add := func(what DueKind, who Role, from, by time.Time, ref string) {
 		s.Due = append(s.Due, Due{What: what, Who: who, From: instant(from), By: instant(by), Ref: ref})
 	}
+	stageDues(c, p, add)
+	followUpDues(c, p, add)
+	return s
+}
+
+// stageDues adds the work of the case's stage. A case folded from a
+// history that lacks what its stage needs (no appointment, no plan) gets
+// the stage's general due rather than none.
+func stageDues(c *Case, p Params, add func(DueKind, Role, time.Time, time.Time, string)) {
 	since := c.StageSince
 	switch c.Stage {
 	case Booking:
 		add(DueBooking, Administrator, since, since.Add(p.BookWithin), "")
 	case Consultation:
-		add(DueConsultation, Doctor, dayStart(c.Appointment.Slot, p.Location), c.Appointment.Slot, "")
+		slot := since
+		if c.Appointment != nil {
+			slot = c.Appointment.Slot
+		}
+		add(DueConsultation, Doctor, dayStart(slot, p.Location), slot, "")
 	case Diagnostics:
 		add(DueDiagnostics, Doctor, since, since.Add(p.DiagnosticsWithin), "")
 	case BoardReview:
@@ -101,24 +114,22 @@ func Summarize(c *Case, p Params) Summary {
 	case Preparation:
 		prep := c.Product
 		switch {
-		case c.Plan.Therapy == "allogeneic":
+		case c.Plan != nil && c.Plan.Therapy == "allogeneic":
 			add(DueDonorLot, Lab, since, since.Add(p.PrepareWithin), "")
 		case prep.Source == "":
 			add(DueCollection, Doctor, since, since.Add(p.PrepareWithin), "")
-		case !prep.CultureStarted:
+		case !prep.CultureStarted || prep.ExpectedRelease == nil:
 			add(DueCulture, Lab, since, since.Add(p.PrepareWithin), "")
 		default:
 			add(DueRelease, Lab, *prep.ExpectedRelease, *prep.ExpectedRelease, "")
 		}
 	case Administering:
 		from := since
-		if n := len(c.Administrations); n > 0 {
+		if n := len(c.Administrations); n > 0 && c.Plan != nil {
 			from = dayStart(c.Administrations[n-1].At.AddDate(0, 0, c.Plan.IntervalDays), p.Location)
 		}
 		add(DueAdministering, Doctor, from, from.Add(24*time.Hour), "")
 	}
-	followUpDues(c, p, add)
-	return s
 }
 
 func followUpDues(c *Case, p Params, add func(DueKind, Role, time.Time, time.Time, string)) {
