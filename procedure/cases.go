@@ -76,7 +76,11 @@ func (cs *Cases) Give(ctx context.Context, caseID string, actor Actor, cmd Comma
 		return nil, err
 	}
 	if key := cmd.Head().Key; key != "" {
-		if res, err := cs.replay(ctx, key); res != nil || err != nil {
+		res, err := cs.replay(ctx, key)
+		if res != nil && res.Case.ID != caseID {
+			return nil, (problems{{"$.key", fmt.Sprintf("was used for case %q, not %q: a key names one command", res.Case.ID, caseID)}}).err()
+		}
+		if res != nil || err != nil {
 			return res, err
 		}
 	}
@@ -204,6 +208,19 @@ func (cs *Cases) List(ctx context.Context, q CaseQuery) ([]Summary, error) {
 
 // Worklist returns what is due as of q.AsOf.
 func (cs *Cases) Worklist(ctx context.Context, q WorklistQuery) ([]WorkItem, error) {
+	var ps problems
+	if q.AsOf.IsZero() {
+		ps.add("asOf", "is required")
+	}
+	if q.Role != "" && !q.Role.Valid() {
+		ps.add("role", "unknown role %q; one of %s", q.Role, joinRoles(Roles()))
+	}
+	if q.Limit < 0 {
+		ps.add("limit", "must not be negative")
+	}
+	if err := ps.err(); err != nil {
+		return nil, err
+	}
 	return cs.store.Worklist(ctx, q)
 }
 

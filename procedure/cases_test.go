@@ -145,3 +145,36 @@ func TestWorklistAsOf(t *testing.T) {
 		t.Errorf("two days later the second procedure is %+v, want overdue", it)
 	}
 }
+
+func TestIdempotencyKeys(t *testing.T) {
+	cases := caseAt(t, inBooking)
+	book := `{"type": "book-appointment", "at": "2026-11-02T09:05:00Z", "key": "book-1", "reason": "r", "specialist": "s", "slot": "2026-11-05T10:00:00Z"}`
+	first, err := give(cases, procedure.Administrator, book)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Sent again after it succeeded: the first result, though the case has
+	// moved on and the command would now be refused.
+	again, err := give(cases, procedure.Administrator, book)
+	if err != nil || !again.Replayed || len(again.Events) != len(first.Events) || again.Events[0].Version != first.Events[0].Version {
+		t.Fatalf("the same key again: %+v, %v", again, err)
+	}
+	h, _ := cases.History(context.Background(), "c")
+	if len(h) != first.Case.Version {
+		t.Errorf("history has %d events, want %d", len(h), first.Case.Version)
+	}
+	// The key of another case's command is not this case's.
+	open := `{"type": "open-case", "at": "2026-11-02T09:00:00Z", "caseId": "d", "patient": "p", "key": "book-1"}`
+	cmd, _ := procedure.DecodeCommand([]byte(open))
+	_, err = cases.Give(context.Background(), "d", procedure.Actor{ID: "a", Role: procedure.Administrator}, cmd)
+	checkRefusal(t, err, "", "$.key", nil)
+}
+
+func TestWorklistQueryChecked(t *testing.T) {
+	cases := caseAt(t, inBooking)
+	for _, q := range []procedure.WorklistQuery{{}, {AsOf: storetest.Now(), Role: "janitor"}, {AsOf: storetest.Now(), Limit: -1}} {
+		if _, err := cases.Worklist(context.Background(), q); !errors.Is(err, procedure.ErrInvalid) {
+			t.Errorf("worklist %+v: %v, want ErrInvalid", q, err)
+		}
+	}
+}
