@@ -22,6 +22,7 @@ type Header struct {
 	Key  string      `json:"key,omitempty"`
 }
 
+// Head returns the command's header: every command struct embeds one.
 func (h *Header) Head() *Header { return h }
 
 // Command is an instruction to a case: one of the command structs of this

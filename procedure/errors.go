@@ -39,6 +39,7 @@ type InvalidError struct {
 	Problems []Problem
 }
 
+// Error lists the problems, each as field: message.
 func (e *InvalidError) Error() string {
 	parts := make([]string, len(e.Problems))
 	for i, p := range e.Problems {
@@ -72,6 +73,7 @@ type ForbiddenError struct {
 	Allowed []Role
 }
 
+// Error says which role may not give which command, and who may.
 func (e *ForbiddenError) Error() string {
 	return fmt.Sprintf("role %s may not give %s (allowed: %s)", e.Role, e.Command, joinRoles(e.Allowed))
 }
@@ -89,6 +91,7 @@ type RefusedError struct {
 	Reason  string
 }
 
+// Error says which command the rule refused, in which stage, and why.
 func (e *RefusedError) Error() string {
 	return fmt.Sprintf("%s refused in stage %s by rule %s: %s", e.Command, e.Stage, e.Rule, e.Reason)
 }
