@@ -178,3 +178,41 @@ func TestWorklistQueryChecked(t *testing.T) {
 		}
 	}
 }
+
+func TestErrorCodes(t *testing.T) {
+	cases := caseAt(t, inBooking)
+	tests := []struct {
+		role procedure.Role
+		cmd  string
+		code string
+	}{
+		{procedure.Administrator, `{"type": "book-appointment", "at": "2026-11-02T09:05:00Z"}`, "invalid"},
+		{procedure.Nurse, `{"type": "cancel-case", "at": "2026-11-02T09:05:00Z", "reason": "r"}`, "forbidden"},
+		{procedure.Doctor, `{"type": "agree", "at": "2026-11-02T09:05:00Z"}`, "refused"},
+	}
+	for _, tc := range tests {
+		_, err := give(cases, tc.role, tc.cmd)
+		if got := procedure.Code(err); got != tc.code {
+			t.Errorf("%s: code %q (%v), want %q", tc.cmd, got, err, tc.code)
+		}
+	}
+	_, err := cases.Case(context.Background(), "nope")
+	if procedure.Code(err) != "not_found" || procedure.Code(procedure.ErrConflict) != "conflict" || procedure.Code(errors.New("disk on fire")) != "internal" {
+		t.Errorf("codes of not found, conflict and other errors: %q %q %q", procedure.Code(err), procedure.Code(procedure.ErrConflict), procedure.Code(errors.New("x")))
+	}
+}
+
+// TestRecordedByTheClock checks that events carry when they happened, as
+// commands say, and when they were recorded, from the injected clock.
+func TestRecordedByTheClock(t *testing.T) {
+	recorded := time.Date(2026, 11, 2, 9, 0, 1, 123456789, time.UTC)
+	cases := procedure.NewCases(procedure.NewMemoryStore(), procedure.WithClock(func() time.Time { return recorded }))
+	res, err := give(cases, procedure.Administrator, `{"type": "open-case", "at": "2026-11-02T10:00:00+01:00", "caseId": "c", "patient": "p"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := res.Events[0]
+	if !e.RecordedAt.Equal(recorded.Truncate(time.Microsecond)) || !e.At.Equal(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)) || e.At.Location() != time.UTC {
+		t.Errorf("at %v, recorded %v; want the command's instant in UTC and the clock's to the microsecond", e.At, e.RecordedAt)
+	}
+}

@@ -26,6 +26,27 @@ var (
 	ErrSchema = errors.New("procedure: unknown schema")
 )
 
+// Code returns the stable code of an error of the case API, for a
+// transport's one table of statuses: "invalid" (400), "forbidden" (403),
+// "not_found" (404), "conflict" (409), "refused" (422, a rule of the
+// procedure) or "internal" for anything else, whose details are for the
+// log, not the user.
+func Code(err error) string {
+	switch {
+	case errors.Is(err, ErrInvalid):
+		return "invalid"
+	case errors.Is(err, ErrForbidden):
+		return "forbidden"
+	case errors.Is(err, ErrNotFound):
+		return "not_found"
+	case errors.Is(err, ErrConflict):
+		return "conflict"
+	case errors.Is(err, ErrRefused):
+		return "refused"
+	}
+	return "internal"
+}
+
 // Problem is one thing wrong with a command: the JSON path of the field
 // (such as $.measures[1].name) and what is wrong with it.
 type Problem struct {
