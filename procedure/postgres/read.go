@@ -81,7 +81,7 @@ func (s *Store) Cases(ctx context.Context, q procedure.CaseQuery) ([]procedure.S
 	if q.Limit > 0 {
 		limit = &q.Limit
 	}
-	rows, err := s.pool.Query(ctx, `SELECT summary FROM cases WHERE ($1 = '' OR stage = $1) AND case_id > $2 ORDER BY case_id COLLATE "C" LIMIT $3`,
+	rows, err := s.pool.Query(ctx, `SELECT summary FROM cases WHERE ($1 = '' OR stage = $1) AND case_id COLLATE "C" > $2 ORDER BY case_id COLLATE "C" LIMIT $3`,
 		string(q.Stage), q.After, limit)
 	if err != nil {
 		return nil, err
