@@ -12,6 +12,7 @@ import (
 // matching ErrSchema.
 func Fold(events []Event) (*Case, error) {
 	c := &Case{}
+	c.presize(events)
 	for _, e := range events {
 		if err := c.apply(e); err != nil {
 			return nil, err
@@ -21,6 +22,26 @@ func Fold(events []Event) (*Case, error) {
 		return nil, ErrNotFound
 	}
 	return c, nil
+}
+
+// presize gives the lists that grow with follow-up their final capacity:
+// a long case is mostly reports and adverse events.
+func (c *Case) presize(events []Event) {
+	var reports, adverse int
+	for i := range events {
+		switch events[i].Type {
+		case SideEffectTriaged:
+			reports++
+		case AdverseEventRecorded:
+			adverse++
+		}
+	}
+	if reports > 0 {
+		c.Reports = make([]Report, 0, reports)
+	}
+	if adverse > 0 {
+		c.AdverseEvents = make([]AdverseEvent, 0, adverse)
+	}
 }
 
 // apply folds one more event into c.
