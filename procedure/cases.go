@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/reocell/celltherapy/recommendations"
@@ -170,6 +171,9 @@ func (cs *Cases) guard(t *turn, spec commandSpec) error {
 	err := func() error {
 		if spec.Type != CmdOpenCase && !spec.allows(stage) {
 			return refuse("command-stage", "%s is not given in stage %s", spec.Type, stage)
+		}
+		if row, ok := stageRow(stage); ok && spec.Stages != nil && !slices.Contains(row.Actors, t.actor.Role) {
+			return &ForbiddenError{Role: t.actor.Role, Command: spec.Type, Stage: stage, Allowed: row.Actors}
 		}
 		at := t.at()
 		if at.Before(t.c.LastAt) {

@@ -88,14 +88,19 @@ func (ps problems) err() error {
 
 // ForbiddenError says that a role may not give a command. It matches
 // ErrForbidden.
+// Stage is set when the role may give the command, but not in that stage.
 type ForbiddenError struct {
 	Role    Role
 	Command CommandType
+	Stage   Stage
 	Allowed []Role
 }
 
 // Error says which role may not give which command, and who may.
 func (e *ForbiddenError) Error() string {
+	if e.Stage != "" {
+		return fmt.Sprintf("role %s may not give %s in stage %s (who acts there: %s)", e.Role, e.Command, e.Stage, joinRoles(e.Allowed))
+	}
 	return fmt.Sprintf("role %s may not give %s (allowed: %s)", e.Role, e.Command, joinRoles(e.Allowed))
 }
 

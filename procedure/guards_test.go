@@ -99,6 +99,7 @@ func TestRefusals(t *testing.T) {
 		{"dated before the latest event", inFollowUp, D, `{"type": "record-adverse-event", "at": "2026-11-01T10:00:00Z", "description": "d", "severity": "mild"}`, "event-time-order", "", nil},
 		{"dated in the future", inFollowUp, D, `{"type": "record-adverse-event", "at": "2030-01-01T10:00:00Z", "description": "d", "severity": "mild"}`, "event-time-future", "", nil},
 		{"the auditor only reads", inFollowUp, procedure.Auditor, `{"type": "record-adverse-event", "at": "2026-12-04T10:00:00Z", "description": "d", "severity": "mild"}`, "", "", procedure.ErrForbidden},
+		{"the nurse does not screen for the board", inBoard, N, `{"type": "screen", "at": "2026-11-20T09:10:00Z", "facts": {}}`, "", "", procedure.ErrForbidden},
 		{"an unknown role", inFollowUp, "janitor", `{"type": "record-adverse-event", "at": "2026-12-04T10:00:00Z", "description": "d", "severity": "mild"}`, "", "actor.role", nil},
 		{"facts that are not facts", inBoard, B, `{"type": "screen", "at": "2026-11-20T09:10:00Z", "facts": {"oncology": {"lastTreatmentEnd": "2023-02-30"}}}`, "", "$.facts.oncology.lastTreatmentEnd", nil},
 	}

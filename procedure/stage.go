@@ -80,7 +80,7 @@ func StageTable() []StageSpec {
 			"the reason for the visit, the specialist and the slot are recorded (appointment booked)",
 			"clinic procedure, 01",
 			[]Exit{{Consultation, "appointment booked"}, {Closed, "cancelled by the administrator (closed: cancelled)"}, withdrawn}},
-		{Consultation, "Initial consultation", []Role{Doctor},
+		{Consultation, "Initial consultation", []Role{Doctor, Administrator},
 			"all five items are recorded: history taken, records reviewed, physical and instrumental examination, preliminary diagnosis, plan of additional diagnostics",
 			"clinic procedure, 02",
 			[]Exit{{Diagnostics, "all five items recorded, the plan has measures"}, {BoardReview, "all five items recorded, the plan has no measures"},
@@ -102,7 +102,7 @@ func StageTable() []StageSpec {
 			"autologous: biomaterial collected, culture started, product released (lot, cell count, release checks passed), or the culture failed; allogeneic: a donor lot allocated and released",
 			"clinic procedure, 04",
 			[]Exit{{Administering, "product released"}, {BoardReview, "culture failed: the board may switch to donor cells or collect again"}, withdrawn}},
-		{Administering, "Administration of the cell product", []Role{Doctor, Nurse},
+		{Administering, "Administration of the cell product", []Role{Doctor, Nurse, Board},
 			"each procedure: a same-day screening that is eligible, then the administration (instant, route, site, dose, lot), followed by its aftercare plan; until the planned number is done or the board changes the plan",
 			"clinic procedure, 03 and 05",
 			[]Exit{{FollowUp, "the planned number of procedures done"}, {BoardReview, "referred back to the board to change the plan"}, withdrawn}},
@@ -117,8 +117,8 @@ func StageTable() []StageSpec {
 	}
 }
 
-// spec returns the row of the stage table for s.
-func spec(s Stage) (StageSpec, bool) {
+// stageRow returns the row of the stage table for s.
+func stageRow(s Stage) (StageSpec, bool) {
 	for _, row := range StageTable() {
 		if row.Stage == s {
 			return row, true
@@ -129,7 +129,7 @@ func spec(s Stage) (StageSpec, bool) {
 
 // canMove reports whether the stage table has an exit from one stage to another.
 func canMove(from, to Stage) bool {
-	row, ok := spec(from)
+	row, ok := stageRow(from)
 	if !ok {
 		return false
 	}
