@@ -22,6 +22,7 @@ func TestDecodeCommandErrors(t *testing.T) {
 		{"a plan of no procedures", `{"type": "propose-plan", "at": "2026-11-02T09:00:00Z", "therapy": "allogeneic", "route": "local", "cells": 1, "procedures": 0, "quorum": ["a"]}`, "$.procedures"},
 		{"several procedures without an interval", `{"type": "propose-plan", "at": "2026-11-02T09:00:00Z", "therapy": "allogeneic", "route": "local", "cells": 1, "procedures": 3, "quorum": ["a"]}`, "$.intervalDays"},
 		{"a quorum member twice", `{"type": "decline", "at": "2026-11-02T09:00:00Z", "quorum": ["a", "a"]}`, "$.quorum[1]"},
+		{"a case id with a slash", `{"type": "open-case", "at": "2026-11-02T09:00:00Z", "caseId": "a/b", "patient": "p"}`, "$.caseId"},
 		{"an adverse event without a severity", `{"type": "record-adverse-event", "at": "2026-11-02T09:00:00Z", "description": "d"}`, "$.severity"},
 	}
 	for _, tc := range tests {

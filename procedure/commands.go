@@ -2,6 +2,7 @@ package procedure
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/reocell/celltherapy/eligibility"
@@ -51,11 +52,28 @@ type OpenCase struct {
 }
 
 func (c *OpenCase) check(ps *problems) {
-	ps.need("$.caseId", c.CaseID)
-	if len(c.CaseID) > 100 {
-		ps.add("$.caseId", "is longer than 100 characters")
+	switch {
+	case c.CaseID == "":
+		ps.add("$.caseId", "is required")
+	case !validID(c.CaseID):
+		ps.add("$.caseId", "%q is not an id: 1 to 100 letters, digits and . _ : -", c.CaseID)
 	}
 	ps.need("$.patient", c.Patient)
+}
+
+// validID reports whether id is fit to name a case in a URL and an event
+// id (case/version): 1 to 100 ASCII letters, digits and . _ : -.
+func validID(id string) bool {
+	if len(id) == 0 || len(id) > 100 {
+		return false
+	}
+	for _, r := range id {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._:-", r)
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // BookAppointment books the initial consultation (clinic procedure, 01).
