@@ -97,6 +97,9 @@ func (cs *Cases) Give(ctx context.Context, caseID string, actor Actor, cmd Comma
 // admit checks what can be checked without the case: the actor, the
 // command's fields and the role.
 func (cs *Cases) admit(caseID string, actor Actor, cmd Command) (commandSpec, error) {
+	if err := typed(cmd); err != nil {
+		return commandSpec{}, err
+	}
 	var ps problems
 	if caseID == "" {
 		ps.add("caseId", "is required")

@@ -216,3 +216,25 @@ func TestRecordedByTheClock(t *testing.T) {
 		t.Errorf("at %v, recorded %v; want the command's instant in UTC and the clock's to the microsecond", e.At, e.RecordedAt)
 	}
 }
+
+// TestCommandsBuiltInGo checks commands a Go program builds: the type may
+// be left out, but may not name another command; nil is no command.
+func TestCommandsBuiltInGo(t *testing.T) {
+	cases := caseAt(t, inBooking)
+	ctx := context.Background()
+	admin := procedure.Actor{ID: "a", Role: procedure.Administrator}
+	at := time.Date(2026, 11, 2, 9, 5, 0, 0, time.UTC)
+	book := &procedure.BookAppointment{Header: procedure.Header{At: at}, Reason: "r", Specialist: "s", Slot: at.Add(72 * time.Hour)}
+	if res, err := cases.Give(ctx, "c", admin, book); err != nil || res.Case.Stage != procedure.Consultation {
+		t.Fatalf("a booking without its type: %v", err)
+	}
+	wrong := &procedure.Agree{Header: procedure.Header{Type: procedure.CmdComplete, At: at}}
+	_, err := cases.Give(ctx, "c", procedure.Actor{ID: "d", Role: procedure.Doctor}, wrong)
+	checkRefusal(t, err, "", "$.type", nil)
+	var none *procedure.Agree
+	for _, cmd := range []procedure.Command{nil, none} {
+		if _, err := cases.Give(ctx, "c", admin, cmd); !errors.Is(err, procedure.ErrInvalid) {
+			t.Errorf("%T: %v, want ErrInvalid", cmd, err)
+		}
+	}
+}

@@ -1,5 +1,10 @@
 package procedure
 
+import (
+	"fmt"
+	"reflect"
+)
+
 // commandSpec is one row of the command table: who may give the command,
 // in which stages, and what it does.
 type commandSpec struct {
@@ -23,7 +28,36 @@ func row[T any, PT interface {
 	}
 }
 
-var commandSpecs = buildCommandTable()
+var (
+	commandSpecs = buildCommandTable()
+	commandTypes = buildCommandTypes()
+)
+
+func buildCommandTypes() map[reflect.Type]CommandType {
+	m := map[reflect.Type]CommandType{}
+	for _, c := range commandList() {
+		m[reflect.TypeOf(c.new())] = c.Type
+	}
+	return m
+}
+
+// typed checks that a command built in Go is one of this package's
+// command structs, and gives its header the type of its struct when left
+// empty; a header that names another command is invalid.
+func typed(cmd Command) error {
+	want, ok := commandTypes[reflect.TypeOf(cmd)]
+	if !ok || reflect.ValueOf(cmd).IsNil() {
+		return (problems{{"$", fmt.Sprintf("%T is not a command of this package", cmd)}}).err()
+	}
+	h := cmd.Head()
+	if h.Type == "" {
+		h.Type = want
+	}
+	if h.Type != want {
+		return (problems{{"$.type", fmt.Sprintf("%q does not match the command %T (%s)", h.Type, cmd, want)}}).err()
+	}
+	return nil
+}
 
 // commandTable returns the commands by type. The table is never changed.
 func commandTable() map[CommandType]commandSpec { return commandSpecs }
