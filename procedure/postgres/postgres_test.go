@@ -92,10 +92,23 @@ func TestMigrations(t *testing.T) {
 	if err := s.Pool().QueryRow(ctx, `SELECT version, name FROM schema_migrations ORDER BY version DESC LIMIT 1`).Scan(&version, &name); err != nil {
 		t.Fatal(err)
 	}
-	if version != postgres.SchemaVersion() || name != "001_case_store.sql" {
-		t.Errorf("recorded migration %d %s", version, name)
+	if version != postgres.SchemaVersion() || version != 2 || name != "002_worklist_index.sql" {
+		t.Errorf("recorded migration %d %s, want 2 002_worklist_index.sql", version, name)
 	}
 	open(t, dsn) // a second open applies nothing and fails nothing
+	// A database as the first schema left it is upgraded.
+	for _, q := range []string{`DROP INDEX dues_worklist`, `DELETE FROM schema_migrations WHERE version = 2`} {
+		if _, err := s.Pool().Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	open(t, dsn)
+	var n int
+	s.Pool().QueryRow(ctx, `SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'dues_worklist'`).Scan(&n)
+	s.Pool().QueryRow(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&version)
+	if n != 1 || version != 2 {
+		t.Errorf("after the upgrade: index %d, version %d", n, version)
+	}
 	if _, err := s.Append(ctx, storetest.Request("c1", 0, 2, "")); err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/google/go-cmp/cmp"
 	"os"
 	"path/filepath"
 	"testing"
@@ -46,22 +47,62 @@ func TestKilledMidStream(t *testing.T) {
 func TestMigrationsRecorded(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cases.db")
 	s := open(t, path)
-	var version int
-	var name string
-	if err := s.DB().QueryRow(`SELECT version, name FROM schema_migrations ORDER BY version DESC LIMIT 1`).Scan(&version, &name); err != nil {
-		t.Fatal(err)
+	want := []string{"1 001_case_store.sql", "2 002_worklist_index.sql"}
+	if diff := cmp.Diff(want, recorded(t, s.DB())); diff != "" {
+		t.Errorf("recorded migrations (-want +got):\n%s", diff)
 	}
-	if version != sqlite.SchemaVersion() || name != "001_case_store.sql" {
-		t.Errorf("recorded migration %d %s, want %d 001_case_store.sql", version, name, sqlite.SchemaVersion())
+	if sqlite.SchemaVersion() != 2 {
+		t.Errorf("SchemaVersion %d, want 2", sqlite.SchemaVersion())
 	}
 	s.Close()
 	// Opening again applies nothing new.
-	s2 := open(t, path)
-	var n int
-	s2.DB().QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&n)
-	if n != 1 {
-		t.Errorf("%d migrations recorded after a second open, want 1", n)
+	if diff := cmp.Diff(want, recorded(t, open(t, path).DB())); diff != "" {
+		t.Errorf("after a second open (-want +got):\n%s", diff)
 	}
+}
+
+// TestUpgradeFromVersion1 opens a database as the first schema left it:
+// the missing migration is applied and recorded, the events kept.
+func TestUpgradeFromVersion1(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cases.db")
+	s := open(t, path)
+	if _, err := s.Append(context.Background(), storetest.Request("c1", 0, 3, "")); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`DROP INDEX dues_worklist`, `DELETE FROM schema_migrations WHERE version = 2`} {
+		if _, err := s.DB().Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	s = open(t, path)
+	var n int
+	s.DB().QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'dues_worklist'`).Scan(&n)
+	if n != 1 || len(recorded(t, s.DB())) != 2 {
+		t.Errorf("after the upgrade: index %d, migrations %v", n, recorded(t, s.DB()))
+	}
+	if evs, err := s.Events(context.Background(), "c1"); err != nil || len(evs) != 3 {
+		t.Errorf("events after the upgrade: %d, %v", len(evs), err)
+	}
+}
+
+func recorded(t *testing.T, db *sql.DB) []string {
+	t.Helper()
+	rows, err := db.Query(`SELECT version, name FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v int
+		var name string
+		if err := rows.Scan(&v, &name); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprintf("%d %s", v, name))
+	}
+	return out
 }
 
 func TestNewerSchemaRefused(t *testing.T) {

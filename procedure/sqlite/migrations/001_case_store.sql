@@ -52,7 +52,4 @@ CREATE TABLE dues (
 	ref     TEXT    NOT NULL
 );
 
--- The worklist reads dues in deadline order, filtering by from_at and who,
--- from this index alone.
-CREATE INDEX dues_worklist ON dues (by_at, case_id, what, ref, from_at, who, patient, stage);
 CREATE INDEX dues_case ON dues (case_id);
