@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/reocell/celltherapy/procedure"
@@ -107,13 +109,15 @@ func (s *Store) Cases(ctx context.Context, q procedure.CaseQuery) ([]procedure.S
 	return out, rows.Err()
 }
 
-// Worklist implements procedure.Store.
+// Worklist implements procedure.Store. It reads one packed column per
+// item: a worklist may hold thousands of items, and with modernc.org/sqlite
+// each column read costs time and an allocation.
 func (s *Store) Worklist(ctx context.Context, q procedure.WorklistQuery) ([]procedure.WorkItem, error) {
 	limit := q.Limit
 	if limit <= 0 {
 		limit = -1
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT case_id, patient, stage, what, who, from_at, by_at, ref FROM dues
+	rows, err := s.db.QueryContext(ctx, `SELECT item FROM dues
 		WHERE from_at <= ? AND (? = '' OR who = ?) ORDER BY by_at, case_id, what, ref LIMIT ?`,
 		q.AsOf.UnixMicro(), string(q.Role), string(q.Role), limit)
 	if err != nil {
@@ -121,19 +125,52 @@ func (s *Store) Worklist(ctx context.Context, q procedure.WorklistQuery) ([]proc
 	}
 	defer rows.Close()
 	out := []procedure.WorkItem{}
-	asOf := q.AsOf.UnixMicro()
 	for rows.Next() {
-		var (
-			w                procedure.WorkItem
-			stage, what, who string
-			from, by         int64
-		)
-		if err := rows.Scan(&w.CaseID, &w.Patient, &stage, &what, &who, &from, &by, &w.Ref); err != nil {
+		var item string
+		if err := rows.Scan(&item); err != nil {
 			return nil, err
 		}
-		w.Stage, w.What, w.Who = procedure.Stage(stage), procedure.DueKind(what), procedure.Role(who)
-		w.From, w.By, w.Overdue = time.UnixMicro(from).UTC(), time.UnixMicro(by).UTC(), by < asOf
+		w, err := unpackItem(item)
+		if err != nil {
+			return nil, err
+		}
+		w.Overdue = w.By.Before(q.AsOf)
 		out = append(out, w)
 	}
 	return out, rows.Err()
+}
+
+// packItem packs a due as its work item: the fields joined by the unit
+// separator, instants as Unix microseconds, the patient (free text) last.
+func packItem(sm procedure.Summary, d procedure.Due) (string, error) {
+	fields := []string{sm.CaseID, string(sm.Stage), string(d.What), string(d.Who),
+		strconv.FormatInt(d.From.UnixMicro(), 10), strconv.FormatInt(d.By.UnixMicro(), 10), d.Ref}
+	for _, f := range fields {
+		if strings.IndexByte(f, 0x1f) >= 0 {
+			return "", fmt.Errorf("sqlite: case %q: %q holds a unit separator (0x1f)", sm.CaseID, f)
+		}
+	}
+	return strings.Join(append(fields, sm.Patient), "\x1f"), nil
+}
+
+// unpackItem reverses packItem; the strings share the item's memory.
+func unpackItem(item string) (procedure.WorkItem, error) {
+	var f [8]string
+	rest := item
+	for i := range 7 {
+		j := strings.IndexByte(rest, 0x1f)
+		if j < 0 {
+			return procedure.WorkItem{}, fmt.Errorf("sqlite: work item %q has %d fields, want 8", item, i+1)
+		}
+		f[i], rest = rest[:j], rest[j+1:]
+	}
+	f[7] = rest
+	from, err1 := strconv.ParseInt(f[4], 10, 64)
+	by, err2 := strconv.ParseInt(f[5], 10, 64)
+	if err1 != nil || err2 != nil {
+		return procedure.WorkItem{}, fmt.Errorf("sqlite: work item %q: bad instants", item)
+	}
+	return procedure.WorkItem{CaseID: f[0], Patient: f[7], Stage: procedure.Stage(f[1]), Due: procedure.Due{
+		What: procedure.DueKind(f[2]), Who: procedure.Role(f[3]), From: time.UnixMicro(from).UTC(), By: time.UnixMicro(by).UTC(), Ref: f[6],
+	}}, nil
 }

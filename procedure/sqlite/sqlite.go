@@ -257,8 +257,12 @@ func putSummary(ctx context.Context, tx *sql.Tx, sm procedure.Summary) error {
 		return err
 	}
 	for _, d := range sm.Due {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO dues (case_id, patient, stage, what, who, from_at, by_at, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			sm.CaseID, sm.Patient, string(sm.Stage), string(d.What), string(d.Who), d.From.UnixMicro(), d.By.UnixMicro(), d.Ref); err != nil {
+		item, err := packItem(sm, d)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO dues (case_id, what, who, from_at, by_at, ref, item) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			sm.CaseID, string(d.What), string(d.Who), d.From.UnixMicro(), d.By.UnixMicro(), d.Ref, item); err != nil {
 			return err
 		}
 	}

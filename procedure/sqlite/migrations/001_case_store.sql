@@ -43,13 +43,12 @@ CREATE INDEX cases_stage ON cases (stage, case_id);
 
 CREATE TABLE dues (
 	case_id TEXT    NOT NULL,
-	patient TEXT    NOT NULL,
-	stage   TEXT    NOT NULL,
 	what    TEXT    NOT NULL,
 	who     TEXT    NOT NULL,
 	from_at INTEGER NOT NULL, -- Unix microseconds
 	by_at   INTEGER NOT NULL,
-	ref     TEXT    NOT NULL
+	ref     TEXT    NOT NULL,
+	item    TEXT    NOT NULL  -- the work item, packed: case, stage, what, who, from, by, ref, patient
 );
 
 CREATE INDEX dues_case ON dues (case_id);
