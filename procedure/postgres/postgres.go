@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/reocell/celltherapy/procedure"
+	"github.com/reocell/celltherapy/procedure/internal/workitem"
 )
 
 // Store is a procedure.Store in a PostgreSQL database. It is safe for
@@ -105,7 +106,9 @@ func (s *Store) append(ctx context.Context, req procedure.AppendRequest) (proced
 			return procedure.AppendResult{}, err
 		}
 	}
-	queueDues(batch, req.Summary)
+	if err := queueDues(batch, req.Summary); err != nil {
+		return procedure.AppendResult{}, err
+	}
 	if req.Key != "" {
 		batch.Queue(`INSERT INTO commands (key, case_id, first_version, last_version) VALUES ($1, $2, $3, $4)`,
 			req.Key, req.CaseID, req.ExpectedVersion+1, version)
@@ -138,10 +141,15 @@ func queueEvent(b *pgx.Batch, e procedure.Event) error {
 	return nil
 }
 
-func queueDues(b *pgx.Batch, sm procedure.Summary) {
+func queueDues(b *pgx.Batch, sm procedure.Summary) error {
 	b.Queue(`DELETE FROM dues WHERE case_id = $1`, sm.CaseID)
 	for _, d := range sm.Due {
-		b.Queue(`INSERT INTO dues (case_id, patient, stage, what, who, from_at, by_at, ref) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			sm.CaseID, sm.Patient, string(sm.Stage), string(d.What), string(d.Who), d.From, d.By, d.Ref)
+		item, err := workitem.Pack(sm, d)
+		if err != nil {
+			return err
+		}
+		b.Queue(`INSERT INTO dues (case_id, what, who, from_at, by_at, ref, item) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			sm.CaseID, string(d.What), string(d.Who), d.From, d.By, d.Ref, item)
 	}
+	return nil
 }

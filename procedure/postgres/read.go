@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/reocell/celltherapy/procedure"
+	"github.com/reocell/celltherapy/procedure/internal/workitem"
 )
 
 // querier is what reads need of a pool or a transaction.
@@ -102,13 +102,14 @@ func (s *Store) Cases(ctx context.Context, q procedure.CaseQuery) ([]procedure.S
 	return out, rows.Err()
 }
 
-// Worklist implements procedure.Store.
+// Worklist implements procedure.Store. It reads one packed column per
+// item: a worklist may hold thousands of items.
 func (s *Store) Worklist(ctx context.Context, q procedure.WorklistQuery) ([]procedure.WorkItem, error) {
 	var limit *int
 	if q.Limit > 0 {
 		limit = &q.Limit
 	}
-	rows, err := s.pool.Query(ctx, `SELECT case_id, patient, stage, what, who, from_at, by_at, ref FROM dues
+	rows, err := s.pool.Query(ctx, `SELECT item FROM dues
 		WHERE from_at <= $1 AND ($2 = '' OR who = $2) ORDER BY by_at, case_id COLLATE "C", what COLLATE "C", ref COLLATE "C" LIMIT $3`,
 		q.AsOf, string(q.Role), limit)
 	if err != nil {
@@ -117,16 +118,15 @@ func (s *Store) Worklist(ctx context.Context, q procedure.WorklistQuery) ([]proc
 	defer rows.Close()
 	out := []procedure.WorkItem{}
 	for rows.Next() {
-		var (
-			w                procedure.WorkItem
-			stage, what, who string
-			from, by         time.Time
-		)
-		if err := rows.Scan(&w.CaseID, &w.Patient, &stage, &what, &who, &from, &by, &w.Ref); err != nil {
+		var item string
+		if err := rows.Scan(&item); err != nil {
 			return nil, err
 		}
-		w.Stage, w.What, w.Who = procedure.Stage(stage), procedure.DueKind(what), procedure.Role(who)
-		w.From, w.By, w.Overdue = from.UTC(), by.UTC(), by.Before(q.AsOf)
+		w, err := workitem.Unpack(item)
+		if err != nil {
+			return nil, err
+		}
+		w.Overdue = w.By.Before(q.AsOf)
 		out = append(out, w)
 	}
 	return out, rows.Err()

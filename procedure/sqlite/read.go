@@ -5,11 +5,10 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/reocell/celltherapy/procedure"
+	"github.com/reocell/celltherapy/procedure/internal/workitem"
 )
 
 // querier is what reads need of a *sql.DB or a *sql.Tx.
@@ -130,7 +129,7 @@ func (s *Store) Worklist(ctx context.Context, q procedure.WorklistQuery) ([]proc
 		if err := rows.Scan(&item); err != nil {
 			return nil, err
 		}
-		w, err := unpackItem(item)
+		w, err := workitem.Unpack(item)
 		if err != nil {
 			return nil, err
 		}
@@ -138,39 +137,4 @@ func (s *Store) Worklist(ctx context.Context, q procedure.WorklistQuery) ([]proc
 		out = append(out, w)
 	}
 	return out, rows.Err()
-}
-
-// packItem packs a due as its work item: the fields joined by the unit
-// separator, instants as Unix microseconds, the patient (free text) last.
-func packItem(sm procedure.Summary, d procedure.Due) (string, error) {
-	fields := []string{sm.CaseID, string(sm.Stage), string(d.What), string(d.Who),
-		strconv.FormatInt(d.From.UnixMicro(), 10), strconv.FormatInt(d.By.UnixMicro(), 10), d.Ref}
-	for _, f := range fields {
-		if strings.IndexByte(f, 0x1f) >= 0 {
-			return "", fmt.Errorf("sqlite: case %q: %q holds a unit separator (0x1f)", sm.CaseID, f)
-		}
-	}
-	return strings.Join(append(fields, sm.Patient), "\x1f"), nil
-}
-
-// unpackItem reverses packItem; the strings share the item's memory.
-func unpackItem(item string) (procedure.WorkItem, error) {
-	var f [8]string
-	rest := item
-	for i := range 7 {
-		j := strings.IndexByte(rest, 0x1f)
-		if j < 0 {
-			return procedure.WorkItem{}, fmt.Errorf("sqlite: work item %q has %d fields, want 8", item, i+1)
-		}
-		f[i], rest = rest[:j], rest[j+1:]
-	}
-	f[7] = rest
-	from, err1 := strconv.ParseInt(f[4], 10, 64)
-	by, err2 := strconv.ParseInt(f[5], 10, 64)
-	if err1 != nil || err2 != nil {
-		return procedure.WorkItem{}, fmt.Errorf("sqlite: work item %q: bad instants", item)
-	}
-	return procedure.WorkItem{CaseID: f[0], Patient: f[7], Stage: procedure.Stage(f[1]), Due: procedure.Due{
-		What: procedure.DueKind(f[2]), Who: procedure.Role(f[3]), From: time.UnixMicro(from).UTC(), By: time.UnixMicro(by).UTC(), Ref: f[6],
-	}}, nil
 }

@@ -22,6 +22,7 @@ import (
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
 
 	"github.com/reocell/celltherapy/procedure"
+	"github.com/reocell/celltherapy/procedure/internal/workitem"
 )
 
 // Store is a procedure.Store in one SQLite file. It is safe for concurrent
@@ -257,7 +258,7 @@ func putSummary(ctx context.Context, tx *sql.Tx, sm procedure.Summary) error {
 		return err
 	}
 	for _, d := range sm.Due {
-		item, err := packItem(sm, d)
+		item, err := workitem.Pack(sm, d)
 		if err != nil {
 			return err
 		}

@@ -46,6 +46,7 @@ func Run(t *testing.T, h Harness) {
 		{"malformed append", testMalformed},
 		{"one winner per version", testRace},
 		{"summaries and worklist", testWorklist},
+		{"any patient text", testPatientText},
 		{"append only", testAppendOnly},
 		{"whole case through the case API", testWholeCase},
 		{"case API retries conflicts", testRetries},

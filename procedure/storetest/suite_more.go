@@ -195,3 +195,21 @@ func pointers(s []procedure.Summary) func(yield func(*procedure.Summary) bool) {
 		}
 	}
 }
+
+// testPatientText checks that a patient's text, which the clinic system
+// chooses, comes back from lists and the worklist as it went in.
+func testPatientText(t *testing.T, h Harness) {
+	ctx := context.Background()
+	s := h.Open(t)
+	req := Request("c1", 0, 1, "")
+	req.Summary.Patient = "Ann\x1fLee | \"Müller\", 1970\n"
+	mustAppend(t, s, req)
+	items, err := s.Worklist(ctx, procedure.WorklistQuery{AsOf: req.Summary.Due[0].By})
+	if err != nil || len(items) != 1 || items[0].Patient != req.Summary.Patient {
+		t.Errorf("worklist %+v, %v; want the patient %q", items, err, req.Summary.Patient)
+	}
+	list, err := s.Cases(ctx, procedure.CaseQuery{})
+	if err != nil || len(list) != 1 || list[0].Patient != req.Summary.Patient {
+		t.Errorf("cases %+v, %v", list, err)
+	}
+}

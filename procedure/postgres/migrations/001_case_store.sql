@@ -44,13 +44,12 @@ CREATE INDEX cases_stage ON cases (stage, case_id);
 
 CREATE TABLE dues (
 	case_id text        NOT NULL,
-	patient text        NOT NULL,
-	stage   text        NOT NULL,
 	what    text        NOT NULL,
 	who     text        NOT NULL,
 	from_at timestamptz NOT NULL,
 	by_at   timestamptz NOT NULL,
-	ref     text        NOT NULL
+	ref     text        NOT NULL,
+	item    text        NOT NULL -- the work item, packed: case, stage, what, who, from, by, ref, patient
 );
 
 CREATE INDEX dues_case ON dues (case_id);
