@@ -11,6 +11,11 @@ import (
 
 func (c *cli) doc(_ context.Context, args []string) int {
 	fs := c.flags("doc", `Usage: celltherapy doc [--rules PATH] [--locale LANG]
+       celltherapy doc procedure
+
+celltherapy doc procedure prints the procedure's stage table instead: who
+acts in each stage, when a case leaves it, a state diagram, the commands and
+the rules that refuse them (docs/procedure.md).
 
 Prints the rulesets as a Markdown document for the medical board: first, for
 each ruleset, the values the board has not confirmed (its checklist), then
@@ -20,6 +25,13 @@ outcome, message and source, with the questions asked for unknown facts.`)
 	locale := localeFlag(fs)
 	if code, done := c.parse(fs, args); done {
 		return code
+	}
+	switch {
+	case fs.NArg() == 1 && fs.Arg(0) == "procedure":
+		return c.docProcedure()
+	case fs.NArg() > 0:
+		c.errorf("doc takes no PATH (use --rules PATH), or the word procedure; run celltherapy doc --help")
+		return exitBadUsed
 	}
 	pos := fs.Args()
 	if len(pos) > 0 {

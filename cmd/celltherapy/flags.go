@@ -23,17 +23,17 @@ type command struct {
 // command is one entry here and a file with its run function.
 func commands() []command {
 	return []command{
-		{name: "lint", synopsis: "lint [--strict] [PATH...]", summary: "check rule files; exit 1 on problems (--strict: warnings too)",
+		{name: "lint", synopsis: "lint [--strict] [--require-confirmed] [PATH...]", summary: "check rule files; exit 1 on problems (--strict: warnings too; --require-confirmed: unconfirmed values too)",
 			run: (*cli).lint},
 		{name: "test", synopsis: "test [--coverage] [--threshold N] [--junit FILE] [PATH...]", summary: "run the tests of rule files; exit 1 on failures",
 			run: (*cli).test},
-		{name: "eval", synopsis: "eval KIND [--rules PATH] [--batch] FILE|-", summary: "print the decision for the facts in FILE (JSON, or JSON Lines)",
+		{name: "eval", synopsis: "eval KIND [--rules PATH] [--locale LANG] [--batch] FILE|-", summary: "print the decision for the facts in FILE (JSON, or JSON Lines)",
 			run: (*cli).eval},
 		{name: "diff", synopsis: "diff KIND --from OLD --to NEW [--json] FILE|-", summary: "the patients (JSON Lines) whose decisions a rule change moves",
 			run: (*cli).diff},
-		{name: "doc", synopsis: "doc [--rules PATH]", summary: "print the rules as a document for the medical board",
+		{name: "doc", synopsis: "doc [--rules PATH] [--locale LANG] | doc procedure", summary: "print the rules, or the procedure's stages, as a document for the medical board",
 			run: (*cli).doc},
-		{name: "aftercare", synopsis: "aftercare [--rules PATH] --ics|--leaflet FILE|-", summary: "the aftercare plan as a calendar or a leaflet",
+		{name: "aftercare", synopsis: "aftercare [--rules PATH] [--locale LANG] --ics|--leaflet FILE|-", summary: "the aftercare plan as a calendar or a leaflet",
 			run: (*cli).aftercare},
 	}
 }

@@ -6,6 +6,7 @@
 //	celltherapy eval KIND [--rules PATH] FILE|-    print the decision for facts
 //	celltherapy diff KIND --from OLD --to NEW FILE|-  whose decisions a rule change moves
 //	celltherapy doc [--rules PATH]                 the rules as a document
+//	celltherapy doc procedure                      the procedure's stages as a document
 //	celltherapy aftercare --ics|--leaflet FILE|-    the aftercare plan for people
 //
 // Without PATH or --rules it uses the default rules built into the program.

@@ -1,0 +1,242 @@
+package procedure
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/reocell/celltherapy/recommendations"
+)
+
+// Cases is the case API: open a case, give it commands, read it, its
+// history, the worklist and its aftercare plans. Each method maps to one
+// request of a transport. It is safe for concurrent use.
+type Cases struct {
+	store    Store
+	deciders Deciders
+	params   Params
+	now      func() time.Time
+	retries  int
+}
+
+// Option configures Cases.
+type Option func(*Cases)
+
+// WithDeciders sets the decision makers the guards consult (default: the
+// embedded default rules; a nil field keeps its default).
+func WithDeciders(d Deciders) Option { return func(c *Cases) { c.deciders = d } }
+
+// WithParams sets the procedure's params (default DefaultParams).
+func WithParams(p Params) Option { return func(c *Cases) { c.params = p } }
+
+// WithClock sets the clock that stamps when events are recorded (default
+// time.Now).
+func WithClock(now func() time.Time) Option { return func(c *Cases) { c.now = now } }
+
+// WithRetries sets how many times a command that lost a race for the case
+// (ErrConflict) is tried again on the case as it now stands, its guard
+// checked anew (default 3).
+func WithRetries(n int) Option { return func(c *Cases) { c.retries = n } }
+
+// NewCases returns the case API over store.
+func NewCases(store Store, opts ...Option) *Cases {
+	c := &Cases{store: store, params: DefaultParams(), now: time.Now, retries: 3}
+	for _, o := range opts {
+		o(c)
+	}
+	c.deciders = c.deciders.withDefaults()
+	if c.params.Location == nil {
+		c.params.Location = time.UTC
+	}
+	return c
+}
+
+// Result is what a command did: the case after it and the events it
+// appended (or, Replayed, the events its key appended before).
+type Result struct {
+	Case     *Case   `json:"case"`
+	Events   []Event `json:"events"`
+	Replayed bool    `json:"replayed,omitempty"`
+}
+
+// Open opens a case with the OpenCase command.
+func (cs *Cases) Open(ctx context.Context, actor Actor, cmd *OpenCase) (*Result, error) {
+	return cs.Give(ctx, cmd.CaseID, actor, cmd)
+}
+
+// Give gives one command to a case as actor. A malformed command is an
+// *InvalidError, a role that may not give it a *ForbiddenError, a rule of
+// the procedure that does not allow it a *RefusedError, an unknown case
+// ErrNotFound, and a case that kept changing under it ErrConflict; in every
+// such case nothing is appended.
+func (cs *Cases) Give(ctx context.Context, caseID string, actor Actor, cmd Command) (*Result, error) {
+	spec, err := cs.admit(caseID, actor, cmd)
+	if err != nil {
+		return nil, err
+	}
+	if key := cmd.Head().Key; key != "" {
+		res, err := cs.replay(ctx, key)
+		if res != nil && res.Case.ID != caseID {
+			return nil, (problems{{"$.key", fmt.Sprintf("was used for case %q, not %q: a key names one command", res.Case.ID, caseID)}}).err()
+		}
+		if res != nil || err != nil {
+			return res, err
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		res, err := cs.try(ctx, caseID, actor, cmd, spec)
+		if errors.Is(err, ErrConflict) && spec.Type != CmdOpenCase && attempt < cs.retries {
+			continue
+		}
+		return res, err
+	}
+}
+
+// admit checks what can be checked without the case: the actor, the
+// command's fields and the role.
+func (cs *Cases) admit(caseID string, actor Actor, cmd Command) (commandSpec, error) {
+	if err := typed(cmd); err != nil {
+		return commandSpec{}, err
+	}
+	var ps problems
+	if caseID == "" {
+		ps.add("caseId", "is required")
+	}
+	if actor.ID == "" {
+		ps.add("actor.id", "is required")
+	}
+	if !actor.Role.Valid() {
+		ps.add("actor.role", "unknown role %q; one of %s", actor.Role, joinRoles(Roles()))
+	}
+	if o, ok := cmd.(*OpenCase); ok && o.CaseID != caseID {
+		ps.add("$.caseId", "%q is not the case %q", o.CaseID, caseID)
+	}
+	if err := ps.err(); err != nil {
+		return commandSpec{}, err
+	}
+	if err := validate(cmd); err != nil {
+		return commandSpec{}, err
+	}
+	spec := commandTable()[cmd.Head().Type]
+	if !spec.permits(actor.Role) {
+		return commandSpec{}, &ForbiddenError{Role: actor.Role, Command: spec.Type, Allowed: spec.Roles}
+	}
+	return spec, nil
+}
+
+func (cs *Cases) replay(ctx context.Context, key string) (*Result, error) {
+	evs, err := cs.store.Replay(ctx, key)
+	if err != nil || len(evs) == 0 {
+		return nil, err
+	}
+	c, err := cs.Case(ctx, evs[0].CaseID)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Case: c, Events: evs, Replayed: true}, nil
+}
+
+// try decides the command on the case as it stands and appends the events.
+func (cs *Cases) try(ctx context.Context, caseID string, actor Actor, cmd Command, spec commandSpec) (*Result, error) {
+	c := &Case{Stage: ""}
+	if spec.Type != CmdOpenCase {
+		events, err := cs.store.Events(ctx, caseID)
+		if err != nil {
+			return nil, err
+		}
+		if c, err = Fold(events); err != nil {
+			return nil, err
+		}
+	}
+	version := c.Version
+	t := &turn{ctx: ctx, caseID: caseID, c: c, actor: actor, header: *cmd.Head(), command: cmd, now: cs.now(), params: cs.params, deciders: cs.deciders}
+	if err := cs.guard(t, spec); err != nil {
+		return nil, err
+	}
+	res, err := cs.store.Append(ctx, AppendRequest{CaseID: caseID, ExpectedVersion: version, Key: t.header.Key, Events: t.out, Summary: Summarize(t.c, cs.params)})
+	if err != nil {
+		if spec.Type == CmdOpenCase && errors.Is(err, ErrConflict) {
+			return nil, fmt.Errorf("%w: case %q already exists", ErrConflict, caseID)
+		}
+		return nil, err
+	}
+	if res.Replayed {
+		return cs.replay(ctx, t.header.Key)
+	}
+	return &Result{Case: t.c, Events: res.Events}, nil
+}
+
+// guard checks the stage and the time of the command, then runs it.
+func (cs *Cases) guard(t *turn, spec commandSpec) error {
+	stage := t.c.Stage
+	err := func() error {
+		if spec.Type != CmdOpenCase && !spec.allows(stage) {
+			return refuse("command-stage", "%s is not given in stage %s", spec.Type, stage)
+		}
+		if row, ok := stageRow(stage); ok && spec.Stages != nil && !slices.Contains(row.Actors, t.actor.Role) {
+			return &ForbiddenError{Role: t.actor.Role, Command: spec.Type, Stage: stage, Allowed: row.Actors}
+		}
+		at := t.at()
+		if at.Before(t.c.LastAt) {
+			return refuse("event-time-order", "it happened at %s, before the case's latest event at %s", at.Format(time.RFC3339), t.c.LastAt.Format(time.RFC3339))
+		}
+		if limit := t.now.Add(cs.params.ClockSkew); at.After(limit) {
+			return refuse("event-time-future", "it happened at %s, later than now (%s) by more than %s", at.Format(time.RFC3339), t.now.Format(time.RFC3339), cs.params.ClockSkew)
+		}
+		return spec.handle(t, t.command)
+	}()
+	var re *RefusedError
+	if errors.As(err, &re) {
+		re.Stage, re.Command = stage, spec.Type
+	}
+	return err
+}
+
+// Case returns the case as it stands, or ErrNotFound.
+func (cs *Cases) Case(ctx context.Context, caseID string) (*Case, error) {
+	events, err := cs.store.Events(ctx, caseID)
+	if err != nil {
+		return nil, err
+	}
+	return Fold(events)
+}
+
+// History returns the case's events in order, or ErrNotFound.
+func (cs *Cases) History(ctx context.Context, caseID string) ([]Event, error) {
+	return cs.store.Events(ctx, caseID)
+}
+
+// List lists the summaries of cases.
+func (cs *Cases) List(ctx context.Context, q CaseQuery) ([]Summary, error) {
+	return cs.store.Cases(ctx, q)
+}
+
+// Worklist returns what is due as of q.AsOf.
+func (cs *Cases) Worklist(ctx context.Context, q WorklistQuery) ([]WorkItem, error) {
+	var ps problems
+	if q.AsOf.IsZero() {
+		ps.add("asOf", "is required")
+	}
+	if q.Role != "" && !q.Role.Valid() {
+		ps.add("role", "unknown role %q; one of %s", q.Role, joinRoles(Roles()))
+	}
+	if q.Limit < 0 {
+		ps.add("limit", "must not be negative")
+	}
+	if err := ps.err(); err != nil {
+		return nil, err
+	}
+	return cs.store.Worklist(ctx, q)
+}
+
+// Aftercare returns the aftercare plan of each administration of the case,
+// in order, for its calendar (recommendations.WriteICS) or leaflet.
+func (cs *Cases) Aftercare(ctx context.Context, caseID string) ([]*recommendations.Plan, error) {
+	events, err := cs.store.Events(ctx, caseID)
+	if err != nil {
+		return nil, err
+	}
+	return AftercarePlans(events)
+}

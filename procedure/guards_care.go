@@ -1,0 +1,192 @@
+package procedure
+
+import (
+	"slices"
+	"time"
+)
+
+// The guards of preparing the cells, administration and follow-up
+// (clinic procedure, 04 and 05).
+
+func needPlan(t *turn, typ, rule string) error {
+	if t.c.Plan == nil || t.c.Plan.Therapy != typ {
+		return refuse(rule, "the plan in force is not %s", typ)
+	}
+	return nil
+}
+
+func handleCollect(t *turn, cmd *CollectBiomaterial) error {
+	if err := needPlan(t, "autologous", "collect-autologous-only"); err != nil {
+		return err
+	}
+	if t.c.Product.Source != "" {
+		return refuse("collect-once", "biomaterial (%s) is already collected for this plan", t.c.Product.Source)
+	}
+	return t.emit(BiomaterialCollected, collectedData{Source: cmd.Source}, nil)
+}
+
+func handleStartCulture(t *turn, _ *StartCulture) error {
+	if err := needPlan(t, "autologous", "collect-autologous-only"); err != nil {
+		return err
+	}
+	p := t.c.Product
+	if p.Source == "" {
+		return refuse("culture-needs-biomaterial", "no biomaterial is collected")
+	}
+	if p.CultureStarted {
+		return refuse("culture-once", "the culture has already started")
+	}
+	days := 0
+	if t.c.Therapy != nil {
+		days = t.c.Therapy.CultureDays
+	}
+	release := instant(t.at()).AddDate(0, 0, days)
+	return t.emit(CultureStarted, cultureData{ExpectedRelease: release}, nil)
+}
+
+func handleFailCulture(t *turn, cmd *FailCulture) error {
+	if !t.c.Product.CultureStarted {
+		return refuse("fail-needs-culture", "no culture has started")
+	}
+	if err := t.emit(CultureFailed, refusalData{Reason: cmd.Reason}, nil); err != nil {
+		return err
+	}
+	return t.move(BoardReview)
+}
+
+func handleAllocateLot(t *turn, cmd *AllocateLot) error {
+	if err := needPlan(t, "allogeneic", "lot-allogeneic-only"); err != nil {
+		return err
+	}
+	return t.emit(LotAllocated, lotData{Lot: cmd.Lot}, nil)
+}
+
+func handleRelease(t *turn, cmd *ReleaseProduct) error {
+	p := t.c.Product
+	switch {
+	case t.c.Plan == nil:
+		return refuse("release-needs-culture", "no plan is in force")
+	case t.c.Plan.Therapy == "autologous" && !p.CultureStarted:
+		return refuse("release-needs-culture", "no culture has started for this plan")
+	case t.c.Plan.Therapy == "allogeneic" && p.Lot == "":
+		return refuse("release-needs-lot", "no donor lot is allocated")
+	case t.c.Plan.Therapy == "allogeneic" && p.Lot != cmd.Lot:
+		return refuse("release-needs-lot", "lot %q is not the allocated lot %q", cmd.Lot, p.Lot)
+	}
+	if err := t.emit(ProductReleased, lotData{Lot: cmd.Lot, Cells: cmd.Cells}, nil); err != nil {
+		return err
+	}
+	return t.move(Administering)
+}
+
+func handleAdminister(t *turn, cmd *Administer) error {
+	if err := sameDayScreening(t); err != nil {
+		return err
+	}
+	plan, prep := t.c.Plan, t.c.Product
+	switch {
+	case plan == nil:
+		return refuse("administration-lot-released", "no plan is in force")
+	case cmd.Lot != prep.Lot:
+		return refuse("administration-lot-released", "lot %q is not the released lot %q", cmd.Lot, prep.Lot)
+	case cmd.Route != plan.Route:
+		return refuse("administration-route-from-plan", "route %s is not the plan's route %s", cmd.Route, plan.Route)
+	}
+	if n := len(t.c.Administrations); n > 0 {
+		next := t.c.Administrations[n-1].At.AddDate(0, 0, plan.IntervalDays)
+		if dayOf(t.at(), t.params.Location).Before(dayOf(next, t.params.Location)) {
+			return refuse("administration-interval", "the plan's interval is %d days: the next procedure is due on %s", plan.IntervalDays, dayOf(next, t.params.Location).Format(time.DateOnly))
+		}
+	}
+	a := Administration{Number: len(t.c.Administrations) + 1, At: instant(t.at()), Route: cmd.Route, Site: cmd.Site, Cells: cmd.Cells, Lot: cmd.Lot}
+	if err := t.emit(Administered, administeredData{a}, nil); err != nil {
+		return err
+	}
+	care, rec, err := t.deciders.planAftercare(t.ctx, a)
+	if err != nil {
+		return err
+	}
+	if err := t.emit(AftercarePlanned, care, rec); err != nil {
+		return err
+	}
+	if len(t.c.Administrations) >= plan.Procedures {
+		return t.move(FollowUp)
+	}
+	return nil
+}
+
+// sameDayScreening is the rule that each administration follows an
+// eligible screening made on its day and after the previous one.
+func sameDayScreening(t *turn) error {
+	const rule = "administration-same-day-screening"
+	s := t.c.Screening
+	day := dayOf(t.at(), t.params.Location).Format(time.DateOnly)
+	last := 0
+	if n := len(t.c.Administrations); n > 0 {
+		last = t.c.Administrations[n-1].Version
+	}
+	switch {
+	case s == nil || s.Purpose != ForAdministration || s.Version < last:
+		return refuse(rule, "no re-screening is recorded since the last procedure; screen the patient on %s", day)
+	case s.AsOf != day:
+		return refuse(rule, "the latest re-screening is of %s, not of the day of administration %s", s.AsOf, day)
+	case s.Outcome != "eligible":
+		return refuse(rule, "the re-screening of %s is %s (%v); the procedure waits until a screening is eligible", s.AsOf, s.Outcome, s.Findings)
+	}
+	return nil
+}
+
+func handleReferToBoard(t *turn, cmd *ReferToBoard) error {
+	if err := t.emit(ReferredToBoard, refusalData{Reason: cmd.Reason}, nil); err != nil {
+		return err
+	}
+	return t.move(BoardReview)
+}
+
+func handleContact(t *turn, cmd *RecordContact) error {
+	i := slices.IndexFunc(t.c.Contacts, func(k Contact) bool { return k.ID == cmd.Contact })
+	if i < 0 || t.c.Contacts[i].Done {
+		return refuse("contact-scheduled", "contact %q is not a pending contact of the monitoring schedule", cmd.Contact)
+	}
+	return t.emit(ContactRecorded, contactData{Contact: cmd.Contact, Note: cmd.Note}, nil)
+}
+
+func handleReport(t *turn, cmd *ReportSideEffect) error {
+	n := len(t.c.Administrations)
+	if n == 0 {
+		return refuse("report-after-administration", "no administration is recorded")
+	}
+	d, rec, err := t.deciders.triage(t.ctx, t.c.Administrations[n-1].At, instant(t.at()), cmd.Symptom)
+	if err != nil {
+		return err
+	}
+	return t.emit(SideEffectTriaged, d, rec)
+}
+
+func handleReview(t *turn, cmd *ReviewSideEffect) error {
+	i := slices.IndexFunc(t.c.Reports, func(r Report) bool { return r.Version == cmd.Report })
+	if i < 0 || !t.c.Reports[i].Flagged || t.c.Reports[i].Reviewed {
+		return refuse("review-flagged-report", "report %d is not a flagged report awaiting review", cmd.Report)
+	}
+	return t.emit(SideEffectReviewed, reviewData{Report: cmd.Report, Note: cmd.Note}, nil)
+}
+
+func handleAdverse(t *turn, cmd *RecordAdverseEvent) error {
+	return t.emit(AdverseEventRecorded, adverseData{Description: cmd.Description, Severity: cmd.Severity}, nil)
+}
+
+func handleAssess(t *turn, cmd *AssessEffectiveness) error {
+	return t.emit(EffectivenessAssessed, effectivenessData{Result: cmd.Result, Note: cmd.Note}, nil)
+}
+
+func handleComplete(t *turn, _ *Complete) error {
+	if t.c.Effectiveness == nil {
+		return refuse("complete-needs-effectiveness", "the effectiveness of the treatment is not assessed")
+	}
+	for _, r := range t.c.Reports {
+		if r.Flagged && !r.Reviewed {
+			return refuse("complete-needs-reviews", "the flagged side-effect report %d is not reviewed", r.Version)
+		}
+	}
+	return t.close(Closure{Outcome: Completed})
+}

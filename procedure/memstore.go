@@ -1,0 +1,100 @@
+package procedure
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+)
+
+// MemoryStore is a Store in memory, for tests and examples; it keeps
+// nothing when the process ends.
+type MemoryStore struct {
+	mu        sync.RWMutex
+	events    map[string][]Event
+	summaries map[string]*Summary
+	keys      map[string]keyed
+}
+
+type keyed struct {
+	caseID   string
+	from, to int
+}
+
+// NewMemoryStore returns an empty MemoryStore.
+func NewMemoryStore() *MemoryStore {
+	return &MemoryStore{events: map[string][]Event{}, summaries: map[string]*Summary{}, keys: map[string]keyed{}}
+}
+
+// Append implements Store.
+func (m *MemoryStore) Append(ctx context.Context, req AppendRequest) (AppendResult, error) {
+	if err := req.Check(); err != nil {
+		return AppendResult{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return AppendResult{}, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if k, ok := m.keys[req.Key]; ok && req.Key != "" {
+		return AppendResult{Events: slices.Clone(m.events[k.caseID][k.from-1 : k.to]), Replayed: true}, nil
+	}
+	if have := len(m.events[req.CaseID]); have != req.ExpectedVersion {
+		return AppendResult{}, fmt.Errorf("%w: case %q is at version %d, not %d", ErrConflict, req.CaseID, have, req.ExpectedVersion)
+	}
+	m.events[req.CaseID] = append(m.events[req.CaseID], req.Events...)
+	sm := req.Summary
+	m.summaries[req.CaseID] = &sm
+	if req.Key != "" {
+		m.keys[req.Key] = keyed{req.CaseID, req.ExpectedVersion + 1, req.ExpectedVersion + len(req.Events)}
+	}
+	return AppendResult{Events: slices.Clone(req.Events)}, nil
+}
+
+// Events implements Store.
+func (m *MemoryStore) Events(_ context.Context, caseID string) ([]Event, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	evs, ok := m.events[caseID]
+	if !ok {
+		return nil, fmt.Errorf("%w: case %q", ErrNotFound, caseID)
+	}
+	return slices.Clone(evs), nil
+}
+
+// Replay implements Store.
+func (m *MemoryStore) Replay(_ context.Context, key string) ([]Event, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	k, ok := m.keys[key]
+	if !ok || key == "" {
+		return nil, nil
+	}
+	return slices.Clone(m.events[k.caseID][k.from-1 : k.to]), nil
+}
+
+// Cases implements Store.
+func (m *MemoryStore) Cases(_ context.Context, q CaseQuery) ([]Summary, error) {
+	m.mu.RLock()
+	var out []Summary
+	for _, s := range m.summaries {
+		if (q.Stage == "" || s.Stage == q.Stage) && s.CaseID > q.After {
+			out = append(out, *s)
+		}
+	}
+	m.mu.RUnlock()
+	slices.SortFunc(out, func(a, b Summary) int { return cmp.Compare(a.CaseID, b.CaseID) })
+	if q.Limit > 0 && len(out) > q.Limit {
+		out = out[:q.Limit]
+	}
+	return out, nil
+}
+
+// Worklist implements Store.
+func (m *MemoryStore) Worklist(_ context.Context, q WorklistQuery) ([]WorkItem, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return Worklist(maps.Values(m.summaries), q), nil
+}

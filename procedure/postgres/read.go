@@ -1,0 +1,133 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/reocell/celltherapy/procedure"
+	"github.com/reocell/celltherapy/procedure/internal/workitem"
+)
+
+// querier is what reads need of a pool or a transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// Events implements procedure.Store.
+func (s *Store) Events(ctx context.Context, caseID string) ([]procedure.Event, error) {
+	evs, err := events(ctx, s.pool, caseID, 1, 1<<30)
+	if err == nil && len(evs) == 0 {
+		err = fmt.Errorf("%w: case %q", procedure.ErrNotFound, caseID)
+	}
+	return evs, err
+}
+
+// Replay implements procedure.Store.
+func (s *Store) Replay(ctx context.Context, key string) ([]procedure.Event, error) {
+	return keyed(ctx, s.pool, key)
+}
+
+func keyed(ctx context.Context, q querier, key string) ([]procedure.Event, error) {
+	var caseID string
+	var first, last int
+	err := q.QueryRow(ctx, `SELECT case_id, first_version, last_version FROM commands WHERE key = $1`, key).Scan(&caseID, &first, &last)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return events(ctx, q, caseID, first, last)
+}
+
+func events(ctx context.Context, q querier, caseID string, from, to int) ([]procedure.Event, error) {
+	rows, err := q.Query(ctx, `SELECT case_id, version, type, schema, actor_id, actor_role, at, recorded_at, COALESCE(key, ''), data, decision
+		FROM events WHERE case_id = $1 AND version BETWEEN $2 AND $3 ORDER BY version`, caseID, from, to)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []procedure.Event
+	for rows.Next() {
+		var (
+			e               procedure.Event
+			typ, role, data string
+			decision        *string
+		)
+		if err := rows.Scan(&e.CaseID, &e.Version, &typ, &e.Schema, &e.Actor.ID, &role, &e.At, &e.RecordedAt, &e.Key, &data, &decision); err != nil {
+			return nil, err
+		}
+		e.Type, e.Actor.Role, e.Data = procedure.EventType(typ), procedure.Role(role), json.RawMessage(data)
+		e.At, e.RecordedAt = e.At.UTC(), e.RecordedAt.UTC()
+		if decision != nil {
+			e.Decision = new(procedure.DecisionRecord)
+			if err := json.Unmarshal([]byte(*decision), e.Decision); err != nil {
+				return nil, fmt.Errorf("postgres: event %s: decision: %w", e.ID(), err)
+			}
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Cases implements procedure.Store.
+func (s *Store) Cases(ctx context.Context, q procedure.CaseQuery) ([]procedure.Summary, error) {
+	var limit *int
+	if q.Limit > 0 {
+		limit = &q.Limit
+	}
+	rows, err := s.pool.Query(ctx, `SELECT summary FROM cases WHERE ($1 = '' OR stage = $1) AND case_id COLLATE "C" > $2 ORDER BY case_id COLLATE "C" LIMIT $3`,
+		string(q.Stage), q.After, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []procedure.Summary
+	for rows.Next() {
+		var b string
+		var sm procedure.Summary
+		if err := rows.Scan(&b); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(b), &sm); err != nil {
+			return nil, err
+		}
+		out = append(out, sm)
+	}
+	return out, rows.Err()
+}
+
+// Worklist implements procedure.Store. It reads one packed column per
+// item: a worklist may hold thousands of items.
+func (s *Store) Worklist(ctx context.Context, q procedure.WorklistQuery) ([]procedure.WorkItem, error) {
+	var limit *int
+	if q.Limit > 0 {
+		limit = &q.Limit
+	}
+	rows, err := s.pool.Query(ctx, `SELECT item FROM dues
+		WHERE from_at <= $1 AND ($2 = '' OR who = $2) ORDER BY by_at, case_id COLLATE "C", what COLLATE "C", ref COLLATE "C" LIMIT $3`,
+		q.AsOf, string(q.Role), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []procedure.WorkItem{}
+	for rows.Next() {
+		var item string
+		if err := rows.Scan(&item); err != nil {
+			return nil, err
+		}
+		w, err := workitem.Unpack(item)
+		if err != nil {
+			return nil, err
+		}
+		w.Overdue = w.By.Before(q.AsOf)
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}

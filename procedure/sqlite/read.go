@@ -1,0 +1,140 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/reocell/celltherapy/procedure"
+	"github.com/reocell/celltherapy/procedure/internal/workitem"
+)
+
+// querier is what reads need of a *sql.DB or a *sql.Tx.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+const eventColumns = `case_id, version, type, schema, actor_id, actor_role, at, recorded_at, COALESCE(key, ''), data, decision`
+
+// Events implements procedure.Store.
+func (s *Store) Events(ctx context.Context, caseID string) ([]procedure.Event, error) {
+	evs, err := events(ctx, s.db, caseID, 1, 1<<62)
+	if err == nil && len(evs) == 0 {
+		err = fmt.Errorf("%w: case %q", procedure.ErrNotFound, caseID)
+	}
+	return evs, err
+}
+
+// Replay implements procedure.Store.
+func (s *Store) Replay(ctx context.Context, key string) ([]procedure.Event, error) {
+	return keyed(ctx, s.db, key)
+}
+
+// keyed returns the events appended with key, or nil.
+func keyed(ctx context.Context, q querier, key string) ([]procedure.Event, error) {
+	var caseID string
+	var first, last int
+	err := q.QueryRowContext(ctx, `SELECT case_id, first_version, last_version FROM commands WHERE key = ?`, key).Scan(&caseID, &first, &last)
+	if err == sql.ErrNoRows {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return events(ctx, q, caseID, first, last)
+}
+
+func events(ctx context.Context, q querier, caseID string, from, to int) ([]procedure.Event, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+eventColumns+` FROM events WHERE case_id = ? AND version BETWEEN ? AND ? ORDER BY version`, caseID, from, to)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []procedure.Event
+	for rows.Next() {
+		var (
+			e                      procedure.Event
+			typ, role, at, rec, dt string
+			decision               sql.NullString
+		)
+		if err := rows.Scan(&e.CaseID, &e.Version, &typ, &e.Schema, &e.Actor.ID, &role, &at, &rec, &e.Key, &dt, &decision); err != nil {
+			return nil, err
+		}
+		e.Type, e.Actor.Role, e.Data = procedure.EventType(typ), procedure.Role(role), json.RawMessage(dt)
+		if e.At, err = time.Parse(time.RFC3339Nano, at); err != nil {
+			return nil, err
+		}
+		if e.RecordedAt, err = time.Parse(time.RFC3339Nano, rec); err != nil {
+			return nil, err
+		}
+		if decision.Valid {
+			e.Decision = new(procedure.DecisionRecord)
+			if err := json.Unmarshal([]byte(decision.String), e.Decision); err != nil {
+				return nil, fmt.Errorf("sqlite: event %s: decision: %w", e.ID(), err)
+			}
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Cases implements procedure.Store.
+func (s *Store) Cases(ctx context.Context, q procedure.CaseQuery) ([]procedure.Summary, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = -1
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT summary FROM cases WHERE (? = '' OR stage = ?) AND case_id > ? ORDER BY case_id LIMIT ?`,
+		string(q.Stage), string(q.Stage), q.After, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []procedure.Summary
+	for rows.Next() {
+		var b string
+		var sm procedure.Summary
+		if err := rows.Scan(&b); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(b), &sm); err != nil {
+			return nil, err
+		}
+		out = append(out, sm)
+	}
+	return out, rows.Err()
+}
+
+// Worklist implements procedure.Store. It reads one packed column per
+// item: a worklist may hold thousands of items, and with modernc.org/sqlite
+// each column read costs time and an allocation.
+func (s *Store) Worklist(ctx context.Context, q procedure.WorklistQuery) ([]procedure.WorkItem, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = -1
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT item FROM dues
+		WHERE from_at <= ? AND (? = '' OR who = ?) ORDER BY by_at, case_id, what, ref LIMIT ?`,
+		q.AsOf.UnixMicro(), string(q.Role), string(q.Role), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []procedure.WorkItem{}
+	for rows.Next() {
+		var item string
+		if err := rows.Scan(&item); err != nil {
+			return nil, err
+		}
+		w, err := workitem.Unpack(item)
+		if err != nil {
+			return nil, err
+		}
+		w.Overdue = w.By.Before(q.AsOf)
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,274 @@
+// Package sqlite is a procedure.Store on SQLite (modernc.org/sqlite, no
+// cgo): the embedded default. The database runs in WAL mode with
+// synchronous=FULL, so an acknowledged append survives a crash or a power
+// loss; writes are immediate transactions. Concurrent appends are
+// committed together (group commit): one fsync acknowledges many.
+//
+//	store, err := sqlite.Open(ctx, "cases.db")
+//	defer store.Close()
+//	cases := procedure.NewCases(store)
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"sync"
+	"time"
+
+	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
+
+	"github.com/reocell/celltherapy/procedure"
+	"github.com/reocell/celltherapy/procedure/internal/workitem"
+)
+
+// Store is a procedure.Store in one SQLite file. It is safe for concurrent
+// use, also by several processes on one machine.
+type Store struct {
+	db      *sql.DB
+	jobs    chan *job
+	stop    chan struct{}
+	done    sync.WaitGroup
+	closing sync.Once
+}
+
+// Open opens (creating it if needed) the SQLite database at path and
+// applies the embedded migrations. A database with a newer schema than
+// this code is refused (procedure.ErrSchema) and left untouched.
+func Open(ctx context.Context, path string) (*Store, error) {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", "FULL")
+	q.Set("_busy_timeout", "10000")
+	q.Set("_txlock", "immediate")
+	q.Set("_foreign_keys", "1")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, err
+	}
+	if err := check(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	s := &Store{db: db, jobs: make(chan *job), stop: make(chan struct{})}
+	s.done.Add(1)
+	go s.writer()
+	return s, nil
+}
+
+// check makes sure the connection settings took: they are the durability
+// promise.
+func check(ctx context.Context, db *sql.DB) error {
+	var mode string
+	var sync int
+	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return fmt.Errorf("sqlite: open: %w", err)
+	}
+	if err := db.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync); err != nil {
+		return fmt.Errorf("sqlite: open: %w", err)
+	}
+	if mode != "wal" || sync != 2 {
+		return fmt.Errorf("sqlite: open: journal_mode %s, synchronous %d; want wal and 2 (FULL)", mode, sync)
+	}
+	return nil
+}
+
+// Close stops the writer and closes the database.
+func (s *Store) Close() error {
+	s.closing.Do(func() { close(s.stop) })
+	s.done.Wait()
+	return s.db.Close()
+}
+
+// DB returns the database, for tests and tools that read it directly.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// job is one append waiting for the writer.
+type job struct {
+	ctx  context.Context
+	req  procedure.AppendRequest
+	res  procedure.AppendResult
+	err  error
+	done chan struct{}
+}
+
+// ErrClosed is returned by Append after Close.
+var ErrClosed = errors.New("sqlite: store closed")
+
+// Append implements procedure.Store. It returns once the events are
+// durable (committed with synchronous=FULL).
+func (s *Store) Append(ctx context.Context, req procedure.AppendRequest) (procedure.AppendResult, error) {
+	if err := req.Check(); err != nil {
+		return procedure.AppendResult{}, err
+	}
+	j := &job{ctx: ctx, req: req, done: make(chan struct{})}
+	select {
+	case s.jobs <- j:
+	case <-s.stop:
+		return procedure.AppendResult{}, ErrClosed
+	case <-ctx.Done():
+		return procedure.AppendResult{}, ctx.Err()
+	}
+	<-j.done
+	return j.res, j.err
+}
+
+// maxBatch is the most appends committed in one transaction.
+const maxBatch = 64
+
+// writer commits the appends waiting at the moment in one transaction.
+func (s *Store) writer() {
+	defer s.done.Done()
+	for {
+		var batch []*job
+		select {
+		case j := <-s.jobs:
+			batch = append(batch, j)
+		case <-s.stop:
+			return
+		}
+	gather:
+		for len(batch) < maxBatch {
+			select {
+			case j := <-s.jobs:
+				batch = append(batch, j)
+			default:
+				break gather
+			}
+		}
+		s.commit(batch)
+	}
+}
+
+// commit runs each job under its own savepoint, so that one refused append
+// leaves the others, and commits them all with one sync.
+func (s *Store) commit(batch []*job) {
+	finish := func(err error) {
+		for _, j := range batch {
+			if err != nil && j.err == nil {
+				j.err, j.res = err, procedure.AppendResult{}
+			}
+			close(j.done)
+		}
+	}
+	tx, err := s.db.BeginTx(context.Background(), nil)
+	if err != nil {
+		finish(fmt.Errorf("sqlite: begin: %w", err))
+		return
+	}
+	for _, j := range batch {
+		if err := j.ctx.Err(); err != nil {
+			j.err = err
+			continue
+		}
+		if _, err := tx.Exec("SAVEPOINT append"); err != nil {
+			tx.Rollback()
+			finish(err)
+			return
+		}
+		j.res, j.err = appendTx(j.ctx, tx, j.req)
+		release := "RELEASE append"
+		if j.err != nil {
+			release = "ROLLBACK TO append; RELEASE append"
+		}
+		if _, err := tx.Exec(release); err != nil {
+			tx.Rollback()
+			finish(err)
+			return
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		finish(fmt.Errorf("sqlite: commit: %w", err))
+		return
+	}
+	finish(nil)
+}
+
+// appendTx appends one request inside the batch's transaction.
+func appendTx(ctx context.Context, tx *sql.Tx, req procedure.AppendRequest) (procedure.AppendResult, error) {
+	if req.Key != "" {
+		evs, err := keyed(ctx, tx, req.Key)
+		if err != nil || evs != nil {
+			return procedure.AppendResult{Events: evs, Replayed: evs != nil}, err
+		}
+	}
+	var have int
+	err := tx.QueryRowContext(ctx, `SELECT version FROM cases WHERE case_id = ?`, req.CaseID).Scan(&have)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return procedure.AppendResult{}, err
+	}
+	if have != req.ExpectedVersion {
+		return procedure.AppendResult{}, fmt.Errorf("%w: case %q is at version %d, not %d", procedure.ErrConflict, req.CaseID, have, req.ExpectedVersion)
+	}
+	for _, e := range req.Events {
+		if err := insertEvent(ctx, tx, e); err != nil {
+			return procedure.AppendResult{}, err
+		}
+	}
+	if err := putSummary(ctx, tx, req.Summary); err != nil {
+		return procedure.AppendResult{}, err
+	}
+	if req.Key != "" {
+		last := req.ExpectedVersion + len(req.Events)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO commands (key, case_id, first_version, last_version) VALUES (?, ?, ?, ?)`,
+			req.Key, req.CaseID, req.ExpectedVersion+1, last); err != nil {
+			return procedure.AppendResult{}, err
+		}
+	}
+	return procedure.AppendResult{Events: req.Events}, nil
+}
+
+func insertEvent(ctx context.Context, tx *sql.Tx, e procedure.Event) error {
+	var decision, key any
+	if e.Decision != nil {
+		b, err := json.Marshal(e.Decision)
+		if err != nil {
+			return err
+		}
+		decision = string(b)
+	}
+	if e.Key != "" {
+		key = e.Key
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO events (case_id, version, type, schema, actor_id, actor_role, at, recorded_at, key, data, decision)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.CaseID, e.Version, string(e.Type), e.Schema, e.Actor.ID, string(e.Actor.Role),
+		stamp(e.At), stamp(e.RecordedAt), key, string(e.Data), decision)
+	return err
+}
+
+func putSummary(ctx context.Context, tx *sql.Tx, sm procedure.Summary) error {
+	b, err := json.Marshal(sm)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO cases (case_id, version, stage, summary) VALUES (?, ?, ?, ?)
+		ON CONFLICT (case_id) DO UPDATE SET version = excluded.version, stage = excluded.stage, summary = excluded.summary`,
+		sm.CaseID, sm.Version, string(sm.Stage), string(b)); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM dues WHERE case_id = ?`, sm.CaseID); err != nil {
+		return err
+	}
+	for _, d := range sm.Due {
+		item, err := workitem.Pack(sm, d)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO dues (case_id, what, who, from_at, by_at, ref, item) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			sm.CaseID, string(d.What), string(d.Who), d.From.UnixMicro(), d.By.UnixMicro(), d.Ref, item); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// stamp writes an instant as the events table keeps it.
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }

@@ -1,0 +1,61 @@
+package procedure
+
+import (
+	"context"
+	"fmt"
+)
+
+// Store keeps cases' events, append-only, and a summary of each case for
+// lists and the worklist. Implementations: NewMemoryStore, and the
+// packages procedure/sqlite and procedure/postgres; procedure/storetest is
+// the suite every Store passes. All methods are safe for concurrent use.
+type Store interface {
+	// Append appends req.Events to the case in one transaction, with the
+	// case's new summary, when the case is at req.ExpectedVersion (0: a new
+	// case). A stale version is ErrConflict and appends nothing. A key
+	// already used returns the events first appended with it, Replayed,
+	// whatever the version.
+	Append(ctx context.Context, req AppendRequest) (AppendResult, error)
+	// Events returns a case's events in version order, or ErrNotFound.
+	Events(ctx context.Context, caseID string) ([]Event, error)
+	// Replay returns the events appended with an idempotency key, or none.
+	Replay(ctx context.Context, key string) ([]Event, error)
+	// Cases lists the summaries of cases.
+	Cases(ctx context.Context, q CaseQuery) ([]Summary, error)
+	// Worklist returns what is due as of an instant, ordered as SortWork.
+	Worklist(ctx context.Context, q WorklistQuery) ([]WorkItem, error)
+}
+
+// AppendRequest is one command's events for one case.
+type AppendRequest struct {
+	CaseID          string
+	ExpectedVersion int
+	Key             string
+	Events          []Event
+	Summary         Summary
+}
+
+// AppendResult is what an append stored: the events, and whether they were
+// appended before under the same key (nothing new was appended).
+type AppendResult struct {
+	Events   []Event
+	Replayed bool
+}
+
+// Check reports a request that no store may accept: no events, events of
+// another case, versions that do not follow ExpectedVersion, or a key that
+// differs from the request's.
+func (r AppendRequest) Check() error {
+	if r.CaseID == "" || len(r.Events) == 0 || r.ExpectedVersion < 0 {
+		return fmt.Errorf("procedure: append to case %q needs events and a version >= 0", r.CaseID)
+	}
+	for i, e := range r.Events {
+		if e.CaseID != r.CaseID || e.Version != r.ExpectedVersion+1+i || e.Key != r.Key {
+			return fmt.Errorf("procedure: append to case %q at version %d: event %d is %s with key %q", r.CaseID, r.ExpectedVersion, i, e.ID(), e.Key)
+		}
+	}
+	if r.Summary.CaseID != r.CaseID || r.Summary.Version != r.ExpectedVersion+len(r.Events) {
+		return fmt.Errorf("procedure: append to case %q: the summary is of %s version %d", r.CaseID, r.Summary.CaseID, r.Summary.Version)
+	}
+	return nil
+}

@@ -1,0 +1,215 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/reocell/celltherapy/procedure"
+)
+
+func testWorklist(t *testing.T, h Harness) {
+	ctx := context.Background()
+	s := h.Open(t)
+	board := Request("c3", 0, 3, "")
+	board.Summary.Stage, board.Summary.Due[0].Who, board.Summary.Due[0].What = procedure.BoardReview, procedure.Board, procedure.DueBoardReview
+	closed := Request("c4", 0, 1, "")
+	closed.Summary.Stage, closed.Summary.Outcome, closed.Summary.Due = procedure.Closed, procedure.Withdrawn, []procedure.Due{}
+	for _, r := range []procedure.AppendRequest{Request("c1", 0, 2, ""), Request("c2", 0, 1, ""), board, closed} {
+		mustAppend(t, s, r)
+	}
+	later := Request("c1", 2, 2, "")
+	later.Summary.Due = append(later.Summary.Due, procedure.Due{What: procedure.DueFlag, Who: procedure.Doctor, From: t0, By: t0.Add(time.Hour), Ref: "7"})
+	mustAppend(t, s, later)
+	summaries := []procedure.Summary{later.Summary, Request("c2", 0, 1, "").Summary, board.Summary, closed.Summary}
+
+	queries := []procedure.WorklistQuery{
+		{AsOf: t0}, {AsOf: t0.Add(90 * time.Second)}, {AsOf: t0.Add(5 * time.Minute)}, {AsOf: t0.Add(72 * time.Hour)},
+		{AsOf: t0.Add(72 * time.Hour), Role: procedure.Board}, {AsOf: t0.Add(72 * time.Hour), Role: procedure.Lab},
+		{AsOf: t0.Add(72 * time.Hour), Limit: 2},
+	}
+	for _, q := range queries {
+		got, err := s.Worklist(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := procedure.Worklist(pointers(summaries), q)
+		if diff := cmp.Diff(want, got, cmpopts.EquateEmpty(), cmpopts.EquateApproxTime(0)); diff != "" {
+			t.Errorf("worklist as of %s role %q limit %d (-want +got):\n%s", q.AsOf, q.Role, q.Limit, diff)
+		}
+	}
+	if got, _ := s.Worklist(ctx, procedure.WorklistQuery{AsOf: t0.Add(72 * time.Hour)}); len(got) != 4 || !got[0].Overdue {
+		t.Errorf("worklist after three days: %+v; want 4 overdue items", got)
+	}
+
+	lists := []struct {
+		q    procedure.CaseQuery
+		want []string
+	}{
+		{procedure.CaseQuery{}, []string{"c1", "c2", "c3", "c4"}},
+		{procedure.CaseQuery{Stage: procedure.BoardReview}, []string{"c3"}},
+		{procedure.CaseQuery{After: "c1", Limit: 2}, []string{"c2", "c3"}},
+	}
+	for _, l := range lists {
+		got, err := s.Cases(ctx, l.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, sm := range got {
+			ids = append(ids, sm.CaseID)
+		}
+		if diff := cmp.Diff(l.want, ids); diff != "" {
+			t.Errorf("cases %+v (-want +got):\n%s", l.q, diff)
+		}
+	}
+	got, _ := s.Cases(ctx, procedure.CaseQuery{Stage: procedure.FollowUp, Limit: 1})
+	if diff := cmp.Diff([]procedure.Summary{later.Summary}, got, cmpopts.EquateApproxTime(0)); diff != "" {
+		t.Errorf("summary of c1 (-want +got):\n%s", diff)
+	}
+}
+
+func testAppendOnly(t *testing.T, h Harness) {
+	if h.Tamper == nil {
+		t.Skip("this store has no database to reach behind its back: append-only holds by its API")
+	}
+	s := h.Open(t)
+	mustAppend(t, s, Request("c1", 0, 3, ""))
+	before := mustEvents(t, s, "c1")
+	errs := h.Tamper(t, s, "c1")
+	if len(errs) == 0 {
+		t.Fatal("Tamper tried nothing")
+	}
+	for i, err := range errs {
+		if err == nil {
+			t.Errorf("tampering attempt %d was allowed", i)
+		}
+	}
+	if diff := cmp.Diff(before, mustEvents(t, s, "c1")); diff != "" {
+		t.Errorf("events changed (-before +after):\n%s", diff)
+	}
+}
+
+func testWholeCase(t *testing.T, h Harness) {
+	ctx := context.Background()
+	s := h.Open(t)
+	cases := procedure.NewCases(s, procedure.WithClock(Now))
+	res, err := Drive(ctx, cases, "case-1", WholeCase("case-1", false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Case.Stage != procedure.Closed || res.Case.Closure.Outcome != procedure.Completed {
+		t.Fatalf("case ends in %s %+v, want closed as completed", res.Case.Stage, res.Case.Closure)
+	}
+	// The same key again returns the first result and appends nothing.
+	agree, _ := procedure.DecodeCommand([]byte(`{"type": "agree", "at": "2027-06-03T10:00:00Z", "key": "agree-case-1"}`))
+	again, err := cases.Give(ctx, "case-1", procedure.Actor{ID: "d", Role: procedure.Doctor}, agree)
+	if err != nil || !again.Replayed || again.Events[0].Type != procedure.ConsentGiven {
+		t.Fatalf("agree again with its key: %+v, %v; want the first result replayed", again, err)
+	}
+	events := mustEvents(t, s, "case-1")
+	folded, err := procedure.Fold(events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(res.Case, folded, cmp.AllowUnexported(procedure.Case{})); diff != "" {
+		t.Errorf("the stored history folds to another case (-given +folded):\n%s", diff)
+	}
+	list, err := s.Cases(ctx, procedure.CaseQuery{})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("cases: %v, %v", list, err)
+	}
+	if diff := cmp.Diff(procedure.Summarize(folded, procedure.DefaultParams()), list[0], cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("stored summary (-want +got):\n%s", diff)
+	}
+	plans, err := cases.Aftercare(ctx, "case-1")
+	if err != nil || len(plans) != 2 || plans[1].AdministeredAt == nil || !plans[1].AdministeredAt.Equal(folded.Administrations[1].At) {
+		t.Errorf("aftercare plans: %d, %v; want one per administration", len(plans), err)
+	}
+}
+
+func testRetries(t *testing.T, h Harness) {
+	ctx := context.Background()
+	s := h.Open(t)
+	cases := procedure.NewCases(s, procedure.WithClock(Now), procedure.WithRetries(20))
+	if _, err := Drive(ctx, cases, "case-1", WholeCase("case-1", true)); err != nil {
+		t.Fatal(err)
+	}
+	const writers = 8
+	give := func(js string) []error {
+		errs := make([]error, writers)
+		var wg sync.WaitGroup
+		for w := range writers {
+			wg.Go(func() {
+				cmd, err := procedure.DecodeCommand([]byte(js))
+				if err != nil {
+					errs[w] = err
+					return
+				}
+				_, errs[w] = cases.Give(ctx, "case-1", procedure.Actor{ID: "d", Role: procedure.Doctor}, cmd)
+			})
+		}
+		wg.Wait()
+		return errs
+	}
+	// Every writer's adverse event is recorded: conflicts are retried.
+	for i, err := range give(`{"type": "record-adverse-event", "at": "2026-12-05T10:00:00Z", "description": "bruise", "severity": "mild"}`) {
+		if err != nil {
+			t.Errorf("writer %d: %v", i, err)
+		}
+	}
+	c, err := cases.Case(ctx, "case-1")
+	if err != nil || len(c.AdverseEvents) != 1+writers {
+		t.Fatalf("adverse events: %d, %v; want %d", len(c.AdverseEvents), err, 1+writers)
+	}
+	// The retry checks the guard again: once assessed and completed, the
+	// case is closed, and the others are refused, not appended.
+	give(`{"type": "assess-effectiveness", "at": "2027-06-02T10:00:00Z", "result": "improved"}`)
+	won := 0
+	for _, err := range give(`{"type": "complete", "at": "2027-06-02T10:05:00Z"}`) {
+		var re *procedure.RefusedError
+		switch {
+		case err == nil:
+			won++
+		case errors.As(err, &re) && re.Rule == "command-stage":
+		default:
+			t.Errorf("complete: %v, want success or refused by command-stage", err)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d writers completed the case, want 1", won)
+	}
+}
+
+func pointers(s []procedure.Summary) func(yield func(*procedure.Summary) bool) {
+	return func(yield func(*procedure.Summary) bool) {
+		for i := range s {
+			if !yield(&s[i]) {
+				return
+			}
+		}
+	}
+}
+
+// testPatientText checks that a patient's text, which the clinic system
+// chooses, comes back from lists and the worklist as it went in.
+func testPatientText(t *testing.T, h Harness) {
+	ctx := context.Background()
+	s := h.Open(t)
+	req := Request("c1", 0, 1, "")
+	req.Summary.Patient = "Ann\x1fLee | \"Müller\", 1970\n"
+	mustAppend(t, s, req)
+	items, err := s.Worklist(ctx, procedure.WorklistQuery{AsOf: req.Summary.Due[0].By})
+	if err != nil || len(items) != 1 || items[0].Patient != req.Summary.Patient {
+		t.Errorf("worklist %+v, %v; want the patient %q", items, err, req.Summary.Patient)
+	}
+	list, err := s.Cases(ctx, procedure.CaseQuery{})
+	if err != nil || len(list) != 1 || list[0].Patient != req.Summary.Patient {
+		t.Errorf("cases %+v, %v", list, err)
+	}
+}
