@@ -193,4 +193,5 @@ func Mint(k jose.JSONWebKey, issuer, audience, sub string, role Role, now time.T
 	}
 	return jwt.Signed(signer).Claims(c).Serialize()
 }
+
 const cryptoSHA256 = crypto.SHA256
