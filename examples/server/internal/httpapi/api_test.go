@@ -86,7 +86,7 @@ func TestDecisionIsAuditedBeforeItIsAnswered(t *testing.T) {
 		t.Fatalf("%d %s", resp.StatusCode, data)
 	}
 	var d struct {
-		Outcome string `json:"outcome"`
+		Outcome string                  `json:"outcome"`
 		Ruleset struct{ Digest string } `json:"ruleset"`
 	}
 	json.Unmarshal(data, &d)

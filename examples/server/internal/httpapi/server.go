@@ -108,4 +108,3 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.Encode(v) // the status is sent: a failed write has no one to tell
 }
-
