@@ -285,4 +285,3 @@ func TestAuditVerifyWithoutADatabase(t *testing.T) {
 		t.Fatalf("verify with no database: %v", err)
 	}
 }
-
