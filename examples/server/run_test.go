@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -13,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/reocell/celltherapy/examples/server/internal/app"
 	"github.com/reocell/celltherapy/examples/server/internal/audit"
@@ -284,4 +287,53 @@ func TestAuditVerifyWithoutADatabase(t *testing.T) {
 	if !errors.As(err, &ce) || ce.Setting != "data-dir" {
 		t.Fatalf("verify with no database: %v", err)
 	}
+}
+
+// TestPostgres runs the server on PostgreSQL: a decision is audited there
+// and audit verify reads the chain back.
+func TestPostgres(t *testing.T) {
+	dsn := os.Getenv("CELLTHERAPY_TEST_POSTGRES")
+	if dsn == "" {
+		t.Skip("set CELLTHERAPY_TEST_POSTGRES to a PostgreSQL DSN to run the server on PostgreSQL (.ci/run starts one)")
+	}
+	dsn = freshSchema(t, dsn)
+	data := t.TempDir()
+	r := start(t, "--data-dir", data, "--postgres", dsn)
+	if status, body := post(t, r.url, token(t, data, "board"), strings.NewReader(patient)); status != 200 {
+		t.Fatalf("%d %s", status, body)
+	}
+	r.stop(t)
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), []string{"audit", "verify", "--postgres", dsn}, noEnv, &out, &errOut); err != nil {
+		t.Fatalf("verify: %v %s", err, errOut.String())
+	}
+	if !strings.Contains(out.String(), "ok: 1 entries") {
+		t.Errorf("verify: %s", out.String())
+	}
+}
+
+// freshSchema makes a schema for the test and returns dsn scoped to it.
+func freshSchema(t *testing.T, dsn string) string {
+	t.Helper()
+	ctx := context.Background()
+	schema := fmt.Sprintf("server_test_%d", time.Now().UnixNano())
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatalf("CELLTHERAPY_TEST_POSTGRES: %v", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if c, err := pgx.Connect(ctx, dsn); err == nil {
+			c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
+			c.Close(ctx)
+		}
+	})
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	return dsn + sep + "search_path=" + schema
 }
