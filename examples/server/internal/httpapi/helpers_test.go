@@ -68,7 +68,7 @@ type serverOptions struct {
 	maxBody  int64
 }
 
-func newTestServer(t *testing.T, opts serverOptions) *testServer {
+func newTestServer(t testing.TB, opts serverOptions) *testServer {
 	t.Helper()
 	ctx := context.Background()
 	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -105,7 +105,7 @@ func newTestServer(t *testing.T, opts serverOptions) *testServer {
 	return ts
 }
 
-func (ts *testServer) token(t *testing.T, role authn.Role) string {
+func (ts *testServer) token(t testing.TB, role authn.Role) string {
 	t.Helper()
 	tok, err := authn.Mint(ts.key, testIssuer, testAudience, "user-"+string(role), role, time.Now(), time.Hour)
 	if err != nil {
@@ -169,7 +169,7 @@ func decodeError(t *testing.T, data []byte) Error {
 	return e
 }
 
-func openAPIValidator(t *testing.T) validator.Validator {
+func openAPIValidator(t testing.TB) validator.Validator {
 	t.Helper()
 	doc, err := libopenapi.NewDocument(OpenAPI())
 	if err != nil {
@@ -191,7 +191,7 @@ func openAPIValidator(t *testing.T) validator.Validator {
 // validatingTransport checks every request (unless knowingly invalid) and
 // every response against the OpenAPI document.
 type validatingTransport struct {
-	t    *testing.T
+	t    testing.TB
 	mu   sync.Mutex // the validator's caches are not documented as concurrency-safe
 	v    validator.Validator
 	next http.RoundTripper
