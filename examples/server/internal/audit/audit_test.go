@@ -279,3 +279,35 @@ func TestAppendAfterClose(t *testing.T) {
 		t.Errorf("Append after Close: %v, want ErrClosed", err)
 	}
 }
+
+// TestTwoLogsOnOneFileKeepOneChain: a second writer on the same SQLite
+// file makes the first one's cached end of the chain stale; appends still
+// land in one unbroken chain.
+func TestTwoLogsOnOneFileKeepOneChain(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "audit.db")
+	open := func() *Log {
+		l, err := OpenSQLite(context.Background(), file, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { l.Close() })
+		return l
+	}
+	a, b := open(), open()
+	for i := range 6 {
+		l := a
+		if i%2 == 1 {
+			l = b
+		}
+		e, err := l.Append(context.Background(), record(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Seq != int64(i+1) {
+			t.Fatalf("append %d got seq %d", i, e.Seq)
+		}
+	}
+	if n, err := a.Verify(context.Background()); err != nil || n != 6 {
+		t.Fatalf("Verify = %d, %v", n, err)
+	}
+}
