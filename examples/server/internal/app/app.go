@@ -24,15 +24,6 @@ import (
 // store keeps its tables in the same file.
 const DatabaseFile = "celltherapy.db"
 
-// Timeouts of the HTTP server.
-const (
-	ReadHeaderTimeout = 5 * time.Second
-	ReadTimeout       = 30 * time.Second
-	WriteTimeout      = 30 * time.Second
-	IdleTimeout       = 2 * time.Minute
-	ShutdownTimeout   = 30 * time.Second
-)
-
 // Server is a running server.
 type Server struct {
 	URL     string // http://host:port it listens on
@@ -62,10 +53,16 @@ func OpenAudit(ctx context.Context, cfg Config, opts audit.Options) (*audit.Log,
 
 // keys returns where token keys come from: the JWKS file or URL, or the
 // development key in the data directory.
-func keys(cfg Config) (authn.KeySource, bool, error) {
+func keys(ctx context.Context, cfg Config) (authn.KeySource, bool, error) {
 	switch {
 	case strings.Contains(cfg.JWKS, "://"):
-		return &authn.RemoteKeys{URL: cfg.JWKS}, false, nil
+		remote := &authn.RemoteKeys{URL: cfg.JWKS}
+		// Fetch once now, so that a wrong URL stops start-up instead of
+		// failing every request.
+		if _, err := remote.Keys(ctx, ""); err != nil {
+			return nil, false, &ConfigError{"jwks", err.Error()}
+		}
+		return remote, false, nil
 	case cfg.JWKS != "":
 		k, err := authn.ReadJWKSFile(cfg.JWKS)
 		if err != nil {
@@ -94,7 +91,7 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error
 		return nil, &ConfigError{"rules", firstLine(err)}
 	}
 	m.SetLoaded(shelf.Status().LastSuccess)
-	keySource, dev, err := keys(cfg)
+	keySource, dev, err := keys(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -112,22 +109,23 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error
 		return nil, err
 	}
 	api := httpapi.New(httpapi.Deps{Logger: logger, Verifier: verifier, Rules: shelf, Audit: log, Metrics: m})
+	timeouts := cfg.Timeouts.orDefaults()
 	srv := &http.Server{
 		Handler:           api,
-		ReadHeaderTimeout: ReadHeaderTimeout,
-		ReadTimeout:       ReadTimeout,
-		WriteTimeout:      WriteTimeout,
-		IdleTimeout:       IdleTimeout,
+		ReadHeaderTimeout: timeouts.ReadHeader,
+		ReadTimeout:       timeouts.Read,
+		WriteTimeout:      timeouts.Write,
+		IdleTimeout:       timeouts.Idle,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	s := &Server{URL: "http://" + ln.Addr().String(), DevMode: dev, done: make(chan error, 1)}
-	go func() { s.done <- serve(ctx, srv, ln, shelf, log, logger) }()
+	go func() { s.done <- serve(ctx, srv, timeouts.Shutdown, ln, shelf, log, logger) }()
 	return s, nil
 }
 
 // serve serves until ctx is done, then shuts down in order: the listener
 // and idle connections, the requests in flight, the watcher, the audit log.
-func serve(ctx context.Context, srv *http.Server, ln net.Listener, shelf *rulebook.Shelf, log *audit.Log, logger *slog.Logger) error {
+func serve(ctx context.Context, srv *http.Server, grace time.Duration, ln net.Listener, shelf *rulebook.Shelf, log *audit.Log, logger *slog.Logger) error {
 	watchCtx, stopWatch := context.WithCancel(context.WithoutCancel(ctx))
 	watched := make(chan error, 1)
 	go func() { watched <- shelf.Watch(watchCtx) }()
@@ -138,7 +136,7 @@ func serve(ctx context.Context, srv *http.Server, ln net.Listener, shelf *rulebo
 	case err = <-served: // the listener failed
 	case <-ctx.Done():
 		logger.Info("shutting down: answering the requests in flight")
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ShutdownTimeout)
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
 		err = srv.Shutdown(sctx)
 		cancel()
 		<-served

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 )
 
 // Config is the server's configuration. Each setting is a flag and an
@@ -25,6 +26,33 @@ type Config struct {
 	JWKS     string // JWKS file or URL of the keys that sign tokens; "" for the development key
 	Issuer   string // the iss every token must carry
 	Audience string // a value the aud of every token must hold
+
+	// Timeouts of the HTTP server; zero values take the defaults
+	// (DefaultTimeouts). Not flags: a clinic has no reason to change them.
+	Timeouts Timeouts
+}
+
+// Timeouts are the HTTP server's timeouts.
+type Timeouts struct {
+	ReadHeader, Read, Write, Idle, Shutdown time.Duration
+}
+
+// DefaultTimeouts are the timeouts a zero Timeouts means.
+func DefaultTimeouts() Timeouts {
+	return Timeouts{ReadHeader: 5 * time.Second, Read: 30 * time.Second, Write: 30 * time.Second,
+		Idle: 2 * time.Minute, Shutdown: 30 * time.Second}
+}
+
+func (t Timeouts) orDefaults() Timeouts {
+	d := DefaultTimeouts()
+	pick := func(v, def time.Duration) time.Duration {
+		if v > 0 {
+			return v
+		}
+		return def
+	}
+	return Timeouts{ReadHeader: pick(t.ReadHeader, d.ReadHeader), Read: pick(t.Read, d.Read),
+		Write: pick(t.Write, d.Write), Idle: pick(t.Idle, d.Idle), Shutdown: pick(t.Shutdown, d.Shutdown)}
 }
 
 // Defaults of the settings.
