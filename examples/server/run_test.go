@@ -19,6 +19,8 @@ import (
 
 	"github.com/reocell/celltherapy/examples/server/internal/app"
 	"github.com/reocell/celltherapy/examples/server/internal/audit"
+	"github.com/reocell/celltherapy/examples/server/internal/httpapi"
+	"github.com/reocell/celltherapy/examples/server/internal/openapitest"
 )
 
 const patient = `{"asOf": "2026-11-24", "oncology": {"active": false, "everTreated": false}, "pregnant": false,
@@ -104,17 +106,30 @@ func token(t *testing.T, dataDir, role string) string {
 	return strings.TrimSpace(out.String())
 }
 
+// post screens the facts in body, checking request and response against
+// the OpenAPI document.
 func post(t *testing.T, url, tok string, body io.Reader) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest("POST", url+"/v1/decisions/eligibility", body)
-	req.Header.Set("Authorization", "Bearer "+tok)
-	resp, err := http.DefaultClient.Do(req)
+	status, data, err := postErr(t, url, tok, body)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return status, data
+}
+
+// postErr is post for a goroutine of the test: it returns the error.
+func postErr(t *testing.T, url, tok string, body io.Reader) (int, string, error) {
+	req, _ := http.NewRequest("POST", url+"/v1/decisions/eligibility", body)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "application/json")
+	client := &http.Client{Transport: openapitest.Transport(t, httpapi.OpenAPI(), nil)}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
 	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(data)
+	data, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(data), err
 }
 
 // TestStartWithNoConfiguration: a data directory is all it takes; the
@@ -151,7 +166,11 @@ func TestShutdownFinishesRequestsInFlight(t *testing.T) {
 	pr, pw := io.Pipe()
 	answered := make(chan string, 1)
 	go func() {
-		status, body := post(t, r.url, tok, pr)
+		status, body, err := postErr(t, r.url, tok, pr)
+		if err != nil {
+			answered <- err.Error()
+			return
+		}
 		answered <- strings.TrimSpace(strings.Join([]string{http.StatusText(status), body}, " "))
 	}()
 	half := len(patient) / 2
@@ -161,6 +180,7 @@ func TestShutdownFinishesRequestsInFlight(t *testing.T) {
 	time.Sleep(100 * time.Millisecond) // shutdown has begun
 	select {
 	case err := <-r.done:
+		r.done <- err // for Cleanup
 		t.Fatalf("run returned (%v) with a request in flight", err)
 	default:
 	}
@@ -336,4 +356,27 @@ func freshSchema(t *testing.T, dsn string) string {
 		sep = "&"
 	}
 	return dsn + sep + "search_path=" + schema
+}
+
+// TestDefaultBodyLimit: a body over 1 MiB is refused with 413.
+func TestDefaultBodyLimit(t *testing.T) {
+	data := t.TempDir()
+	r := start(t, "--data-dir", data)
+	tok := token(t, data, "doctor")
+	big := `{"site": "` + strings.Repeat("a", 1<<20) + `"}`
+	req, _ := http.NewRequestWithContext(openapitest.KnowinglyInvalid(context.Background()), "POST", r.url+"/v1/decisions/eligibility", strings.NewReader(big))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := (&http.Client{Transport: openapitest.Transport(t, httpapi.OpenAPI(), nil)}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("status %d, want 413", resp.StatusCode)
+	}
+	small := `{"asOf": "2026-11-24"}` + strings.Repeat(" ", 1<<20-len(`{"asOf": "2026-11-24"}`))
+	if status, body := post(t, r.url, tok, strings.NewReader(small)); status != 200 {
+		t.Fatalf("a body of exactly 1 MiB: %d %s", status, body)
+	}
 }

@@ -19,6 +19,8 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/reocell/celltherapy/examples/server/internal/authn"
+	"github.com/reocell/celltherapy/examples/server/internal/httpapi"
+	"github.com/reocell/celltherapy/examples/server/internal/openapitest"
 )
 
 func config(t *testing.T) Config {
@@ -87,7 +89,7 @@ func TestTokensFromAJWKSURL(t *testing.T) {
 	}
 	req, _ := http.NewRequest("GET", srv.URL+"/v1/rulesets", nil)
 	req.Header.Set("Authorization", "Bearer "+tok)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := (&http.Client{Transport: openapitest.Transport(t, httpapi.OpenAPI(), nil)}).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,12 +18,11 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
-	"github.com/pb33f/libopenapi"
-	validator "github.com/pb33f/libopenapi-validator"
 
 	"github.com/reocell/celltherapy/examples/server/internal/audit"
 	"github.com/reocell/celltherapy/examples/server/internal/authn"
 	"github.com/reocell/celltherapy/examples/server/internal/metrics"
+	"github.com/reocell/celltherapy/examples/server/internal/openapitest"
 	"github.com/reocell/celltherapy/examples/server/internal/rulebook"
 )
 
@@ -97,7 +96,7 @@ func newTestServer(t testing.TB, opts serverOptions) *testServer {
 	}
 	api := New(Deps{Logger: logger, Verifier: verifier, Rules: shelf, Audit: log, Metrics: m, MaxBody: opts.maxBody})
 	ts := &testServer{Server: httptest.NewServer(api), api: api, audit: log, rules: shelf, metrics: m, logs: logs, key: key}
-	ts.client = &http.Client{Transport: &validatingTransport{t: t, v: openAPIValidator(t), next: http.DefaultTransport}}
+	ts.client = &http.Client{Transport: openapitest.Transport(t, OpenAPI(), nil)}
 	t.Cleanup(func() {
 		ts.Close()
 		log.Close()
@@ -114,21 +113,12 @@ func (ts *testServer) token(t testing.TB, role authn.Role) string {
 	return tok
 }
 
-type invalidKey struct{}
-
-type undocumentedKey struct{}
-
-// undocumented marks a request to a path the OpenAPI document does not
-// have (to see the 404): nothing about it can be validated.
-func undocumented(ctx context.Context) context.Context {
-	return context.WithValue(ctx, undocumentedKey{}, true)
-}
-
-// knowinglyInvalid marks a request the test makes bad on purpose: its
-// response is still validated against the OpenAPI document.
-func knowinglyInvalid(ctx context.Context) context.Context {
-	return context.WithValue(ctx, invalidKey{}, true)
-}
+// knowinglyInvalid and undocumented mark requests the OpenAPI checks
+// treat specially (see openapitest).
+var (
+	knowinglyInvalid = openapitest.KnowinglyInvalid
+	undocumented     = openapitest.Undocumented
+)
 
 // do sends a request as role ("" for none) and returns the response with
 // its body read.
@@ -167,71 +157,4 @@ func decodeError(t *testing.T, data []byte) Error {
 		t.Fatalf("error body %s: %v", data, err)
 	}
 	return e
-}
-
-func openAPIValidator(t testing.TB) validator.Validator {
-	t.Helper()
-	doc, err := libopenapi.NewDocument(OpenAPI())
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, errs := validator.NewValidator(doc)
-	if len(errs) > 0 {
-		t.Fatalf("OpenAPI document: %v", errs)
-	}
-	if ok, verrs := v.ValidateDocument(); !ok {
-		for _, e := range verrs {
-			t.Errorf("OpenAPI document: %s", e.Error())
-		}
-		t.FailNow()
-	}
-	return v
-}
-
-// validatingTransport checks every request (unless knowingly invalid) and
-// every response against the OpenAPI document.
-type validatingTransport struct {
-	t    testing.TB
-	mu   sync.Mutex // the validator's caches are not documented as concurrency-safe
-	v    validator.Validator
-	next http.RoundTripper
-}
-
-func (vt *validatingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	var reqBody []byte
-	if req.Body != nil {
-		reqBody, _ = io.ReadAll(req.Body)
-		req.Body.Close()
-		req.Body = io.NopCloser(bytes.NewReader(reqBody))
-	}
-	resp, err := vt.next.RoundTrip(req)
-	if err != nil || req.Context().Value(undocumentedKey{}) != nil {
-		return resp, err
-	}
-	respBody, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	check := req.Clone(req.Context())
-	check.Body = io.NopCloser(bytes.NewReader(reqBody))
-	checkResp := *resp
-	checkResp.Body = io.NopCloser(bytes.NewReader(respBody))
-	vt.mu.Lock()
-	if req.Context().Value(invalidKey{}) == nil {
-		if ok, errs := vt.v.ValidateHttpRequest(check); !ok {
-			for _, e := range errs {
-				vt.t.Errorf("%s %s: request does not match the OpenAPI document: %s", req.Method, req.URL.Path, e.Error())
-			}
-		}
-		check.Body = io.NopCloser(bytes.NewReader(reqBody))
-	}
-	if ok, errs := vt.v.ValidateHttpResponse(check, &checkResp); !ok {
-		for _, e := range errs {
-			vt.t.Errorf("%s %s -> %d: response does not match the OpenAPI document: %s (%s)", req.Method, req.URL.Path, resp.StatusCode, e.Error(), respBody)
-		}
-	}
-	vt.mu.Unlock()
-	resp.Body = io.NopCloser(bytes.NewReader(respBody))
-	return resp, nil
 }
