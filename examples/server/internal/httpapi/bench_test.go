@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/reocell/celltherapy/eligibility"
+	"github.com/reocell/celltherapy/examples/server/internal/audit"
 	"github.com/reocell/celltherapy/examples/server/internal/authn"
 )
 
@@ -35,6 +37,13 @@ func BenchmarkDecision(b *testing.B) {
 		}))
 		defer srv.Close()
 		drive(b, srv.URL, "")
+	})
+	// The API with an audit log that records nothing: what the durable
+	// audit costs is the difference between this and "server".
+	b.Run("server-without-audit", func(b *testing.B) {
+		ts := newTestServer(b, serverOptions{})
+		ts.api.audit = nopAudit{}
+		drive(b, ts.URL, ts.token(b, authn.Doctor))
 	})
 	b.Run("server", func(b *testing.B) {
 		ts := newTestServer(b, serverOptions{})
@@ -79,3 +88,12 @@ func drive(b *testing.B, url, token string) {
 		}
 	})
 }
+
+// nopAudit is an audit log that keeps nothing, for the benchmark above only.
+type nopAudit struct{}
+
+func (nopAudit) Append(context.Context, audit.Record) (audit.Entry, error) {
+	return audit.Entry{Seq: 1}, nil
+}
+
+func (nopAudit) Ping(context.Context) error { return nil }
