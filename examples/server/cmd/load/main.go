@@ -125,8 +125,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if serverURL == "" {
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
+		dir, err := os.MkdirTemp("", "celltherapy-load-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
 		var srv *app.Server
-		if serverURL, token, srv, err = startServer(ctx); err != nil {
+		if serverURL, token, srv, err = startServer(ctx, dir); err != nil {
 			return err
 		}
 		defer func() { cancel(); srv.Wait() }()
@@ -188,13 +193,9 @@ func startFloor() (string, func(), error) {
 	return "http://" + ln.Addr().String(), func() { srv.Close() }, nil
 }
 
-// startServer starts the reference server in-process on a fresh data
-// directory and mints a doctor's token with its development key.
-func startServer(ctx context.Context) (string, string, *app.Server, error) {
-	dir, err := os.MkdirTemp("", "celltherapy-load-")
-	if err != nil {
-		return "", "", nil, err
-	}
+// startServer starts the reference server in-process on the empty data
+// directory dir and mints a doctor's token with its development key.
+func startServer(ctx context.Context, dir string) (string, string, *app.Server, error) {
 	cfg := app.Config{Addr: "127.0.0.1:0", DataDir: dir, Issuer: app.DefaultIssuer, Audience: app.DefaultAudience}
 	// Log as the real server does (JSON lines), to nowhere: the cost of
 	// logging is measured, the lines are not kept.
