@@ -380,3 +380,36 @@ func TestDefaultBodyLimit(t *testing.T) {
 		t.Fatalf("a body of exactly 1 MiB: %d %s", status, body)
 	}
 }
+
+// TestReadmeSteps follows the README's three steps (start, token, screen
+// examples/patient.json), so that the README cannot drift from the server.
+func TestReadmeSteps(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), "## The reference server")
+	if !ok {
+		t.Fatal("README has no reference server section")
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	for _, step := range []string{"go run ./examples/server ", "go run ./examples/server token --role doctor",
+		"--data @examples/patient.json", "http://127.0.0.1:8080/v1/decisions/eligibility"} {
+		if !strings.Contains(section, step) {
+			t.Errorf("the README's steps lack %q", step)
+		}
+	}
+	if !strings.Contains(section, app.DefaultAddr) {
+		t.Errorf("the README does not give the default address %s", app.DefaultAddr)
+	}
+	facts, err := os.Open("../patient.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer facts.Close()
+	data := t.TempDir()
+	r := start(t, "--data-dir", data)
+	if status, body := post(t, r.url, token(t, data, "doctor"), facts); status != 200 {
+		t.Fatalf("screening examples/patient.json: %d %s", status, body)
+	}
+}

@@ -148,6 +148,7 @@ func TestErrorsHaveOneShape(t *testing.T) {
 		{"no token", bad, "GET", "/v1/rulesets", "", "", 401, CodeUnauthenticated, ""},
 		{"role refused", context.Background(), "POST", "/v1/decisions/therapy", authn.Lab, `{}`, 403, CodeForbidden, ""},
 		{"no such route", undocumented(context.Background()), "GET", "/v1/nothing", authn.Doctor, "", 404, CodeNotFound, ""},
+		{"wrong method", undocumented(context.Background()), "DELETE", "/v1/rulesets", authn.Doctor, "", 405, CodeMethodNotAllowed, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/reocell/celltherapy/examples/server/internal/audit"
 	"github.com/reocell/celltherapy/examples/server/internal/authn"
@@ -66,6 +67,7 @@ func New(d Deps) *Server {
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBody
 	}
+	allow := map[string][]string{}
 	for _, rt := range s.Routes() {
 		h := rt.handler
 		if rt.Roles != nil {
@@ -73,6 +75,12 @@ func New(d Deps) *Server {
 		}
 		pattern := rt.Method + " " + rt.Path
 		s.mux.Handle(pattern, s.observe(pattern, s.recoverPanic(h)))
+		allow[rt.Path] = append(allow[rt.Path], rt.Method)
+	}
+	// A path served for other methods answers 405 in the one error shape
+	// (the mux's own 405 is plain text).
+	for path, methods := range allow {
+		s.mux.Handle(path, s.observe(path, s.recoverPanic(s.methodNotAllowed(methods))))
 	}
 	s.mux.Handle("/", s.observe("unmatched", s.recoverPanic(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, &Error{Code: CodeNotFound, Message: "no such route"})
@@ -82,6 +90,14 @@ func New(d Deps) *Server {
 
 // ServeHTTP serves the API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+func (s *Server) methodNotAllowed(methods []string) http.Handler {
+	allowed := strings.Join(methods, ", ")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allowed)
+		s.fail(w, r, &Error{Code: CodeMethodNotAllowed, Message: "this route answers " + allowed})
+	})
+}
 
 // fail answers err in the one error shape; an internal error is logged
 // with the request id, and the caller sees only "internal error".
