@@ -155,6 +155,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "%-7s %5d %9d %7d %10.0f %9s %9s\n", t.name, c, r.n, r.errors, r.rate, r.p50, r.p99)
 		}
 	}
+	if o.url == "" {
+		printAuditStats(stdout, serverURL)
+	}
 	if f, s := results["floor"][32], results["server"][32]; f.rate > 0 {
 		fmt.Fprintf(stdout, "\nat concurrency 32: server/floor = %.2f (target >= 0.70), server p99 = %s (target <= 15ms)\n",
 			s.rate/f.rate, s.p99)
@@ -299,4 +302,32 @@ func once(client *http.Client, url, token string) bool {
 	io.Copy(io.Discard, resp.Body) // drain, so the connection is reused
 	resp.Body.Close()
 	return resp.StatusCode == http.StatusOK
+}
+
+// printAuditStats prints, from the server's /metrics, how many decisions
+// shared an audit commit and how long callers waited for it, on average
+// over the whole run: what the durable audit log costs.
+func printAuditStats(w io.Writer, serverURL string) {
+	resp, err := http.Get(serverURL + "/metrics")
+	if err != nil {
+		return
+	}
+	defer resp.Body.Close()
+	text, _ := io.ReadAll(resp.Body)
+	value := func(name string) float64 {
+		for _, line := range strings.Split(string(text), "\n") {
+			if rest, ok := strings.CutPrefix(line, name+" "); ok {
+				v, _ := strconv.ParseFloat(strings.TrimSpace(rest), 64)
+				return v
+			}
+		}
+		return 0
+	}
+	if n := value("celltherapy_audit_commit_batch_size_count"); n > 0 {
+		fmt.Fprintf(w, "\naudit: %.0f commits, %.1f decisions per commit on average\n", n, value("celltherapy_audit_commit_batch_size_sum")/n)
+	}
+	const wait = `celltherapy_store_append_duration_seconds`
+	if n := value(wait + `_count{store="audit"}`); n > 0 {
+		fmt.Fprintf(w, "audit: a decision waited %.2fms on average for its commit\n", 1000*value(wait+`_sum{store="audit"}`)/n)
+	}
 }
