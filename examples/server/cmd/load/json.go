@@ -1,0 +1,10 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+)
+
+func writeJSON(w io.Writer, v any) {
+	json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,200 @@
+package audit
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// backend is where entries are kept: SQLite or PostgreSQL.
+type backend interface {
+	// appendBatch chains recs after the last stored entry and commits them
+	// in one transaction, holding the lock that orders writers.
+	appendBatch(ctx context.Context, now time.Time, recs []Record) ([]Entry, error)
+	// scan calls fn for every entry in Seq order.
+	scan(ctx context.Context, fn func(*Entry) error) error
+	ping(ctx context.Context) error
+	close() error
+}
+
+// Options tune a Log. The zero value is ready to use.
+type Options struct {
+	// MaxBatch is the most records one commit takes (default 256).
+	MaxBatch int
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// ObserveBatch, when set, is told the size of every committed batch.
+	ObserveBatch func(n int)
+}
+
+// Log is an audit log with group commit. It is safe for concurrent use.
+type Log struct {
+	b       backend
+	opts    Options
+	queue   chan *appendReq
+	stop    chan struct{}
+	stopped chan struct{}
+	once    sync.Once
+}
+
+type appendReq struct {
+	ctx  context.Context
+	rec  Record
+	done chan appendResult
+}
+
+type appendResult struct {
+	entry Entry
+	err   error
+}
+
+func newLog(b backend, opts Options) *Log {
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 256
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	l := &Log{
+		b:       b,
+		opts:    opts,
+		queue:   make(chan *appendReq, 4*opts.MaxBatch),
+		stop:    make(chan struct{}),
+		stopped: make(chan struct{}),
+	}
+	go l.commitLoop()
+	return l
+}
+
+// Append records rec and returns its entry once it is committed (durable).
+// Records appended concurrently share one commit.
+func (l *Log) Append(ctx context.Context, rec Record) (Entry, error) {
+	req := &appendReq{ctx: ctx, rec: rec, done: make(chan appendResult, 1)}
+	select {
+	case l.queue <- req:
+	case <-l.stop:
+		return Entry{}, ErrClosed
+	case <-ctx.Done():
+		return Entry{}, ctx.Err()
+	}
+	select {
+	case r := <-req.done:
+		return r.entry, r.err
+	case <-l.stopped:
+		// The loop may have answered just before it stopped.
+		select {
+		case r := <-req.done:
+			return r.entry, r.err
+		default:
+			return Entry{}, ErrClosed
+		}
+	}
+}
+
+// commitLoop takes one waiting record, then every other record already
+// waiting (up to MaxBatch), and commits them together. While it commits,
+// new records queue up for the next commit.
+func (l *Log) commitLoop() {
+	defer close(l.stopped)
+	batch := make([]*appendReq, 0, l.opts.MaxBatch)
+	for {
+		batch = batch[:0]
+		select {
+		case req := <-l.queue:
+			batch = append(batch, req)
+		case <-l.stop:
+			l.drain()
+			return
+		}
+	fill:
+		for len(batch) < l.opts.MaxBatch {
+			select {
+			case req := <-l.queue:
+				batch = append(batch, req)
+			default:
+				break fill
+			}
+		}
+		l.commit(batch)
+	}
+}
+
+// drain commits what was queued before Close.
+func (l *Log) drain() {
+	for {
+		var batch []*appendReq
+	fill:
+		for len(batch) < l.opts.MaxBatch {
+			select {
+			case req := <-l.queue:
+				batch = append(batch, req)
+			default:
+				break fill
+			}
+		}
+		if len(batch) == 0 {
+			return
+		}
+		l.commit(batch)
+	}
+}
+
+func (l *Log) commit(batch []*appendReq) {
+	live := batch[:0:0]
+	recs := make([]Record, 0, len(batch))
+	for _, req := range batch {
+		if req.ctx.Err() != nil { // the caller gave up before the commit: do not record
+			req.done <- appendResult{err: req.ctx.Err()}
+			continue
+		}
+		live = append(live, req)
+		recs = append(recs, req.rec)
+	}
+	if len(recs) == 0 {
+		return
+	}
+	// The commit serves several callers: none of them may cancel it.
+	entries, err := l.b.appendBatch(context.Background(), l.opts.Now(), recs)
+	if err == nil && l.opts.ObserveBatch != nil {
+		l.opts.ObserveBatch(len(recs))
+	}
+	for i, req := range live {
+		if err != nil {
+			req.done <- appendResult{err: err}
+			continue
+		}
+		req.done <- appendResult{entry: entries[i]}
+	}
+}
+
+// Verify walks the whole chain and returns how many entries match; the
+// error is a *ChainError naming the first entry that does not.
+func (l *Log) Verify(ctx context.Context) (int64, error) {
+	return verify(ctx, l.b)
+}
+
+func verify(ctx context.Context, b backend) (int64, error) {
+	var v verifier
+	err := b.scan(ctx, v.next)
+	return v.seq, err
+}
+
+// Entries calls fn for every entry in order; fn's error stops the walk.
+func (l *Log) Entries(ctx context.Context, fn func(*Entry) error) error {
+	return l.b.scan(ctx, fn)
+}
+
+// Ping reports whether the database answers.
+func (l *Log) Ping(ctx context.Context) error { return l.b.ping(ctx) }
+
+// Close commits what is queued, stops the log and closes the database.
+// Closing twice returns ErrClosed.
+func (l *Log) Close() error {
+	err := ErrClosed
+	l.once.Do(func() {
+		close(l.stop)
+		<-l.stopped
+		err = l.b.close()
+	})
+	return err
+}

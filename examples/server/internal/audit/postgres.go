@@ -1,0 +1,148 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+type postgresBackend struct{ pool *pgxpool.Pool }
+
+// migrationLock is the advisory lock id that keeps two servers starting at
+// once from applying the same migration twice.
+const migrationLock = 0x63656c6c61756469 // "cellaudi"
+
+// OpenPostgres opens the audit log in the PostgreSQL database at dsn,
+// applying its migrations. Several servers may share one database: a
+// table lock orders their commits, so the chain stays one chain.
+func OpenPostgres(ctx context.Context, dsn string, opts Options) (*Log, error) {
+	pool, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("audit: postgres: %w", err)
+	}
+	if err := migratePostgres(ctx, pool); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("audit: postgres: %w", err)
+	}
+	return newLog(&postgresBackend{pool: pool}, opts), nil
+}
+
+func migratePostgres(ctx context.Context, pool *pgxpool.Pool) error {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, int64(migrationLock)); err != nil {
+		return err
+	}
+	defer conn.Exec(context.Background(), `SELECT pg_advisory_unlock($1)`, int64(migrationLock))
+	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS audit_schema_migrations (
+		name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)`); err != nil {
+		return fmt.Errorf("migrations table: %w", err)
+	}
+	names, err := migrationFiles("postgres")
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		if err := applyPostgres(ctx, conn.Conn(), name); err != nil {
+			return fmt.Errorf("migration %s: %w", path.Base(name), err)
+		}
+	}
+	return nil
+}
+
+func applyPostgres(ctx context.Context, conn *pgx.Conn, name string) error {
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM audit_schema_migrations WHERE name = $1`, path.Base(name)).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	body, err := migrations.ReadFile(name)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, string(body)); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO audit_schema_migrations (name, applied_at) VALUES ($1, now())`, path.Base(name)); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+func (p *postgresBackend) appendBatch(ctx context.Context, now time.Time, recs []Record) ([]Entry, error) {
+	tx, err := p.pool.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("audit: begin: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	// Readers are not blocked; other writers wait, so the chain has one end.
+	if _, err := tx.Exec(ctx, `LOCK TABLE audit_entries IN EXCLUSIVE MODE`); err != nil {
+		return nil, fmt.Errorf("audit: lock: %w", err)
+	}
+	var lastSeq int64
+	var lastHash string
+	err = tx.QueryRow(ctx, `SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1`).Scan(&lastSeq, &lastHash)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("audit: read the chain's end: %w", err)
+	}
+	entries := chain(lastSeq, lastHash, now, recs)
+	rows := make([][]any, len(entries))
+	for i := range entries {
+		e := &entries[i]
+		rows[i] = []any{e.Seq, e.At, e.ActorID, e.ActorRole, e.Action, e.Subject, e.RequestID,
+			e.RulesetDigest, string(e.Input), string(e.Output), e.PrevHash, e.Hash}
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"audit_entries"}, []string{"seq", "at", "actor_id", "actor_role",
+		"action", "subject", "request_id", "ruleset_digest", "input", "output", "prev_hash", "hash"},
+		pgx.CopyFromRows(rows)); err != nil {
+		return nil, fmt.Errorf("audit: insert: %w", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("audit: commit: %w", err)
+	}
+	return entries, nil
+}
+
+func (p *postgresBackend) scan(ctx context.Context, fn func(*Entry) error) error {
+	rows, err := p.pool.Query(ctx, `SELECT seq, at, actor_id, actor_role, action, subject, request_id,
+		ruleset_digest, input, output, prev_hash, hash FROM audit_entries ORDER BY seq`)
+	if err != nil {
+		return fmt.Errorf("audit: read entries: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e Entry
+		var in, out string
+		if err := rows.Scan(&e.Seq, &e.At, &e.ActorID, &e.ActorRole, &e.Action, &e.Subject, &e.RequestID,
+			&e.RulesetDigest, &in, &out, &e.PrevHash, &e.Hash); err != nil {
+			return fmt.Errorf("audit: read entries: %w", err)
+		}
+		e.Input, e.Output = []byte(in), []byte(out)
+		if err := fn(&e); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func (p *postgresBackend) ping(ctx context.Context) error { return p.pool.Ping(ctx) }
+
+func (p *postgresBackend) close() error {
+	p.pool.Close()
+	return nil
+}

@@ -1,0 +1,185 @@
+package rulebook
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/reocell/celltherapy/eligibility"
+	"github.com/reocell/celltherapy/rules"
+)
+
+const patient = `{"asOf": "2026-11-24", "oncology": {"active": false, "everTreated": false}, "pregnant": false,
+ "breastfeeding": false, "hiv": false, "immunodeficiency": false, "mentalStateUnstable": false,
+ "acuteInflammation": false, "chronicExacerbation": false, "clottingDisorder": false}`
+
+// eligibilityRules returns the built-in eligibility rule file with its
+// version label replaced by version (a different file, a different digest).
+// versionLine is the version: line of a rule file.
+var versionLine = regexp.MustCompile(`(?m)^version: "[^"]*"`)
+
+func eligibilityRules(t *testing.T, version string) []byte {
+	t.Helper()
+	data, err := fs.ReadFile(eligibility.DefaultFS(), "contraindications.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []byte(versionLine.ReplaceAllString(string(data), `version: "`+version+`"`))
+}
+
+func write(t *testing.T, dir, name string, data []byte) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func digestOf(t *testing.T, b *Book, kind string) string {
+	t.Helper()
+	for _, rs := range b.Rulesets() {
+		if rs.Kind == kind {
+			return rs.Digest
+		}
+	}
+	t.Fatalf("no %s ruleset", kind)
+	return ""
+}
+
+func TestBuiltInRulesDecideEveryKind(t *testing.T) {
+	s, err := Open("", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	facts := map[string]string{
+		"eligibility": patient,
+		"therapy":     `{"asOf":"2026-11-24","preference":"allogeneic"}`,
+		"aftercare":   `{"administeredAt":"2026-11-24T09:30:00+01:00","route":"intravenous"}`,
+		"triage":      `{"administeredAt":"2026-11-24T09:30:00+01:00","now":"2026-11-25T09:30:00+01:00","symptom":{"name":"fever","onset":"2026-11-24T20:00:00+01:00","ongoing":true}}`,
+	}
+	b := s.Current()
+	for _, kind := range Kinds() {
+		t.Run(kind, func(t *testing.T) {
+			d, err := b.Decide(context.Background(), kind, []byte(facts[kind]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Outcome == "" || d.Ruleset.Digest != digestOf(t, b, kind) {
+				t.Errorf("decision %+v: want an outcome and the digest of the %s ruleset in force", d, kind)
+			}
+		})
+	}
+	if _, err := b.Decide(context.Background(), "horoscope", []byte(`{}`)); !errors.Is(err, ErrUnknownKind) {
+		t.Errorf("unknown kind: %v", err)
+	}
+	_, err = b.Decide(context.Background(), "eligibility", []byte(`{"pregnant":"yes"}`))
+	var fe rules.FactErrors
+	if !errors.As(err, &fe) || fe[0].Path != "$.pregnant" {
+		t.Errorf("bad facts: %v, want a FactErrors at $.pregnant", err)
+	}
+}
+
+func TestDirectoryOverridesItsKindsOnly(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "contraindications.yaml", eligibilityRules(t, "clinic-1"))
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rs := range s.Current().Rulesets() {
+		want := "built-in"
+		if rs.Kind == "eligibility" {
+			want = "directory"
+			if rs.Version != "clinic-1" {
+				t.Errorf("eligibility version %q, want clinic-1", rs.Version)
+			}
+		}
+		if rs.Source != want {
+			t.Errorf("%s from %s, want %s", rs.Kind, rs.Source, want)
+		}
+	}
+}
+
+func TestOpenRefusesBadRules(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  string
+	}{
+		{"yaml syntax", map[string]string{"bad.yaml": "ruleset: [\n"}, "bad.yaml:"},
+		{"two rulesets of one kind", map[string]string{
+			"a.yaml": string(eligibilityRules(t, "a")),
+			"b.yaml": strings.Replace(string(eligibilityRules(t, "b")), "ruleset: msc-contraindications", "ruleset: other", 1),
+		}, "2 eligibility rulesets"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for name, body := range tc.files {
+				write(t, dir, name, []byte(body))
+			}
+			_, err := Open(dir, Options{})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Open: %v, want an error mentioning %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestWatchKeepsServingThroughABrokenFile(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "contraindications.yaml", eligibilityRules(t, "v1"))
+	var mu sync.Mutex
+	var reloads []bool
+	s, err := Open(dir, Options{Debounce: 20 * time.Millisecond, OnReload: func(ok bool, _ time.Time) {
+		mu.Lock()
+		defer mu.Unlock()
+		reloads = append(reloads, ok)
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- s.Watch(ctx) }()
+	defer func() { cancel(); <-done }()
+	time.Sleep(50 * time.Millisecond) // let the watcher start
+	first := digestOf(t, s.Current(), "eligibility")
+
+	write(t, dir, "contraindications.yaml", []byte("ruleset: [\n"))
+	waitFor(t, func() bool { return s.Status().LastError != "" })
+	if got := digestOf(t, s.Current(), "eligibility"); got != first {
+		t.Fatalf("a broken file replaced the rules in force")
+	}
+	if !strings.Contains(s.Status().LastError, "contraindications.yaml:") {
+		t.Errorf("LastError %q does not name the file", s.Status().LastError)
+	}
+
+	write(t, dir, "contraindications.yaml", eligibilityRules(t, "v2"))
+	waitFor(t, func() bool { return digestOf(t, s.Current(), "eligibility") != first })
+	if st := s.Status(); st.LastError != "" {
+		t.Errorf("LastError %q after a good reload", st.LastError)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(reloads) < 2 || reloads[0] || !reloads[len(reloads)-1] {
+		t.Errorf("reload outcomes %v: want a failure then a success", reloads)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -1,0 +1,180 @@
+package rulebook
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+	"github.com/reocell/celltherapy/rules"
+)
+
+// Status is how the last loads went.
+type Status struct {
+	LastAttempt time.Time // zero before the first reload
+	LastSuccess time.Time // when the rules in force were loaded
+	LastError   string    // why the last reload failed; "" when it did not
+}
+
+// Options configure a Shelf. The zero value is ready to use.
+type Options struct {
+	Now      func() time.Time
+	Logger   *slog.Logger
+	Debounce time.Duration // how long the directory must be quiet before a reload (default 200ms)
+	// OnReload, when set, is told the outcome of every reload.
+	OnReload func(ok bool, at time.Time)
+}
+
+// Shelf keeps the Book in force and replaces it when its directory
+// changes. It is safe for concurrent use.
+type Shelf struct {
+	dir     string
+	builtin *rules.Set
+	opts    Options
+	cur     atomic.Pointer[Book]
+	mu      sync.Mutex // serialises reloads and guards status
+	status  Status
+}
+
+// Open loads the built-in rules, and the rules in dir when dir is not "",
+// and returns a Shelf serving them. A load that fails is an error that
+// lists every problem (file:line:col: message).
+func Open(dir string, opts Options) (*Shelf, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Debounce <= 0 {
+		opts.Debounce = 200 * time.Millisecond
+	}
+	builtin, err := loadDefaults()
+	if err != nil {
+		return nil, fmt.Errorf("built-in rules: %w", err)
+	}
+	s := &Shelf{dir: dir, builtin: builtin, opts: opts}
+	b, err := s.load()
+	if err != nil {
+		return nil, err
+	}
+	s.cur.Store(b)
+	s.status.LastSuccess = opts.Now().UTC()
+	return s, nil
+}
+
+// Dir returns the rules directory, "" for the built-in rules alone.
+func (s *Shelf) Dir() string { return s.dir }
+
+// Current returns the Book in force.
+func (s *Shelf) Current() *Book { return s.cur.Load() }
+
+// Status returns how the last loads went.
+func (s *Shelf) Status() Status {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.status
+}
+
+func (s *Shelf) load() (*Book, error) {
+	var dir *rules.Set
+	if s.dir != "" {
+		var err error
+		if dir, err = loadDir(s.dir); err != nil {
+			return nil, describe(err)
+		}
+	}
+	return build(s.builtin, dir, s.opts.Now())
+}
+
+// describe turns a failed load into one error listing every problem.
+func describe(err error) error {
+	problems := rules.Problems(err)
+	if len(problems) == 0 {
+		return err
+	}
+	lines := make([]string, len(problems))
+	for i, p := range problems {
+		lines[i] = p.Error()
+	}
+	return errors.New(strings.Join(lines, "\n"))
+}
+
+// Reload loads the directory again. On success the new rules are in force
+// for every request that starts after it returns; on failure the rules in
+// force stay and the failure is kept in Status.
+func (s *Shelf) Reload() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.opts.Now().UTC()
+	s.status.LastAttempt = now
+	b, err := s.load()
+	if err != nil {
+		s.status.LastError = err.Error()
+		s.opts.Logger.Error("rules reload failed; the rules in force stay", "dir", s.dir, "error", err.Error())
+		s.notify(false, now)
+		return err
+	}
+	s.cur.Store(b)
+	s.status.LastSuccess, s.status.LastError = now, ""
+	var digests []string
+	for _, rs := range b.rulesets {
+		digests = append(digests, rs.Kind+"="+rs.Digest)
+	}
+	s.opts.Logger.Info("rules reloaded", "dir", s.dir, "rulesets", strings.Join(digests, " "))
+	s.notify(true, now)
+	return nil
+}
+
+func (s *Shelf) notify(ok bool, at time.Time) {
+	if s.opts.OnReload != nil {
+		s.opts.OnReload(ok, at)
+	}
+}
+
+// Watch reloads the rules whenever the directory has changed and then
+// been quiet for the debounce time, until ctx is done. Without a directory
+// it only waits for ctx.
+func (s *Shelf) Watch(ctx context.Context) error {
+	if s.dir == "" {
+		<-ctx.Done()
+		return nil
+	}
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		return fmt.Errorf("rules: watch %s: %w", s.dir, err)
+	}
+	defer w.Close()
+	if err := w.Add(s.dir); err != nil {
+		return fmt.Errorf("rules: watch %s: %w", s.dir, err)
+	}
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return nil
+		case ev, ok := <-w.Events:
+			if !ok {
+				return nil
+			}
+			if ev.Op == fsnotify.Chmod {
+				continue
+			}
+			timer.Reset(s.opts.Debounce)
+		case err, ok := <-w.Errors:
+			if !ok {
+				return nil
+			}
+			s.opts.Logger.Warn("rules: watching the directory", "dir", s.dir, "error", err.Error())
+		case <-timer.C:
+			s.Reload() // a failure is logged and kept in Status
+		}
+	}
+}
