@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -114,6 +115,11 @@ func TestCaseBundleStatuses(t *testing.T) {
 			check("ServiceRequest", tt.want.order)
 			check("Consent", tt.want.consent)
 			check("BiologicallyDerivedProduct", tt.want.product)
+			// Neither validator checks CarePlan.intent (R4's care-plan-intent
+			// is a subset of request-intent that both leave out).
+			if tt.want.carePlan != "" && !slices.Contains([]any{"proposal", "plan", "order", "option"}, x.one(t, "CarePlan")["intent"]) {
+				t.Errorf("CarePlan intent %v is not of R4's care-plan-intent", x.one(t, "CarePlan")["intent"])
+			}
 			got := x.taskStatuses()
 			if len(got) != 8 {
 				t.Errorf("%d stage tasks, want 8: %v", len(got), got)
