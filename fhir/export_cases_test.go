@@ -2,6 +2,7 @@ package fhir_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -94,25 +95,31 @@ func clone(s []step) []step { return append([]step(nil), s...) }
 
 // history gives the steps to a new case and returns its history; a step
 // refused or failing fails the test.
-func history(t *testing.T, caseID string, steps []step) []procedure.Event {
+func history(t testing.TB, caseID string, steps []step) []procedure.Event {
 	t.Helper()
+	h, err := giveAll(caseID, steps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// giveAll gives the steps to a new case on a memory store and returns its
+// history.
+func giveAll(caseID string, steps []step) ([]procedure.Event, error) {
 	ctx := context.Background()
 	now := func() time.Time { return time.Date(2027, 12, 31, 0, 0, 0, 0, time.UTC) }
 	cases := procedure.NewCases(procedure.NewMemoryStore(), procedure.WithClock(now))
 	for i, s := range steps {
 		cmd, err := procedure.DecodeCommand([]byte(replaceCase(s.cmd, caseID)))
 		if err != nil {
-			t.Fatalf("step %d: %v", i, err)
+			return nil, fmt.Errorf("step %d: %w", i, err)
 		}
 		if _, err := cases.Give(ctx, caseID, procedure.Actor{ID: string(s.role) + "-1", Role: s.role}, cmd); err != nil {
-			t.Fatalf("step %d (%s): %v", i, cmd.Head().Type, err)
+			return nil, fmt.Errorf("step %d (%s): %w", i, cmd.Head().Type, err)
 		}
 	}
-	h, err := cases.History(ctx, caseID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h
+	return cases.History(ctx, caseID)
 }
 
 func replaceCase(cmd, caseID string) string {

@@ -274,3 +274,56 @@ func TestCaseBundleGolden(t *testing.T) {
 		t.Errorf("bundle differs from %s; run go test -run TestCaseBundleGolden -update and review the diff", golden)
 	}
 }
+
+func TestCaseBundleDonorLot(t *testing.T) {
+	x := export(t, "case-donor", donor)
+	lot := x.one(t, "BiologicallyDerivedProduct")
+	if got := lot["productCode"].(map[string]any)["text"]; !strings.Contains(got.(string), "allogeneic") {
+		t.Errorf("product code %v, want allogeneic", got)
+	}
+	if src := lot["collection"].(map[string]any)["source"].(map[string]any); src["reference"] != nil || src["display"] != "donor" {
+		t.Errorf("donor cells collected from %v, want the donor, not the patient", src)
+	}
+	if req := lot["request"].([]any)[0].(map[string]any)["reference"]; req != "urn:uuid:"+x.one(t, "ServiceRequest")["id"].(string) {
+		t.Errorf("lot requested by %v, want the order", req)
+	}
+	// "local" has no one SNOMED CT code: the route is text only, unconfirmed.
+	detail := x.one(t, "ServiceRequest")["orderDetail"].([]any)[0].(map[string]any)
+	if detail["coding"] != nil || detail["text"] != "local" {
+		t.Errorf("local route exported as %v, want the text only", detail)
+	}
+}
+
+func TestCaseBundleRouteCodes(t *testing.T) {
+	tests := []struct{ route, code string }{
+		{"intravenous", "47625008"}, {"intra-articular", "12130007"}, {"intrathecal", "72607000"}, {"subcutaneous", "34206005"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.route, func(t *testing.T) {
+			steps := clone(completed)
+			for i := range steps {
+				steps[i].cmd = strings.ReplaceAll(steps[i].cmd, `"route": "intra-articular"`, `"route": "`+tt.route+`"`)
+			}
+			steps[len(consulted)+1].cmd = strings.Replace(steps[len(consulted)+1].cmd, `"orthopedic"`, `"`+categoryFor(tt.route)+`"`, 1)
+			x := export(t, "case-"+tt.route, steps)
+			for _, p := range x.byType["Procedure"][1:] {
+				ext := p["extension"].([]any)[0].(map[string]any)
+				coding := ext["valueCodeableConcept"].(map[string]any)["coding"].([]any)[0].(map[string]any)
+				if ext["url"] != fhir.RouteExtension || coding["system"] != "http://snomed.info/sct" || coding["code"] != tt.code {
+					t.Errorf("route exported as %v, want SNOMED CT %s", ext, tt.code)
+				}
+			}
+		})
+	}
+}
+
+// categoryFor returns a condition category whose routes include route.
+func categoryFor(route string) string {
+	switch route {
+	case "intravenous", "intrathecal":
+		return "neurological"
+	case "subcutaneous":
+		return "dermatological"
+	}
+	return "orthopedic"
+}
