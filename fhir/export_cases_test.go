@@ -64,6 +64,12 @@ var (
 		step{procedure.Doctor, `{"type": "collect-biomaterial", "at": "2026-11-23T10:00:00Z", "source": "bone-marrow"}`},
 		step{procedure.Lab, `{"type": "start-culture", "at": "2026-11-23T12:00:00Z"}`},
 	)
+	cultureFailed = append(clone(preparing),
+		step{procedure.Lab, `{"type": "fail-culture", "at": "2026-12-10T12:00:00Z", "reason": "no growth after passage 2"}`},
+	)
+	revising = append(clone(proposed),
+		step{procedure.Doctor, `{"type": "refuse", "at": "2026-11-21T10:00:00Z", "reason": "wants one procedure", "revise": true}`},
+	)
 	withdrawn = append(clone(preparing),
 		step{procedure.Doctor, `{"type": "withdraw", "at": "2026-11-30T12:00:00Z", "reason": "moved abroad"}`},
 	)

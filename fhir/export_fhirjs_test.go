@@ -76,7 +76,8 @@ func TestCaseBundleFHIRjs(t *testing.T) {
 		steps []step
 	}{
 		{"booked", booked}, {"declined", declined}, {"refused", refused}, {"in preparation", preparing},
-		{"withdrawn", withdrawn}, {"donor", donor}, {"completed", completed},
+		{"withdrawn", withdrawn}, {"donor", donor}, {"completed", completed}, {"culture failed", cultureFailed},
+		{"revising", revising},
 	}
 	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {

@@ -39,14 +39,16 @@ type collection struct {
 	source  string
 }
 
-// lot is a lot of the cell product, allocated (donor cells) or released.
+// lot is one cell product: a donor lot allocated, or the patient's own
+// cells from the start of their culture; it has a name once allocated or
+// released.
 type lot struct {
 	name       string
-	version    int // the event that first named it
+	version    int // the event that made it: allocation or culture start
 	allogeneic bool
 	cells      float64
 	released   bool
-	releasedAt time.Time
+	failed     bool      // autologous: the culture failed
 	collected  time.Time // autologous: the collection its culture came from
 }
 
@@ -106,6 +108,16 @@ func (s *story) read(e procedure.Event, stage *procedure.Stage) error {
 			return err
 		}
 		s.collections = append(s.collections, collection{version: e.Version, at: e.At, source: d.Source})
+	case procedure.CultureStarted:
+		l := lot{version: e.Version}
+		if n := len(s.collections); n > 0 {
+			l.collected = s.collections[n-1].at
+		}
+		s.lots = append(s.lots, l)
+	case procedure.CultureFailed:
+		if l := s.culture(); l != nil {
+			l.failed = true
+		}
 	case procedure.LotAllocated, procedure.ProductReleased:
 		var d lotPayload
 		if err := json.Unmarshal(e.Data, &d); err != nil {
@@ -118,6 +130,9 @@ func (s *story) read(e procedure.Event, stage *procedure.Stage) error {
 			return err
 		}
 		s.leave(d.From, e.At)
+		if before(d.To, d.From) {
+			s.goBack(d.To)
+		}
 		s.enter(d.To, e.At)
 		*stage = d.To
 	case procedure.CaseClosed:
@@ -127,24 +142,59 @@ func (s *story) read(e procedure.Event, stage *procedure.Stage) error {
 	return nil
 }
 
-// takeLot records a lot allocated or released.
+// takeLot records a donor lot allocated, or a lot released: a donor lot
+// already allocated, or the patient's cells of the culture going on.
 func (s *story) takeLot(e procedure.Event, d lotPayload) {
+	if e.Type == procedure.LotAllocated {
+		s.lots = append(s.lots, lot{name: d.Lot, version: e.Version, allogeneic: true})
+		return
+	}
+	l := s.culture()
 	for i := range s.lots {
-		if s.lots[i].name == d.Lot {
-			if e.Type == procedure.ProductReleased {
-				s.lots[i].released, s.lots[i].releasedAt, s.lots[i].cells = true, e.At, d.Cells
-			}
-			return
+		if s.lots[i].allogeneic && s.lots[i].name == d.Lot {
+			l = &s.lots[i]
 		}
 	}
-	l := lot{name: d.Lot, version: e.Version, allogeneic: e.Type == procedure.LotAllocated}
-	if e.Type == procedure.ProductReleased {
-		l.released, l.releasedAt, l.cells = true, e.At, d.Cells
-		if n := len(s.collections); n > 0 {
-			l.collected = s.collections[n-1].at
+	if l == nil { // a release the fold accepted without a culture or allocation
+		s.lots = append(s.lots, lot{version: e.Version})
+		l = &s.lots[len(s.lots)-1]
+	}
+	l.name, l.cells, l.released = d.Lot, d.Cells, true
+}
+
+// culture returns the patient's cells in culture, not yet released or
+// failed, or nil.
+func (s *story) culture() *lot {
+	for i := len(s.lots) - 1; i >= 0; i-- {
+		if l := &s.lots[i]; !l.allogeneic && !l.released && !l.failed {
+			return l
 		}
 	}
-	s.lots = append(s.lots, l)
+	return nil
+}
+
+// before reports whether stage a comes before stage b in the stage table.
+func before(a, b procedure.Stage) bool {
+	for _, row := range procedure.StageTable() {
+		switch row.Stage {
+		case a:
+			return true
+		case b:
+			return false
+		}
+	}
+	return false
+}
+
+// goBack forgets the stages after st that the case had reached: it goes
+// back to st (a refusal asking for a revision, a failed culture, a
+// referral to the board) and will go through them again.
+func (s *story) goBack(st procedure.Stage) {
+	for k := range s.visits {
+		if before(st, k) {
+			delete(s.visits, k)
+		}
+	}
 }
 
 func (s *story) enter(st procedure.Stage, at time.Time) {
@@ -159,14 +209,4 @@ func (s *story) leave(st procedure.Stage, at time.Time) {
 	if v, ok := s.visits[st]; ok {
 		v.left, v.hasLeft = at, true
 	}
-}
-
-// lotOf returns the lot named name, if the history named it.
-func (s *story) lotOf(name string) (lot, bool) {
-	for _, l := range s.lots {
-		if l.name == name {
-			return l, true
-		}
-	}
-	return lot{}, false
 }

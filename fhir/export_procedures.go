@@ -14,10 +14,12 @@ func (x *exporter) addProducts() {
 		id := x.id("BiologicallyDerivedProduct", l.version)
 		p := BiologicallyDerivedProduct{
 			ResourceType: "BiologicallyDerivedProduct", ID: id,
-			Identifier:      []Identifier{{System: x.opts.LotSystem, Value: l.name}},
 			ProductCategory: "cells",
 			Status:          productStatus(x.s, l),
 			Quantity:        cellQuantity(l.cells),
+		}
+		if l.name != "" {
+			p.Identifier = []Identifier{{System: x.opts.LotSystem, Value: l.name}}
 		}
 		if l.allogeneic {
 			p.ProductCode = &CodeableConcept{Text: "Mesenchymal stem cells, allogeneic (donor)"}
@@ -29,7 +31,10 @@ func (x *exporter) addProducts() {
 		if x.order != "" && l.version > x.s.planVersion {
 			p.Request = []Reference{ref(x.order)}
 		}
-		x.lots[l.name] = x.add(id, p)
+		full := x.add(id, p)
+		if l.name != "" {
+			x.lots[l.name] = full
+		}
 	}
 }
 

@@ -78,7 +78,7 @@ func TestCaseBundleValidR4(t *testing.T) {
 	}{
 		{"booked", booked}, {"declined", declined}, {"awaiting consent", proposed}, {"refused", refused},
 		{"in preparation", preparing}, {"withdrawn", withdrawn}, {"donor", donor}, {"administering", administering},
-		{"completed", completed},
+		{"completed", completed}, {"culture failed", cultureFailed}, {"revising", revising},
 	}
 	seen := map[string]bool{}
 	for _, tt := range cases {

@@ -61,10 +61,11 @@ func consentStatus(s *story) string {
 }
 
 // productStatus (ProductStatus): a released lot of the plan in force is
-// available until the case leaves administration; any other lot is not.
+// available while the case is in administration; a lot in culture, a
+// failed culture, a lot of an earlier plan or one all given is not.
 func productStatus(s *story, l lot) string {
-	current := l.version > s.planVersion && l.name == s.c.Product.Lot && s.c.Product.Released
-	if current && s.c.Stage == procedure.Administering {
+	current := l.version > s.planVersion && !l.failed
+	if current && l.released && s.c.Stage == procedure.Administering {
 		return "available"
 	}
 	return "unavailable"

@@ -87,6 +87,11 @@ func TestCaseBundleStatuses(t *testing.T) {
 			tasks: map[string]string{"consent": "completed", "preparation": "cancelled"}}},
 		{"in preparation", preparing, want{appointment: "fulfilled", carePlan: "active", order: "active", consent: "active",
 			tasks: map[string]string{"consent": "completed", "preparation": "in-progress", "administration": "requested"}}},
+		{"in culture", preparing, want{product: "unavailable", tasks: map[string]string{"preparation": "in-progress"}}},
+		{"culture failed", cultureFailed, want{carePlan: "on-hold", order: "on-hold", consent: "active", product: "unavailable",
+			tasks: map[string]string{"board-review": "in-progress", "consent": "requested", "preparation": "requested"}}},
+		{"refused asking for a revision", revising, want{carePlan: "on-hold", order: "on-hold", consent: "rejected",
+			tasks: map[string]string{"board-review": "in-progress", "consent": "requested", "preparation": "requested"}}},
 		{"withdrawn in preparation", withdrawn, want{carePlan: "revoked", order: "revoked", consent: "inactive",
 			tasks: map[string]string{"preparation": "cancelled", "administration": "cancelled"}}},
 		{"donor lot released", donor, want{carePlan: "active", order: "active", consent: "active", product: "available",
@@ -161,7 +166,7 @@ func TestCaseBundleBadHistory(t *testing.T) {
 // unique, and that each resource's id is its fullUrl's uuid.
 func TestCaseBundleReferencesResolve(t *testing.T) {
 	cases := map[string][]step{"booked": booked, "declined": declined, "refused": refused, "withdrawn": withdrawn,
-		"donor": donor, "completed": completed}
+		"donor": donor, "completed": completed, "culture-failed": cultureFailed, "revising": revising}
 	for name, steps := range cases {
 		t.Run(name, func(t *testing.T) {
 			x := export(t, "case-"+name, steps)
