@@ -45,6 +45,13 @@ var (
 			"measures": [{"id": "mri", "kind": "instrumental", "name": "MRI of the left knee"}]}`},
 		step{procedure.Doctor, `{"type": "record-measure-result", "at": "2026-11-12T08:00:00Z", "measure": "mri", "result": "cartilage wear, grade 2"}`},
 	)
+	noMeasures = append(clone(booked),
+		step{procedure.Doctor, `{"type": "record-consultation", "at": "2026-11-05T10:30:00Z", "item": "history", "text": "recorded"}`},
+		step{procedure.Doctor, `{"type": "record-consultation", "at": "2026-11-05T10:31:00Z", "item": "records-review", "text": "recorded"}`},
+		step{procedure.Doctor, `{"type": "record-consultation", "at": "2026-11-05T10:32:00Z", "item": "examination", "text": "recorded"}`},
+		step{procedure.Doctor, `{"type": "record-consultation", "at": "2026-11-05T10:33:00Z", "item": "preliminary-diagnosis", "text": "recorded"}`},
+		step{procedure.Doctor, `{"type": "record-consultation", "at": "2026-11-05T10:40:00Z", "item": "diagnostic-plan", "text": "none needed"}`},
+	)
 	declined = append(clone(consulted),
 		step{procedure.Board, `{"type": "screen", "at": "2026-11-20T09:10:00Z",
 			"facts": {"oncology": {"active": false, "everTreated": true, "lastTreatmentEnd": "2023-06-30"}}}`},

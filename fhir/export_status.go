@@ -89,8 +89,10 @@ func taskStatus(s *story, st procedure.Stage) (status, reason string) {
 		return closingStatus(s.c.Closure)
 	case ok:
 		return "completed", ""
-	case closed || reachedAfter(s, st):
-		return "cancelled", "not reached"
+	case reachedAfter(s, st):
+		return "cancelled", "skipped: the case went on without this stage"
+	case closed:
+		return "cancelled", "not reached: the case closed before it"
 	}
 	return "requested", ""
 }

@@ -78,6 +78,8 @@ func TestCaseBundleStatuses(t *testing.T) {
 		{"booked", booked, want{appointment: "booked", tasks: map[string]string{
 			"booking": "completed", "consultation": "in-progress", "diagnostics": "requested", "board-review": "requested",
 			"consent": "requested", "preparation": "requested", "administration": "requested", "follow-up": "requested"}}},
+		{"no diagnostics needed", noMeasures, want{appointment: "fulfilled", tasks: map[string]string{
+			"consultation": "completed", "diagnostics": "cancelled", "board-review": "in-progress", "consent": "requested"}}},
 		{"declined", declined, want{appointment: "fulfilled", tasks: map[string]string{
 			"booking": "completed", "consultation": "completed", "diagnostics": "completed", "board-review": "completed",
 			"consent": "cancelled", "preparation": "cancelled", "administration": "cancelled", "follow-up": "cancelled"}}},
