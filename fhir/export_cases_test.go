@@ -36,6 +36,9 @@ var (
 		{procedure.Administrator, `{"type": "book-appointment", "at": "2026-11-02T09:05:00Z", "reason": "left knee pain",
 			"specialist": "orthopedist-2", "slot": "2026-11-05T10:00:00Z"}`},
 	}
+	cancelled = append(clone(booked),
+		step{procedure.Administrator, `{"type": "cancel-case", "at": "2026-11-03T09:00:00Z", "reason": "the patient asked to cancel"}`},
+	)
 	consulted = append(clone(booked),
 		step{procedure.Doctor, `{"type": "record-consultation", "at": "2026-11-05T10:30:00Z", "item": "history", "text": "recorded"}`},
 		step{procedure.Doctor, `{"type": "record-consultation", "at": "2026-11-05T10:31:00Z", "item": "records-review", "text": "recorded"}`},

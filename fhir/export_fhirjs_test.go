@@ -75,7 +75,7 @@ func TestCaseBundleFHIRjs(t *testing.T) {
 		name  string
 		steps []step
 	}{
-		{"booked", booked}, {"declined", declined}, {"refused", refused}, {"in preparation", preparing},
+		{"booked", booked}, {"cancelled", cancelled}, {"declined", declined}, {"refused", refused}, {"in preparation", preparing},
 		{"withdrawn", withdrawn}, {"donor", donor}, {"completed", completed}, {"culture failed", cultureFailed},
 		{"revising", revising},
 	}

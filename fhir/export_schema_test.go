@@ -76,7 +76,7 @@ func TestCaseBundleValidR4(t *testing.T) {
 		name  string
 		steps []step
 	}{
-		{"booked", booked}, {"declined", declined}, {"awaiting consent", proposed}, {"refused", refused},
+		{"booked", booked}, {"cancelled", cancelled}, {"declined", declined}, {"awaiting consent", proposed}, {"refused", refused},
 		{"in preparation", preparing}, {"withdrawn", withdrawn}, {"donor", donor}, {"administering", administering},
 		{"completed", completed}, {"culture failed", cultureFailed}, {"revising", revising},
 	}

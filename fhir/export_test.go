@@ -78,6 +78,8 @@ func TestCaseBundleStatuses(t *testing.T) {
 		{"booked", booked, want{appointment: "booked", tasks: map[string]string{
 			"booking": "completed", "consultation": "in-progress", "diagnostics": "requested", "board-review": "requested",
 			"consent": "requested", "preparation": "requested", "administration": "requested", "follow-up": "requested"}}},
+		{"cancelled before the consultation", cancelled, want{appointment: "cancelled", tasks: map[string]string{
+			"booking": "completed", "consultation": "cancelled", "diagnostics": "cancelled", "follow-up": "cancelled"}}},
 		{"no diagnostics needed", noMeasures, want{appointment: "fulfilled", tasks: map[string]string{
 			"consultation": "completed", "diagnostics": "cancelled", "board-review": "in-progress", "consent": "requested"}}},
 		{"declined", declined, want{appointment: "fulfilled", tasks: map[string]string{
