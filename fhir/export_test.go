@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/reocell/celltherapy/fhir"
+	"github.com/reocell/celltherapy/fhir/cdshooks"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -335,4 +336,12 @@ func categoryFor(route string) string {
 		return "dermatological"
 	}
 	return "orthopedic"
+}
+
+// TestMSCTherapyOrderIsTheCDSHooksCode keeps the exported order's code the
+// one the CDS Hooks service recognises by default.
+func TestMSCTherapyOrderIsTheCDSHooksCode(t *testing.T) {
+	if got := cdshooks.DefaultOrderCodes; len(got) != 1 || got[0] != fhir.MSCTherapyOrder {
+		t.Errorf("cdshooks.DefaultOrderCodes = %v, fhir.MSCTherapyOrder = %v", got, fhir.MSCTherapyOrder)
+	}
 }
