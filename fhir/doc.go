@@ -1,6 +1,7 @@
 // Package fhir reads eligibility facts from FHIR R4 records: a Bundle, or
 // the prefetch of a CDS Hooks call (Patient, Condition, Observation,
-// Procedure and MedicationStatement resources).
+// Procedure and MedicationStatement resources); and writes a case of the
+// procedure as FHIR R4 resources (CaseBundle).
 //
 // Which codes say what is kept in code tables a clinician reviews
 // (codes.yaml, embedded; see DefaultCodes and LoadCodes), checked against
@@ -13,4 +14,10 @@
 //
 //	x, err := fhir.NewMapper(nil).FromBundle(data, fhir.Options{AsOf: today})
 //	decision, err := eligibility.NewDefaultScreener().Screen(ctx, x.Facts)
+//
+// A case's history, as procedure.Cases.History returns it, becomes a Bundle
+// of its Appointment, CarePlan, ServiceRequest, Consent, Procedures,
+// BiologicallyDerivedProducts and a Task per stage, each with its R4 status:
+//
+//	bundle, err := fhir.CaseBundle(events, fhir.ExportOptions{})
 package fhir
