@@ -87,3 +87,28 @@ func TestCalendarFunctionsClamp(t *testing.T) {
 		}
 	}
 }
+
+// TestAddDateAgreesWithTheCalendar holds AddDate's arithmetic to the one
+// time.Date does, with month ends clamped, over every day of a leap-year
+// span, in UTC and in a zone with daylight saving time.
+func TestAddDateAgreesWithTheCalendar(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		berlin = time.FixedZone("CET", 3600)
+	}
+	moves := [][3]int{{5, 0, 0}, {-5, 0, 0}, {0, 1, 0}, {0, -1, 0}, {0, 13, 0}, {0, -25, 0}, {1, 1, 1}, {0, 0, 30}, {0, 0, -400}, {-5, 0, 1}, {2, -3, 15}}
+	for _, loc := range []*time.Location{time.UTC, berlin} {
+		for day := time.Date(2019, 12, 25, 9, 30, 0, 0, loc); day.Year() < 2025; day = day.AddDate(0, 0, 1) {
+			for _, mv := range moves {
+				got := AddDate(day, mv[0], mv[1], mv[2])
+				y, m, d := day.Date()
+				first := time.Date(y+mv[0], m+time.Month(mv[1]), 1, 0, 0, 0, 0, time.UTC)
+				last := time.Date(first.Year(), first.Month()+1, 0, 0, 0, 0, 0, time.UTC).Day()
+				want := time.Date(first.Year(), first.Month(), min(d, last)+mv[2], 9, 30, 0, 0, loc)
+				if !got.Equal(want) || got.Location() != loc {
+					t.Fatalf("AddDate(%s, %v) = %s, want %s", day, mv, got, want)
+				}
+			}
+		}
+	}
+}
