@@ -84,10 +84,10 @@ func (b *Book) Ping(ctx context.Context) error { return b.ping(ctx) }
 // Close closes the store.
 func (b *Book) Close() error { return b.close() }
 
-// guardedStore checks the caller's expected version (from the context) on
-// every append, so that a stale If-Match is a conflict even when the
-// procedure would retry on the case as it now stands, and reports how long
-// each append took.
+// guardedStore checks the caller's expected version (from the context):
+// on reading the case, so that a stale If-Match is a conflict before any
+// rule is checked, and on every append, where the store makes it atomic.
+// It also reports how long each append took.
 type guardedStore struct {
 	procedure.Store
 	observe func(time.Duration)
@@ -95,10 +95,43 @@ type guardedStore struct {
 
 type expectKey struct{}
 
+// expected is the version a request expects; replaying is set once the
+// command's key is found used, when the version no longer matters.
+type expected struct {
+	version   int
+	replaying bool
+}
+
+func expectation(ctx context.Context) *expected {
+	x, _ := ctx.Value(expectKey{}).(*expected)
+	if x == nil || x.replaying {
+		return nil
+	}
+	return x
+}
+
+// Replay implements procedure.Store.
+func (g *guardedStore) Replay(ctx context.Context, key string) ([]procedure.Event, error) {
+	evs, err := g.Store.Replay(ctx, key)
+	if x, _ := ctx.Value(expectKey{}).(*expected); x != nil && len(evs) > 0 {
+		x.replaying = true
+	}
+	return evs, err
+}
+
+// Events implements procedure.Store.
+func (g *guardedStore) Events(ctx context.Context, caseID string) ([]procedure.Event, error) {
+	evs, err := g.Store.Events(ctx, caseID)
+	if x := expectation(ctx); err == nil && x != nil && len(evs) != x.version {
+		return nil, &versionConflict{want: x.version, have: len(evs)}
+	}
+	return evs, err
+}
+
 // Append implements procedure.Store.
 func (g *guardedStore) Append(ctx context.Context, req procedure.AppendRequest) (procedure.AppendResult, error) {
-	if want, ok := ctx.Value(expectKey{}).(int); ok && req.ExpectedVersion != want {
-		return procedure.AppendResult{}, &versionConflict{want: want, have: req.ExpectedVersion}
+	if x := expectation(ctx); x != nil && req.ExpectedVersion != x.version {
+		return procedure.AppendResult{}, &versionConflict{want: x.version, have: req.ExpectedVersion}
 	}
 	start := time.Now()
 	res, err := g.Store.Append(ctx, req)

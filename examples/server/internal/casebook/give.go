@@ -68,7 +68,7 @@ func (b *Book) Give(ctx context.Context, caseID string, actor Actor, body []byte
 
 func (b *Book) give(ctx context.Context, caseID string, actor Actor, cmd procedure.Command, x Expect) (*Outcome, error) {
 	if x.HasVersion {
-		ctx = context.WithValue(ctx, expectKey{}, x.Version)
+		ctx = context.WithValue(ctx, expectKey{}, &expected{version: x.Version})
 	}
 	res, err := b.cases.Give(ctx, caseID, procedure.Actor{ID: actor.ID, Role: procedure.Role(actor.Role)}, cmd)
 	if err != nil {
