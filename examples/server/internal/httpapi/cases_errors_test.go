@@ -48,7 +48,7 @@ func TestCaseErrors(t *testing.T) {
 		inMessage string
 	}{
 		{name: "invalid field", ctx: ok, method: "POST", path: cmds, role: authn.Administrator,
-			body: `{"type": "book-appointment", "at": "2026-11-24T09:05:00Z", "reason": "", "specialist": "x", "slot": "2026-11-27T10:00:00Z"}`,
+			body:   `{"type": "book-appointment", "at": "2026-11-24T09:05:00Z", "reason": "", "specialist": "x", "slot": "2026-11-27T10:00:00Z"}`,
 			status: 400, code: CodeBadInput, path_: "$.reason"},
 		{name: "unknown command", ctx: bad, method: "POST", path: cmds, role: authn.Doctor, body: `{"type": "heal", "at": "2026-11-24T09:05:00Z"}`,
 			status: 400, code: CodeBadInput, path_: "$.type"},
@@ -76,10 +76,10 @@ func TestCaseErrors(t *testing.T) {
 			body: strings.Replace(bookAppointment, "{", `{"key": "k-1", `, 1), headers: map[string]string{"Idempotency-Key": "k-2"},
 			status: 400, code: CodeBadInput, path_: "$.key", field: "Idempotency-Key"},
 		{name: "refused by a rule", ctx: ok, method: "POST", path: cmds, role: authn.Administrator,
-			body: strings.Replace(bookAppointment, "2026-11-27T10:00:00Z", "2026-11-20T10:00:00Z", 1),
+			body:   strings.Replace(bookAppointment, "2026-11-27T10:00:00Z", "2026-11-20T10:00:00Z", 1),
 			status: 422, code: CodeGuardNotMet, rule: "slot-in-future"},
 		{name: "wrong stage", ctx: ok, method: "POST", path: cmds, role: authn.Doctor,
-			body: `{"type": "record-consultation", "at": "2026-11-24T10:10:00Z", "item": "history", "text": "knee pain"}`,
+			body:   `{"type": "record-consultation", "at": "2026-11-24T10:10:00Z", "item": "history", "text": "knee pain"}`,
 			status: 422, code: CodeGuardNotMet, rule: "command-stage"},
 		{name: "worklist asOf", ctx: bad, method: "GET", path: "/v1/worklist?asOf=monday", role: authn.Auditor, status: 400, code: CodeBadInput, field: "asOf"},
 		{name: "worklist role", ctx: bad, method: "GET", path: "/v1/worklist?role=janitor", role: authn.Auditor, status: 400, code: CodeBadInput, field: "role"},
