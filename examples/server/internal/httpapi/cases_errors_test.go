@@ -42,20 +42,20 @@ func TestCaseErrors(t *testing.T) {
 		headers   map[string]string
 		status    int
 		code      Code
-		path_     string // the JSON path named, if any
+		jsonPath  string // the JSON path named, if any
 		field     string // the header or parameter named, if any
 		rule      string // the procedure rule named, if any
 		inMessage string
 	}{
 		{name: "invalid field", ctx: ok, method: "POST", path: cmds, role: authn.Administrator,
 			body:   `{"type": "book-appointment", "at": "2026-11-24T09:05:00Z", "reason": "", "specialist": "x", "slot": "2026-11-27T10:00:00Z"}`,
-			status: 400, code: CodeBadInput, path_: "$.reason"},
+			status: 400, code: CodeBadInput, jsonPath: "$.reason"},
 		{name: "unknown command", ctx: bad, method: "POST", path: cmds, role: authn.Doctor, body: `{"type": "heal", "at": "2026-11-24T09:05:00Z"}`,
-			status: 400, code: CodeBadInput, path_: "$.type"},
+			status: 400, code: CodeBadInput, jsonPath: "$.type"},
 		{name: "open-case to an existing case", ctx: bad, method: "POST", path: cmds, role: authn.Administrator, body: SampleOpenCase(SampleCase),
-			status: 400, code: CodeBadInput, path_: "$.type"},
+			status: 400, code: CodeBadInput, jsonPath: "$.type"},
 		{name: "a command to open", ctx: bad, method: "POST", path: "/v1/cases", role: authn.Administrator, body: bookAppointment,
-			status: 400, code: CodeBadInput, path_: "$.type"},
+			status: 400, code: CodeBadInput, jsonPath: "$.type"},
 		{name: "role may not give it", ctx: ok, method: "POST", path: cmds, role: authn.Nurse, body: bookAppointment,
 			status: 403, code: CodeForbidden, inMessage: "administrator"},
 		{name: "no such case", ctx: ok, method: "POST", path: "/v1/cases/nobody/commands", role: authn.Administrator, body: bookAppointment,
@@ -71,10 +71,10 @@ func TestCaseErrors(t *testing.T) {
 			headers: map[string]string{"If-Match": "yesterday"}, status: 400, code: CodeBadInput, field: "If-Match"},
 		{name: "If-Match and body differ", ctx: ok, method: "POST", path: cmds, role: authn.Administrator,
 			body: strings.Replace(bookAppointment, "{", `{"expectedVersion": 2, `, 1), headers: map[string]string{"If-Match": `"1"`},
-			status: 400, code: CodeBadInput, path_: "$.expectedVersion", field: "If-Match"},
+			status: 400, code: CodeBadInput, jsonPath: "$.expectedVersion", field: "If-Match"},
 		{name: "key header and body differ", ctx: ok, method: "POST", path: cmds, role: authn.Administrator,
 			body: strings.Replace(bookAppointment, "{", `{"key": "k-1", `, 1), headers: map[string]string{"Idempotency-Key": "k-2"},
-			status: 400, code: CodeBadInput, path_: "$.key", field: "Idempotency-Key"},
+			status: 400, code: CodeBadInput, jsonPath: "$.key", field: "Idempotency-Key"},
 		{name: "refused by a rule", ctx: ok, method: "POST", path: cmds, role: authn.Administrator,
 			body:   strings.Replace(bookAppointment, "2026-11-27T10:00:00Z", "2026-11-20T10:00:00Z", 1),
 			status: 422, code: CodeGuardNotMet, rule: "slot-in-future"},
@@ -94,8 +94,8 @@ func TestCaseErrors(t *testing.T) {
 			if resp.StatusCode != tc.status || e.Code != tc.code {
 				t.Fatalf("%d %s, want %d %s", resp.StatusCode, data, tc.status, tc.code)
 			}
-			if e.Path != tc.path_ || e.Field != tc.field || e.Rule != tc.rule {
-				t.Errorf("path %q field %q rule %q, want %q %q %q (%s)", e.Path, e.Field, e.Rule, tc.path_, tc.field, tc.rule, data)
+			if e.Path != tc.jsonPath || e.Field != tc.field || e.Rule != tc.rule {
+				t.Errorf("path %q field %q rule %q, want %q %q %q (%s)", e.Path, e.Field, e.Rule, tc.jsonPath, tc.field, tc.rule, data)
 			}
 			if !strings.Contains(e.Message, tc.inMessage) {
 				t.Errorf("message %q, want it to say %q", e.Message, tc.inMessage)
