@@ -12,8 +12,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
+	"github.com/reocell/celltherapy/examples/server/internal/rulebook"
 	"github.com/reocell/celltherapy/procedure"
 	"github.com/reocell/celltherapy/procedure/postgres"
 	"github.com/reocell/celltherapy/procedure/sqlite"
@@ -33,6 +35,8 @@ type Options struct {
 // concurrent use.
 type Book struct {
 	cases *procedure.Cases
+	store procedure.Store
+	opts  []procedure.Option
 	ping  func(ctx context.Context) error
 	close func() error
 }
@@ -70,12 +74,23 @@ func NewMemory(opts Options) *Book {
 }
 
 func (b *Book) over(store procedure.Store, opts Options) *Book {
-	var popts []procedure.Option
 	if opts.Now != nil {
-		popts = append(popts, procedure.WithClock(opts.Now))
+		b.opts = append(b.opts, procedure.WithClock(opts.Now))
 	}
-	b.cases = procedure.NewCases(&guardedStore{Store: store, observe: opts.ObserveAppend}, popts...)
+	b.store = &guardedStore{Store: store, observe: opts.ObserveAppend}
+	b.cases = procedure.NewCases(b.store, b.opts...)
 	return b
+}
+
+// Using returns the book deciding with the rules in force (m, from
+// rulebook.Book.Makers) instead of the embedded default rules, over the
+// same store: the procedure's guards screen, select, plan and triage with
+// them, and the events keep their digests. A nil maker keeps its default.
+func (b *Book) Using(m rulebook.Makers) *Book {
+	c := *b
+	d := procedure.Deciders{Screener: m.Screener, Selector: m.Selector, Planner: m.Planner, Triager: m.Triager}
+	c.cases = procedure.NewCases(b.store, append(slices.Clip(b.opts), procedure.WithDeciders(d))...)
+	return &c
 }
 
 // Ping checks that the store answers.

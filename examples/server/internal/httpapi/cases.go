@@ -62,15 +62,24 @@ func expectation(r *http.Request) (casebook.Expect, error) {
 // idempotency key opened it before.
 func (s *Server) handleOpenCase() http.Handler {
 	return s.caseCommand(func(r *http.Request, body []byte, x casebook.Expect) (*casebook.Outcome, error) {
-		return s.cases.OpenCase(r.Context(), actor(r.Context()), body, x)
+		return s.deciding().OpenCase(r.Context(), actor(r.Context()), body, x)
 	}, http.StatusCreated)
 }
 
 // handleCommand gives a command to the case named in the path.
 func (s *Server) handleCommand() http.Handler {
 	return s.caseCommand(func(r *http.Request, body []byte, x casebook.Expect) (*casebook.Outcome, error) {
-		return s.cases.Give(r.Context(), r.PathValue("id"), actor(r.Context()), body, x)
+		return s.deciding().Give(r.Context(), r.PathValue("id"), actor(r.Context()), body, x)
 	}, http.StatusOK)
+}
+
+// deciding returns the case book deciding with the rules in force, taken
+// once for the command, as a decision takes them.
+func (s *Server) deciding() *casebook.Book {
+	if s.rules == nil || s.rules.Current() == nil {
+		return s.cases
+	}
+	return s.cases.Using(s.rules.Current().Makers())
 }
 
 type giveFunc func(r *http.Request, body []byte, x casebook.Expect) (*casebook.Outcome, error)

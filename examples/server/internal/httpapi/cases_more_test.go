@@ -3,11 +3,16 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"io/fs"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/reocell/celltherapy/eligibility"
 	"github.com/reocell/celltherapy/examples/server/internal/authn"
+	"github.com/reocell/celltherapy/examples/server/internal/rulebook"
+	"github.com/reocell/celltherapy/procedure/storetest"
 )
 
 // TestIdempotentCommand: the same Idempotency-Key twice appends and audits
@@ -111,5 +116,48 @@ func TestCaseStoreIsObserved(t *testing.T) {
 	resp, data = ts.do(t, context.Background(), "GET", "/readyz", "", "")
 	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(data), `"cases":"unreachable"`) {
 		t.Errorf("readyz with the case store closed: %d %s", resp.StatusCode, data)
+	}
+}
+
+// TestCasesDecideWithTheRulesInForce: with a rules directory, a screening
+// given as a case command is decided by its rules, not the built-in ones,
+// and the event and its audit entry keep that ruleset's digest.
+func TestCasesDecideWithTheRulesInForce(t *testing.T) {
+	original, err := fs.ReadFile(eligibility.DefaultFS(), "contraindications.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "contraindications.yaml"), []byte(strings.Replace(string(original), `version: "`, `version: "clinic-`, 1)))
+	ts := newTestServer(t, serverOptions{rulesDir: dir, now: storetest.Now})
+	builtin, err := rulebook.Open("", rulebook.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inForce, defaults := ts.rules.Current().Rulesets()[0], builtin.Current().Rulesets()[0]
+	if inForce.Kind != "eligibility" || inForce.Digest == defaults.Digest {
+		t.Fatalf("the directory's eligibility rules %+v are not in force, or not other than the built-in %+v", inForce, defaults)
+	}
+	steps := storetest.WholeCase("r-1", true)[:9] // up to the board's screening
+	var last commandResult
+	for i, step := range steps {
+		path := "/v1/cases/r-1/commands"
+		if i == 0 {
+			path = "/v1/cases"
+		}
+		resp, data := ts.send(t, context.Background(), "POST", path, authn.Role(step.Role), step.Command, nil)
+		if resp.StatusCode >= 300 {
+			t.Fatalf("step %d: %d %s", i, resp.StatusCode, data)
+		}
+		last = commandResult{}
+		json.Unmarshal(data, &last)
+	}
+	if len(last.Events) == 0 || last.Events[0].Type != "screening-recorded" || last.Events[0].Decision == nil ||
+		last.Events[0].Decision.Digest != inForce.Digest {
+		t.Fatalf("the screening's event %+v does not carry the digest in force %s", last.Events, inForce.Digest)
+	}
+	entries := ts.auditEntries(t)
+	if e := entries[len(entries)-1]; e.Action != "case-event:screening-recorded" || e.RulesetDigest != inForce.Digest {
+		t.Errorf("audit entry %s with digest %s, want the screening with %s", e.Action, e.RulesetDigest, inForce.Digest)
 	}
 }
