@@ -177,14 +177,14 @@ func TestTwoServersOnePostgres(t *testing.T) {
 		return fmt.Sprintf(`{"type": "record-consultation", "at": %q, "item": "history", "text": %q}`, at.Add(30*time.Minute).Format(time.RFC3339), text)
 	}
 	answers = append(answers, concurrently(t, doctor, 8, func(i int) (string, string, map[string]string) {
-		return servers[i%2].url, item(fmt.Sprintf("free %d", i)), nil
+		return servers[i%2].url + "/v1/cases/two/commands", item(fmt.Sprintf("free %d", i)), nil
 	})...)
 	// Then rounds of two commands given against the same version, one to
 	// each server: one wins, the other is a 409.
 	for round := range 5 {
 		version := countEvents(answers)
 		got := concurrently(t, doctor, 2, func(i int) (string, string, map[string]string) {
-			return servers[i].url, item(fmt.Sprintf("round %d server %d", round, i)), map[string]string{"If-Match": fmt.Sprintf(`"%d"`, version)}
+			return servers[i].url + "/v1/cases/two/commands", item(fmt.Sprintf("round %d server %d", round, i)), map[string]string{"If-Match": fmt.Sprintf(`"%d"`, version)}
 		})
 		if got[0].status+got[1].status != 200+409 {
 			t.Errorf("round %d: statuses %d and %d, want one 200 and one 409 (%s %s)", round, got[0].status, got[1].status, got[0].body, got[1].body)
@@ -200,6 +200,7 @@ func TestTwoServersOnePostgres(t *testing.T) {
 	t.Logf("%d commands, %d events acknowledged, %d conflicts", len(answers), countEvents(answers), conflicts)
 	checkStoredOnce(t, doctor, servers[0].url, answers)
 	checkAudited(t, dsn, countEvents(answers))
+	bookingRace(t, admin, servers, at)
 	for _, s := range servers {
 		s.stop(t)
 	}
@@ -210,8 +211,8 @@ func TestTwoServersOnePostgres(t *testing.T) {
 }
 
 // concurrently sends n commands at once (client i to the url, body and
-// headers req(i) gives) as c and returns their answers, each
-// either 200 or a clean 409.
+// headers req(i) gives) as c and returns their answers, each 200 or a
+// clean refusal.
 func concurrently(t *testing.T, c *caseClient, n int, req func(i int) (url, body string, headers map[string]string)) []answer {
 	t.Helper()
 	out := make([]answer, n)
@@ -221,7 +222,7 @@ func concurrently(t *testing.T, c *caseClient, n int, req func(i int) (url, body
 		url, body, headers := req(i)
 		wg.Go(func() {
 			<-start
-			status, data, err := c.send(context.Background(), url+"/v1/cases/two/commands", body, headers)
+			status, data, err := c.send(context.Background(), url, body, headers)
 			if err != nil {
 				t.Error(err)
 				return
@@ -231,14 +232,27 @@ func concurrently(t *testing.T, c *caseClient, n int, req func(i int) (url, body
 				var res struct{ Events []json.RawMessage }
 				json.Unmarshal(data, &res)
 				out[i].events = res.Events
-			} else if status != 409 || !strings.Contains(string(data), `"code":"conflict"`) {
-				t.Errorf("client %d: %d %s, want 200 or a clean 409", i, status, data)
+			} else if !cleanRefusal(status, data) {
+				t.Errorf("client %d: %d %s, want 200, a clean 409 or the procedure's 422 after a retry", i, status, data)
 			}
 		})
 	}
 	close(start)
 	wg.Wait()
 	return out
+}
+
+// cleanRefusal reports whether an answer is a clean 409, or a 422 of the
+// procedure: a retry on the case as it now stands found the command no
+// longer allowed.
+func cleanRefusal(status int, data []byte) bool {
+	switch status {
+	case http.StatusConflict:
+		return strings.Contains(string(data), `"code":"conflict"`)
+	case http.StatusUnprocessableEntity:
+		return strings.Contains(string(data), `"rule":"`)
+	}
+	return false
 }
 
 func decodeAnswer(t *testing.T, status int, body []byte) answer {
@@ -310,4 +324,35 @@ func checkAudited(t *testing.T, dsn string, want int) {
 	if n != want {
 		t.Errorf("%d case events in the audit log, %d stored", n, want)
 	}
+}
+
+// bookingRace opens a case and books it from both servers at once, with
+// no If-Match: one booking is stored, and the other, retried on the case
+// as it now stands, is refused by the procedure (the case is no longer in
+// booking) or is a clean 409: never two bookings.
+func bookingRace(t *testing.T, admin *caseClient, servers []*child, at time.Time) {
+	t.Helper()
+	open := fmt.Sprintf(`{"type": "open-case", "at": %q, "caseId": "race", "patient": "p-race"}`, at.Format(time.RFC3339))
+	if status, body, err := admin.send(context.Background(), servers[0].url+"/v1/cases", open, nil); err != nil || status != http.StatusCreated {
+		t.Fatalf("open: %d %s %v", status, body, err)
+	}
+	got := concurrently(t, admin, 2, func(i int) (string, string, map[string]string) {
+		return servers[i].url + "/v1/cases/race/commands", fmt.Sprintf(`{"type": "book-appointment", "at": %q, "reason": "server %d",
+			"specialist": "dr-s", "slot": %q}`, at.Format(time.RFC3339), i, at.Add(time.Hour).Format(time.RFC3339)), nil
+	})
+	if (got[0].status == 200) == (got[1].status == 200) {
+		t.Fatalf("statuses %d and %d, want one booking: %s %s", got[0].status, got[1].status, got[0].body, got[1].body)
+	}
+	req, _ := http.NewRequest("GET", servers[1].url+"/v1/cases/race/events", nil)
+	req.Header.Set("Authorization", "Bearer "+admin.token)
+	resp, err := admin.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if n := strings.Count(string(data), `"type":"appointment-booked"`); n != 1 {
+		t.Errorf("%d bookings stored, want 1: %s", n, data)
+	}
+	t.Logf("booking race: %d and %d", got[0].status, got[1].status)
 }
