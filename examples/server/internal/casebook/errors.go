@@ -1,6 +1,7 @@
 package casebook
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/reocell/celltherapy/procedure"
@@ -17,6 +18,18 @@ const (
 	Conflict  ErrorCode = "conflict"  // 409: the case changed, or already exists
 	Refused   ErrorCode = "refused"   // 422: a rule of the procedure refuses it
 )
+
+// The sentinels an *Error matches with errors.Is, one per code, so that a
+// transport maps them in its table of errors.
+var (
+	ErrInvalid   = errors.New("invalid")
+	ErrForbidden = errors.New("forbidden")
+	ErrNotFound  = errors.New("not found")
+	ErrConflict  = errors.New("conflict")
+	ErrRefused   = errors.New("refused")
+)
+
+var sentinels = map[ErrorCode]error{Invalid: ErrInvalid, Forbidden: ErrForbidden, NotFound: ErrNotFound, Conflict: ErrConflict, Refused: ErrRefused}
 
 // Problem is one bad field, by its JSON path or parameter name.
 type Problem struct {
@@ -35,6 +48,9 @@ type Error struct {
 }
 
 func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }
+
+// Is reports whether target is the sentinel of e's code.
+func (e *Error) Is(target error) bool { return target != nil && sentinels[e.Code] == target }
 
 // translate turns an error of procedure into an *Error, or returns it as
 // it is when it is internal (a store failure, a cancelled request).

@@ -10,6 +10,7 @@ import (
 
 	"github.com/reocell/celltherapy/examples/server/internal/audit"
 	"github.com/reocell/celltherapy/examples/server/internal/authn"
+	"github.com/reocell/celltherapy/examples/server/internal/casebook"
 )
 
 const eligiblePatient = `{"asOf": "2026-11-24", "oncology": {"active": false, "everTreated": false}, "pregnant": false,
@@ -193,6 +194,11 @@ func TestStatusTable(t *testing.T) {
 		{&authn.Error{Reason: "x"}, 401},
 		{&http.MaxBytesError{Limit: 1}, 413},
 		{errString("disk on fire"), 500},
+		{&casebook.Error{Code: casebook.Invalid, Message: "bad"}, 400},
+		{&casebook.Error{Code: casebook.Forbidden, Message: "nurse"}, 403},
+		{&casebook.Error{Code: casebook.NotFound, Message: "no case"}, 404},
+		{&casebook.Error{Code: casebook.Conflict, Message: "stale"}, 409},
+		{&casebook.Error{Code: casebook.Refused, Message: "rule", Rule: "slot-in-future"}, 422},
 	}
 	for _, tc := range tests {
 		t.Run(tc.err.Error(), func(t *testing.T) {

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,20 +13,15 @@ import (
 	"github.com/reocell/celltherapy/examples/server/internal/casebook"
 )
 
-// caseErrorCodes maps the case book's error codes to the API's.
-var caseErrorCodes = map[casebook.ErrorCode]Code{
-	casebook.Invalid:   CodeBadInput,
-	casebook.Forbidden: CodeForbidden,
-	casebook.NotFound:  CodeNotFound,
-	casebook.Conflict:  CodeConflict,
-	casebook.Refused:   CodeGuardNotMet,
-}
-
-// caseError turns a case book error into the one error shape.
+// caseError turns a case book error into the one error shape, its code
+// from domainErrors.
 func caseError(e *casebook.Error) *Error {
-	out := &Error{Code: caseErrorCodes[e.Code], Message: e.Message, Field: e.Field, Rule: e.Rule}
-	if out.Code == "" {
-		out.Code = CodeInternal
+	out := &Error{Code: CodeInternal, Message: e.Message, Field: e.Field, Rule: e.Rule}
+	for _, d := range domainErrors() {
+		if errors.Is(e, d.target) {
+			out.Code = d.code
+			break
+		}
 	}
 	for _, p := range e.Problems {
 		out.Problems = append(out.Problems, Problem{Path: p.Field, Message: p.Message})

@@ -64,8 +64,8 @@ var (
 	ErrGuardNotMet = errors.New("guard not met")
 )
 
-// domainErrors maps errors matched with errors.Is to codes. The case
-// routes add procedure's errors here (ErrConflict, ErrNotFound, a guard).
+// domainErrors maps errors matched with errors.Is to codes; the case
+// book's errors (procedure's, translated) are here too.
 func domainErrors() []struct {
 	target error
 	code   Code
@@ -79,6 +79,11 @@ func domainErrors() []struct {
 		{ErrNotFound, CodeNotFound},
 		{ErrConflict, CodeConflict},
 		{ErrGuardNotMet, CodeGuardNotMet},
+		{casebook.ErrInvalid, CodeBadInput},
+		{casebook.ErrForbidden, CodeForbidden},
+		{casebook.ErrNotFound, CodeNotFound},
+		{casebook.ErrConflict, CodeConflict},
+		{casebook.ErrRefused, CodeGuardNotMet},
 		{audit.ErrClosed, CodeUnavailable},
 		{context.DeadlineExceeded, CodeUnavailable},
 	}
