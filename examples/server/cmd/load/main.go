@@ -157,6 +157,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return nil
 	}
+	return runDecisions(ctx, stdout, serverURL, token, o)
+}
+
+// runDecisions drives the eligibility route and, in alternating rounds,
+// the floor, and prints both.
+func runDecisions(ctx context.Context, stdout io.Writer, serverURL, token string, o options) error {
 	floorURL, stopFloor, err := startFloor()
 	if err != nil {
 		return err
