@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -106,7 +107,7 @@ func (s *Server) caseCommand(give giveFunc, created int) http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		w.Header().Set("Location", "/v1/cases/"+out.CaseID)
+		w.Header().Set("Location", "/v1/cases/"+url.PathEscape(out.CaseID))
 		w.Header().Set("ETag", strconv.Quote(strconv.Itoa(out.Version)))
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)

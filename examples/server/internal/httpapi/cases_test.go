@@ -79,8 +79,8 @@ func TestWholeCaseOverHTTP(t *testing.T) {
 			path, want = "/v1/cases", http.StatusCreated
 		}
 		resp, data := ts.send(t, ctx, "POST", path, authn.Role(step.Role), step.Command, nil)
-		if resp.StatusCode != want {
-			t.Fatalf("step %d (%s): %d %s", i, step.Role, resp.StatusCode, data)
+		if resp.StatusCode != want || resp.Header.Get("Location") != "/v1/cases/c-1" {
+			t.Fatalf("step %d (%s): %d %s (Location %q)", i, step.Role, resp.StatusCode, data, resp.Header.Get("Location"))
 		}
 		var res struct {
 			Events []json.RawMessage `json:"events"`
