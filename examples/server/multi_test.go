@@ -201,6 +201,7 @@ func TestTwoServersOnePostgres(t *testing.T) {
 	checkStoredOnce(t, doctor, servers[0].url, answers)
 	checkAudited(t, dsn, countEvents(answers))
 	bookingRace(t, admin, servers, at)
+	replayAcross(t, doctor, servers, item("keyed"))
 	for _, s := range servers {
 		s.stop(t)
 	}
@@ -355,4 +356,29 @@ func bookingRace(t *testing.T, admin *caseClient, servers []*child, at time.Time
 		t.Errorf("%d bookings stored, want 1: %s", n, data)
 	}
 	t.Logf("booking race: %d and %d", got[0].status, got[1].status)
+}
+
+// replayAcross gives a keyed command to one server and resends it to the
+// other: the second answer is the first's events, replayed, and nothing
+// more is stored.
+func replayAcross(t *testing.T, doctor *caseClient, servers []*child, command string) {
+	t.Helper()
+	key := map[string]string{"Idempotency-Key": "keyed-two"}
+	var first, second answer
+	for i, a := range []*answer{&first, &second} {
+		status, body, err := doctor.send(context.Background(), servers[i].url+"/v1/cases/two/commands", command, key)
+		if err != nil || status != http.StatusOK {
+			t.Fatalf("server %d: %d %s %v", i, status, body, err)
+		}
+		*a = decodeAnswer(t, status, body)
+	}
+	if !strings.Contains(second.body, `"replayed":true`) || len(second.events) != 1 || string(second.events[0]) != string(first.events[0]) {
+		t.Errorf("the resend to the other server: %s, want the first's event replayed: %s", second.body, first.body)
+	}
+	var v1, v2 struct{ Case struct{ Version int } }
+	json.Unmarshal([]byte(first.body), &v1)
+	json.Unmarshal([]byte(second.body), &v2)
+	if v1.Case.Version == 0 || v2.Case.Version != v1.Case.Version {
+		t.Errorf("the case at version %d after the resend, %d after the first", v2.Case.Version, v1.Case.Version)
+	}
 }
