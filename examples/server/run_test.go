@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -411,5 +412,30 @@ func TestReadmeSteps(t *testing.T) {
 	r := start(t, "--data-dir", data)
 	if status, body := post(t, r.url, token(t, data, "doctor"), facts); status != 200 {
 		t.Fatalf("screening examples/patient.json: %d %s", status, body)
+	}
+}
+
+// TestReadmeCaseSteps gives the README's two case commands (open a case,
+// book it with If-Match and an idempotency key) to a server, as written.
+func TestReadmeCaseSteps(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bodies := regexp.MustCompile(`--data '(\{[^']*"type": "(?:open-case|book-appointment)"[^']*\})'`).FindAllStringSubmatch(string(readme), -1)
+	if len(bodies) != 2 || !strings.Contains(string(readme), `-H 'If-Match: "1"' -H 'Idempotency-Key: book-case-1'`) {
+		t.Fatalf("the README's case steps: %q", bodies)
+	}
+	data := t.TempDir()
+	r := start(t, "--data-dir", data)
+	admin := &caseClient{http: &http.Client{Transport: openapitest.Transport(t, httpapi.OpenAPI(), nil)}, token: token(t, data, "administrator")}
+	ctx := context.Background()
+	if status, body, err := admin.send(ctx, r.url+"/v1/cases", bodies[0][1], nil); err != nil || status != http.StatusCreated {
+		t.Fatalf("open: %d %s %v", status, body, err)
+	}
+	headers := map[string]string{"If-Match": `"1"`, "Idempotency-Key": "book-case-1"}
+	status, body, err := admin.send(ctx, r.url+"/v1/cases/case-1/commands", bodies[1][1], headers)
+	if err != nil || status != http.StatusOK || !strings.Contains(string(body), `"stage":"consultation"`) {
+		t.Fatalf("book: %d %s %v", status, body, err)
 	}
 }

@@ -6,6 +6,12 @@
 //
 //	go run ./examples/server/cmd/load -c 8,32,128 -duration 3s
 //
+// With -mode cases it drives the case routes instead: each client opens
+// cases, books them and records consultation items, each appended to the case store and the
+// audit log before it is answered; it reports commands per second.
+//
+//	go run ./examples/server/cmd/load -mode cases -c 8 -duration 3s
+//
 // By default it starts the server in-process on a fresh data directory
 // (SQLite, development key); -url and -token aim it at a running server on
 // this machine instead. It never sends to anything but loopback.
@@ -59,6 +65,8 @@ type options struct {
 	token      string
 	cpuProfile string
 	rounds     int
+	mode       string
+	adminToken string
 }
 
 func parse(args []string, stderr io.Writer) (options, error) {
@@ -72,6 +80,8 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.warmup, "warmup", 300*time.Millisecond, "unmeasured load before each measurement")
 	fs.StringVar(&o.url, "url", "", "a running server on this machine (default: start one in-process)")
 	fs.StringVar(&o.token, "token", "", "bearer token for -url")
+	fs.StringVar(&o.mode, "mode", "decisions", "what to drive: decisions (POST /v1/decisions/eligibility, beside the floor) or cases (open a case, give it commands)")
+	fs.StringVar(&o.adminToken, "admin-token", "", "an administrator's bearer token for -url in -mode cases (-token is the doctor's)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -82,6 +92,12 @@ func parse(args []string, stderr io.Writer) (options, error) {
 			return o, fmt.Errorf("-c: %q is not a positive number", s)
 		}
 		o.levels = append(o.levels, n)
+	}
+	if o.mode != "decisions" && o.mode != "cases" {
+		return o, fmt.Errorf("-mode: %q is neither decisions nor cases", o.mode)
+	}
+	if o.url != "" && o.mode == "cases" && o.adminToken == "" {
+		return o, errors.New("-url in -mode cases needs -admin-token")
 	}
 	if o.url != "" {
 		u, err := url.Parse(o.url)
@@ -116,12 +132,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	floorURL, stopFloor, err := startFloor()
-	if err != nil {
-		return err
-	}
-	defer stopFloor()
-	serverURL, token := o.url, o.token
+	serverURL, token, adminToken := o.url, o.token, o.adminToken
 	if serverURL == "" {
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
@@ -131,16 +142,34 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		defer os.RemoveAll(dir)
 		var srv *app.Server
-		if serverURL, token, srv, err = startServer(ctx, dir); err != nil {
+		if serverURL, token, adminToken, srv, err = startServer(ctx, dir); err != nil {
 			return err
 		}
 		defer func() { cancel(); srv.Wait() }()
 	}
-	fmt.Fprintf(stdout, "%-7s %5s %9s %7s %10s %9s %9s\n", "target", "conc", "requests", "errors", "req/s", "p50", "p99")
-	results := map[string]map[int]result{"floor": {}, "server": {}}
 	if o.rounds < 1 {
 		o.rounds = 1
 	}
+	if o.mode == "cases" {
+		runCases(ctx, stdout, serverURL, caseTokens{admin: adminToken, doctor: token}, o)
+		if o.url == "" {
+			printStoreStats(stdout, serverURL)
+		}
+		return nil
+	}
+	return runDecisions(ctx, stdout, serverURL, token, o)
+}
+
+// runDecisions drives the eligibility route and, in alternating rounds,
+// the floor, and prints both.
+func runDecisions(ctx context.Context, stdout io.Writer, serverURL, token string, o options) error {
+	floorURL, stopFloor, err := startFloor()
+	if err != nil {
+		return err
+	}
+	defer stopFloor()
+	fmt.Fprintf(stdout, "%-7s %5s %9s %7s %10s %9s %9s\n", "target", "conc", "requests", "errors", "req/s", "p50", "p99")
+	results := map[string]map[int]result{"floor": {}, "server": {}}
 	targets := []struct{ name, url, token string }{{"floor", floorURL, ""}, {"server", serverURL, token}}
 	for _, c := range o.levels {
 		samples := make([]samples, len(targets))
@@ -197,21 +226,25 @@ func startFloor() (string, func(), error) {
 }
 
 // startServer starts the reference server in-process on the empty data
-// directory dir and mints a doctor's token with its development key.
-func startServer(ctx context.Context, dir string) (string, string, *app.Server, error) {
+// directory dir and mints a doctor's and an administrator's token with its
+// development key.
+func startServer(ctx context.Context, dir string) (url, doctor, admin string, _ *app.Server, _ error) {
 	cfg := app.Config{Addr: "127.0.0.1:0", DataDir: dir, Issuer: app.DefaultIssuer, Audience: app.DefaultAudience}
 	// Log as the real server does (JSON lines), to nowhere: the cost of
 	// logging is measured, the lines are not kept.
 	srv, err := app.Start(ctx, cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err != nil {
-		return "", "", nil, err
+		return "", "", "", nil, err
 	}
 	key, err := authn.LoadOrCreateDevKey(dir)
 	if err != nil {
-		return "", "", nil, err
+		return "", "", "", nil, err
 	}
-	tok, err := authn.Mint(key, cfg.Issuer, cfg.Audience, "load-doctor", authn.Doctor, time.Now(), time.Hour)
-	return srv.URL, tok, srv, err
+	if doctor, err = authn.Mint(key, cfg.Issuer, cfg.Audience, "load-doctor", authn.Doctor, time.Now(), time.Hour); err != nil {
+		return "", "", "", nil, err
+	}
+	admin, err = authn.Mint(key, cfg.Issuer, cfg.Audience, "load-administrator", authn.Administrator, time.Now(), time.Hour)
+	return srv.URL, doctor, admin, srv, err
 }
 
 type result struct {
@@ -302,6 +335,39 @@ func once(client *http.Client, url, token string) bool {
 	io.Copy(io.Discard, resp.Body) // drain, so the connection is reused
 	resp.Body.Close()
 	return resp.StatusCode == http.StatusOK
+}
+
+// printStoreStats prints, from the server's /metrics, how long a case
+// command waited on average for the case store's append and for the audit
+// log's commit.
+func printStoreStats(w io.Writer, serverURL string) {
+	value := metricsOf(serverURL)
+	const wait = `celltherapy_store_append_duration_seconds`
+	for _, store := range []string{"cases", "audit"} {
+		if n := value(wait + `_count{store="` + store + `"}`); n > 0 {
+			fmt.Fprintf(w, "\n%s: %.0f appends, %.2fms on average", store, n, 1000*value(wait+`_sum{store="`+store+`"}`)/n)
+		}
+	}
+	fmt.Fprintln(w)
+}
+
+// metricsOf reads the server's /metrics once and returns a lookup of
+// sample values by name and labels (0 when absent).
+func metricsOf(serverURL string) func(name string) float64 {
+	var text []byte
+	if resp, err := http.Get(serverURL + "/metrics"); err == nil {
+		text, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+	}
+	return func(name string) float64 {
+		for _, line := range strings.Split(string(text), "\n") {
+			if rest, ok := strings.CutPrefix(line, name+" "); ok {
+				v, _ := strconv.ParseFloat(strings.TrimSpace(rest), 64)
+				return v
+			}
+		}
+		return 0
+	}
 }
 
 // printAuditStats prints, from the server's /metrics, how many decisions

@@ -36,3 +36,25 @@ func TestLoadRefusesAnythingButLoopback(t *testing.T) {
 		t.Fatalf("run: %v", err)
 	}
 }
+
+// TestLoadDrivesCases: the case mode opens cases and gives them commands,
+// every one answered with success, and reports the case store's appends.
+func TestLoadDrivesCases(t *testing.T) {
+	var out, errOut bytes.Buffer
+	args := []string{"-mode", "cases", "-c", "2", "-duration", "300ms", "-warmup", "20ms", "-rounds", "1", "-requests", "120"}
+	if err := run(context.Background(), args, &out, &errOut); err != nil {
+		t.Fatalf("%v %s", err, errOut.String())
+	}
+	seen := false
+	for _, l := range strings.Split(out.String(), "\n") {
+		if f := strings.Fields(l); len(f) == 7 && f[0] == "cases" {
+			seen = true
+			if f[3] != "0" || f[2] == "0" {
+				t.Errorf("%s: want commands and no errors", l)
+			}
+		}
+	}
+	if !seen || !strings.Contains(out.String(), "cases: ") {
+		t.Errorf("output:\n%s", out.String())
+	}
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/reocell/celltherapy/examples/server/internal/audit"
 	"github.com/reocell/celltherapy/examples/server/internal/authn"
+	"github.com/reocell/celltherapy/examples/server/internal/casebook"
 	"github.com/reocell/celltherapy/examples/server/internal/httpapi"
 	"github.com/reocell/celltherapy/examples/server/internal/metrics"
 	"github.com/reocell/celltherapy/examples/server/internal/rulebook"
@@ -49,6 +50,21 @@ func OpenAudit(ctx context.Context, cfg Config, opts audit.Options) (*audit.Log,
 		return nil, &ConfigError{"data-dir", err.Error()}
 	}
 	return log, nil
+}
+
+// OpenCases opens the case store the configuration names: the SQLite
+// database of the audit log, or PostgreSQL. Its migrations run here.
+func OpenCases(ctx context.Context, cfg Config, observe func(time.Duration)) (*casebook.Book, error) {
+	opts := casebook.Options{Postgres: cfg.Postgres, ObserveAppend: observe}
+	setting := "postgres"
+	if cfg.Postgres == "" {
+		opts.SQLiteFile, setting = filepath.Join(cfg.DataDir, DatabaseFile), "data-dir"
+	}
+	book, err := casebook.Open(ctx, opts)
+	if err != nil {
+		return nil, &ConfigError{setting, err.Error()}
+	}
+	return book, nil
 }
 
 // keys returns where token keys come from: the JWKS file or URL, or the
@@ -108,7 +124,13 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error
 		ln.Close()
 		return nil, err
 	}
-	api := httpapi.New(httpapi.Deps{Logger: logger, Verifier: verifier, Rules: shelf, Audit: log, Metrics: m})
+	cases, err := OpenCases(ctx, cfg, func(d time.Duration) { m.ObserveStoreAppend("cases", d) })
+	if err != nil {
+		ln.Close()
+		log.Close()
+		return nil, err
+	}
+	api := httpapi.New(httpapi.Deps{Logger: logger, Verifier: verifier, Rules: shelf, Audit: log, Metrics: m, Cases: cases})
 	timeouts := cfg.Timeouts.orDefaults()
 	srv := &http.Server{
 		Handler:           api,
@@ -119,13 +141,19 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	s := &Server{URL: "http://" + ln.Addr().String(), DevMode: dev, done: make(chan error, 1)}
-	go func() { s.done <- serve(ctx, srv, timeouts.Shutdown, ln, shelf, log, logger) }()
+	go func() { s.done <- serve(ctx, srv, timeouts.Shutdown, ln, shelf, stores{log, cases}, logger) }()
 	return s, nil
 }
 
+// stores are what serve closes once the requests in flight are answered.
+type stores struct {
+	audit *audit.Log
+	cases *casebook.Book
+}
+
 // serve serves until ctx is done, then shuts down in order: the listener
-// and idle connections, the requests in flight, the watcher, the audit log.
-func serve(ctx context.Context, srv *http.Server, grace time.Duration, ln net.Listener, shelf *rulebook.Shelf, log *audit.Log, logger *slog.Logger) error {
+// and idle connections, the requests in flight, the watcher, the stores.
+func serve(ctx context.Context, srv *http.Server, grace time.Duration, ln net.Listener, shelf *rulebook.Shelf, st stores, logger *slog.Logger) error {
 	watchCtx, stopWatch := context.WithCancel(context.WithoutCancel(ctx))
 	watched := make(chan error, 1)
 	go func() { watched <- shelf.Watch(watchCtx) }()
@@ -145,7 +173,10 @@ func serve(ctx context.Context, srv *http.Server, grace time.Duration, ln net.Li
 	if werr := <-watched; werr != nil {
 		logger.Warn("rules watcher", "error", werr.Error())
 	}
-	if cerr := log.Close(); cerr != nil && !errors.Is(cerr, audit.ErrClosed) {
+	if cerr := st.audit.Close(); cerr != nil && !errors.Is(cerr, audit.ErrClosed) {
+		err = errors.Join(err, cerr)
+	}
+	if cerr := st.cases.Close(); cerr != nil {
 		err = errors.Join(err, cerr)
 	}
 	if errors.Is(err, http.ErrServerClosed) {

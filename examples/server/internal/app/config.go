@@ -21,7 +21,7 @@ import (
 type Config struct {
 	Addr     string // address to listen on
 	DataDir  string // where the SQLite database and the development key live
-	Postgres string // PostgreSQL DSN; when set, the audit log lives there
+	Postgres string // PostgreSQL DSN; when set, the audit log and the cases live there
 	RulesDir string // rules directory, watched for changes; "" for the built-in rules
 	JWKS     string // JWKS file or URL of the keys that sign tokens; "" for the development key
 	Issuer   string // the iss every token must carry
@@ -96,7 +96,7 @@ func (cfg *Config) Flags(fs *flag.FlagSet, only ...string) {
 	}
 	add(&cfg.Addr, "addr", DefaultAddr, "address to listen on")
 	add(&cfg.DataDir, "data-dir", DefaultDataDir, "directory of the SQLite database and the development signing key")
-	add(&cfg.Postgres, "postgres", "", "PostgreSQL DSN; the audit log is kept there instead of SQLite")
+	add(&cfg.Postgres, "postgres", "", "PostgreSQL DSN; the audit log and the cases are kept there instead of SQLite")
 	add(&cfg.RulesDir, "rules", "", "directory of rule files to use instead of the built-in rules, reloaded on change")
 	add(&cfg.JWKS, "jwks", "", "JWKS file or https URL of the keys that sign tokens (default: the development key)")
 	add(&cfg.Issuer, "issuer", DefaultIssuer, "issuer (iss) every token must carry")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/reocell/celltherapy/examples/server/internal/audit"
 	"github.com/reocell/celltherapy/examples/server/internal/authn"
+	"github.com/reocell/celltherapy/examples/server/internal/casebook"
 	"github.com/reocell/celltherapy/examples/server/internal/rulebook"
 	"github.com/reocell/celltherapy/rules"
 )
@@ -63,8 +64,8 @@ var (
 	ErrGuardNotMet = errors.New("guard not met")
 )
 
-// domainErrors maps errors matched with errors.Is to codes. The case
-// routes add procedure's errors here (ErrConflict, ErrNotFound, a guard).
+// domainErrors maps errors matched with errors.Is to codes; the case
+// book's errors (procedure's, translated) are here too.
 func domainErrors() []struct {
 	target error
 	code   Code
@@ -78,6 +79,11 @@ func domainErrors() []struct {
 		{ErrNotFound, CodeNotFound},
 		{ErrConflict, CodeConflict},
 		{ErrGuardNotMet, CodeGuardNotMet},
+		{casebook.ErrInvalid, CodeBadInput},
+		{casebook.ErrForbidden, CodeForbidden},
+		{casebook.ErrNotFound, CodeNotFound},
+		{casebook.ErrConflict, CodeConflict},
+		{casebook.ErrRefused, CodeGuardNotMet},
 		{audit.ErrClosed, CodeUnavailable},
 		{context.DeadlineExceeded, CodeUnavailable},
 	}
@@ -95,6 +101,7 @@ type Error struct {
 	Message   string    `json:"message"`
 	Path      string    `json:"path,omitempty"`  // the JSON path of the (first) bad value
 	Field     string    `json:"field,omitempty"` // the header or parameter at fault
+	Rule      string    `json:"rule,omitempty"`  // the rule of the procedure that refused
 	Problems  []Problem `json:"problems,omitempty"`
 	RequestID string    `json:"requestId"`
 }
@@ -118,6 +125,10 @@ func classify(err error) (apiErr *Error, internal bool) {
 	var fact *rules.FactError
 	if errors.As(err, &fact) {
 		return &Error{Code: CodeBadInput, Message: fact.Error(), Path: fact.Path}, false
+	}
+	var caseErr *casebook.Error
+	if errors.As(err, &caseErr) {
+		return caseError(caseErr), false
 	}
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {

@@ -112,16 +112,20 @@ func (s *Server) handleHealthz() http.Handler {
 }
 
 // handleReadyz says whether the server can decide: the audit database
-// answers and rules are loaded.
+// and the case store answer and rules are loaded.
 func (s *Server) handleReadyz() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		checks := map[string]string{"audit": "ok", "rules": "ok"}
+		checks := map[string]string{"audit": "ok", "cases": "ok", "rules": "ok"}
 		status, code := "ready", http.StatusOK
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := s.audit.Ping(ctx); err != nil {
 			s.log.Warn("readyz: audit database unreachable", "error", err.Error())
 			checks["audit"], status, code = "unreachable", "not ready", http.StatusServiceUnavailable
+		}
+		if err := s.cases.Ping(ctx); err != nil {
+			s.log.Warn("readyz: case store unreachable", "error", err.Error())
+			checks["cases"], status, code = "unreachable", "not ready", http.StatusServiceUnavailable
 		}
 		if s.rules == nil || s.rules.Current() == nil {
 			checks["rules"], status, code = "not loaded", "not ready", http.StatusServiceUnavailable

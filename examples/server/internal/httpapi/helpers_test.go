@@ -21,6 +21,7 @@ import (
 
 	"github.com/reocell/celltherapy/examples/server/internal/audit"
 	"github.com/reocell/celltherapy/examples/server/internal/authn"
+	"github.com/reocell/celltherapy/examples/server/internal/casebook"
 	"github.com/reocell/celltherapy/examples/server/internal/metrics"
 	"github.com/reocell/celltherapy/examples/server/internal/openapitest"
 	"github.com/reocell/celltherapy/examples/server/internal/rulebook"
@@ -65,6 +66,7 @@ type testServer struct {
 type serverOptions struct {
 	rulesDir string
 	maxBody  int64
+	now      func() time.Time // the case store's clock (default time.Now)
 }
 
 func newTestServer(t testing.TB, opts serverOptions) *testServer {
@@ -90,16 +92,23 @@ func newTestServer(t testing.TB, opts serverOptions) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log, err := audit.OpenSQLite(ctx, filepath.Join(t.TempDir(), "celltherapy.db"), audit.Options{ObserveBatch: m.ObserveAuditBatch})
+	file := filepath.Join(t.TempDir(), "celltherapy.db")
+	log, err := audit.OpenSQLite(ctx, file, audit.Options{ObserveBatch: m.ObserveAuditBatch})
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := New(Deps{Logger: logger, Verifier: verifier, Rules: shelf, Audit: log, Metrics: m, MaxBody: opts.maxBody})
+	book, err := casebook.Open(ctx, casebook.Options{SQLiteFile: file, Now: opts.now,
+		ObserveAppend: func(d time.Duration) { m.ObserveStoreAppend("cases", d) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := New(Deps{Logger: logger, Verifier: verifier, Rules: shelf, Audit: log, Metrics: m, MaxBody: opts.maxBody, Cases: book})
 	ts := &testServer{Server: httptest.NewServer(api), api: api, audit: log, rules: shelf, metrics: m, logs: logs, key: key}
 	ts.client = &http.Client{Transport: openapitest.Transport(t, OpenAPI(), nil)}
 	t.Cleanup(func() {
 		ts.Close()
 		log.Close()
+		book.Close()
 	})
 	return ts
 }
@@ -157,4 +166,13 @@ func decodeError(t *testing.T, data []byte) Error {
 		t.Fatalf("error body %s: %v", data, err)
 	}
 	return e
+}
+
+// openSampleCase opens the case the route table's Sample paths name.
+func (ts *testServer) openSampleCase(t *testing.T) {
+	t.Helper()
+	resp, data := ts.do(t, context.Background(), "POST", "/v1/cases", authn.Administrator, SampleOpenCase(SampleCase))
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("opening the sample case: %d %s", resp.StatusCode, data)
+	}
 }

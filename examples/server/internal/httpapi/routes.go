@@ -12,13 +12,20 @@ type Route struct {
 	Path   string       // a net/http.ServeMux path pattern
 	Roles  []authn.Role // nil: public, no token needed
 	// Body is a minimal valid request body, for tests that walk the table.
-	Body    string
+	Body string
+	// Sample is a path the pattern matches, for tests that walk the table
+	// ("": Path); its case is opened first.
+	Sample string
+	// Decided lists the statuses an admitted role may get besides success
+	// because the domain decides (the procedure's roles and rules).
+	Decided []int
 	handler http.Handler
 }
 
 // Routes is every route of the API, in one table: which role may call
-// which route is read from here alone. The case routes (open, read,
-// command, history, aftercare calendar, worklist) are added here.
+// which route is read from here alone. For the case routes, the table
+// admits the roles that may call a route at all (the auditor reads only);
+// which role may give which command is the procedure's business.
 func (s *Server) Routes() []Route {
 	all := authn.Roles()
 	const (
@@ -26,6 +33,7 @@ func (s *Server) Routes() []Route {
 		board  = authn.Board
 		nurse  = authn.Nurse
 	)
+	writers := []authn.Role{authn.Administrator, doctor, board, authn.Lab, nurse}
 	return []Route{
 		{Method: "GET", Path: "/healthz", handler: s.handleHealthz()},
 		{Method: "GET", Path: "/readyz", handler: s.handleReadyz()},
@@ -42,5 +50,25 @@ func (s *Server) Routes() []Route {
 			Body: `{"administeredAt":"2026-11-24T09:30:00Z","route":"intravenous"}`, handler: s.handleDecision("aftercare")},
 		{Method: "POST", Path: "/v1/decisions/triage", Roles: []authn.Role{doctor, nurse},
 			Body: `{}`, handler: s.handleDecision("triage")},
+		{Method: "POST", Path: "/v1/cases", Roles: writers, Body: SampleOpenCase("walk-open"),
+			Decided: []int{http.StatusForbidden, http.StatusConflict}, handler: s.handleOpenCase()},
+		{Method: "GET", Path: "/v1/cases", Roles: all, handler: s.handleListCases()},
+		{Method: "GET", Path: "/v1/cases/{id}", Roles: all, Sample: "/v1/cases/" + SampleCase, handler: s.handleCase()},
+		{Method: "POST", Path: "/v1/cases/{id}/commands", Roles: writers, Sample: "/v1/cases/" + SampleCase + "/commands",
+			Body:    `{"type": "withdraw", "at": "2026-11-24T10:00:00Z", "reason": "moved away"}`,
+			Decided: []int{http.StatusForbidden, http.StatusUnprocessableEntity}, handler: s.handleCommand()},
+		{Method: "GET", Path: "/v1/cases/{id}/events", Roles: all, Sample: "/v1/cases/" + SampleCase + "/events", handler: s.handleHistory()},
+		{Method: "GET", Path: "/v1/cases/{id}/aftercare.ics", Roles: all, Sample: "/v1/cases/" + SampleCase + "/aftercare.ics",
+			Decided: []int{http.StatusNotFound}, handler: s.handleAftercareICS()},
+		{Method: "GET", Path: "/v1/worklist", Roles: all, handler: s.handleWorklist()},
 	}
+}
+
+// SampleCase is the case the Sample paths name; tests that walk the table
+// open it first with SampleOpenCase.
+const SampleCase = "walk-1"
+
+// SampleOpenCase is an open-case command for caseID, for tests.
+func SampleOpenCase(caseID string) string {
+	return `{"type": "open-case", "at": "2026-11-24T09:00:00Z", "caseId": "` + caseID + `", "patient": "patient-` + caseID + `"}`
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/reocell/celltherapy/examples/server/internal/audit"
 	"github.com/reocell/celltherapy/examples/server/internal/authn"
+	"github.com/reocell/celltherapy/examples/server/internal/casebook"
 	"github.com/reocell/celltherapy/examples/server/internal/metrics"
 	"github.com/reocell/celltherapy/examples/server/internal/rulebook"
 )
@@ -40,6 +41,9 @@ type Deps struct {
 	Audit    AuditLog
 	Metrics  *metrics.Metrics
 	MaxBody  int64 // default DefaultMaxBody
+	// Cases is the case store's API; nil: a store in memory (for tests of
+	// other routes).
+	Cases *casebook.Book
 }
 
 // Server is the API as an http.Handler.
@@ -50,6 +54,7 @@ type Server struct {
 	audit    AuditLog
 	metrics  *metrics.Metrics
 	maxBody  int64
+	cases    *casebook.Book
 	ids      *requestIDs
 	mux      *http.ServeMux
 }
@@ -57,12 +62,15 @@ type Server struct {
 // New returns the API with every route of Routes registered.
 func New(d Deps) *Server {
 	s := &Server{log: d.Logger, verifier: d.Verifier, rules: d.Rules, audit: d.Audit, metrics: d.Metrics,
-		maxBody: d.MaxBody, ids: newRequestIDs(), mux: http.NewServeMux()}
+		maxBody: d.MaxBody, cases: d.Cases, ids: newRequestIDs(), mux: http.NewServeMux()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	if s.metrics == nil {
 		s.metrics = metrics.New()
+	}
+	if s.cases == nil {
+		s.cases = casebook.NewMemory(casebook.Options{})
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBody

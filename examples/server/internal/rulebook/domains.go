@@ -31,8 +31,18 @@ type domain struct {
 	kind     rules.Kind
 	dir      string // where its default rule files are named from
 	defaults fs.FS
-	// decider makes the decide function of a ruleset of this kind.
-	decider func(rs *rules.Ruleset) (decideFunc, error)
+	// decider makes the decide function of a ruleset of this kind and
+	// records its decision maker in m.
+	decider func(rs *rules.Ruleset, m *Makers) (decideFunc, error)
+}
+
+// Makers are the decision makers of a book, one per kind, for the case
+// routes: the procedure's guards decide with the rules in force too.
+type Makers struct {
+	Screener *eligibility.Screener
+	Selector *therapy.Selector
+	Planner  *recommendations.Planner
+	Triager  *recommendations.Triager
 }
 
 func domains() []domain {
@@ -44,11 +54,12 @@ func domains() []domain {
 	}
 }
 
-func screen(rs *rules.Ruleset) (decideFunc, error) {
+func screen(rs *rules.Ruleset, m *Makers) (decideFunc, error) {
 	s, err := eligibility.NewScreener(rs)
 	if err != nil {
 		return nil, err
 	}
+	m.Screener = s
 	return func(ctx context.Context, data []byte) (Decision, error) {
 		facts, err := eligibility.DecodeFacts(data)
 		if err != nil {
@@ -62,11 +73,12 @@ func screen(rs *rules.Ruleset) (decideFunc, error) {
 	}, nil
 }
 
-func selectTherapy(rs *rules.Ruleset) (decideFunc, error) {
+func selectTherapy(rs *rules.Ruleset, m *Makers) (decideFunc, error) {
 	s, err := therapy.NewSelector(rs)
 	if err != nil {
 		return nil, err
 	}
+	m.Selector = s
 	return func(ctx context.Context, data []byte) (Decision, error) {
 		facts, err := therapy.DecodeFacts(data)
 		if err != nil {
@@ -80,11 +92,12 @@ func selectTherapy(rs *rules.Ruleset) (decideFunc, error) {
 	}, nil
 }
 
-func planAftercare(rs *rules.Ruleset) (decideFunc, error) {
+func planAftercare(rs *rules.Ruleset, m *Makers) (decideFunc, error) {
 	p, err := recommendations.NewPlanner(rs)
 	if err != nil {
 		return nil, err
 	}
+	m.Planner = p
 	return func(ctx context.Context, data []byte) (Decision, error) {
 		facts, err := recommendations.DecodeFacts(data)
 		if err != nil {
@@ -98,11 +111,12 @@ func planAftercare(rs *rules.Ruleset) (decideFunc, error) {
 	}, nil
 }
 
-func triage(rs *rules.Ruleset) (decideFunc, error) {
+func triage(rs *rules.Ruleset, m *Makers) (decideFunc, error) {
 	t, err := recommendations.NewTriager(rs)
 	if err != nil {
 		return nil, err
 	}
+	m.Triager = t
 	return func(ctx context.Context, data []byte) (Decision, error) {
 		facts, err := recommendations.DecodeTriageFacts(data)
 		if err != nil {

@@ -35,7 +35,11 @@ type Ruleset struct {
 type Book struct {
 	rulesets []Ruleset
 	deciders map[string]decideFunc
+	makers   Makers
 }
+
+// Makers returns the book's decision makers, for the case routes.
+func (b *Book) Makers() Makers { return b.makers }
 
 // Kinds returns the decision kinds the server serves, in a fixed order.
 func Kinds() []string {
@@ -89,7 +93,7 @@ func build(builtin, dir *rules.Set, now time.Time) (*Book, error) {
 			}
 			rs = found[0]
 		}
-		decide, err := d.decider(rs)
+		decide, err := d.decider(rs, &b.makers)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s: %v", rs.File(), err))
 			continue
