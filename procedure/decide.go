@@ -188,8 +188,7 @@ func checkSymptom(ps *problems, s recommendations.Symptom) {
 
 // AftercarePlans returns the aftercare plans recorded in a case's history,
 // one per administration in order, decoded from the stored decisions, for
-// a calendar (recommendations.WriteICS) or a leaflet. The plans' Findings
-// are left empty: the stored decision keeps them for the record.
+// a calendar (recommendations.WriteICS) or a leaflet.
 func AftercarePlans(events []Event) ([]*recommendations.Plan, error) {
 	var plans []*recommendations.Plan
 	for _, e := range events {
@@ -197,13 +196,7 @@ func AftercarePlans(events []Event) ([]*recommendations.Plan, error) {
 			continue
 		}
 		p := new(recommendations.Plan)
-		// Findings (rules.Evidence) only encode; the items, schedule and
-		// windows are what a calendar and a leaflet need.
-		shadow := struct {
-			*recommendations.Plan
-			Findings json.RawMessage `json:"findings"`
-		}{Plan: p}
-		if err := json.Unmarshal(e.Decision.Decision, &shadow); err != nil {
+		if err := json.Unmarshal(e.Decision.Decision, p); err != nil {
 			return nil, fmt.Errorf("procedure: event %s: aftercare plan: %w", e.ID(), err)
 		}
 		plans = append(plans, p)

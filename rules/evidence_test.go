@@ -35,3 +35,22 @@ func TestEvidenceJSON(t *testing.T) {
 		t.Errorf("no evidence: %s", got)
 	}
 }
+
+// TestEvidenceReadsBack decodes what MarshalJSON writes, facts in order.
+func TestEvidenceReadsBack(t *testing.T) {
+	in := rules.Evidence{{Fact: "oncology.everTreated", Value: true}, {Fact: "asOf", Value: "2026-11-24"}, {Fact: "patient.weightKg", Value: 70.5}}
+	b, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out rules.Evidence
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := json.Marshal(out); string(again) != string(b) || len(out) != 3 || out[1].Fact != "asOf" {
+		t.Errorf("read back %v as %s, want %s", out, again, b)
+	}
+	if err := json.Unmarshal([]byte(`[1]`), &out); err == nil {
+		t.Error("a list was read as evidence")
+	}
+}

@@ -1,7 +1,9 @@
 package rules
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"strconv"
 )
 
@@ -67,6 +69,33 @@ func (e Evidence) MarshalJSON() ([]byte, error) {
 		}
 	}
 	return append(buf, '}'), nil
+}
+
+// UnmarshalJSON reads evidence written by MarshalJSON, keeping the order of
+// its facts. Values come back as JSON gives them: booleans, numbers
+// (float64) and strings (dates and instants as written).
+func (e *Evidence) UnmarshalJSON(b []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return fmt.Errorf("rules: evidence is a JSON object of facts")
+	}
+	out := Evidence{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			return err
+		}
+		out = append(out, FactValue{Fact: t.(string), Value: v})
+	}
+	if _, err := dec.Token(); err != nil {
+		return err
+	}
+	*e = out
+	return nil
 }
 
 // appendJSON appends v as JSON, as json.Marshal writes it.

@@ -131,6 +131,9 @@ func testWholeCase(t *testing.T, h Harness) {
 	if err != nil || len(plans) != 2 || plans[1].AdministeredAt == nil || !plans[1].AdministeredAt.Equal(folded.Administrations[1].At) {
 		t.Errorf("aftercare plans: %d, %v; want one per administration", len(plans), err)
 	}
+	if len(plans) == 2 && (len(plans[1].Findings) == 0 || len(plans[1].Findings[0].Evidence) == 0) {
+		t.Errorf("aftercare plan read back without its findings and their evidence: %+v", plans[1].Findings)
+	}
 }
 
 func testRetries(t *testing.T, h Harness) {
