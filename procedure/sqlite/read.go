@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/reocell/celltherapy/procedure"
+	"github.com/reocell/celltherapy/procedure/internal/rowscan"
 	"github.com/reocell/celltherapy/procedure/internal/workitem"
 )
 
@@ -93,19 +94,7 @@ func (s *Store) Cases(ctx context.Context, q procedure.CaseQuery) ([]procedure.S
 		return nil, err
 	}
 	defer rows.Close()
-	var out []procedure.Summary
-	for rows.Next() {
-		var b string
-		var sm procedure.Summary
-		if err := rows.Scan(&b); err != nil {
-			return nil, err
-		}
-		if err := json.Unmarshal([]byte(b), &sm); err != nil {
-			return nil, err
-		}
-		out = append(out, sm)
-	}
-	return out, rows.Err()
+	return rowscan.Texts(rows, summaryOf)
 }
 
 // Worklist implements procedure.Store. It reads one packed column per
@@ -123,18 +112,16 @@ func (s *Store) Worklist(ctx context.Context, q procedure.WorklistQuery) ([]proc
 		return nil, err
 	}
 	defer rows.Close()
-	out := []procedure.WorkItem{}
-	for rows.Next() {
-		var item string
-		if err := rows.Scan(&item); err != nil {
-			return nil, err
-		}
+	return rowscan.Texts(rows, func(item string) (procedure.WorkItem, error) {
 		w, err := workitem.Unpack(item)
-		if err != nil {
-			return nil, err
-		}
-		w.Overdue = w.By.Before(q.AsOf)
-		out = append(out, w)
-	}
-	return out, rows.Err()
+		w.Overdue = err == nil && w.By.Before(q.AsOf)
+		return w, err
+	})
+}
+
+// summaryOf reads a case's summary as stored.
+func summaryOf(b string) (procedure.Summary, error) {
+	var sm procedure.Summary
+	err := json.Unmarshal([]byte(b), &sm)
+	return sm, err
 }
