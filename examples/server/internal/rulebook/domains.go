@@ -150,3 +150,30 @@ func loadDefaults() (*rules.Set, error) {
 func loadDir(dir string) (*rules.Set, error) {
 	return loader().LoadPaths(dir)
 }
+
+// keep keeps what a book serves besides Decide: the eligibility screener
+// that Shelf.Screener screens with.
+func (b *Book) keep(kind string, rs *rules.Ruleset) error {
+	if kind != eligibility.Kind().Name() {
+		return nil
+	}
+	s, err := eligibility.NewScreener(rs)
+	if err != nil {
+		return err
+	}
+	b.screener = s
+	return nil
+}
+
+// Screener screens with the eligibility rules in force at each call, so a
+// reload applies to the next screening: the CDS Hooks service screens with
+// it.
+type Screener struct{ shelf *Shelf }
+
+// Screener returns a screener that follows the rules in force.
+func (s *Shelf) Screener() *Screener { return &Screener{shelf: s} }
+
+// Screen screens facts with the eligibility rules in force now.
+func (s *Screener) Screen(ctx context.Context, facts eligibility.Facts) (*eligibility.Decision, error) {
+	return s.shelf.Current().screener.Screen(ctx, facts)
+}

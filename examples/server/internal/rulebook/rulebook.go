@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/reocell/celltherapy/eligibility"
 	"github.com/reocell/celltherapy/rules"
 )
 
@@ -35,6 +36,7 @@ type Ruleset struct {
 type Book struct {
 	rulesets []Ruleset
 	deciders map[string]decideFunc
+	screener *eligibility.Screener // the eligibility rules, for Shelf.Screener
 }
 
 // Kinds returns the decision kinds the server serves, in a fixed order.
@@ -95,6 +97,10 @@ func build(builtin, dir *rules.Set, now time.Time) (*Book, error) {
 			continue
 		}
 		b.deciders[name] = decide
+		if err := b.keep(name, rs); err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v", rs.File(), err))
+			continue
+		}
 		b.rulesets = append(b.rulesets, Ruleset{Name: rs.Name(), Version: rs.Version(), Digest: rs.Digest(),
 			Kind: name, Source: source, File: rs.File(), LoadedAt: now.UTC()})
 	}
