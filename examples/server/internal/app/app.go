@@ -85,6 +85,10 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error
 	if err := cfg.Check(); err != nil {
 		return nil, err
 	}
+	cdsConf, err := cfg.cdsSettings()
+	if err != nil {
+		return nil, err
+	}
 	m := metrics.New()
 	shelf, err := rulebook.Open(cfg.RulesDir, rulebook.Options{Logger: logger, OnReload: m.ObserveReload})
 	if err != nil {
@@ -108,7 +112,13 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error
 		ln.Close()
 		return nil, err
 	}
-	api := httpapi.New(httpapi.Deps{Logger: logger, Verifier: verifier, Rules: shelf, Audit: log, Metrics: m})
+	cds, err := cdsService(cdsConf, shelf, log, logger)
+	if err != nil {
+		ln.Close()
+		log.Close()
+		return nil, err
+	}
+	api := httpapi.New(httpapi.Deps{Logger: logger, Verifier: verifier, Rules: shelf, Audit: log, Metrics: m, CDS: cds})
 	timeouts := cfg.Timeouts.orDefaults()
 	srv := &http.Server{
 		Handler:           api,

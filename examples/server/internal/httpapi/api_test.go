@@ -20,6 +20,9 @@ const eligiblePatient = `{"asOf": "2026-11-24", "oncology": {"active": false, "e
 func TestEveryRouteAndRole(t *testing.T) {
 	ts := newTestServer(t, serverOptions{})
 	for _, rt := range ts.api.Routes() {
+		if rt.Auth != "" {
+			continue // its own authentication: see TestCDSHooks*
+		}
 		if rt.Roles == nil {
 			t.Run(rt.Method+" "+rt.Path+"/public", func(t *testing.T) {
 				resp, _ := ts.do(t, context.Background(), rt.Method, rt.Path, "", rt.Body)

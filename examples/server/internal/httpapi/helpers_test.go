@@ -65,6 +65,7 @@ type testServer struct {
 type serverOptions struct {
 	rulesDir string
 	maxBody  int64
+	cds      http.Handler // Deps.CDS
 }
 
 func newTestServer(t testing.TB, opts serverOptions) *testServer {
@@ -94,7 +95,7 @@ func newTestServer(t testing.TB, opts serverOptions) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := New(Deps{Logger: logger, Verifier: verifier, Rules: shelf, Audit: log, Metrics: m, MaxBody: opts.maxBody})
+	api := New(Deps{Logger: logger, Verifier: verifier, Rules: shelf, Audit: log, Metrics: m, MaxBody: opts.maxBody, CDS: opts.cds})
 	ts := &testServer{Server: httptest.NewServer(api), api: api, audit: log, rules: shelf, metrics: m, logs: logs, key: key}
 	ts.client = &http.Client{Transport: openapitest.Transport(t, OpenAPI(), nil)}
 	t.Cleanup(func() {

@@ -10,7 +10,10 @@ import (
 type Route struct {
 	Method string
 	Path   string       // a net/http.ServeMux path pattern
-	Roles  []authn.Role // nil: public, no token needed
+	Roles  []authn.Role // nil: public, no token needed (unless Auth says otherwise)
+	// Auth, when set, names the route's own authentication, done by its
+	// handler instead of the server's bearer tokens and roles.
+	Auth string
 	// Body is a minimal valid request body, for tests that walk the table.
 	Body    string
 	handler http.Handler
@@ -42,5 +45,9 @@ func (s *Server) Routes() []Route {
 			Body: `{"administeredAt":"2026-11-24T09:30:00Z","route":"intravenous"}`, handler: s.handleDecision("aftercare")},
 		{Method: "POST", Path: "/v1/decisions/triage", Roles: []authn.Role{doctor, nurse},
 			Body: `{}`, handler: s.handleDecision("triage")},
+		// CDS Hooks: authenticated by the CDS client's JWT (see cds.go).
+		{Method: "GET", Path: "/cds-services", Auth: AuthCDSClient, handler: s.cdsHandler()},
+		{Method: "POST", Path: "/cds-services/{id}", Auth: AuthCDSClient, handler: s.cdsHandler()},
+		{Method: "POST", Path: "/cds-services/{id}/feedback", Auth: AuthCDSClient, handler: s.cdsHandler()},
 	}
 }

@@ -40,6 +40,9 @@ type Deps struct {
 	Audit    AuditLog
 	Metrics  *metrics.Metrics
 	MaxBody  int64 // default DefaultMaxBody
+	// CDS is the CDS Hooks service (cdshooks.Handler), nil when not
+	// configured: its routes then answer 404.
+	CDS http.Handler
 }
 
 // Server is the API as an http.Handler.
@@ -50,6 +53,7 @@ type Server struct {
 	audit    AuditLog
 	metrics  *metrics.Metrics
 	maxBody  int64
+	cds      http.Handler
 	ids      *requestIDs
 	mux      *http.ServeMux
 }
@@ -57,7 +61,7 @@ type Server struct {
 // New returns the API with every route of Routes registered.
 func New(d Deps) *Server {
 	s := &Server{log: d.Logger, verifier: d.Verifier, rules: d.Rules, audit: d.Audit, metrics: d.Metrics,
-		maxBody: d.MaxBody, ids: newRequestIDs(), mux: http.NewServeMux()}
+		maxBody: d.MaxBody, cds: d.CDS, ids: newRequestIDs(), mux: http.NewServeMux()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
