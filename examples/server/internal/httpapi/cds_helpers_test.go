@@ -50,7 +50,7 @@ type cdsEnv struct {
 	jti atomic.Int64
 }
 
-func newCDSEnv(t *testing.T, opts serverOptions) *cdsEnv {
+func newCDSEnv(t testing.TB, opts serverOptions) *cdsEnv {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
 	if err != nil {
@@ -81,7 +81,7 @@ func newCDSEnv(t *testing.T, opts serverOptions) *cdsEnv {
 }
 
 // cdsToken is a CDS client JWT for the URL of path; edit may change it.
-func (e *cdsEnv) cdsToken(t *testing.T, path string, edit func(*jwt.Claims)) string {
+func (e *cdsEnv) cdsToken(t testing.TB, path string, edit func(*jwt.Claims)) string {
 	t.Helper()
 	now := time.Now()
 	c := jwt.Claims{Issuer: cdsIssuer, Audience: jwt.Audience{e.URL + path}, IssuedAt: jwt.NewNumericDate(now),
