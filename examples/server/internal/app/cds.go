@@ -30,9 +30,11 @@ type cdsSettings struct {
 // Hooks is off (no --cds-clients). JWKS files are read here.
 func (cfg *Config) cdsSettings() (*cdsSettings, error) {
 	if strings.TrimSpace(cfg.CDSClients) == "" {
-		for name, v := range map[string]string{"cds-base-url": cfg.CDSBaseURL, "cds-order-codes": cfg.CDSOrderCodes, "cds-fhir-servers": cfg.CDSFHIRServers} {
-			if v != "" {
-				return nil, &ConfigError{name, "is set but --cds-clients is not: CDS Hooks is off without allow-listed clients"}
+		for _, set := range []struct{ name, value string }{
+			{"cds-base-url", cfg.CDSBaseURL}, {"cds-order-codes", cfg.CDSOrderCodes}, {"cds-fhir-servers", cfg.CDSFHIRServers},
+		} {
+			if set.value != "" {
+				return nil, &ConfigError{set.name, "is set but --cds-clients is not: CDS Hooks is off without allow-listed clients"}
 			}
 		}
 		return nil, nil
