@@ -221,6 +221,8 @@ func TestBadConfigurationNamesTheSetting(t *testing.T) {
 		{"JWKS not a key set", []string{"--jwks", aFile}, nil, "--jwks"},
 		{"JWKS over plain http", []string{"--jwks", "http://idp.example.org/keys"}, nil, "--jwks"},
 		{"empty issuer", []string{"--issuer", ""}, nil, "--issuer"},
+		{"CDS client from the environment", nil, map[string]string{"CELLTHERAPY_CDS_CLIENTS": "https://ehr.test/"}, "--cds-clients (CELLTHERAPY_CDS_CLIENTS)"},
+		{"CDS clients without a base URL", []string{"--cds-clients", "https://ehr.test/=https://ehr.test/jwks"}, nil, "--cds-base-url"},
 		{"unreachable PostgreSQL", []string{"--postgres", "postgres://u@127.0.0.1:1/db?connect_timeout=2"}, nil, "--postgres"},
 	}
 	for _, tc := range tests {
@@ -247,7 +249,9 @@ func TestHelpListsEverySettingWithItsVariable(t *testing.T) {
 	}
 	for _, want := range []string{"-addr", "CELLTHERAPY_ADDR", "-data-dir", "CELLTHERAPY_DATA_DIR", "-postgres",
 		"CELLTHERAPY_POSTGRES", "-rules", "CELLTHERAPY_RULES", "-jwks", "CELLTHERAPY_JWKS", "-issuer",
-		"CELLTHERAPY_ISSUER", "-audience", "CELLTHERAPY_AUDIENCE"} {
+		"CELLTHERAPY_ISSUER", "-audience", "CELLTHERAPY_AUDIENCE", "-cds-clients", "CELLTHERAPY_CDS_CLIENTS",
+		"-cds-base-url", "CELLTHERAPY_CDS_BASE_URL", "-cds-order-codes", "CELLTHERAPY_CDS_ORDER_CODES",
+		"-cds-fhir-servers", "CELLTHERAPY_CDS_FHIR_SERVERS"} {
 		if !strings.Contains(errOut.String(), want) {
 			t.Errorf("help lacks %s", want)
 		}

@@ -101,6 +101,10 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error
 	if err := cfg.Check(); err != nil {
 		return nil, err
 	}
+	cdsConf, err := cfg.cdsSettings()
+	if err != nil {
+		return nil, err
+	}
 	m := metrics.New()
 	shelf, err := rulebook.Open(cfg.RulesDir, rulebook.Options{Logger: logger, OnReload: m.ObserveReload})
 	if err != nil {
@@ -130,7 +134,14 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error
 		log.Close()
 		return nil, err
 	}
-	api := httpapi.New(httpapi.Deps{Logger: logger, Verifier: verifier, Rules: shelf, Audit: log, Metrics: m, Cases: cases})
+	cds, err := cdsService(cdsConf, shelf, log, logger)
+	if err != nil {
+		ln.Close()
+		log.Close()
+		cases.Close()
+		return nil, err
+	}
+	api := httpapi.New(httpapi.Deps{Logger: logger, Verifier: verifier, Rules: shelf, Audit: log, Metrics: m, Cases: cases, CDS: cds})
 	timeouts := cfg.Timeouts.orDefaults()
 	srv := &http.Server{
 		Handler:           api,

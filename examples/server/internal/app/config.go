@@ -27,6 +27,12 @@ type Config struct {
 	Issuer   string // the iss every token must carry
 	Audience string // a value the aud of every token must hold
 
+	// CDS Hooks (see cds.go); off while CDSClients is empty.
+	CDSClients     string // allow-listed CDS clients: ISSUER=JKU-URL or ISSUER=JWKS-FILE, comma-separated
+	CDSBaseURL     string // the public base URL EHRs call (the JWT aud is checked against it)
+	CDSOrderCodes  string // codes of an MSC therapy order: SYSTEM|CODE, comma-separated
+	CDSFHIRServers string // the only FHIR servers fetched from: base URLs, comma-separated
+
 	// Timeouts of the HTTP server; zero values take the defaults
 	// (DefaultTimeouts). Not flags: a clinic has no reason to change them.
 	Timeouts Timeouts
@@ -101,6 +107,11 @@ func (cfg *Config) Flags(fs *flag.FlagSet, only ...string) {
 	add(&cfg.JWKS, "jwks", "", "JWKS file or https URL of the keys that sign tokens (default: the development key)")
 	add(&cfg.Issuer, "issuer", DefaultIssuer, "issuer (iss) every token must carry")
 	add(&cfg.Audience, "audience", DefaultAudience, "audience (aud) every token must hold")
+	add(&cfg.CDSClients, "cds-clients", "", "CDS Hooks clients allowed to call /cds-services, comma-separated ISSUER=SOURCE, "+
+		"SOURCE the https URL of a key set its JWTs may name in jku, or a JWKS file of keys agreed out of band (default: CDS Hooks off)")
+	add(&cfg.CDSBaseURL, "cds-base-url", "", "public base URL EHRs call this server at, such as https://cds.clinic.example (required with --cds-clients: a JWT's aud must be it + the path)")
+	add(&cfg.CDSOrderCodes, "cds-order-codes", "", "codes that mark an MSC therapy order in order-select/order-sign, comma-separated SYSTEM|CODE (default: the clinic code system's msc-therapy)")
+	add(&cfg.CDSFHIRServers, "cds-fhir-servers", "", "FHIR server base URLs the CDS service may fetch missing prefetch from with the EHR's token, comma-separated (default: any the EHR names)")
 }
 
 func contains(list []string, s string) bool {
@@ -169,7 +180,8 @@ func (cfg *Config) Check() error {
 	case cfg.Audience == "":
 		return &ConfigError{"audience", "must not be empty"}
 	}
-	return nil
+	_, err := cfg.cdsSettings()
+	return err
 }
 
 // checkDir checks that dir is a directory, creating it when create is set.

@@ -25,6 +25,9 @@ func TestEveryRouteAndRole(t *testing.T) {
 	ts := newTestServer(t, serverOptions{})
 	ts.openSampleCase(t)
 	for _, rt := range ts.api.Routes() {
+		if rt.Auth != "" {
+			continue // its own authentication: see TestCDSHooks*
+		}
 		path := rt.Path
 		if rt.Sample != "" {
 			path = rt.Sample

@@ -67,6 +67,7 @@ type serverOptions struct {
 	rulesDir string
 	maxBody  int64
 	now      func() time.Time // the case store's clock (default time.Now)
+	cds      http.Handler     // Deps.CDS
 }
 
 func newTestServer(t testing.TB, opts serverOptions) *testServer {
@@ -102,7 +103,7 @@ func newTestServer(t testing.TB, opts serverOptions) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := New(Deps{Logger: logger, Verifier: verifier, Rules: shelf, Audit: log, Metrics: m, MaxBody: opts.maxBody, Cases: book})
+	api := New(Deps{Logger: logger, Verifier: verifier, Rules: shelf, Audit: log, Metrics: m, MaxBody: opts.maxBody, Cases: book, CDS: opts.cds})
 	ts := &testServer{Server: httptest.NewServer(api), api: api, audit: log, rules: shelf, metrics: m, logs: logs, key: key}
 	ts.client = &http.Client{Transport: openapitest.Transport(t, OpenAPI(), nil)}
 	t.Cleanup(func() {

@@ -10,7 +10,10 @@ import (
 type Route struct {
 	Method string
 	Path   string       // a net/http.ServeMux path pattern
-	Roles  []authn.Role // nil: public, no token needed
+	Roles  []authn.Role // nil: public, no token needed (unless Auth says otherwise)
+	// Auth, when set, names the route's own authentication, done by its
+	// handler instead of the server's bearer tokens and roles.
+	Auth string
 	// Body is a minimal valid request body, for tests that walk the table.
 	Body string
 	// Sample is a path the pattern matches, for tests that walk the table
@@ -61,6 +64,10 @@ func (s *Server) Routes() []Route {
 		{Method: "GET", Path: "/v1/cases/{id}/aftercare.ics", Roles: all, Sample: "/v1/cases/" + SampleCase + "/aftercare.ics",
 			Decided: []int{http.StatusNotFound}, handler: s.handleAftercareICS()},
 		{Method: "GET", Path: "/v1/worklist", Roles: all, handler: s.handleWorklist()},
+		// CDS Hooks: authenticated by the CDS client's JWT (see cds.go).
+		{Method: "GET", Path: "/cds-services", Auth: AuthCDSClient, handler: s.cdsHandler()},
+		{Method: "POST", Path: "/cds-services/{id}", Auth: AuthCDSClient, handler: s.cdsHandler()},
+		{Method: "POST", Path: "/cds-services/{id}/feedback", Auth: AuthCDSClient, handler: s.cdsHandler()},
 	}
 }
 

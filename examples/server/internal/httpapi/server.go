@@ -44,6 +44,9 @@ type Deps struct {
 	// Cases is the case store's API; nil: a store in memory (for tests of
 	// other routes).
 	Cases *casebook.Book
+	// CDS is the CDS Hooks service (cdshooks.Handler), nil when not
+	// configured: its routes then answer 404.
+	CDS http.Handler
 }
 
 // Server is the API as an http.Handler.
@@ -55,6 +58,7 @@ type Server struct {
 	metrics  *metrics.Metrics
 	maxBody  int64
 	cases    *casebook.Book
+	cds      http.Handler
 	ids      *requestIDs
 	mux      *http.ServeMux
 }
@@ -62,7 +66,7 @@ type Server struct {
 // New returns the API with every route of Routes registered.
 func New(d Deps) *Server {
 	s := &Server{log: d.Logger, verifier: d.Verifier, rules: d.Rules, audit: d.Audit, metrics: d.Metrics,
-		maxBody: d.MaxBody, cases: d.Cases, ids: newRequestIDs(), mux: http.NewServeMux()}
+		maxBody: d.MaxBody, cases: d.Cases, cds: d.CDS, ids: newRequestIDs(), mux: http.NewServeMux()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -164,3 +164,16 @@ func loadDefaults() (*rules.Set, error) {
 func loadDir(dir string) (*rules.Set, error) {
 	return loader().LoadPaths(dir)
 }
+
+// Screener screens with the eligibility rules in force at each call, so a
+// reload applies to the next screening: the CDS Hooks service screens with
+// it.
+type Screener struct{ shelf *Shelf }
+
+// Screener returns a screener that follows the rules in force.
+func (s *Shelf) Screener() *Screener { return &Screener{shelf: s} }
+
+// Screen screens facts with the eligibility rules in force now.
+func (s *Screener) Screen(ctx context.Context, facts eligibility.Facts) (*eligibility.Decision, error) {
+	return s.shelf.Current().makers.Screener.Screen(ctx, facts)
+}

@@ -35,7 +35,7 @@ type Ruleset struct {
 type Book struct {
 	rulesets []Ruleset
 	deciders map[string]decideFunc
-	makers   Makers
+	makers   Makers // the decision makers of the rules in force (Shelf.Screener screens with makers.Screener)
 }
 
 // Makers returns the book's decision makers, for the case routes.

@@ -183,3 +183,32 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestScreenerFollowsTheRulesInForce: the screener the CDS Hooks service
+// uses screens with the rules in force at each call, so a reload applies.
+func TestScreenerFollowsTheRulesInForce(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "contraindications.yaml", eligibilityRules(t, "clinic-1"))
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	facts, err := eligibility.DecodeFacts([]byte(patient))
+	if err != nil {
+		t.Fatal(err)
+	}
+	screener := s.Screener()
+	for _, version := range []string{"clinic-1", "clinic-2"} {
+		write(t, dir, "contraindications.yaml", eligibilityRules(t, version))
+		if err := s.Reload(); err != nil {
+			t.Fatal(err)
+		}
+		d, err := screener.Screen(context.Background(), facts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Ruleset.Version != version || d.Ruleset.Digest != digestOf(t, s.Current(), "eligibility") {
+			t.Errorf("screened with %+v, want version %s, the ruleset in force", d.Ruleset, version)
+		}
+	}
+}
