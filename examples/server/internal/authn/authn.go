@@ -12,7 +12,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"slices"
+	"github.com/reocell/celltherapy/procedure"
 	"sync"
 	"time"
 
@@ -20,26 +20,23 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 )
 
-// Role is what a caller does in the clinic; the role claim of a token.
-type Role string
+// Role is the role claim of a token: one of the clinic procedure's roles
+// (procedure.Role), so that the server and the procedure cannot disagree on
+// them.
+type Role = procedure.Role
 
-// The roles of the clinic procedure.
+// The roles, as the procedure names them.
 const (
-	Administrator Role = "administrator"
-	Doctor        Role = "doctor"
-	Board         Role = "board"
-	Lab           Role = "lab"
-	Nurse         Role = "nurse"
-	Auditor       Role = "auditor" // reads, never writes
+	Administrator = procedure.Administrator
+	Doctor        = procedure.Doctor
+	Board         = procedure.Board
+	Lab           = procedure.Lab
+	Nurse         = procedure.Nurse
+	Auditor       = procedure.Auditor // reads, never writes
 )
 
 // Roles returns every role, in a fixed order.
-func Roles() []Role {
-	return []Role{Administrator, Doctor, Board, Lab, Nurse, Auditor}
-}
-
-// Valid reports whether r is one of Roles.
-func (r Role) Valid() bool { return slices.Contains(Roles(), r) }
+func Roles() []Role { return procedure.Roles() }
 
 // Algorithms is the allow-list of signature algorithms: asymmetric only,
 // so neither "none" nor an HMAC keyed with a public key gets through.
