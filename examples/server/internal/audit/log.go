@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -197,4 +198,30 @@ func (l *Log) Close() error {
 		err = l.b.close()
 	})
 	return err
+}
+
+// rows is what *sql.Rows and pgx.Rows both offer.
+type rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// scanEntries calls fn for each entry of rows, which select the columns
+// seq, at, actor_id, actor_role, action, subject, request_id,
+// ruleset_digest, input, output, prev_hash, hash.
+func scanEntries(rs rows, fn func(*Entry) error) error {
+	for rs.Next() {
+		var e Entry
+		var in, out string
+		if err := rs.Scan(&e.Seq, &e.At, &e.ActorID, &e.ActorRole, &e.Action, &e.Subject, &e.RequestID,
+			&e.RulesetDigest, &in, &out, &e.PrevHash, &e.Hash); err != nil {
+			return fmt.Errorf("audit: read entries: %w", err)
+		}
+		e.Input, e.Output = []byte(in), []byte(out)
+		if err := fn(&e); err != nil {
+			return err
+		}
+	}
+	return rs.Err()
 }

@@ -125,19 +125,7 @@ func (p *postgresBackend) scan(ctx context.Context, fn func(*Entry) error) error
 		return fmt.Errorf("audit: read entries: %w", err)
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var e Entry
-		var in, out string
-		if err := rows.Scan(&e.Seq, &e.At, &e.ActorID, &e.ActorRole, &e.Action, &e.Subject, &e.RequestID,
-			&e.RulesetDigest, &in, &out, &e.PrevHash, &e.Hash); err != nil {
-			return fmt.Errorf("audit: read entries: %w", err)
-		}
-		e.Input, e.Output = []byte(in), []byte(out)
-		if err := fn(&e); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return scanEntries(rows, fn)
 }
 
 func (p *postgresBackend) ping(ctx context.Context) error { return p.pool.Ping(ctx) }

@@ -142,19 +142,7 @@ func (s *sqliteBackend) scan(ctx context.Context, fn func(*Entry) error) error {
 		return fmt.Errorf("audit: read entries: %w", err)
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var e Entry
-		var in, out string
-		if err := rows.Scan(&e.Seq, &e.At, &e.ActorID, &e.ActorRole, &e.Action, &e.Subject, &e.RequestID,
-			&e.RulesetDigest, &in, &out, &e.PrevHash, &e.Hash); err != nil {
-			return fmt.Errorf("audit: read entries: %w", err)
-		}
-		e.Input, e.Output = []byte(in), []byte(out)
-		if err := fn(&e); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return scanEntries(rows, fn)
 }
 
 func (s *sqliteBackend) ping(ctx context.Context) error {
