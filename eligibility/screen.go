@@ -57,7 +57,7 @@ type Contraindication struct {
 type Screener struct {
 	rs    *rules.Ruleset
 	set   rules.Settings
-	thens []Then // each rule's then:, in rule file order
+	thens thens // each rule's then:, in rule file order
 }
 
 // NewScreener returns a Screener for rs, which must be an eligibility
@@ -66,11 +66,18 @@ func NewScreener(rs *rules.Ruleset, opts ...rules.Option) (*Screener, error) {
 	if rs == nil || rs.Kind().Name() != DecisionKind {
 		return nil, fmt.Errorf("eligibility: NewScreener needs an %s ruleset", DecisionKind)
 	}
-	s := &Screener{rs: rs, set: rules.NewSettings(opts...)}
+	return &Screener{rs: rs, set: rules.NewSettings(opts...), thens: rules.Prepared(rs, prepareThens)}, nil
+}
+
+// thens is each rule's then:, in rule file order, read once per ruleset.
+type thens []Then
+
+func prepareThens(rs *rules.Ruleset) thens {
+	out := make(thens, 0, len(rs.Rules()))
 	for _, r := range rs.Rules() {
-		s.thens = append(s.thens, rules.ThenOf[Then](r))
+		out = append(out, rules.ThenOf[Then](r))
 	}
-	return s, nil
+	return out
 }
 
 // Ruleset returns the screener's ruleset.

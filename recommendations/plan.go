@@ -165,11 +165,22 @@ func NewPlanner(rs *rules.Ruleset, opts ...rules.Option) (*Planner, error) {
 	if rs == nil || rs.Kind().Name() != AftercareDecisionKind {
 		return nil, fmt.Errorf("recommendations: NewPlanner needs an %s ruleset", AftercareDecisionKind)
 	}
-	p := &Planner{rs: rs, set: rules.NewSettings(opts...), params: rules.ParamsOf[AftercareParams](rs)}
+	prep := rules.Prepared(rs, preparePlanner)
+	return &Planner{rs: rs, set: rules.NewSettings(opts...), params: prep.params, thens: prep.thens}, nil
+}
+
+// plannerRules is what a Planner reads from its ruleset, once per ruleset.
+type plannerRules struct {
+	params AftercareParams
+	thens  []AftercareThen
+}
+
+func preparePlanner(rs *rules.Ruleset) plannerRules {
+	p := plannerRules{params: rules.ParamsOf[AftercareParams](rs)}
 	for _, r := range rs.Rules() {
 		p.thens = append(p.thens, rules.ThenOf[AftercareThen](r))
 	}
-	return p, nil
+	return p
 }
 
 // Ruleset returns the planner's ruleset.

@@ -42,7 +42,7 @@ type TriageDecision struct {
 type Triager struct {
 	rs      *rules.Ruleset
 	set     rules.Settings
-	actions []Action // each rule's then.action, in rule file order
+	actions actions // each rule's then.action, in rule file order
 }
 
 // NewTriager returns a Triager for rs, which must be a triage ruleset.
@@ -52,11 +52,19 @@ func NewTriager(rs *rules.Ruleset, opts ...rules.Option) (*Triager, error) {
 	if rs == nil || rs.Kind().Name() != TriageDecisionKind {
 		return nil, fmt.Errorf("recommendations: NewTriager needs a %s ruleset", TriageDecisionKind)
 	}
-	t := &Triager{rs: rs, set: rules.NewSettings(opts...)}
+	return &Triager{rs: rs, set: rules.NewSettings(opts...), actions: rules.Prepared(rs, prepareActions)}, nil
+}
+
+// actions is each rule's then.action, in rule file order, read once per
+// ruleset.
+type actions []Action
+
+func prepareActions(rs *rules.Ruleset) actions {
+	out := make(actions, 0, len(rs.Rules()))
 	for _, r := range rs.Rules() {
-		t.actions = append(t.actions, rules.ThenOf[TriageThen](r).Action)
+		out = append(out, rules.ThenOf[TriageThen](r).Action)
 	}
-	return t, nil
+	return out
 }
 
 // Ruleset returns the triager's ruleset.

@@ -305,3 +305,19 @@ func ParamsOf[P any](rs *Ruleset) P {
 	}
 	return p
 }
+
+// Prepared returns what prepare makes of rs, made once per ruleset and
+// type T and kept with the ruleset: what a decision maker reads from its
+// rules (each rule's typed then:, say, through ThenOf) need not be read
+// again for every decision. Use a type of your package's own, unexported,
+// so that only your package reaches the value, and do not change it: every
+// decision maker of rs shares it. prepare may run more than once when
+// called concurrently; one result is kept.
+func Prepared[T any](rs *Ruleset, prepare func(*Ruleset) T) T {
+	key := reflect.TypeFor[T]()
+	if v, ok := rs.prepared.Load(key); ok {
+		return v.(T)
+	}
+	v, _ := rs.prepared.LoadOrStore(key, prepare(rs))
+	return v.(T)
+}

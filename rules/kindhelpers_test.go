@@ -52,3 +52,28 @@ func TestMustLoadFS(t *testing.T) {
 	}()
 	rules.MustLoadFS(bad, testKind)
 }
+
+// TestPreparedOncePerRuleset checks that Prepared makes a value once per
+// ruleset and type, and that another ruleset gets its own.
+func TestPreparedOncePerRuleset(t *testing.T) {
+	type ruleCount int
+	calls := 0
+	prepare := func(rs *rules.Ruleset) ruleCount { calls++; return ruleCount(len(rs.Rules())) }
+	a, b := ruleset(t, "a"), ruleset(t, "b")
+	for range 3 {
+		if got := rules.Prepared(a, prepare); got != 1 {
+			t.Fatalf("prepared %d, want 1", got)
+		}
+	}
+	if calls != 1 {
+		t.Errorf("prepare ran %d times for one ruleset, want once", calls)
+	}
+	rules.Prepared(b, prepare)
+	if calls != 2 {
+		t.Errorf("prepare ran %d times for two rulesets, want twice", calls)
+	}
+	type other string
+	if got := rules.Prepared(a, func(*rules.Ruleset) other { return "x" }); got != "x" {
+		t.Errorf("another type got %q: a type is its own key", got)
+	}
+}

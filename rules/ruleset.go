@@ -34,6 +34,7 @@ type Ruleset struct {
 	rules                             []*Rule
 	tests                             []*Test
 	vms                               sync.Pool // reused expr machines
+	prepared                          sync.Map  // reflect.Type -> value, see Prepared
 	budget                            int64     // of an evaluation's loops
 	metered                           bool      // some rule has a loop
 	meters                            meters    // of the evaluations under way

@@ -41,8 +41,14 @@ func roleOf(t *Then) role {
 // Selector chooses the therapy with one ruleset. It is immutable and safe
 // for concurrent use.
 type Selector struct {
-	rs          *rules.Ruleset
-	set         rules.Settings
+	rs  *rules.Ruleset
+	set rules.Settings
+	selectorRules
+}
+
+// selectorRules is what a Selector reads from its ruleset, once per
+// ruleset (rules.Prepared).
+type selectorRules struct {
 	cultureDays int
 	thens       []Then   // each rule's then:, in rule file order
 	roles       []role   // each rule's role, in rule file order
@@ -55,7 +61,11 @@ func NewSelector(rs *rules.Ruleset, opts ...rules.Option) (*Selector, error) {
 	if rs == nil || rs.Kind().Name() != DecisionKind {
 		return nil, fmt.Errorf("therapy: NewSelector needs a %s ruleset", DecisionKind)
 	}
-	s := &Selector{rs: rs, set: rules.NewSettings(opts...), cultureDays: rules.ParamsOf[Params](rs).CultureDays}
+	return &Selector{rs: rs, set: rules.NewSettings(opts...), selectorRules: rules.Prepared(rs, prepareSelector)}, nil
+}
+
+func prepareSelector(rs *rules.Ruleset) selectorRules {
+	s := selectorRules{cultureDays: rules.ParamsOf[Params](rs).CultureDays}
 	for _, r := range rs.Rules() {
 		t := rules.ThenOf[Then](r)
 		s.thens = append(s.thens, t)
@@ -64,7 +74,7 @@ func NewSelector(rs *rules.Ruleset, opts ...rules.Option) (*Selector, error) {
 			s.sources = append(s.sources, r.ID())
 		}
 	}
-	return s, nil
+	return s
 }
 
 // Ruleset returns the selector's ruleset.
