@@ -133,11 +133,30 @@ func decodeInto(val any, dst any, strict bool) error {
 	if err := dec.Decode(dst); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return fmt.Errorf("%s: a %s does not fit here", strings.ReplaceAll(te.Field, ".", "/"), plainKind(te.Value))
+			return fmt.Errorf("%s: a %s does not fit here; give %s", strings.ReplaceAll(te.Field, ".", "/"), plainKind(te.Value), wanted(te.Type))
 		}
 		return errors.New(strings.TrimPrefix(err.Error(), "json: "))
 	}
 	return nil
+}
+
+// wanted says, for people, what a value of Go type t is written as.
+func wanted(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		return "a whole number"
+	case reflect.Float64, reflect.Float32:
+		return "a number"
+	case reflect.String:
+		return "a text"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Map, reflect.Struct:
+		return "a mapping"
+	}
+	return "another kind of value"
 }
 
 // plainKind names a JSON value kind for people.

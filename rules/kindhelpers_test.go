@@ -77,3 +77,14 @@ func TestPreparedOncePerRuleset(t *testing.T) {
 		t.Errorf("another type got %q: a type is its own key", got)
 	}
 }
+
+// TestThenOfTheWrongShapeSaysWhatToGive checks that a then: value the kind's
+// Go type cannot hold is reported at its position, saying what to write.
+func TestThenOfTheWrongShapeSaysWhatToGive(t *testing.T) {
+	src := header + "rules:\n  - {id: r, title: T, when: a, then: {note: [1, 2]}, message: {en: m}}\n"
+	_, err := load(file("t.yaml", src))
+	p := rules.Problems(err)
+	if len(p) != 1 || p[0].Pos.Line != 5 || !strings.Contains(p[0].Message, "give a text") {
+		t.Errorf("problems %v, want one at line 5 saying to give a text", err)
+	}
+}
