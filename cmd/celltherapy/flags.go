@@ -35,6 +35,12 @@ func commands() []command {
 			run: (*cli).doc},
 		{name: "aftercare", synopsis: "aftercare [--rules PATH] [--locale LANG] --ics|--leaflet FILE|-", summary: "the aftercare plan as a calendar or a leaflet",
 			run: (*cli).aftercare},
+		{name: "serve", synopsis: "serve [flags]", summary: "run the reference server: decisions, cases, CDS Hooks and the audit log over HTTP (holds the terminal)",
+			run: serverCommand("serve")},
+		{name: "token", synopsis: "token --role ROLE [--data-dir DIR]", summary: "print a token signed by the server's development key",
+			run: serverCommand("token")},
+		{name: "audit", synopsis: "audit verify [flags]", summary: "check the server's audit log",
+			run: serverCommand("audit")},
 	}
 }
 

@@ -8,6 +8,9 @@
 //	celltherapy doc [--rules PATH]                 the rules as a document
 //	celltherapy doc procedure                      the procedure's stages as a document
 //	celltherapy aftercare --ics|--leaflet FILE|-    the aftercare plan for people
+//	celltherapy serve                              the reference server (see package server)
+//	celltherapy token --role ROLE                  a development token for the server
+//	celltherapy audit verify                       check the server's audit log
 //
 // Without PATH or --rules it uses the default rules built into the program.
 // Problems in rule files are printed as file:line:col: message. Flags may
@@ -22,7 +25,7 @@ import (
 )
 
 func main() {
-	os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	os.Exit(runEnv(context.Background(), os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
 }
 
 // Exit codes.
@@ -37,10 +40,17 @@ type cli struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	help           map[*flag.FlagSet]string // each command's --help text
+	getenv         func(string) string      // the environment, for the server's settings
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr}
+	return runEnv(ctx, args, func(string) string { return "" }, stdin, stdout, stderr)
+}
+
+// runEnv is run with the environment the server's commands read their
+// settings from.
+func runEnv(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
 	if len(args) == 0 {
 		c.usage(stderr)
 		return exitBadUsed

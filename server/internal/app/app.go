@@ -1,0 +1,210 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+
+	"github.com/reocell/celltherapy/server/internal/audit"
+	"github.com/reocell/celltherapy/server/internal/auth"
+	"github.com/reocell/celltherapy/server/internal/casebook"
+	"github.com/reocell/celltherapy/server/internal/httpapi"
+	"github.com/reocell/celltherapy/server/internal/metrics"
+	"github.com/reocell/celltherapy/server/internal/rulebook"
+)
+
+// DatabaseFile is the SQLite database in the data directory; the case
+// store keeps its tables in the same file.
+const DatabaseFile = "celltherapy.db"
+
+// Server is a running server.
+type Server struct {
+	URL     string // http://host:port it listens on
+	DevMode bool   // tokens are signed by the development key
+	done    chan error
+}
+
+// Wait waits until the server has shut down (its context was cancelled
+// and the requests in flight were answered) and returns why it stopped.
+func (s *Server) Wait() error { return <-s.done }
+
+// OpenAudit opens the audit log the configuration names.
+func OpenAudit(ctx context.Context, cfg Config, opts audit.Options) (*audit.Log, error) {
+	if cfg.Postgres != "" {
+		log, err := audit.OpenPostgres(ctx, cfg.Postgres, opts)
+		if err != nil {
+			return nil, &ConfigError{"postgres", err.Error()}
+		}
+		return log, nil
+	}
+	log, err := audit.OpenSQLite(ctx, filepath.Join(cfg.DataDir, DatabaseFile), opts)
+	if err != nil {
+		return nil, &ConfigError{"data-dir", err.Error()}
+	}
+	return log, nil
+}
+
+// OpenCases opens the case store the configuration names: the SQLite
+// database of the audit log, or PostgreSQL. Its migrations run here.
+func OpenCases(ctx context.Context, cfg Config, observe func(time.Duration)) (*casebook.Book, error) {
+	opts := casebook.Options{Postgres: cfg.Postgres, ObserveAppend: observe}
+	setting := "postgres"
+	if cfg.Postgres == "" {
+		opts.SQLiteFile, setting = filepath.Join(cfg.DataDir, DatabaseFile), "data-dir"
+	}
+	book, err := casebook.Open(ctx, opts)
+	if err != nil {
+		return nil, &ConfigError{setting, err.Error()}
+	}
+	return book, nil
+}
+
+// keys returns where token keys come from: the JWKS file or URL, or the
+// development key in the data directory.
+func keys(ctx context.Context, cfg Config) (auth.KeySource, bool, error) {
+	switch {
+	case strings.Contains(cfg.JWKS, "://"):
+		remote := &auth.RemoteKeys{URL: cfg.JWKS}
+		// Fetch once now, so that a wrong URL stops start-up instead of
+		// failing every request.
+		if _, err := remote.Keys(ctx, ""); err != nil {
+			return nil, false, &ConfigError{"jwks", err.Error()}
+		}
+		return remote, false, nil
+	case cfg.JWKS != "":
+		k, err := auth.ReadJWKSFile(cfg.JWKS)
+		if err != nil {
+			return nil, false, &ConfigError{"jwks", err.Error()}
+		}
+		return k, false, nil
+	}
+	dev, err := auth.LoadOrCreateDevKey(cfg.DataDir)
+	if err != nil {
+		return nil, false, &ConfigError{"data-dir", "development signing key: " + err.Error()}
+	}
+	k, err := auth.NewStaticKeys(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{dev}})
+	return k, true, err
+}
+
+// Start checks cfg, opens everything and starts serving; it returns once
+// the server listens. The server stops when ctx is done: it stops taking
+// requests, answers those in flight, then closes the audit log.
+func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error) {
+	if err := cfg.Check(); err != nil {
+		return nil, err
+	}
+	cdsConf, err := cfg.cdsSettings()
+	if err != nil {
+		return nil, err
+	}
+	m := metrics.New()
+	shelf, err := rulebook.Open(cfg.RulesDir, rulebook.Options{Logger: logger, OnReload: m.ObserveReload})
+	if err != nil {
+		return nil, &ConfigError{"rules", firstLine(err)}
+	}
+	m.SetLoaded(shelf.Status().LastSuccess)
+	keySource, dev, err := keys(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	verifier, err := auth.NewVerifier(auth.Config{Keys: keySource, Issuer: cfg.Issuer, Audience: cfg.Audience})
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, &ConfigError{"addr", err.Error()}
+	}
+	log, err := OpenAudit(ctx, cfg, audit.Options{ObserveBatch: m.ObserveAuditBatch})
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	cases, err := OpenCases(ctx, cfg, func(d time.Duration) { m.ObserveStoreAppend("cases", d) })
+	if err != nil {
+		ln.Close()
+		log.Close()
+		return nil, err
+	}
+	cds, err := cdsService(cdsConf, shelf, log, logger)
+	if err != nil {
+		ln.Close()
+		log.Close()
+		cases.Close()
+		return nil, err
+	}
+	api := httpapi.New(httpapi.Deps{Logger: logger, Verifier: verifier, Rules: shelf, Audit: log, Metrics: m, Cases: cases, CDS: cds})
+	timeouts := cfg.Timeouts.orDefaults()
+	srv := &http.Server{
+		Handler:           api,
+		ReadHeaderTimeout: timeouts.ReadHeader,
+		ReadTimeout:       timeouts.Read,
+		WriteTimeout:      timeouts.Write,
+		IdleTimeout:       timeouts.Idle,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	s := &Server{URL: "http://" + ln.Addr().String(), DevMode: dev, done: make(chan error, 1)}
+	go func() { s.done <- serve(ctx, srv, timeouts.Shutdown, ln, shelf, stores{log, cases}, logger) }()
+	return s, nil
+}
+
+// stores are what serve closes once the requests in flight are answered.
+type stores struct {
+	audit *audit.Log
+	cases *casebook.Book
+}
+
+// serve serves until ctx is done, then shuts down in order: the listener
+// and idle connections, the requests in flight, the watcher, the stores.
+func serve(ctx context.Context, srv *http.Server, grace time.Duration, ln net.Listener, shelf *rulebook.Shelf, st stores, logger *slog.Logger) error {
+	watchCtx, stopWatch := context.WithCancel(context.WithoutCancel(ctx))
+	watched := make(chan error, 1)
+	go func() { watched <- shelf.Watch(watchCtx) }()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	var err error
+	select {
+	case err = <-served: // the listener failed
+	case <-ctx.Done():
+		logger.Info("shutting down: answering the requests in flight")
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
+		err = srv.Shutdown(sctx)
+		cancel()
+		<-served
+	}
+	stopWatch()
+	if werr := <-watched; werr != nil {
+		logger.Warn("rules watcher", "error", werr.Error())
+	}
+	if cerr := st.audit.Close(); cerr != nil && !errors.Is(cerr, audit.ErrClosed) {
+		err = errors.Join(err, cerr)
+	}
+	if cerr := st.cases.Close(); cerr != nil {
+		err = errors.Join(err, cerr)
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	if err != nil {
+		return fmt.Errorf("server: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// firstLine returns the first line of err and how many more there are.
+func firstLine(err error) string {
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) == 1 {
+		return lines[0]
+	}
+	return fmt.Sprintf("%s (and %d more problems; run celltherapy lint on the directory)", lines[0], len(lines)-1)
+}

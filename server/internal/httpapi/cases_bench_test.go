@@ -1,0 +1,100 @@
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/reocell/celltherapy/server/internal/auth"
+	"github.com/reocell/celltherapy/server/internal/casebook"
+)
+
+// BenchmarkCaseCommand measures a case command (opening a case, booking
+// it, then consultation items; 50 commands a case) through the whole API
+// (token, role, logs, metrics, the SQLite case store and the durable audit
+// log) against the baseline: the same commands given to the case book
+// directly, on its own SQLite store, with no HTTP and no audit. Both run
+// 8 parallel clients.
+func BenchmarkCaseCommand(b *testing.B) {
+	b.Run("direct", func(b *testing.B) {
+		book, err := casebook.Open(context.Background(), casebook.Options{SQLiteFile: filepath.Join(b.TempDir(), "cases.db")})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer book.Close()
+		driveCases(b, func(caseID, body string, open bool) error {
+			ctx := context.Background()
+			var err error
+			if open {
+				_, err = book.OpenCase(ctx, casebook.Actor{ID: "a", Role: "administrator"}, []byte(body), casebook.Expect{})
+			} else {
+				role := "doctor"
+				if strings.Contains(body, "book-appointment") {
+					role = "administrator"
+				}
+				_, err = book.Give(ctx, caseID, casebook.Actor{ID: "a", Role: role}, []byte(body), casebook.Expect{})
+			}
+			return err
+		})
+	})
+	b.Run("server", func(b *testing.B) {
+		ts := newTestServer(b, serverOptions{})
+		admin, doctor := ts.token(b, auth.Administrator), ts.token(b, auth.Doctor)
+		tr := &http.Transport{MaxIdleConnsPerHost: 64}
+		defer tr.CloseIdleConnections()
+		client := &http.Client{Transport: tr}
+		driveCases(b, func(caseID, body string, open bool) error {
+			url, tok := ts.URL+"/v1/cases/"+caseID+"/commands", doctor
+			if open {
+				url = ts.URL + "/v1/cases"
+			}
+			if open || strings.Contains(body, "book-appointment") {
+				tok = admin
+			}
+			req, _ := http.NewRequest("POST", url, strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+tok)
+			resp, err := client.Do(req)
+			if err != nil {
+				return err
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode >= 300 {
+				return fmt.Errorf("status %d", resp.StatusCode)
+			}
+			return nil
+		})
+	})
+}
+
+// driveCases gives commands from 8 parallel clients, each on cases of its
+// own of 50 commands.
+func driveCases(b *testing.B, give func(caseID, body string, open bool) error) {
+	b.Helper()
+	var clients atomic.Int64
+	const at = "2026-11-24T09:00:00Z"
+	b.ReportAllocs()
+	b.SetParallelism(4) // 8 clients on 2 cores
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		client := clients.Add(1)
+		for k := 0; pb.Next(); k++ {
+			id := fmt.Sprintf("bench-%d-%d", client, k/50)
+			body := `{"type": "record-consultation", "at": "` + at + `", "item": "history", "text": "bench"}`
+			switch k % 50 {
+			case 0:
+				body = `{"type": "open-case", "at": "` + at + `", "caseId": "` + id + `", "patient": "p-` + id + `"}`
+			case 1:
+				body = `{"type": "book-appointment", "at": "` + at + `", "reason": "r", "specialist": "s", "slot": "` + at + `"}`
+			}
+			if err := give(id, body, k%50 == 0); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -1,0 +1,81 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/reocell/celltherapy/server/internal/auth"
+)
+
+// Route is one route of the API and the roles that may call it.
+type Route struct {
+	Method string
+	Path   string      // a net/http.ServeMux path pattern
+	Roles  []auth.Role // nil: public, no token needed (unless Auth says otherwise)
+	// Auth, when set, names the route's own authentication, done by its
+	// handler instead of the server's bearer tokens and roles.
+	Auth string
+	// Body is a minimal valid request body, for tests that walk the table.
+	Body string
+	// Sample is a path the pattern matches, for tests that walk the table
+	// ("": Path); its case is opened first.
+	Sample string
+	// Decided lists the statuses an admitted role may get besides success
+	// because the domain decides (the procedure's roles and rules).
+	Decided []int
+	handler http.Handler
+}
+
+// Routes is every route of the API, in one table: which role may call
+// which route is read from here alone. For the case routes, the table
+// admits the roles that may call a route at all (the auditor reads only);
+// which role may give which command is the procedure's business.
+func (s *Server) Routes() []Route {
+	all := auth.Roles()
+	const (
+		doctor = auth.Doctor
+		board  = auth.Board
+		nurse  = auth.Nurse
+	)
+	writers := []auth.Role{auth.Administrator, doctor, board, auth.Lab, nurse}
+	return []Route{
+		{Method: "GET", Path: "/healthz", handler: s.handleHealthz()},
+		{Method: "GET", Path: "/readyz", handler: s.handleReadyz()},
+		{Method: "GET", Path: "/metrics", handler: s.metrics.Handler()},
+		{Method: "GET", Path: "/openapi.json", handler: handleOpenAPI()},
+		{Method: "GET", Path: "/v1/rulesets", Roles: all, handler: s.handleRulesets()},
+		// Screening: the doctor at consultation, the board at review, the
+		// nurse for the same-day re-screening before an administration.
+		{Method: "POST", Path: "/v1/decisions/eligibility", Roles: []auth.Role{doctor, board, nurse},
+			Body: `{}`, handler: s.handleDecision("eligibility")},
+		{Method: "POST", Path: "/v1/decisions/therapy", Roles: []auth.Role{doctor, board},
+			Body: `{}`, handler: s.handleDecision("therapy")},
+		{Method: "POST", Path: "/v1/decisions/aftercare", Roles: []auth.Role{doctor, nurse},
+			Body: `{"administeredAt":"2026-11-24T09:30:00Z","route":"intravenous"}`, handler: s.handleDecision("aftercare")},
+		{Method: "POST", Path: "/v1/decisions/triage", Roles: []auth.Role{doctor, nurse},
+			Body: `{}`, handler: s.handleDecision("triage")},
+		{Method: "POST", Path: "/v1/cases", Roles: writers, Body: SampleOpenCase("walk-open"),
+			Decided: []int{http.StatusForbidden, http.StatusConflict}, handler: s.handleOpenCase()},
+		{Method: "GET", Path: "/v1/cases", Roles: all, handler: s.handleListCases()},
+		{Method: "GET", Path: "/v1/cases/{id}", Roles: all, Sample: "/v1/cases/" + SampleCase, handler: s.handleCase()},
+		{Method: "POST", Path: "/v1/cases/{id}/commands", Roles: writers, Sample: "/v1/cases/" + SampleCase + "/commands",
+			Body:    `{"type": "withdraw", "at": "2026-11-24T10:00:00Z", "reason": "moved away"}`,
+			Decided: []int{http.StatusForbidden, http.StatusUnprocessableEntity}, handler: s.handleCommand()},
+		{Method: "GET", Path: "/v1/cases/{id}/events", Roles: all, Sample: "/v1/cases/" + SampleCase + "/events", handler: s.handleHistory()},
+		{Method: "GET", Path: "/v1/cases/{id}/aftercare.ics", Roles: all, Sample: "/v1/cases/" + SampleCase + "/aftercare.ics",
+			Decided: []int{http.StatusNotFound}, handler: s.handleAftercareICS()},
+		{Method: "GET", Path: "/v1/worklist", Roles: all, handler: s.handleWorklist()},
+		// CDS Hooks: authenticated by the CDS client's JWT (see cds.go).
+		{Method: "GET", Path: "/cds-services", Auth: AuthCDSClient, handler: s.cdsHandler()},
+		{Method: "POST", Path: "/cds-services/{id}", Auth: AuthCDSClient, handler: s.cdsHandler()},
+		{Method: "POST", Path: "/cds-services/{id}/feedback", Auth: AuthCDSClient, handler: s.cdsHandler()},
+	}
+}
+
+// SampleCase is the case the Sample paths name; tests that walk the table
+// open it first with SampleOpenCase.
+const SampleCase = "walk-1"
+
+// SampleOpenCase is an open-case command for caseID, for tests.
+func SampleOpenCase(caseID string) string {
+	return `{"type": "open-case", "at": "2026-11-24T09:00:00Z", "caseId": "` + caseID + `", "patient": "patient-` + caseID + `"}`
+}

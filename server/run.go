@@ -1,0 +1,192 @@
+// Package server is celltherapy's reference HTTP server: decisions made
+// with the clinic's rules, patients' cases, each recorded in a hash-chained
+// audit log before it is answered, behind bearer-token authentication. The
+// celltherapy command runs it:
+//
+//	celltherapy serve                       # serve on 127.0.0.1:8080
+//	celltherapy token --role doctor         # a development token
+//	celltherapy audit verify                # check the audit chain
+//
+// Run celltherapy serve --help for every setting.
+package server
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/reocell/celltherapy/server/internal/app"
+	"github.com/reocell/celltherapy/server/internal/audit"
+	"github.com/reocell/celltherapy/server/internal/auth"
+)
+
+const usage = `Usage:
+  celltherapy serve [flags]              serve the API
+  celltherapy token --role ROLE [flags]  print a token signed by the development key
+  celltherapy audit verify [flags]       check the audit log's hash chain
+
+Every flag can also be set by the environment variable named after it.
+Run celltherapy COMMAND --help for the flags of a command.`
+
+// ErrUsage is returned by Run for a bad command line; its problem has been
+// printed already.
+var ErrUsage = app.ErrUsage
+
+// Run runs one of the server's commands: args[0] is serve, token or audit
+// (serve when args is empty or starts with a flag) and the rest its flags.
+// Settings not given as flags are read with getenv (CELLTHERAPY_*). Serve
+// returns when ctx is done and the requests in flight are answered.
+func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	return run(ctx, args, getenv, stdout, stderr)
+}
+
+// run is the whole program: main only calls it, and tests drive it end to
+// end. It returns app.ErrUsage for a bad command line.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serveCmd(ctx, args, getenv, stdout, stderr)
+	case "token":
+		return tokenCmd(args, getenv, stdout, stderr)
+	case "audit":
+		if len(args) == 0 || args[0] != "verify" {
+			if app.Parse(app.NewFlagSet("audit", "", io.Discard), args, getenv) == app.ErrHelp {
+				fmt.Fprintln(stdout, "Usage: celltherapy audit verify [flags]\n\nThe audit log's commands; run celltherapy audit verify --help for its flags.")
+				return nil
+			}
+			fmt.Fprintln(stderr, "celltherapy audit: the one audit command is verify\n\n"+usage)
+			return app.ErrUsage
+		}
+		return auditVerifyCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
+	fmt.Fprintf(stderr, "celltherapy: unknown server command %q\n\n%s\n", cmd, usage)
+	return app.ErrUsage
+}
+
+func serveCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var cfg app.Config
+	fs := app.NewFlagSet("serve", "Usage: celltherapy serve [flags]\n\nServes the API until SIGTERM or SIGINT, then answers the requests in flight and stops.\n\nFlags:", stderr)
+	cfg.Flags(fs)
+	if done, err := parse(fs, args, getenv, stdout); done {
+		return err
+	}
+	logger := slog.New(slog.NewJSONHandler(stderr, nil))
+	srv, err := app.Start(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "celltherapy server listening on %s\n", srv.URL)
+	if srv.DevMode {
+		fmt.Fprintf(stdout, "tokens are signed by the development key in %s; get one per role with:\n", cfg.DataDir)
+		for _, r := range auth.Roles() {
+			fmt.Fprintf(stdout, "  go run ./cmd/celltherapy token --role %s\n", r)
+		}
+	}
+	return srv.Wait()
+}
+
+func tokenCmd(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var cfg app.Config
+	fs := app.NewFlagSet("token", "Usage: celltherapy token --role ROLE [flags]\n\nPrints a token signed by the development key in the data directory\n(created when missing), for a server that runs without --jwks.\n\nFlags:", stderr)
+	cfg.Flags(fs, "data-dir", "issuer", "audience")
+	role := fs.String("role", "", "the role claim: one of "+roleList())
+	subject := fs.String("subject", "", `the subject claim (default "dev-ROLE")`)
+	ttl := fs.Duration("ttl", 12*time.Hour, "how long the token is valid")
+	if done, err := parse(fs, args, getenv, stdout); done {
+		return err
+	}
+	if !auth.Role(*role).Valid() {
+		return &app.ConfigError{Setting: "role", Problem: fmt.Sprintf("%q is not a role; give one of %s", *role, roleList())}
+	}
+	if *ttl <= 0 {
+		return &app.ConfigError{Setting: "ttl", Problem: "must be positive"}
+	}
+	if *subject == "" {
+		*subject = "dev-" + *role
+	}
+	key, err := auth.LoadOrCreateDevKey(cfg.DataDir)
+	if err != nil {
+		return &app.ConfigError{Setting: "data-dir", Problem: err.Error()}
+	}
+	tok, err := auth.Mint(key, cfg.Issuer, cfg.Audience, *subject, auth.Role(*role), time.Now(), *ttl)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, tok)
+	return nil
+}
+
+func roleList() string {
+	var names []string
+	for _, r := range auth.Roles() {
+		names = append(names, string(r))
+	}
+	return strings.Join(names, ", ")
+}
+
+func auditVerifyCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var cfg app.Config
+	fs := app.NewFlagSet("audit verify", "Usage: celltherapy audit verify [flags]\n\nWalks the audit log's hash chain and names the first entry that does not\nmatch. Exit 0 when every entry matches, 1 otherwise.\n\nFlags:", stderr)
+	cfg.Flags(fs, "data-dir", "postgres")
+	if done, err := parse(fs, args, getenv, stdout); done {
+		return err
+	}
+	if cfg.Postgres == "" {
+		if _, err := filepathStat(cfg.DataDir); err != nil {
+			return &app.ConfigError{Setting: "data-dir", Problem: err.Error()}
+		}
+	}
+	log, err := app.OpenAudit(ctx, cfg, audit.Options{})
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+	n, err := log.Verify(ctx)
+	var ce *audit.ChainError
+	if errors.As(err, &ce) {
+		fmt.Fprintf(stdout, "%d entries match; entry %d does not: %s\n", n, ce.Seq, ce.Reason)
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "ok: %d entries, the chain is intact\n", n)
+	return nil
+}
+
+// parse parses a command's flags; done is true when the command must stop
+// there: after printing its help (err nil) or on a bad command line.
+func parse(fs *flag.FlagSet, args []string, getenv func(string) string, stdout io.Writer) (done bool, err error) {
+	switch err := app.Parse(fs, args, getenv); {
+	case errors.Is(err, app.ErrHelp):
+		app.PrintHelp(fs, stdout)
+		return true, nil
+	case err != nil:
+		return true, err
+	}
+	return false, nil
+}
+
+// filepathStat checks that the database exists, so that verify does not
+// create an empty one and call it intact.
+func filepathStat(dir string) (string, error) {
+	file := filepath.Join(dir, app.DatabaseFile)
+	if _, err := os.Stat(file); err != nil {
+		return "", fmt.Errorf("no audit database at %s", file)
+	}
+	return file, nil
+}
