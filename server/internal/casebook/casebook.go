@@ -29,6 +29,9 @@ type Options struct {
 	ObserveAppend func(time.Duration)
 	// Now is the clock that stamps when events are recorded (default time.Now).
 	Now func() time.Time
+	// Location is the clinic's time zone (default UTC): its calendar day is
+	// the day of a decision and "the same day" of the procedure.
+	Location *time.Location
 }
 
 // Book is the case API of the server, over one store. It is safe for
@@ -76,6 +79,11 @@ func NewMemory(opts Options) *Book {
 func (b *Book) over(store procedure.Store, opts Options) *Book {
 	if opts.Now != nil {
 		b.opts = append(b.opts, procedure.WithClock(opts.Now))
+	}
+	if opts.Location != nil {
+		p := procedure.DefaultParams()
+		p.Location = opts.Location
+		b.opts = append(b.opts, procedure.WithParams(p))
 	}
 	b.store = &guardedStore{Store: store, observe: opts.ObserveAppend}
 	b.cases = procedure.NewCases(b.store, b.opts...)
