@@ -148,6 +148,13 @@ type CellProduct struct {
 	Lot             string     `json:"lot,omitempty"` // allocated or released lot
 	Cells           float64    `json:"cells,omitempty"`
 	Released        bool       `json:"released,omitempty"`
+	// ReleasedAt is when the product was released and Expires when it may no
+	// longer be given (nil for a release recorded before expiries were:
+	// then ReleasedAt plus the param ProductViability); Given is how many of
+	// its cells have been administered.
+	ReleasedAt *time.Time `json:"releasedAt,omitempty"`
+	Expires    *time.Time `json:"expires,omitempty"`
+	Given      float64    `json:"given,omitempty"`
 	CultureFailures int        `json:"cultureFailures,omitempty"`
 }
 

@@ -193,6 +193,9 @@ func (c *ProposePlan) check(ps *problems) {
 	if c.Procedures < 1 || c.Procedures > 50 {
 		ps.add("$.procedures", "must be from 1 to 50")
 	}
+	if c.Route != "" && c.Route != "intravenous" && strings.TrimSpace(c.Site) == "" {
+		ps.add("$.site", "is required for the %s route: where the cells are given, such as left knee", c.Route)
+	}
 	if c.IntervalDays < 0 || (c.Procedures > 1 && c.IntervalDays == 0) {
 		ps.add("$.intervalDays", "must be a positive number of days when there is more than one procedure")
 	}
@@ -267,13 +270,15 @@ type AllocateLot struct {
 
 func (c *AllocateLot) check(ps *problems) { ps.need("$.lot", c.Lot) }
 
-// ReleaseProduct releases the cell product: its lot, its cell count, and
-// that the release checks passed.
+// ReleaseProduct releases the cell product: its lot, its cell count, that
+// the release checks passed, and when it expires (left out: the release
+// plus the param ProductViability).
 type ReleaseProduct struct {
 	Header
-	Lot          string  `json:"lot"`
-	Cells        float64 `json:"cells"`
-	ChecksPassed bool    `json:"checksPassed"`
+	Lot          string     `json:"lot"`
+	Cells        float64    `json:"cells"`
+	ChecksPassed bool       `json:"checksPassed"`
+	Expires      *time.Time `json:"expires,omitempty"`
 }
 
 func (c *ReleaseProduct) check(ps *problems) {
@@ -283,6 +288,9 @@ func (c *ReleaseProduct) check(ps *problems) {
 	}
 	if !c.ChecksPassed {
 		ps.add("$.checksPassed", "must be true: a product is released only when its release checks passed")
+	}
+	if c.Expires != nil && !c.At.IsZero() && !c.Expires.After(c.At) {
+		ps.add("$.expires", "%s is not after the release %s", c.Expires.Format(time.RFC3339), c.At.Format(time.RFC3339))
 	}
 }
 

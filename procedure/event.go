@@ -142,8 +142,9 @@ type (
 		ExpectedRelease time.Time `json:"expectedRelease"`
 	}
 	lotData struct {
-		Lot   string  `json:"lot"`
-		Cells float64 `json:"cells,omitempty"`
+		Lot     string     `json:"lot"`
+		Cells   float64    `json:"cells,omitempty"`
+		Expires *time.Time `json:"expires,omitempty"`
 	}
 	administeredData struct {
 		Administration

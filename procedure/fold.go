@@ -149,14 +149,19 @@ var appliers = map[EventType]func(*Case, Event) error{
 		return nil
 	}),
 	LotAllocated: on(func(c *Case, _ Event, d lotData) error { c.Product.Lot = d.Lot; return nil }),
-	ProductReleased: on(func(c *Case, _ Event, d lotData) error {
+	ProductReleased: on(func(c *Case, e Event, d lotData) error {
+		at := e.At
 		c.Product.Lot, c.Product.Cells, c.Product.Released = d.Lot, d.Cells, true
+		c.Product.ReleasedAt, c.Product.Expires, c.Product.Given = &at, d.Expires, 0
 		return nil
 	}),
 	Administered: on(func(c *Case, e Event, d administeredData) error {
 		a := d.Administration
 		a.Version = e.Version
 		c.Administrations = append(c.Administrations, a)
+		if c.Product.Released && a.Lot == c.Product.Lot {
+			c.Product.Given += a.Cells
+		}
 		return nil
 	}),
 	AftercarePlanned: on(func(c *Case, _ Event, d aftercareData) error {

@@ -1,7 +1,10 @@
 package procedure
 
 import (
+	"math"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -73,7 +76,11 @@ func handleRelease(t *turn, cmd *ReleaseProduct) error {
 	case t.c.Plan.Therapy == "allogeneic" && p.Lot != cmd.Lot:
 		return refuse("release-needs-lot", "lot %q is not the allocated lot %q", cmd.Lot, p.Lot)
 	}
-	if err := t.emit(ProductReleased, lotData{Lot: cmd.Lot, Cells: cmd.Cells}, nil); err != nil {
+	expires := instant(t.at().Add(t.params.ProductViability))
+	if cmd.Expires != nil {
+		expires = instant(*cmd.Expires)
+	}
+	if err := t.emit(ProductReleased, lotData{Lot: cmd.Lot, Cells: cmd.Cells, Expires: &expires}, nil); err != nil {
 		return err
 	}
 	return t.move(Administering)
@@ -91,6 +98,18 @@ func handleAdminister(t *turn, cmd *Administer) error {
 		return refuse("administration-lot-released", "lot %q is not the released lot %q", cmd.Lot, prep.Lot)
 	case cmd.Route != plan.Route:
 		return refuse("administration-route-from-plan", "route %s is not the plan's route %s", cmd.Route, plan.Route)
+	case plan.Site != "" && normalSite(cmd.Site) != normalSite(plan.Site):
+		return refuse("administration-site-from-plan", "site %q is not the plan's site %q; to give it elsewhere, refer the case to the board to change the plan", cmd.Site, plan.Site)
+	}
+	if err := doseFromPlan(t, cmd); err != nil {
+		return err
+	}
+	if left := prep.Cells - prep.Given; cmd.Cells > left {
+		return refuse("administration-lot-remaining", "%s cells are more than lot %q still holds: %s released, %s already given, %s left",
+			cells(cmd.Cells), prep.Lot, cells(prep.Cells), cells(prep.Given), cells(left))
+	}
+	if exp := t.productExpires(); exp != nil && !t.at().Before(*exp) {
+		return refuse("administration-product-expired", "lot %q expired at %s; the procedure is at %s", prep.Lot, exp.Format(time.RFC3339), t.at().Format(time.RFC3339))
 	}
 	if n := len(t.c.Administrations); n > 0 {
 		next := t.c.Administrations[n-1].At.AddDate(0, 0, plan.IntervalDays)
@@ -114,6 +133,36 @@ func handleAdminister(t *turn, cmd *Administer) error {
 	}
 	return nil
 }
+
+// doseFromPlan is the rule that the cells given are the plan's dose, within
+// the param DoseTolerance.
+func doseFromPlan(t *turn, cmd *Administer) error {
+	plan, tol := t.c.Plan, t.params.DoseTolerance
+	if math.Abs(cmd.Cells-plan.Cells) > tol*plan.Cells {
+		return refuse("administration-dose-from-plan", "%s cells are not the plan's dose of %s cells per procedure (within %s%%: %s to %s); to change the dose, refer the case to the board",
+			cells(cmd.Cells), cells(plan.Cells), strconv.FormatFloat(tol*100, 'f', -1, 64), cells(plan.Cells*(1-tol)), cells(plan.Cells*(1+tol)))
+	}
+	return nil
+}
+
+// productExpires is when the released product may no longer be given.
+func (t *turn) productExpires() *time.Time {
+	p := t.c.Product
+	switch {
+	case p.Expires != nil:
+		return p.Expires
+	case p.ReleasedAt != nil:
+		exp := p.ReleasedAt.Add(t.params.ProductViability)
+		return &exp
+	}
+	return nil
+}
+
+// normalSite is a site as compared: lower case, spaces collapsed.
+func normalSite(s string) string { return strings.Join(strings.Fields(strings.ToLower(s)), " ") }
+
+// cells formats a cell count as the clinic writes it, such as 5e+07.
+func cells(n float64) string { return strconv.FormatFloat(n, 'g', 4, 64) }
 
 // sameDayScreening is the rule that each administration follows an
 // eligible screening made on its day and after the previous one.

@@ -52,7 +52,7 @@ func TestRefusals(t *testing.T) {
 	D, B, L, N, A := procedure.Doctor, procedure.Board, procedure.Lab, procedure.Nurse, procedure.Administrator
 	plan := func(therapy, route string, quorum string) string {
 		return `{"type": "propose-plan", "at": "2026-11-20T09:30:00Z", "therapy": "` + therapy + `", "route": "` + route +
-			`", "cells": 5e7, "procedures": 1, "quorum": [` + quorum + `]}`
+			`", "site": "left knee", "cells": 5e7, "procedures": 1, "quorum": [` + quorum + `]}`
 	}
 	three := `"a", "b", "c"`
 	tests := []struct {
@@ -170,7 +170,7 @@ func TestScreeningThatIsNotEligibleStopsTheBoard(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err := give(cases, procedure.Board, `{"type": "propose-plan", "at": "2026-11-20T09:30:00Z", "therapy": "allogeneic", "route": "intra-articular",
-				"cells": 5e7, "procedures": 1, "quorum": ["a", "b", "c"]}`)
+				"site": "left knee", "cells": 5e7, "procedures": 1, "quorum": ["a", "b", "c"]}`)
 			checkRefusal(t, err, "board-screening-eligible", "", nil)
 			if !strings.Contains(err.Error(), name) {
 				t.Errorf("the refusal %q does not say the screening is %s", err, name)
