@@ -152,9 +152,9 @@ type CellProduct struct {
 	// longer be given (nil for a release recorded before expiries were:
 	// then ReleasedAt plus the param ProductViability); Given is how many of
 	// its cells have been administered.
-	ReleasedAt *time.Time `json:"releasedAt,omitempty"`
-	Expires    *time.Time `json:"expires,omitempty"`
-	Given      float64    `json:"given,omitempty"`
+	ReleasedAt      *time.Time `json:"releasedAt,omitempty"`
+	Expires         *time.Time `json:"expires,omitempty"`
+	Given           float64    `json:"given,omitempty"`
 	CultureFailures int        `json:"cultureFailures,omitempty"`
 }
 
