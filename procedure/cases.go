@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/reocell/celltherapy/recommendations"
 )
@@ -110,7 +112,8 @@ func (cs *Cases) admit(caseID string, actor Actor, cmd Command) (commandSpec, er
 	if !actor.Role.Valid() {
 		ps.add("actor.role", "unknown role %q; one of %s", actor.Role, joinRoles(Roles()))
 	}
-	if o, ok := cmd.(*OpenCase); ok && o.CaseID != caseID {
+	o, open := cmd.(*OpenCase)
+	if open && o.CaseID != caseID {
 		ps.add("$.caseId", "%q is not the case %q", o.CaseID, caseID)
 	}
 	if err := ps.err(); err != nil {
@@ -118,6 +121,9 @@ func (cs *Cases) admit(caseID string, actor Actor, cmd Command) (commandSpec, er
 	}
 	if err := validate(cmd); err != nil {
 		return commandSpec{}, err
+	}
+	if !open && !ValidID(caseID) {
+		return commandSpec{}, unknownCase(caseID)
 	}
 	spec := commandTable()[cmd.Head().Type]
 	if !spec.permits(actor.Role) {
@@ -194,8 +200,18 @@ func (cs *Cases) guard(t *turn, spec commandSpec) error {
 	return err
 }
 
+// unknownCase is the error for an id no case can have (a NUL, invalid
+// UTF-8, "..."): not found, without asking the store, which may not take
+// such text at all.
+func unknownCase(caseID string) error {
+	return fmt.Errorf("%w: case %q", ErrNotFound, caseID)
+}
+
 // Case returns the case as it stands, or ErrNotFound.
 func (cs *Cases) Case(ctx context.Context, caseID string) (*Case, error) {
+	if !ValidID(caseID) {
+		return nil, unknownCase(caseID)
+	}
 	events, err := cs.store.Events(ctx, caseID)
 	if err != nil {
 		return nil, err
@@ -205,11 +221,17 @@ func (cs *Cases) Case(ctx context.Context, caseID string) (*Case, error) {
 
 // History returns the case's events in order, or ErrNotFound.
 func (cs *Cases) History(ctx context.Context, caseID string) ([]Event, error) {
+	if !ValidID(caseID) {
+		return nil, unknownCase(caseID)
+	}
 	return cs.store.Events(ctx, caseID)
 }
 
 // List lists the summaries of cases.
 func (cs *Cases) List(ctx context.Context, q CaseQuery) ([]Summary, error) {
+	if !utf8.ValidString(q.After) || strings.ContainsRune(q.After, 0) {
+		return nil, (problems{{"after", fmt.Sprintf("%q is not a case id: it holds a NUL or is not UTF-8", q.After)}}).err()
+	}
 	return cs.store.Cases(ctx, q)
 }
 
@@ -234,6 +256,9 @@ func (cs *Cases) Worklist(ctx context.Context, q WorklistQuery) ([]WorkItem, err
 // Aftercare returns the aftercare plan of each administration of the case,
 // in order, for its calendar (recommendations.WriteICS) or leaflet.
 func (cs *Cases) Aftercare(ctx context.Context, caseID string) ([]*recommendations.Plan, error) {
+	if !ValidID(caseID) {
+		return nil, unknownCase(caseID)
+	}
 	events, err := cs.store.Events(ctx, caseID)
 	if err != nil {
 		return nil, err

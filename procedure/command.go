@@ -42,11 +42,15 @@ func DecodeCommand(data []byte) (Command, error) {
 	if len(data) > MaxCommandBytes {
 		return nil, (problems{{"$", fmt.Sprintf("command is %d bytes; at most %d", len(data), MaxCommandBytes)}}).err()
 	}
+	strs, err := scanJSON(data)
+	if err != nil {
+		return nil, err
+	}
 	var head struct {
 		Type CommandType `json:"type"`
 	}
 	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, decodeProblem(err)
+		return nil, decodeProblem(err, strs)
 	}
 	cs, ok := commandTable()[head.Type]
 	if !ok {
@@ -62,7 +66,7 @@ func DecodeCommand(data []byte) (Command, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(cmd); err != nil {
-		return nil, decodeProblem(err)
+		return nil, decodeProblem(err, strs)
 	}
 	if dec.More() {
 		return nil, (problems{{"$", "more than one JSON value"}}).err()
@@ -73,8 +77,10 @@ func DecodeCommand(data []byte) (Command, error) {
 	return cmd, nil
 }
 
-// decodeProblem turns a JSON decoding error into a Problem naming the field.
-func decodeProblem(err error) error {
+// decodeProblem turns a JSON decoding error into a Problem naming the
+// field; strs are the paths of the command's string values, for an error
+// that names only the value (a bad instant).
+func decodeProblem(err error, strs map[string]string) error {
 	var (
 		syn   *json.SyntaxError
 		typ   *json.UnmarshalTypeError
@@ -96,7 +102,11 @@ func decodeProblem(err error) error {
 	default:
 		var pe *time.ParseError
 		if errors.As(err, &pe) {
-			ps.add("$", "not an RFC 3339 instant: %q", pe.Value)
+			at, ok := strs[pe.Value]
+			if !ok {
+				at = "$"
+			}
+			ps.add(at, "not an RFC 3339 instant: %q", pe.Value)
 		} else {
 			ps.add("$", "%v", err)
 		}
@@ -113,12 +123,27 @@ func validate(cmd Command) error {
 	}
 	if h.At.IsZero() {
 		ps.add("$.at", "is required: when it happened (RFC 3339)")
+	} else {
+		ps.instant("$.at", h.At)
 	}
 	if len(h.Key) > 200 {
 		ps.add("$.key", "is longer than 200 characters")
 	}
 	cmd.check(&ps)
 	return ps.err()
+}
+
+// The years a command's instants may fall in, as the facts' dates do.
+const (
+	firstYear = 1900
+	lastYear  = 2199
+)
+
+// instant adds a problem when t is outside the years an instant may be in.
+func (ps *problems) instant(field string, t time.Time) {
+	if y := t.UTC().Year(); y < firstYear || y > lastYear {
+		ps.add(field, "%s is not in the years %d to %d", t.Format(time.RFC3339), firstYear, lastYear)
+	}
 }
 
 // need adds a problem when a required text is empty.

@@ -55,16 +55,17 @@ func (c *OpenCase) check(ps *problems) {
 	switch {
 	case c.CaseID == "":
 		ps.add("$.caseId", "is required")
-	case !validID(c.CaseID):
-		ps.add("$.caseId", "%q is not an id: 1 to 100 letters, digits and . _ : -", c.CaseID)
+	case !ValidID(c.CaseID):
+		ps.add("$.caseId", "%q is not an id: 1 to 100 letters, digits and . _ : -, not . or ..", c.CaseID)
 	}
 	ps.need("$.patient", c.Patient)
 }
 
-// validID reports whether id is fit to name a case in a URL and an event
-// id (case/version): 1 to 100 ASCII letters, digits and . _ : -.
-func validID(id string) bool {
-	if len(id) == 0 || len(id) > 100 {
+// ValidID reports whether id is fit to name a case in a URL and an event
+// id (case/version): 1 to 100 ASCII letters, digits and . _ : -, and not
+// "." or "..", which a URL path cannot name.
+func ValidID(id string) bool {
+	if len(id) == 0 || len(id) > 100 || id == "." || id == ".." {
 		return false
 	}
 	for _, r := range id {
@@ -89,6 +90,8 @@ func (c *BookAppointment) check(ps *problems) {
 	ps.need("$.specialist", c.Specialist)
 	if c.Slot.IsZero() {
 		ps.add("$.slot", "is required")
+	} else {
+		ps.instant("$.slot", c.Slot)
 	}
 }
 
@@ -288,6 +291,9 @@ func (c *ReleaseProduct) check(ps *problems) {
 	}
 	if !c.ChecksPassed {
 		ps.add("$.checksPassed", "must be true: a product is released only when its release checks passed")
+	}
+	if c.Expires != nil {
+		ps.instant("$.expires", *c.Expires)
 	}
 	if c.Expires != nil && !c.At.IsZero() && !c.Expires.After(c.At) {
 		ps.add("$.expires", "%s is not after the release %s", c.Expires.Format(time.RFC3339), c.At.Format(time.RFC3339))

@@ -119,6 +119,9 @@ type RefusedError struct {
 
 // Error says which command the rule refused, in which stage, and why.
 func (e *RefusedError) Error() string {
+	if e.Stage == "" {
+		return fmt.Sprintf("%s refused before the case is open (no stage yet) by rule %s: %s", e.Command, e.Rule, e.Reason)
+	}
 	return fmt.Sprintf("%s refused in stage %s by rule %s: %s", e.Command, e.Stage, e.Rule, e.Reason)
 }
 

@@ -2,6 +2,7 @@ package procedure_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -100,4 +101,17 @@ func eligibleAsOf(day string) string {
 	return `{` + asOf + `"oncology": {"active": false, "everTreated": false}, "pregnant": false, "breastfeeding": false,
 		"hiv": false, "immunodeficiency": false, "mentalStateUnstable": false, "acuteInflammation": false,
 		"chronicExacerbation": false, "clottingDisorder": false}`
+}
+
+// A refusal names the stage, also of a case not yet open.
+func TestARefusalNamesTheStage(t *testing.T) {
+	cases := procedure.NewCases(procedure.NewMemoryStore(), procedure.WithClock(storetest.Now))
+	_, err := give(cases, procedure.Administrator, `{"type": "open-case", "at": "2030-01-01T09:00:00Z", "caseId": "c", "patient": "p"}`)
+	var re *procedure.RefusedError
+	if !errors.As(err, &re) || re.Rule != "event-time-future" || re.Stage != "" {
+		t.Fatalf("got %v, want refused by event-time-future before any stage", err)
+	}
+	if msg := err.Error(); strings.Contains(msg, "stage  ") || !strings.Contains(msg, "before the case is open") {
+		t.Errorf("the refusal %q does not say where the case is", msg)
+	}
 }

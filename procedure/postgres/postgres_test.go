@@ -154,3 +154,27 @@ func TestKilledMidStream(t *testing.T) {
 	acked := storetest.KillMidStream(t, "TestAppendChild", []string{childEnv + "=" + dsn}, 300, 60*time.Second)
 	storetest.CheckAcked(t, open(t, dsn), acked)
 }
+
+// An id or cursor PostgreSQL cannot hold as text (a NUL, invalid UTF-8) is
+// not found or bad input through the case API, never a database error.
+func TestIDsPostgresCannotHold(t *testing.T) {
+	cases := procedure.NewCases(open(t, freshSchema(t)))
+	ctx := context.Background()
+	for _, id := range []string{"a\x00b", "\xff\xfe", "..", "."} {
+		if _, err := cases.Case(ctx, id); !errors.Is(err, procedure.ErrNotFound) {
+			t.Errorf("Case(%q): %v, want not found", id, err)
+		}
+		if _, err := cases.History(ctx, id); !errors.Is(err, procedure.ErrNotFound) {
+			t.Errorf("History(%q): %v, want not found", id, err)
+		}
+		cmd, _ := procedure.DecodeCommand([]byte(`{"type": "withdraw", "at": "2026-11-02T09:00:00Z"}`))
+		if _, err := cases.Give(ctx, id, procedure.Actor{ID: "a", Role: procedure.Doctor}, cmd); !errors.Is(err, procedure.ErrNotFound) {
+			t.Errorf("Give(%q): %v, want not found", id, err)
+		}
+	}
+	for _, after := range []string{"a\x00", "\xff"} {
+		if _, err := cases.List(ctx, procedure.CaseQuery{After: after}); !errors.Is(err, procedure.ErrInvalid) {
+			t.Errorf("List(after %q): %v, want invalid", after, err)
+		}
+	}
+}

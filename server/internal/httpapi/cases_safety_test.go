@@ -1,0 +1,124 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/reocell/celltherapy/procedure/storetest"
+	"github.com/reocell/celltherapy/server/internal/auth"
+)
+
+// driveTo opens case id on ts and gives it the first n steps of the
+// scripted whole case.
+func (ts *testServer) driveTo(t *testing.T, id string, n int) {
+	t.Helper()
+	for i, step := range storetest.WholeCase(id, false)[:n] {
+		path, want := "/v1/cases/"+id+"/commands", http.StatusOK
+		if i == 0 {
+			path, want = "/v1/cases", http.StatusCreated
+		}
+		resp, data := ts.do(t, context.Background(), "POST", path, auth.Role(step.Role), step.Command)
+		if resp.StatusCode != want {
+			t.Fatalf("step %d: %d %s", i, resp.StatusCode, data)
+		}
+	}
+}
+
+// The scripted case's steps after which it is in a stage.
+const (
+	httpInBoard    = 8  // diagnostics done
+	httpInAdmin    = 14 // product released
+	httpRescreened = 16 // re-screened eligible on 2026-11-25
+)
+
+// A screening's asOf is the clinic's day of the command, in the zone the
+// server is set to: over HTTP, another day is a 400 at $.facts.asOf.
+func TestAsOfIsTheCommandsDayOverHTTP(t *testing.T) {
+	ts := newTestServer(t, serverOptions{now: storetest.Now, location: time.FixedZone("UTC+9", 9*3600)})
+	ts.driveTo(t, "c-1", httpInBoard)
+	// 2026-11-20T20:00Z is 2026-11-21 in the clinic.
+	resp, data := ts.do(t, context.Background(), "POST", "/v1/cases/c-1/commands", auth.Board,
+		`{"type": "screen", "at": "2026-11-20T20:00:00Z", "facts": {"asOf": "2026-11-20", "hiv": false}}`)
+	if resp.StatusCode != http.StatusBadRequest || decodeError(t, data).Path != "$.facts.asOf" {
+		t.Fatalf("an asOf of the UTC day: %d %s", resp.StatusCode, data)
+	}
+	resp, data = ts.do(t, context.Background(), "POST", "/v1/cases/c-1/commands", auth.Board,
+		`{"type": "screen", "at": "2026-11-20T20:00:00Z", "facts": {"hiv": false}}`)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(data), `"asOf":"2026-11-21"`) {
+		t.Fatalf("a screening without asOf: %d %s", resp.StatusCode, data)
+	}
+}
+
+// An administration off the plan is refused over HTTP with its rule.
+func TestAdministrationOffThePlanOverHTTP(t *testing.T) {
+	ts := newTestServer(t, serverOptions{now: storetest.Now})
+	ts.driveTo(t, "c-1", httpRescreened)
+	for rule, cmd := range map[string]string{
+		"administration-dose-from-plan": `{"type": "administer", "at": "2026-11-25T09:30:00Z", "route": "intra-articular", "site": "left knee", "cells": 5e9, "lot": "D-118"}`,
+		"administration-site-from-plan": `{"type": "administer", "at": "2026-11-25T09:30:00Z", "route": "intra-articular", "site": "right shoulder", "cells": 5e7, "lot": "D-118"}`,
+	} {
+		resp, data := ts.do(t, context.Background(), "POST", "/v1/cases/c-1/commands", auth.Doctor, cmd)
+		if e := decodeError(t, data); resp.StatusCode != http.StatusUnprocessableEntity || e.Rule != rule || !strings.Contains(e.Message, "stage administration") {
+			t.Errorf("%s: %d %s", rule, resp.StatusCode, data)
+		}
+	}
+}
+
+// The strict parts of a command over HTTP: duplicate keys at any depth,
+// instants out of range at their own paths, ids no URL names, If-Match
+// that is not a strong tag; each a 400 naming where, nothing appended.
+func TestStrictCommandsOverHTTP(t *testing.T) {
+	ts := newTestServer(t, serverOptions{})
+	ts.openSampleCase(t)
+	bad := knowinglyInvalid(context.Background())
+	const cmds = "/v1/cases/" + SampleCase + "/commands"
+	withdraw := `{"type": "withdraw", "at": "2026-11-24T09:05:00Z"}`
+	tests := []struct {
+		name    string
+		path    string
+		role    auth.Role
+		body    string
+		headers map[string]string
+		status  int
+		at      string // the JSON path named
+		field   string // the header named
+	}{
+		{"two types", cmds, auth.Administrator, `{"type": "withdraw", "type": "book-appointment", "at": "2026-11-24T09:05:00Z", "reason": "r", "specialist": "s", "slot": "2026-11-27T10:00:00Z"}`, nil, 400, "$.type", ""},
+		{"two types beside expectedVersion", cmds, auth.Administrator, `{"expectedVersion": 1, "type": "withdraw", "type": "book-appointment", "at": "2026-11-24T09:05:00Z", "reason": "r", "specialist": "s", "slot": "2026-11-27T10:00:00Z"}`, nil, 400, "$.type", ""},
+		{"two facts", cmds, auth.Board, `{"type": "screen", "at": "2026-11-24T09:05:00Z", "facts": {"pregnant": true}, "facts": {"pregnant": false}}`, nil, 400, "$.facts", ""},
+		{"a slot in 9999", cmds, auth.Administrator, strings.Replace(bookAppointment, "2026-11-27T10:00:00Z", "9999-11-27T10:00:00Z", 1), nil, 400, "$.slot", ""},
+		{"a slot that is not an instant", cmds, auth.Administrator, strings.Replace(bookAppointment, "2026-11-27T10:00:00Z", "soon", 1), nil, 400, "$.slot", ""},
+		{"a case opened in 1800", "/v1/cases", auth.Administrator, `{"type": "open-case", "at": "1800-11-24T09:00:00Z", "caseId": "old", "patient": "p"}`, nil, 400, "$.at", ""},
+		{"a case id of two dots", "/v1/cases", auth.Administrator, `{"type": "open-case", "at": "2026-11-24T09:00:00Z", "caseId": "..", "patient": "p"}`, nil, 400, "$.caseId", ""},
+		{"a case id of a dot", "/v1/cases", auth.Administrator, `{"type": "open-case", "at": "2026-11-24T09:00:00Z", "caseId": ".", "patient": "p"}`, nil, 400, "$.caseId", ""},
+		{"a weak If-Match", cmds, auth.Administrator, withdraw, map[string]string{"If-Match": `W/"1"`}, 400, "", "If-Match"},
+		{"an unquoted If-Match", cmds, auth.Administrator, withdraw, map[string]string{"If-Match": `1`}, 400, "", "If-Match"},
+		{"an If-Match of a signed version", cmds, auth.Administrator, withdraw, map[string]string{"If-Match": `"+1"`}, 400, "", "If-Match"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			before := ts.caseVersion(t, SampleCase)
+			resp, data := ts.send(t, bad, "POST", tc.path, tc.role, tc.body, tc.headers)
+			e := decodeError(t, data)
+			if resp.StatusCode != tc.status || e.Path != tc.at || e.Field != tc.field {
+				t.Fatalf("%d %s; want %d at %q field %q", resp.StatusCode, data, tc.status, tc.at, tc.field)
+			}
+			if after := ts.caseVersion(t, SampleCase); after != before {
+				t.Errorf("the case moved from version %d to %d", before, after)
+			}
+		})
+	}
+	// *, and then a strong If-Match of the case's version, pass.
+	resp, data := ts.send(t, context.Background(), "POST", cmds, auth.Administrator, bookAppointment, map[string]string{"If-Match": "*"})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("If-Match *: %d %s", resp.StatusCode, data)
+	}
+	resp, data = ts.send(t, context.Background(), "POST", cmds, auth.Administrator, `{"type": "cancel-case", "at": "2026-11-24T09:06:00Z", "reason": "r"}`,
+		map[string]string{"If-Match": resp.Header.Get("ETag")})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("If-Match of the ETag: %d %s", resp.StatusCode, data)
+	}
+}
