@@ -78,17 +78,26 @@ func (cs *Cases) Give(ctx context.Context, caseID string, actor Actor, cmd Comma
 	if err != nil {
 		return nil, err
 	}
+	digest, err := CommandDigest(cmd)
+	if err != nil {
+		return nil, err
+	}
 	if key := cmd.Head().Key; key != "" {
-		res, err := cs.replay(ctx, key)
-		if res != nil && res.Case.ID != caseID {
-			return nil, (problems{{"$.key", fmt.Sprintf("was used for case %q, not %q: a key names one command", res.Case.ID, caseID)}}).err()
+		usedOn, used, found, err := cs.store.KeyDigest(ctx, key)
+		if err != nil {
+			return nil, err
 		}
-		if res != nil || err != nil {
-			return res, err
+		if found {
+			if err := (AppendRequest{CaseID: caseID, Key: key, Digest: digest}).KeyUse(usedOn, used); err != nil {
+				return nil, err
+			}
+			if res, err := cs.replay(ctx, key); res != nil || err != nil {
+				return res, err
+			}
 		}
 	}
 	for attempt := 0; ; attempt++ {
-		res, err := cs.try(ctx, caseID, actor, cmd, spec)
+		res, err := cs.try(ctx, caseID, actor, cmd, spec, digest)
 		if errors.Is(err, ErrConflict) && spec.Type != CmdOpenCase && attempt < cs.retries {
 			continue
 		}
@@ -145,7 +154,7 @@ func (cs *Cases) replay(ctx context.Context, key string) (*Result, error) {
 }
 
 // try decides the command on the case as it stands and appends the events.
-func (cs *Cases) try(ctx context.Context, caseID string, actor Actor, cmd Command, spec commandSpec) (*Result, error) {
+func (cs *Cases) try(ctx context.Context, caseID string, actor Actor, cmd Command, spec commandSpec, digest string) (*Result, error) {
 	c := &Case{Stage: ""}
 	if spec.Type != CmdOpenCase {
 		events, err := cs.store.Events(ctx, caseID)
@@ -161,7 +170,7 @@ func (cs *Cases) try(ctx context.Context, caseID string, actor Actor, cmd Comman
 	if err := cs.guard(t, spec); err != nil {
 		return nil, err
 	}
-	res, err := cs.store.Append(ctx, AppendRequest{CaseID: caseID, ExpectedVersion: version, Key: t.header.Key, Events: t.out, Summary: Summarize(t.c, cs.params)})
+	res, err := cs.store.Append(ctx, AppendRequest{CaseID: caseID, ExpectedVersion: version, Key: t.header.Key, Digest: digest, Events: t.out, Summary: Summarize(t.c, cs.params)})
 	if err != nil {
 		if spec.Type == CmdOpenCase && errors.Is(err, ErrConflict) {
 			return nil, fmt.Errorf("%w: case %q already exists", ErrConflict, caseID)

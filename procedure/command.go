@@ -2,11 +2,15 @@ package procedure
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/reocell/celltherapy/rules"
 )
@@ -77,6 +81,23 @@ func DecodeCommand(data []byte) (Command, error) {
 	return cmd, nil
 }
 
+// CommandDigest returns the digest of a command: the SHA-256 of its
+// canonical JSON (every field as this package encodes it, type and at
+// included, at in UTC to the microsecond), leaving out the idempotency key
+// itself. Two commands with the same digest are the same command.
+func CommandDigest(cmd Command) (string, error) {
+	h := cmd.Head()
+	saved := *h
+	h.Key, h.At = "", instant(h.At)
+	b, err := json.Marshal(cmd)
+	*h = saved
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:]), nil
+}
+
 // decodeProblem turns a JSON decoding error into a Problem naming the
 // field; strs are the paths of the command's string values, for an error
 // that names only the value (a bad instant).
@@ -128,6 +149,9 @@ func validate(cmd Command) error {
 	}
 	if len(h.Key) > 200 {
 		ps.add("$.key", "is longer than 200 characters")
+	}
+	if !utf8.ValidString(h.Key) || strings.ContainsFunc(h.Key, unicode.IsControl) {
+		ps.add("$.key", "holds a control character or is not UTF-8")
 	}
 	cmd.check(&ps)
 	return ps.err()

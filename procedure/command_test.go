@@ -29,6 +29,7 @@ func TestDecodeCommandErrors(t *testing.T) {
 			"measures": [{"id": "m", "kind": "laboratory", "name": "n", "name": "o"}]}`, "$.measures[0].name"},
 		{"a duplicate key inside facts", `{"type": "screen", "at": "2026-11-02T09:00:00Z", "facts": {"oncology": {"active": true, "active": false}}}`, "$.facts.oncology.active"},
 		{"a duplicate odd key", `{"type": "agree", "at": "2026-11-02T09:00:00Z", "a b": 1, "a b": 2}`, `$["a b"]`},
+		{"a key with a NUL", `{"type": "agree", "at": "2026-11-02T09:00:00Z", "key": "k\u0000"}`, "$.key"},
 		{"a case id of a dot", `{"type": "open-case", "at": "2026-11-02T09:00:00Z", "caseId": ".", "patient": "p"}`, "$.caseId"},
 		{"a case id of two dots", `{"type": "open-case", "at": "2026-11-02T09:00:00Z", "caseId": "..", "patient": "p"}`, "$.caseId"},
 		{"two values", `{"type": "agree", "at": "2026-11-02T09:00:00Z"} {}`, "$"},

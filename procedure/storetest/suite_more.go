@@ -106,11 +106,16 @@ func testWholeCase(t *testing.T, h Harness) {
 	if res.Case.Stage != procedure.Closed || res.Case.Closure.Outcome != procedure.Completed {
 		t.Fatalf("case ends in %s %+v, want closed as completed", res.Case.Stage, res.Case.Closure)
 	}
-	// The same key again returns the first result and appends nothing.
-	agree, _ := procedure.DecodeCommand([]byte(`{"type": "agree", "at": "2027-06-03T10:00:00Z", "key": "agree-case-1"}`))
+	// The same command with its key again returns the first result and
+	// appends nothing; the key with another command (another at) is refused.
+	agree, _ := procedure.DecodeCommand([]byte(`{"type": "agree", "at": "2026-11-21T10:00:00Z", "key": "agree-case-1"}`))
 	again, err := cases.Give(ctx, "case-1", procedure.Actor{ID: "d", Role: procedure.Doctor}, agree)
 	if err != nil || !again.Replayed || again.Events[0].Type != procedure.ConsentGiven {
 		t.Fatalf("agree again with its key: %+v, %v; want the first result replayed", again, err)
+	}
+	later, _ := procedure.DecodeCommand([]byte(`{"type": "agree", "at": "2027-06-03T10:00:00Z", "key": "agree-case-1"}`))
+	if _, err := cases.Give(ctx, "case-1", procedure.Actor{ID: "d", Role: procedure.Doctor}, later); !errors.Is(err, procedure.ErrKeyReused) {
+		t.Fatalf("the key with another command: %v, want ErrKeyReused", err)
 	}
 	events := mustEvents(t, s, "case-1")
 	folded, err := procedure.Fold(events)
@@ -214,5 +219,52 @@ func testPatientText(t *testing.T, h Harness) {
 	list, err := s.Cases(ctx, procedure.CaseQuery{})
 	if err != nil || len(list) != 1 || list[0].Patient != req.Summary.Patient {
 		t.Errorf("cases %+v, %v", list, err)
+	}
+}
+
+// testKeyNamesOneCommand: a key used with one command digest is refused
+// for another, on the same case and on another, and appends nothing; the
+// same digest replays; a key stored without a digest (before digests
+// were) replays on its case.
+func testKeyNamesOneCommand(t *testing.T, h Harness) {
+	s := h.Open(t)
+	ctx := context.Background()
+	withDigest := func(r procedure.AppendRequest, d string) procedure.AppendRequest { r.Digest = d; return r }
+	mustAppend(t, s, withDigest(Request("c1", 0, 1, "k-open"), "sha256:aa"))
+	mustAppend(t, s, withDigest(Request("c1", 1, 1, "k-1"), "sha256:bb"))
+	mustAppend(t, s, Request("c1", 2, 1, "k-old"))
+	mustAppend(t, s, withDigest(Request("c2", 0, 1, ""), "sha256:cc"))
+	for _, tc := range []struct {
+		name string
+		req  procedure.AppendRequest
+	}{
+		{"another command on the same case", withDigest(Request("c1", 3, 1, "k-1"), "sha256:dd")},
+		{"another command on another case", withDigest(Request("c2", 1, 1, "k-1"), "sha256:dd")},
+		{"the same digest on another case", withDigest(Request("c2", 1, 1, "k-1"), "sha256:bb")},
+		{"an old key on another case", withDigest(Request("c2", 1, 1, "k-old"), "sha256:dd")},
+	} {
+		_, err := s.Append(ctx, tc.req)
+		var re *procedure.KeyReusedError
+		if !errors.As(err, &re) || !errors.Is(err, procedure.ErrKeyReused) || re.CaseID == "" {
+			t.Errorf("%s: %v, want a KeyReusedError", tc.name, err)
+		}
+	}
+	if n, m := len(mustEvents(t, s, "c1")), len(mustEvents(t, s, "c2")); n != 3 || m != 1 {
+		t.Errorf("a reused key appended: c1 has %d events, c2 %d; want 3 and 1", n, m)
+	}
+	if res := mustAppend(t, s, withDigest(Request("c1", 3, 1, "k-1"), "sha256:bb")); !res.Replayed || res.Events[0].Version != 2 {
+		t.Errorf("the same command again: %+v, want version 2 replayed", res)
+	}
+	if res := mustAppend(t, s, withDigest(Request("c1", 3, 1, "k-old"), "sha256:ee")); !res.Replayed || res.Events[0].Version != 3 {
+		t.Errorf("an old key on its case: %+v, want version 3 replayed", res)
+	}
+	for key, want := range map[string][2]string{"k-1": {"c1", "sha256:bb"}, "k-old": {"c1", ""}} {
+		caseID, digest, found, err := s.KeyDigest(ctx, key)
+		if err != nil || !found || caseID != want[0] || digest != want[1] {
+			t.Errorf("KeyDigest(%s) = %q %q %v %v, want %q %q", key, caseID, digest, found, err, want[0], want[1])
+		}
+	}
+	if _, _, found, err := s.KeyDigest(ctx, "never"); found || err != nil {
+		t.Errorf("KeyDigest of an unused key: %v %v", found, err)
 	}
 }

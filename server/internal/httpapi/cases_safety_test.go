@@ -122,3 +122,43 @@ func TestStrictCommandsOverHTTP(t *testing.T) {
 		t.Fatalf("If-Match of the ETag: %d %s", resp.StatusCode, data)
 	}
 }
+
+// A key names one command over HTTP: another command with it, on the same
+// case or another, is a 422 idempotency-key-reused and appends nothing;
+// the same command again replays.
+func TestAKeyNamesOneCommandOverHTTP(t *testing.T) {
+	ts := newTestServer(t, serverOptions{})
+	ts.openSampleCase(t)
+	ctx := context.Background()
+	key := map[string]string{"Idempotency-Key": "k-book"}
+	const cmds = "/v1/cases/" + SampleCase + "/commands"
+	resp, data := ts.send(t, ctx, "POST", cmds, auth.Administrator, bookAppointment, key)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("booking: %d %s", resp.StatusCode, data)
+	}
+	version, entries := ts.caseVersion(t, SampleCase), len(ts.auditEntries(t))
+	for _, tc := range []struct {
+		path string
+		role auth.Role
+		body string
+	}{
+		{cmds, auth.Doctor, `{"type": "record-consultation", "at": "2026-11-27T10:10:00Z", "item": "history", "text": "knee pain"}`},
+		{cmds, auth.Administrator, `{"type": "withdraw", "at": "2026-11-24T09:10:00Z"}`},
+		{"/v1/cases", auth.Administrator, `{"type": "open-case", "at": "2026-11-24T09:00:00Z", "caseId": "other", "patient": "p"}`},
+	} {
+		resp, data := ts.send(t, ctx, "POST", tc.path, tc.role, tc.body, key)
+		if e := decodeError(t, data); resp.StatusCode != http.StatusUnprocessableEntity || e.Code != CodeKeyReused {
+			t.Errorf("%s with a used key: %d %s", tc.body, resp.StatusCode, data)
+		}
+	}
+	if v, n := ts.caseVersion(t, SampleCase), len(ts.auditEntries(t)); v != version || n != entries {
+		t.Errorf("a reused key changed the case (%d -> %d) or the audit log (%d -> %d)", version, v, entries, n)
+	}
+	if ts.caseVersion(t, "other") != 0 {
+		t.Error("a reused key opened a case")
+	}
+	resp, data = ts.send(t, ctx, "POST", cmds, auth.Administrator, bookAppointment, key)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(data), `"replayed":true`) {
+		t.Errorf("the same command again: %d %s", resp.StatusCode, data)
+	}
+}
