@@ -32,9 +32,11 @@ type Case struct {
 	Reports         []Report         `json:"reports,omitempty"`
 	AdverseEvents   []AdverseEvent   `json:"adverseEvents,omitempty"`
 	Effectiveness   *Assessment      `json:"effectiveness,omitempty"`
+	Findings        []Finding        `json:"findings,omitempty"`
 	Closure         *Closure         `json:"closure,omitempty"`
 
 	lastFailure int // the version of the latest culture failure
+	lastPlan    int // the version of the latest plan
 }
 
 // Appointment is the booked initial consultation.
@@ -178,6 +180,32 @@ type Contact struct {
 	Day                   string `json:"day"`
 	AssessesEffectiveness bool   `json:"assessesEffectiveness,omitempty"`
 	Done                  bool   `json:"done,omitempty"`
+	// Missed is set when the contact did not take place, with the reason
+	// and when that was recorded.
+	Missed       bool       `json:"missed,omitempty"`
+	MissedReason string     `json:"missedReason,omitempty"`
+	MissedAt     *time.Time `json:"missedAt,omitempty"`
+}
+
+// FindingKind is what the board and the doctor must look at on a case.
+type FindingKind string
+
+// The findings a case can carry until it is referred to the board.
+const (
+	ContraindicationFound FindingKind = "contraindication-found" // a same-day re-screening found one
+	SevereAdverseEvent    FindingKind = "severe-adverse-event"
+)
+
+// Finding is something found on a case that the board must see: it stays
+// open (on the board's and the doctor's worklists) until the case is
+// referred to the board. Version is the event that found it; Rules the
+// screening's findings.
+type Finding struct {
+	Kind     FindingKind `json:"kind"`
+	Version  int         `json:"version"`
+	At       time.Time   `json:"at"`
+	Rules    []string    `json:"rules,omitempty"`
+	Referred bool        `json:"referred,omitempty"`
 }
 
 // Report is a triaged side-effect report; Flagged when triage said

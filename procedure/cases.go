@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -214,6 +215,59 @@ func (cs *Cases) guard(t *turn, spec commandSpec) error {
 // such text at all.
 func unknownCase(caseID string) error {
 	return fmt.Errorf("%w: case %q", ErrNotFound, caseID)
+}
+
+// Resummarize recomputes the summary of every open case from its events
+// and stores it where it differs from the one stored, so that cases
+// stored before a change to the worklist (a new flag) show it. It needs a
+// store that is a SummaryWriter (every store of this module is) and
+// returns how many summaries it replaced. A case that changes meanwhile
+// keeps the summary its append wrote.
+func (cs *Cases) Resummarize(ctx context.Context) (int, error) {
+	w, ok := cs.store.(SummaryWriter)
+	if !ok {
+		return 0, fmt.Errorf("procedure: resummarize: the store %T cannot replace summaries", cs.store)
+	}
+	replaced, after := 0, ""
+	for {
+		page, err := cs.store.Cases(ctx, CaseQuery{After: after, Limit: 500})
+		if err != nil || len(page) == 0 {
+			return replaced, err
+		}
+		for _, old := range page {
+			after = old.CaseID
+			if old.Outcome != "" {
+				continue // closed: no dues
+			}
+			c, err := cs.Case(ctx, old.CaseID)
+			if err != nil {
+				return replaced, err
+			}
+			now := Summarize(c, cs.params)
+			if reflect.DeepEqual(normalSummary(old), normalSummary(now)) {
+				continue
+			}
+			done, err := w.PutSummary(ctx, now)
+			if err != nil {
+				return replaced, err
+			}
+			if done {
+				replaced++
+			}
+		}
+	}
+}
+
+// normalSummary is a summary as compared: its instants in UTC, as stored.
+func normalSummary(s Summary) Summary {
+	s.LastAt = instant(s.LastAt)
+	due := make([]Due, len(s.Due))
+	for i, d := range s.Due {
+		d.From, d.By = instant(d.From), instant(d.By)
+		due[i] = d
+	}
+	s.Due = due
+	return s
 }
 
 // Case returns the case as it stands, or ErrNotFound.

@@ -32,6 +32,7 @@ const (
 	CmdAdminister          CommandType = "administer"
 	CmdReferToBoard        CommandType = "refer-to-board"
 	CmdRecordContact       CommandType = "record-contact"
+	CmdRecordMissedContact CommandType = "record-missed-contact"
 	CmdReportSideEffect    CommandType = "report-side-effect"
 	CmdReviewSideEffect    CommandType = "review-side-effect"
 	CmdRecordAdverseEvent  CommandType = "record-adverse-event"
@@ -318,7 +319,9 @@ func (c *Administer) check(ps *problems) {
 	ps.need("$.lot", c.Lot)
 }
 
-// ReferToBoard sends the case back to the board to change the plan.
+// ReferToBoard sends the case back to the board to change the plan
+// (during administration), or refers a finding to it (in follow-up, where
+// the case stays); either way the board has seen the open findings.
 type ReferToBoard struct {
 	Header
 	Reason string `json:"reason"`
@@ -334,6 +337,19 @@ type RecordContact struct {
 }
 
 func (c *RecordContact) check(ps *problems) { ps.need("$.contact", c.Contact) }
+
+// RecordMissedContact records that a monitoring contact of the schedule did
+// not take place, and why.
+type RecordMissedContact struct {
+	Header
+	Contact string `json:"contact"`
+	Reason  string `json:"reason"`
+}
+
+func (c *RecordMissedContact) check(ps *problems) {
+	ps.need("$.contact", c.Contact)
+	ps.need("$.reason", c.Reason)
+}
 
 // ReportSideEffect triages a symptom the patient reports; the moment of
 // administration is the case's latest and the moment of triage is At.

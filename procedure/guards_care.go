@@ -87,6 +87,10 @@ func handleRelease(t *turn, cmd *ReleaseProduct) error {
 }
 
 func handleAdminister(t *turn, cmd *Administer) error {
+	if f := openFinding(t.c, ContraindicationFound); f != nil {
+		return refuse("administration-finding-referred", "the re-screening of event %d found a contraindication (%s): the board decides, refer the case to it; a later eligible screening does not clear it",
+			f.Version, strings.Join(f.Rules, ", "))
+	}
 	if err := sameDayScreening(t); err != nil {
 		return err
 	}
@@ -186,18 +190,51 @@ func sameDayScreening(t *turn) error {
 }
 
 func handleReferToBoard(t *turn, cmd *ReferToBoard) error {
+	if t.c.Stage == FollowUp && openFinding(t.c, "") == nil {
+		return refuse("refer-finding-in-follow-up", "in follow-up a case is referred to the board for a finding (a severe adverse event), and none is open")
+	}
 	if err := t.emit(ReferredToBoard, refusalData{Reason: cmd.Reason}, nil); err != nil {
 		return err
+	}
+	if t.c.Stage == FollowUp {
+		return nil
 	}
 	return t.move(BoardReview)
 }
 
+// openFinding returns the first finding of kind (any when "") not yet
+// referred to the board, or nil.
+func openFinding(c *Case, kind FindingKind) *Finding {
+	for i, f := range c.Findings {
+		if !f.Referred && (kind == "" || f.Kind == kind) {
+			return &c.Findings[i]
+		}
+	}
+	return nil
+}
+
+// pendingContact is the rule that a contact recorded, or recorded missed,
+// is one of the schedule still pending.
+func pendingContact(t *turn, id string) error {
+	i := slices.IndexFunc(t.c.Contacts, func(k Contact) bool { return k.ID == id })
+	if i < 0 || t.c.Contacts[i].Done || t.c.Contacts[i].Missed {
+		return refuse("contact-scheduled", "contact %q is not a pending contact of the monitoring schedule", id)
+	}
+	return nil
+}
+
 func handleContact(t *turn, cmd *RecordContact) error {
-	i := slices.IndexFunc(t.c.Contacts, func(k Contact) bool { return k.ID == cmd.Contact })
-	if i < 0 || t.c.Contacts[i].Done {
-		return refuse("contact-scheduled", "contact %q is not a pending contact of the monitoring schedule", cmd.Contact)
+	if err := pendingContact(t, cmd.Contact); err != nil {
+		return err
 	}
 	return t.emit(ContactRecorded, contactData{Contact: cmd.Contact, Note: cmd.Note}, nil)
+}
+
+func handleMissedContact(t *turn, cmd *RecordMissedContact) error {
+	if err := pendingContact(t, cmd.Contact); err != nil {
+		return err
+	}
+	return t.emit(ContactMissed, missedData{Contact: cmd.Contact, Reason: cmd.Reason}, nil)
 }
 
 func handleReport(t *turn, cmd *ReportSideEffect) error {
@@ -225,6 +262,14 @@ func handleAdverse(t *turn, cmd *RecordAdverseEvent) error {
 }
 
 func handleAssess(t *turn, cmd *AssessEffectiveness) error {
+	if n := len(t.c.Administrations); n > 0 {
+		loc := t.params.Location
+		from := dayOf(t.c.Administrations[n-1].At, loc).AddDate(0, t.params.EffectFromMonths, 0)
+		if dayOf(t.at(), loc).Before(from) {
+			return refuse("assess-in-effect-window", "the effect develops within 3-6 months: effectiveness is assessed from %s, %d months after the last procedure (%s)",
+				from.Format(time.DateOnly), t.params.EffectFromMonths, dayOf(t.c.Administrations[n-1].At, loc).Format(time.DateOnly))
+		}
+	}
 	return t.emit(EffectivenessAssessed, effectivenessData{Result: cmd.Result, Note: cmd.Note}, nil)
 }
 
@@ -236,6 +281,15 @@ func handleComplete(t *turn, _ *Complete) error {
 		if r.Flagged && !r.Reviewed {
 			return refuse("complete-needs-reviews", "the flagged side-effect report %d is not reviewed", r.Version)
 		}
+	}
+	assessed := dayOf(t.c.Effectiveness.At, t.params.Location).Format(time.DateOnly)
+	for _, k := range t.c.Contacts {
+		if !k.Done && !k.Missed && k.Day < assessed {
+			return refuse("complete-needs-contacts", "contact %s of %s, before the assessment of %s, is neither recorded nor recorded missed with a reason", k.ID, k.Day, assessed)
+		}
+	}
+	if f := openFinding(t.c, ""); f != nil {
+		return refuse("complete-needs-findings-referred", "the %s of event %d is not referred to the board", f.Kind, f.Version)
 	}
 	return t.close(Closure{Outcome: Completed})
 }

@@ -90,6 +90,17 @@ func (m *MemoryStore) KeyDigest(_ context.Context, key string) (string, string, 
 	return k.caseID, k.digest, true, nil
 }
 
+// PutSummary implements SummaryWriter.
+func (m *MemoryStore) PutSummary(_ context.Context, s Summary) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if old, ok := m.summaries[s.CaseID]; !ok || old.Version != s.Version {
+		return false, nil
+	}
+	m.summaries[s.CaseID] = &s
+	return true, nil
+}
+
 // Cases implements Store.
 func (m *MemoryStore) Cases(_ context.Context, q CaseQuery) ([]Summary, error) {
 	m.mu.RLock()

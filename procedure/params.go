@@ -33,6 +33,12 @@ type Params struct {
 	// ProductViability is how long a released product may be given when its
 	// release records no expiry of its own.
 	ProductViability time.Duration
+	// EffectFromMonths is how many months after the last administration the
+	// effect window begins: effectiveness is not assessed before that day.
+	EffectFromMonths int
+	// ExpiryNotice is how long before a released product expires the
+	// worklist shows it expiring, while procedures remain.
+	ExpiryNotice time.Duration
 	// Location is the clinic's time zone: "the same day" of a re-screening
 	// and an administration is a day there.
 	Location *time.Location
@@ -60,6 +66,8 @@ func DefaultParams() Params {
 		ClockSkew:         5 * time.Minute,
 		DoseTolerance:     0.10,
 		ProductViability:  90 * day,
+		EffectFromMonths:  3,
+		ExpiryNotice:      3 * day,
 		Location:          time.UTC,
 	}
 }
@@ -77,6 +85,8 @@ func (p Params) Checklist() []Param {
 		{"ContactGrace", dayString(p.ContactGrace), "clinic procedure, 05 (the doctor stays in touch): " + unsaid, false},
 		{"DoseTolerance", strconv.FormatFloat(p.DoseTolerance*100, 'f', -1, 64) + "% of the plan's cells per procedure", "clinic procedure, 05 (the dose is the plan's; no tolerance given; a cell count is an estimate): " + unsaid, false},
 		{"ProductViability", dayString(p.ProductViability) + " after release, when the release gives no expiry", "clinic procedure, 04 (allogeneic cells \"can be prepared for use at any time\"; no shelf life given): " + unsaid, false},
+		{"EffectFromMonths", strconv.Itoa(p.EffectFromMonths) + " months after the last administration", "clinic procedure, FAQ \"Stem cell treatment\" 5 (\"the full therapeutic effect develops within 3-6 months\"): the start of that window; the medical board must confirm it", false},
+		{"ExpiryNotice", dayString(p.ExpiryNotice) + " before a product expires", "not given by the clinic procedure (a worklist warning, not a clinical value): the clinic must confirm it", false},
 		{"Location", p.Location.String(), "the clinic's time zone, for \"the same day\": the clinic must set it", false},
 	}
 }

@@ -31,6 +31,7 @@ func Rules() []Rule {
 		{"lot-allogeneic-only", "A donor lot is allocated only for an allogeneic plan.", "clinic procedure, 04"},
 		{"release-needs-culture", "An autologous product is released only from a started culture.", "clinic procedure, 04"},
 		{"release-needs-lot", "An allogeneic product is released only as the allocated donor lot.", "clinic procedure, 04"},
+		{"administration-finding-referred", "No administration while a contraindication a same-day re-screening found is not referred to the board: a later eligible screening does not clear it, the board decides.", "clinic procedure, 03 and 05"},
 		{"administration-same-day-screening", "Each administration follows a screening made on its day, after the previous administration, that is eligible: a temporary contraindication (an acute inflammation) delays it.", "clinic procedure, 03 and 05"},
 		{"administration-lot-released", "The product administered is the released lot.", "clinic procedure, 05"},
 		{"administration-route-from-plan", "The route is the plan's route.", "clinic procedure, 05"},
@@ -39,10 +40,14 @@ func Rules() []Rule {
 		{"administration-lot-remaining", "The cells given are no more than the released lot still holds: released minus already given.", "clinic procedure, 04-05"},
 		{"administration-product-expired", "A product is not given at or after its expiry: the release's, or the release plus ProductViability.", "clinic procedure, 04-05 (the viability is a param the board must confirm)"},
 		{"administration-interval", "A further procedure waits the plan's interval after the previous one.", "clinic procedure, 05"},
-		{"contact-scheduled", "A monitoring contact recorded is a pending contact of an aftercare plan's schedule.", "clinic procedure, 05"},
+		{"contact-scheduled", "A monitoring contact recorded, or recorded missed, is a pending contact of an aftercare plan's schedule.", "clinic procedure, 05"},
+		{"refer-finding-in-follow-up", "In follow-up a case is referred to the board only for an open finding (a severe adverse event); it stays in follow-up.", "clinic procedure, 03 and 05"},
+		{"assess-in-effect-window", "Effectiveness is assessed no earlier than EffectFromMonths after the last administration: the effect develops within 3-6 months.", "clinic procedure, FAQ \"Stem cell treatment\" 5 (the start of the window is a param the board must confirm)"},
 		{"report-after-administration", "Side effects are triaged only after an administration.", "clinic procedure, 05"},
 		{"review-flagged-report", "The doctor reviews a report that triage flagged (contact-clinic), once.", "clinic procedure, 05"},
 		{"complete-needs-effectiveness", "A case completes only once the effectiveness of the treatment is assessed.", "clinic procedure, 05 and FAQ"},
 		{"complete-needs-reviews", "A case completes only when every flagged side-effect report is reviewed.", "clinic procedure, 05"},
+		{"complete-needs-contacts", "A case completes only when every monitoring contact whose day is before the assessment is recorded, or recorded missed with a reason.", "clinic procedure, 05 (the doctor stays in touch)"},
+		{"complete-needs-findings-referred", "A case completes only when every finding (a severe adverse event) is referred to the board.", "clinic procedure, 05"},
 	}
 }

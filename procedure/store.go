@@ -32,6 +32,14 @@ type Store interface {
 	Worklist(ctx context.Context, q WorklistQuery) ([]WorkItem, error)
 }
 
+// SummaryWriter is a Store that can replace the summary of a case whose
+// summary this code computes differently from the one stored (a case
+// stored before a new worklist flag): PutSummary writes s only when the
+// case is still at s.Version, and reports whether it did.
+type SummaryWriter interface {
+	PutSummary(ctx context.Context, s Summary) (bool, error)
+}
+
 // AppendRequest is one command's events for one case.
 type AppendRequest struct {
 	CaseID          string

@@ -156,6 +156,32 @@ func queueEvent(b *pgx.Batch, e procedure.Event) error {
 	return nil
 }
 
+// PutSummary implements procedure.SummaryWriter.
+func (s *Store) PutSummary(ctx context.Context, sm procedure.Summary) (bool, error) {
+	summary, err := json.Marshal(sm)
+	if err != nil {
+		return false, err
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback(ctx)
+	tag, err := tx.Exec(ctx, `UPDATE cases SET stage = $3, summary = $4 WHERE case_id = $1 AND version = $2`,
+		sm.CaseID, sm.Version, string(sm.Stage), string(summary))
+	if err != nil || tag.RowsAffected() != 1 {
+		return false, err
+	}
+	batch := &pgx.Batch{}
+	if err := queueDues(batch, sm); err != nil {
+		return false, err
+	}
+	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+		return false, err
+	}
+	return true, tx.Commit(ctx)
+}
+
 func queueDues(b *pgx.Batch, sm procedure.Summary) error {
 	b.Queue(`DELETE FROM dues WHERE case_id = $1`, sm.CaseID)
 	for _, d := range sm.Due {

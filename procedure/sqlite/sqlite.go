@@ -255,6 +255,26 @@ func insertEvent(ctx context.Context, tx *sql.Tx, e procedure.Event) error {
 	return err
 }
 
+// PutSummary implements procedure.SummaryWriter.
+func (s *Store) PutSummary(ctx context.Context, sm procedure.Summary) (bool, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	var have int
+	if err := tx.QueryRowContext(ctx, `SELECT version FROM cases WHERE case_id = ?`, sm.CaseID).Scan(&have); err != nil || have != sm.Version {
+		if errors.Is(err, sql.ErrNoRows) {
+			err = nil
+		}
+		return false, err
+	}
+	if err := putSummary(ctx, tx, sm); err != nil {
+		return false, err
+	}
+	return true, tx.Commit()
+}
+
 func putSummary(ctx context.Context, tx *sql.Tx, sm procedure.Summary) error {
 	b, err := json.Marshal(sm)
 	if err != nil {

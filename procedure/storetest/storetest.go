@@ -44,6 +44,7 @@ func Run(t *testing.T, h Harness) {
 		{"open twice conflicts", testOpenTwice},
 		{"idempotency key", testIdempotency},
 		{"a key names one command", testKeyNamesOneCommand},
+		{"a summary replaced", testPutSummary},
 		{"malformed append", testMalformed},
 		{"one winner per version", testRace},
 		{"summaries and worklist", testWorklist},

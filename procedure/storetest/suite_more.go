@@ -177,6 +177,9 @@ func testRetries(t *testing.T, h Harness) {
 	}
 	// The retry checks the guard again: once assessed and completed, the
 	// case is closed, and the others are refused, not appended.
+	if _, err := Drive(ctx, cases, "case-1", Contacts()); err != nil {
+		t.Fatal(err)
+	}
 	give(`{"type": "assess-effectiveness", "at": "2027-06-02T10:00:00Z", "result": "improved"}`)
 	won := 0
 	for _, err := range give(`{"type": "complete", "at": "2027-06-02T10:05:00Z"}`) {
@@ -266,5 +269,40 @@ func testKeyNamesOneCommand(t *testing.T, h Harness) {
 	}
 	if _, _, found, err := s.KeyDigest(ctx, "never"); found || err != nil {
 		t.Errorf("KeyDigest of an unused key: %v %v", found, err)
+	}
+}
+
+// testPutSummary: a store replaces a case's summary and its worklist
+// entries when the case is still at the summary's version, and not
+// otherwise.
+func testPutSummary(t *testing.T, h Harness) {
+	ctx := context.Background()
+	s := h.Open(t)
+	w, ok := s.(procedure.SummaryWriter)
+	if !ok {
+		t.Fatalf("%T is not a procedure.SummaryWriter", s)
+	}
+	req := Request("c1", 0, 2, "")
+	mustAppend(t, s, req)
+	sm := req.Summary
+	sm.Due = []procedure.Due{{What: procedure.DueSevereAdverse, Who: procedure.Board, From: t0, By: t0, Ref: "event 2"}}
+	if done, err := w.PutSummary(ctx, sm); !done || err != nil {
+		t.Fatalf("PutSummary at the case's version: %v, %v", done, err)
+	}
+	items, err := s.Worklist(ctx, procedure.WorklistQuery{AsOf: t0.Add(time.Hour), Role: procedure.Board})
+	if err != nil || len(items) != 1 || items[0].What != procedure.DueSevereAdverse {
+		t.Errorf("the worklist after PutSummary: %+v, %v", items, err)
+	}
+	stale := sm
+	stale.Version, stale.Due = 1, nil
+	if done, err := w.PutSummary(ctx, stale); done || err != nil {
+		t.Errorf("PutSummary at a stale version: %v, %v; want nothing done", done, err)
+	}
+	if done, err := w.PutSummary(ctx, procedure.Summary{CaseID: "nobody", Version: 1}); done || err != nil {
+		t.Errorf("PutSummary of no case: %v, %v", done, err)
+	}
+	list, _ := s.Cases(ctx, procedure.CaseQuery{})
+	if len(list) != 1 || len(list[0].Due) != 1 {
+		t.Errorf("cases after the stale PutSummary: %+v", list)
 	}
 }

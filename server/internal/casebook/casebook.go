@@ -44,7 +44,9 @@ type Book struct {
 	close func() error
 }
 
-// Open opens the case store (applying its migrations) and returns the book.
+// Open opens the case store (applying its migrations), recomputes the
+// summaries of open cases whose worklist entries this code computes
+// differently, and returns the book.
 func Open(ctx context.Context, opts Options) (*Book, error) {
 	var (
 		store procedure.Store
@@ -66,7 +68,14 @@ func Open(ctx context.Context, opts Options) (*Book, error) {
 	default:
 		return nil, errors.New("case store: neither a SQLite file nor a PostgreSQL DSN given")
 	}
-	return b.over(store, opts), nil
+	b = b.over(store, opts)
+	// Cases stored before a change to the worklist get their dues
+	// recomputed, so that they show their findings too.
+	if _, err := procedure.NewCases(store, b.opts...).Resummarize(ctx); err != nil {
+		b.close()
+		return nil, fmt.Errorf("case store: recomputing the worklist: %w", err)
+	}
+	return b, nil
 }
 
 // NewMemory returns a book over a store in memory, for tests of code that

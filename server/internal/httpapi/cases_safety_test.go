@@ -162,3 +162,29 @@ func TestAKeyNamesOneCommandOverHTTP(t *testing.T) {
 		t.Errorf("the same command again: %d %s", resp.StatusCode, data)
 	}
 }
+
+// Findings reach the worklists over HTTP: a contraindication a same-day
+// re-screening found, for the board and the doctor, and the administration
+// it holds until the case is referred to the board.
+func TestFindingsOnTheWorklistOverHTTP(t *testing.T) {
+	ts := newTestServer(t, serverOptions{now: storetest.Now})
+	ctx := context.Background()
+	ts.driveTo(t, "c-1", httpInAdmin)
+	resp, data := ts.do(t, ctx, "POST", "/v1/cases/c-1/commands", auth.Nurse,
+		`{"type": "screen", "at": "2026-11-25T08:30:00Z", "facts": {"oncology": {"active": false, "everTreated": false}, "pregnant": false, "breastfeeding": false,
+		"hiv": true, "immunodeficiency": false, "mentalStateUnstable": false, "acuteInflammation": false, "chronicExacerbation": false, "clottingDisorder": false}}`)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("re-screening: %d %s", resp.StatusCode, data)
+	}
+	for _, role := range []string{"board", "doctor"} {
+		resp, data := ts.do(t, ctx, "GET", "/v1/worklist?asOf=2026-11-25T09:00:00Z&role="+role, auth.Auditor, "")
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(data), `"what":"contraindication-found"`) || !strings.Contains(string(data), "immunodeficiency") {
+			t.Errorf("the %s's worklist: %d %s", role, resp.StatusCode, data)
+		}
+	}
+	resp, data = ts.do(t, ctx, "POST", "/v1/cases/c-1/commands", auth.Doctor,
+		`{"type": "administer", "at": "2026-11-25T09:30:00Z", "route": "intra-articular", "site": "left knee", "cells": 5e7, "lot": "D-118"}`)
+	if e := decodeError(t, data); resp.StatusCode != http.StatusUnprocessableEntity || e.Rule != "administration-finding-referred" {
+		t.Errorf("administering on the finding: %d %s", resp.StatusCode, data)
+	}
+}
