@@ -59,11 +59,14 @@ func TestDecodeCommandErrors(t *testing.T) {
 // TestEveryCommandDecodes checks that every command in the table decodes
 // from its type and reports its own fields.
 func TestEveryCommandDecodes(t *testing.T) {
-	for _, typ := range []string{"open-case", "book-appointment", "cancel-case", "record-consultation", "record-measure-result",
-		"cancel-measure", "screen", "select-therapy", "propose-plan", "decline", "agree", "refuse", "collect-biomaterial",
-		"start-culture", "fail-culture", "allocate-lot", "release-product", "administer", "refer-to-board", "record-contact",
-		"report-side-effect", "review-side-effect", "record-adverse-event", "assess-effectiveness", "complete", "withdraw"} {
-		_, err := procedure.DecodeCommand([]byte(`{"type": "` + typ + `", "at": "2026-11-02T09:00:00Z"}`))
+	if n := len(procedure.CommandTypes()); n != 27 {
+		t.Errorf("%d command types, want 27", n)
+	}
+	for _, typ := range procedure.CommandTypes() {
+		if c, ok := procedure.NewCommand(typ); !ok || c.Head() == nil {
+			t.Errorf("NewCommand(%s): %v", typ, ok)
+		}
+		_, err := procedure.DecodeCommand([]byte(`{"type": "` + string(typ) + `", "at": "2026-11-02T09:00:00Z"}`))
 		var ie *procedure.InvalidError
 		if err != nil && !errors.As(err, &ie) {
 			t.Errorf("%s: %v", typ, err)

@@ -130,3 +130,24 @@ func (cs commandSpec) permits(r Role) bool {
 	}
 	return false
 }
+
+// CommandTypes returns every command type, in the order of the procedure.
+func CommandTypes() []CommandType {
+	list := commandList()
+	out := make([]CommandType, len(list))
+	for i, c := range list {
+		out[i] = c.Type
+	}
+	return out
+}
+
+// NewCommand returns a new, empty command of type typ (a pointer to its
+// struct, such as *Administer), for a transport that describes or builds
+// commands; false for an unknown type.
+func NewCommand(typ CommandType) (Command, bool) {
+	c, ok := commandTable()[typ]
+	if !ok {
+		return nil, false
+	}
+	return c.new(), true
+}
