@@ -188,3 +188,35 @@ func TestFindingsOnTheWorklistOverHTTP(t *testing.T) {
 		t.Errorf("administering on the finding: %d %s", resp.StatusCode, data)
 	}
 }
+
+// A severe adverse event reaches the board's worklist over HTTP and holds
+// completion until the case is referred to the board; a case id with a NUL
+// or invalid UTF-8 is a clean 404, a list cursor with one a 400.
+func TestSevereAdverseEventAndOddIDsOverHTTP(t *testing.T) {
+	ts := newTestServer(t, serverOptions{now: storetest.Now})
+	ctx := context.Background()
+	ts.driveTo(t, "c-1", 22) // in follow-up after the second procedure
+	resp, data := ts.do(t, ctx, "POST", "/v1/cases/c-1/commands", auth.Doctor,
+		`{"type": "record-adverse-event", "at": "2026-12-04T10:00:00Z", "description": "anaphylaxis", "severity": "severe"}`)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("recording: %d %s", resp.StatusCode, data)
+	}
+	resp, data = ts.do(t, ctx, "GET", "/v1/worklist?asOf=2026-12-04T11:00:00Z&role=board", auth.Auditor, "")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(data), `"what":"severe-adverse-event"`) {
+		t.Errorf("the board's worklist: %d %s", resp.StatusCode, data)
+	}
+	resp, data = ts.do(t, ctx, "POST", "/v1/cases/c-1/commands", auth.Doctor,
+		`{"type": "refer-to-board", "at": "2026-12-04T10:30:00Z", "reason": "anaphylaxis after the second procedure"}`)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(data), `"stage":"follow-up"`) {
+		t.Errorf("referring in follow-up: %d %s", resp.StatusCode, data)
+	}
+	bad := knowinglyInvalid(ctx)
+	for _, path := range []string{"/v1/cases/a%00b", "/v1/cases/%FF%FE", "/v1/cases/a%00b/events"} {
+		if resp, data := ts.do(t, bad, "GET", path, auth.Auditor, ""); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s: %d %s", path, resp.StatusCode, data)
+		}
+	}
+	if resp, data := ts.do(t, bad, "GET", "/v1/cases?after=a%00", auth.Auditor, ""); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("a cursor with a NUL: %d %s", resp.StatusCode, data)
+	}
+}
