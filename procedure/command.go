@@ -46,15 +46,14 @@ func DecodeCommand(data []byte) (Command, error) {
 	if len(data) > MaxCommandBytes {
 		return nil, (problems{{"$", fmt.Sprintf("command is %d bytes; at most %d", len(data), MaxCommandBytes)}}).err()
 	}
-	strs, err := scanJSON(data)
-	if err != nil {
+	if err := CheckJSON(data); err != nil {
 		return nil, err
 	}
 	var head struct {
 		Type CommandType `json:"type"`
 	}
 	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, decodeProblem(err, strs)
+		return nil, decodeProblem(err, data)
 	}
 	cs, ok := commandTable()[head.Type]
 	if !ok {
@@ -70,7 +69,7 @@ func DecodeCommand(data []byte) (Command, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(cmd); err != nil {
-		return nil, decodeProblem(err, strs)
+		return nil, decodeProblem(err, data)
 	}
 	if dec.More() {
 		return nil, (problems{{"$", "more than one JSON value"}}).err()
@@ -99,9 +98,9 @@ func CommandDigest(cmd Command) (string, error) {
 }
 
 // decodeProblem turns a JSON decoding error into a Problem naming the
-// field; strs are the paths of the command's string values, for an error
-// that names only the value (a bad instant).
-func decodeProblem(err error, strs map[string]string) error {
+// field; data is the command, searched for the path of a value when the
+// error names only the value (a bad instant).
+func decodeProblem(err error, data []byte) error {
 	var (
 		syn   *json.SyntaxError
 		typ   *json.UnmarshalTypeError
@@ -123,6 +122,7 @@ func decodeProblem(err error, strs map[string]string) error {
 	default:
 		var pe *time.ParseError
 		if errors.As(err, &pe) {
+			strs, _ := scanJSON(data, true)
 			at, ok := strs[pe.Value]
 			if !ok {
 				at = "$"

@@ -16,17 +16,20 @@ import (
 // DecodeCommand calls it; a transport that reads a command's JSON itself
 // calls it first.
 func CheckJSON(data []byte) error {
-	_, err := scanJSON(data)
+	_, err := scanJSON(data, false)
 	return err
 }
 
-// scanJSON walks data once, refusing duplicate keys, and returns the path
-// of each string value (the first, for a value seen twice), so that an
-// error about a value can name where it is.
-func scanJSON(data []byte) (map[string]string, error) {
+// scanJSON walks data once, refusing duplicate keys, and returns, when
+// asked, the path of each string value (the first, for a value seen
+// twice), so that an error about a value can name where it is.
+func scanJSON(data []byte, paths bool) (map[string]string, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	s := &scanner{dec: dec, strs: map[string]string{}}
+	s := &scanner{dec: dec}
+	if paths {
+		s.strs = map[string]string{}
+	}
 	if err := s.value("$"); err != nil {
 		return nil, err
 	}
@@ -56,7 +59,7 @@ func (s *scanner) value(path string) error {
 	case json.Delim('['):
 		return s.nested(path, s.array)
 	}
-	if str, ok := tok.(string); ok {
+	if str, ok := tok.(string); ok && s.strs != nil {
 		if _, seen := s.strs[str]; !seen {
 			s.strs[str] = path
 		}
