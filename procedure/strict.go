@@ -92,8 +92,7 @@ func (s *scanner) object(path string) error {
 			return err
 		}
 	}
-	_, err := s.dec.Token()
-	return err
+	return s.end()
 }
 
 func (s *scanner) array(path string) error {
@@ -102,8 +101,15 @@ func (s *scanner) array(path string) error {
 			return err
 		}
 	}
-	_, err := s.dec.Token()
-	return err
+	return s.end()
+}
+
+// end reads the token that closes an object or an array.
+func (s *scanner) end() error {
+	if _, err := s.dec.Token(); err != nil {
+		return syntaxProblem(err, s.dec.InputOffset())
+	}
+	return nil
 }
 
 var plainKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
