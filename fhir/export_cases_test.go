@@ -89,12 +89,14 @@ var (
 		step{procedure.Doctor, `{"type": "administer", "at": "2026-12-21T09:30:00Z", "route": "intra-articular", "site": "left knee",
 			"cells": 50000000, "lot": "A-2026-031"}`},
 	)
-	completed = append(clone(administering),
+	completed = append(append(clone(administering),
 		step{procedure.Nurse, `{"type": "screen", "at": "2027-01-20T08:30:00Z", "facts": ` + eligibleFacts + `}`},
 		step{procedure.Doctor, `{"type": "administer", "at": "2027-01-20T09:30:00Z", "route": "intra-articular", "site": "left knee",
-			"cells": 50000000, "lot": "A-2026-031"}`},
-		step{procedure.Doctor, `{"type": "assess-effectiveness", "at": "2027-07-20T10:00:00Z", "result": "improved", "note": "walks without pain"}`},
-		step{procedure.Doctor, `{"type": "complete", "at": "2027-07-20T10:05:00Z"}`},
+			"cells": 50000000, "lot": "A-2026-031"}`}),
+		append(contactsRecorded("2027-07-20T09:00:00Z", "a1-day-1-call", "a1-day-3-call", "a1-week-1-visit", "a1-month-1-visit", "a1-month-3-visit", "a1-month-6-visit",
+			"a2-day-1-call", "a2-day-3-call", "a2-week-1-visit", "a2-month-1-visit", "a2-month-3-visit"),
+			step{procedure.Doctor, `{"type": "assess-effectiveness", "at": "2027-07-20T10:00:00Z", "result": "improved", "note": "walks without pain"}`},
+			step{procedure.Doctor, `{"type": "complete", "at": "2027-07-20T10:05:00Z"}`})...,
 	)
 	donor = append(clone(consulted),
 		step{procedure.Board, `{"type": "screen", "at": "2026-11-20T09:10:00Z", "facts": ` + eligibleFacts + `}`},
@@ -108,6 +110,16 @@ var (
 )
 
 func clone(s []step) []step { return append([]step(nil), s...) }
+
+// contactsRecorded records each monitoring contact at the instant at, as
+// a case needs before it completes.
+func contactsRecorded(at string, ids ...string) []step {
+	var out []step
+	for _, id := range ids {
+		out = append(out, step{procedure.Doctor, `{"type": "record-contact", "at": "` + at + `", "contact": "` + id + `"}`})
+	}
+	return out
+}
 
 // history gives the steps to a new case and returns its history; a step
 // refused or failing fails the test.

@@ -100,3 +100,36 @@ func benchWorklist(b *testing.B, s procedure.Store) {
 		})
 	}
 }
+
+// BenchmarkDecodeCommand measures the strict decoder (duplicate keys at
+// any depth, paths of bad instants, validation) against its baseline, a
+// plain json.Unmarshal of the same command into its struct.
+func BenchmarkDecodeCommand(b *testing.B) {
+	cmd := []byte(`{"type": "record-consultation", "at": "2026-11-05T10:50:00Z", "item": "diagnostic-plan", "text": "MRI and blood",
+		"measures": [{"id": "mri", "kind": "instrumental", "name": "MRI of the left knee"}, {"id": "cbc", "kind": "laboratory", "name": "complete blood count"}]}`)
+	b.Run("baseline-unmarshal", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var c procedure.RecordConsultation
+			if err := json.Unmarshal(cmd, &c); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("CheckJSON", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := procedure.CheckJSON(cmd); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("DecodeCommand", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := procedure.DecodeCommand(cmd); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

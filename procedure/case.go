@@ -32,9 +32,11 @@ type Case struct {
 	Reports         []Report         `json:"reports,omitempty"`
 	AdverseEvents   []AdverseEvent   `json:"adverseEvents,omitempty"`
 	Effectiveness   *Assessment      `json:"effectiveness,omitempty"`
+	Findings        []Finding        `json:"findings,omitempty"`
 	Closure         *Closure         `json:"closure,omitempty"`
 
 	lastFailure int // the version of the latest culture failure
+	lastPlan    int // the version of the latest plan
 }
 
 // Appointment is the booked initial consultation.
@@ -148,6 +150,13 @@ type CellProduct struct {
 	Lot             string     `json:"lot,omitempty"` // allocated or released lot
 	Cells           float64    `json:"cells,omitempty"`
 	Released        bool       `json:"released,omitempty"`
+	// ReleasedAt is when the product was released and Expires when it may no
+	// longer be given (nil for a release recorded before expiries were:
+	// then ReleasedAt plus the param ProductViability); Given is how many of
+	// its cells have been administered.
+	ReleasedAt      *time.Time `json:"releasedAt,omitempty"`
+	Expires         *time.Time `json:"expires,omitempty"`
+	Given           float64    `json:"given,omitempty"`
 	CultureFailures int        `json:"cultureFailures,omitempty"`
 }
 
@@ -171,6 +180,32 @@ type Contact struct {
 	Day                   string `json:"day"`
 	AssessesEffectiveness bool   `json:"assessesEffectiveness,omitempty"`
 	Done                  bool   `json:"done,omitempty"`
+	// Missed is set when the contact did not take place, with the reason
+	// and when that was recorded.
+	Missed       bool       `json:"missed,omitempty"`
+	MissedReason string     `json:"missedReason,omitempty"`
+	MissedAt     *time.Time `json:"missedAt,omitempty"`
+}
+
+// FindingKind is what the board and the doctor must look at on a case.
+type FindingKind string
+
+// The findings a case can carry until it is referred to the board.
+const (
+	ContraindicationFound FindingKind = "contraindication-found" // a same-day re-screening found one
+	SevereAdverseEvent    FindingKind = "severe-adverse-event"
+)
+
+// Finding is something found on a case that the board must see: it stays
+// open (on the board's and the doctor's worklists) until the case is
+// referred to the board. Version is the event that found it; Rules the
+// screening's findings.
+type Finding struct {
+	Kind     FindingKind `json:"kind"`
+	Version  int         `json:"version"`
+	At       time.Time   `json:"at"`
+	Rules    []string    `json:"rules,omitempty"`
+	Referred bool        `json:"referred,omitempty"`
 }
 
 // Report is a triaged side-effect report; Flagged when triage said

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/reocell/celltherapy/recommendations"
 )
@@ -76,17 +79,26 @@ func (cs *Cases) Give(ctx context.Context, caseID string, actor Actor, cmd Comma
 	if err != nil {
 		return nil, err
 	}
+	digest, err := CommandDigest(cmd)
+	if err != nil {
+		return nil, err
+	}
 	if key := cmd.Head().Key; key != "" {
-		res, err := cs.replay(ctx, key)
-		if res != nil && res.Case.ID != caseID {
-			return nil, (problems{{"$.key", fmt.Sprintf("was used for case %q, not %q: a key names one command", res.Case.ID, caseID)}}).err()
+		usedOn, used, found, err := cs.store.KeyDigest(ctx, key)
+		if err != nil {
+			return nil, err
 		}
-		if res != nil || err != nil {
-			return res, err
+		if found {
+			if err := (AppendRequest{CaseID: caseID, Key: key, Digest: digest}).KeyUse(usedOn, used); err != nil {
+				return nil, err
+			}
+			if res, err := cs.replay(ctx, key); res != nil || err != nil {
+				return res, err
+			}
 		}
 	}
 	for attempt := 0; ; attempt++ {
-		res, err := cs.try(ctx, caseID, actor, cmd, spec)
+		res, err := cs.try(ctx, caseID, actor, cmd, spec, digest)
 		if errors.Is(err, ErrConflict) && spec.Type != CmdOpenCase && attempt < cs.retries {
 			continue
 		}
@@ -110,7 +122,8 @@ func (cs *Cases) admit(caseID string, actor Actor, cmd Command) (commandSpec, er
 	if !actor.Role.Valid() {
 		ps.add("actor.role", "unknown role %q; one of %s", actor.Role, joinRoles(Roles()))
 	}
-	if o, ok := cmd.(*OpenCase); ok && o.CaseID != caseID {
+	o, open := cmd.(*OpenCase)
+	if open && o.CaseID != caseID {
 		ps.add("$.caseId", "%q is not the case %q", o.CaseID, caseID)
 	}
 	if err := ps.err(); err != nil {
@@ -118,6 +131,9 @@ func (cs *Cases) admit(caseID string, actor Actor, cmd Command) (commandSpec, er
 	}
 	if err := validate(cmd); err != nil {
 		return commandSpec{}, err
+	}
+	if !open && !ValidID(caseID) {
+		return commandSpec{}, unknownCase(caseID)
 	}
 	spec := commandTable()[cmd.Head().Type]
 	if !spec.permits(actor.Role) {
@@ -139,7 +155,7 @@ func (cs *Cases) replay(ctx context.Context, key string) (*Result, error) {
 }
 
 // try decides the command on the case as it stands and appends the events.
-func (cs *Cases) try(ctx context.Context, caseID string, actor Actor, cmd Command, spec commandSpec) (*Result, error) {
+func (cs *Cases) try(ctx context.Context, caseID string, actor Actor, cmd Command, spec commandSpec, digest string) (*Result, error) {
 	c := &Case{Stage: ""}
 	if spec.Type != CmdOpenCase {
 		events, err := cs.store.Events(ctx, caseID)
@@ -155,7 +171,7 @@ func (cs *Cases) try(ctx context.Context, caseID string, actor Actor, cmd Comman
 	if err := cs.guard(t, spec); err != nil {
 		return nil, err
 	}
-	res, err := cs.store.Append(ctx, AppendRequest{CaseID: caseID, ExpectedVersion: version, Key: t.header.Key, Events: t.out, Summary: Summarize(t.c, cs.params)})
+	res, err := cs.store.Append(ctx, AppendRequest{CaseID: caseID, ExpectedVersion: version, Key: t.header.Key, Digest: digest, Events: t.out, Summary: Summarize(t.c, cs.params)})
 	if err != nil {
 		if spec.Type == CmdOpenCase && errors.Is(err, ErrConflict) {
 			return nil, fmt.Errorf("%w: case %q already exists", ErrConflict, caseID)
@@ -194,8 +210,71 @@ func (cs *Cases) guard(t *turn, spec commandSpec) error {
 	return err
 }
 
+// unknownCase is the error for an id no case can have (a NUL, invalid
+// UTF-8, "..."): not found, without asking the store, which may not take
+// such text at all.
+func unknownCase(caseID string) error {
+	return fmt.Errorf("%w: case %q", ErrNotFound, caseID)
+}
+
+// Resummarize recomputes the summary of every open case from its events
+// and stores it where it differs from the one stored, so that cases
+// stored before a change to the worklist (a new flag) show it. It needs a
+// store that is a SummaryWriter (every store of this module is) and
+// returns how many summaries it replaced. A case that changes meanwhile
+// keeps the summary its append wrote.
+func (cs *Cases) Resummarize(ctx context.Context) (int, error) {
+	w, ok := cs.store.(SummaryWriter)
+	if !ok {
+		return 0, fmt.Errorf("procedure: resummarize: the store %T cannot replace summaries", cs.store)
+	}
+	replaced, after := 0, ""
+	for {
+		page, err := cs.store.Cases(ctx, CaseQuery{After: after, Limit: 500})
+		if err != nil || len(page) == 0 {
+			return replaced, err
+		}
+		for _, old := range page {
+			after = old.CaseID
+			if old.Outcome != "" {
+				continue // closed: no dues
+			}
+			c, err := cs.Case(ctx, old.CaseID)
+			if err != nil {
+				return replaced, err
+			}
+			now := Summarize(c, cs.params)
+			if reflect.DeepEqual(normalSummary(old), normalSummary(now)) {
+				continue
+			}
+			done, err := w.PutSummary(ctx, now)
+			if err != nil {
+				return replaced, err
+			}
+			if done {
+				replaced++
+			}
+		}
+	}
+}
+
+// normalSummary is a summary as compared: its instants in UTC, as stored.
+func normalSummary(s Summary) Summary {
+	s.LastAt = instant(s.LastAt)
+	due := make([]Due, len(s.Due))
+	for i, d := range s.Due {
+		d.From, d.By = instant(d.From), instant(d.By)
+		due[i] = d
+	}
+	s.Due = due
+	return s
+}
+
 // Case returns the case as it stands, or ErrNotFound.
 func (cs *Cases) Case(ctx context.Context, caseID string) (*Case, error) {
+	if !ValidID(caseID) {
+		return nil, unknownCase(caseID)
+	}
 	events, err := cs.store.Events(ctx, caseID)
 	if err != nil {
 		return nil, err
@@ -205,11 +284,17 @@ func (cs *Cases) Case(ctx context.Context, caseID string) (*Case, error) {
 
 // History returns the case's events in order, or ErrNotFound.
 func (cs *Cases) History(ctx context.Context, caseID string) ([]Event, error) {
+	if !ValidID(caseID) {
+		return nil, unknownCase(caseID)
+	}
 	return cs.store.Events(ctx, caseID)
 }
 
 // List lists the summaries of cases.
 func (cs *Cases) List(ctx context.Context, q CaseQuery) ([]Summary, error) {
+	if !utf8.ValidString(q.After) || strings.ContainsRune(q.After, 0) {
+		return nil, (problems{{"after", fmt.Sprintf("%q is not a case id: it holds a NUL or is not UTF-8", q.After)}}).err()
+	}
 	return cs.store.Cases(ctx, q)
 }
 
@@ -234,6 +319,9 @@ func (cs *Cases) Worklist(ctx context.Context, q WorklistQuery) ([]WorkItem, err
 // Aftercare returns the aftercare plan of each administration of the case,
 // in order, for its calendar (recommendations.WriteICS) or leaflet.
 func (cs *Cases) Aftercare(ctx context.Context, caseID string) ([]*recommendations.Plan, error) {
+	if !ValidID(caseID) {
+		return nil, unknownCase(caseID)
+	}
 	events, err := cs.store.Events(ctx, caseID)
 	if err != nil {
 		return nil, err

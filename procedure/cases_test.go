@@ -3,6 +3,7 @@ package procedure_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -163,11 +164,40 @@ func TestIdempotencyKeys(t *testing.T) {
 	if len(h) != first.Case.Version {
 		t.Errorf("history has %d events, want %d", len(h), first.Case.Version)
 	}
-	// The key of another case's command is not this case's.
-	open := `{"type": "open-case", "at": "2026-11-02T09:00:00Z", "caseId": "d", "patient": "p", "key": "book-1"}`
-	cmd, _ := procedure.DecodeCommand([]byte(open))
-	_, err = cases.Give(context.Background(), "d", procedure.Actor{ID: "a", Role: procedure.Administrator}, cmd)
-	checkRefusal(t, err, "", "$.key", nil)
+	// The same command written another way (spaces, order, at in another
+	// zone) is the same command.
+	same := `{"key": "book-1", "slot": "2026-11-05T10:00:00Z", "at": "2026-11-02T10:05:00+01:00", "type": "book-appointment", "specialist": "s", "reason": "r"}`
+	if again, err := give(cases, procedure.Administrator, same); err != nil || !again.Replayed {
+		t.Fatalf("the same command written another way: %+v, %v", again, err)
+	}
+	// The key with another command, on this case or another, is refused
+	// and appends nothing.
+	for _, other := range []struct{ caseID, cmd string }{
+		{"c", `{"type": "record-consultation", "at": "2026-11-05T10:10:00Z", "key": "book-1", "item": "history", "text": "t"}`},
+		{"c", `{"type": "withdraw", "at": "2026-11-05T10:10:00Z", "key": "book-1"}`},
+		{"c", strings.Replace(book, `"reason": "r"`, `"reason": "r2"`, 1)},
+		{"d", `{"type": "open-case", "at": "2026-11-02T09:00:00Z", "caseId": "d", "patient": "p", "key": "book-1"}`},
+	} {
+		cmd, err := procedure.DecodeCommand([]byte(other.cmd))
+		if err != nil {
+			t.Fatal(err)
+		}
+		actor := procedure.Actor{ID: "a", Role: procedure.Administrator}
+		if cmd.Head().Type == procedure.CmdRecordConsultation {
+			actor.Role = procedure.Doctor
+		}
+		_, err = cases.Give(context.Background(), other.caseID, actor, cmd)
+		var re *procedure.KeyReusedError
+		if !errors.As(err, &re) || procedure.Code(err) != "idempotency-key-reused" {
+			t.Errorf("%s with the key of another command: %v", cmd.Head().Type, err)
+		}
+	}
+	if h, _ := cases.History(context.Background(), "c"); len(h) != first.Case.Version {
+		t.Errorf("a reused key appended: %d events, want %d", len(h), first.Case.Version)
+	}
+	if _, err := cases.Case(context.Background(), "d"); !errors.Is(err, procedure.ErrNotFound) {
+		t.Errorf("a reused key opened case d: %v", err)
+	}
 }
 
 func TestWorklistQueryChecked(t *testing.T) {

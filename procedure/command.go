@@ -2,11 +2,15 @@ package procedure
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/reocell/celltherapy/rules"
 )
@@ -42,11 +46,14 @@ func DecodeCommand(data []byte) (Command, error) {
 	if len(data) > MaxCommandBytes {
 		return nil, (problems{{"$", fmt.Sprintf("command is %d bytes; at most %d", len(data), MaxCommandBytes)}}).err()
 	}
+	if err := CheckJSON(data); err != nil {
+		return nil, err
+	}
 	var head struct {
 		Type CommandType `json:"type"`
 	}
 	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, decodeProblem(err)
+		return nil, decodeProblem(err, data)
 	}
 	cs, ok := commandTable()[head.Type]
 	if !ok {
@@ -62,7 +69,7 @@ func DecodeCommand(data []byte) (Command, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(cmd); err != nil {
-		return nil, decodeProblem(err)
+		return nil, decodeProblem(err, data)
 	}
 	if dec.More() {
 		return nil, (problems{{"$", "more than one JSON value"}}).err()
@@ -73,8 +80,27 @@ func DecodeCommand(data []byte) (Command, error) {
 	return cmd, nil
 }
 
-// decodeProblem turns a JSON decoding error into a Problem naming the field.
-func decodeProblem(err error) error {
+// CommandDigest returns the digest of a command: the SHA-256 of its
+// canonical JSON (every field as this package encodes it, type and at
+// included, at in UTC to the microsecond), leaving out the idempotency key
+// itself. Two commands with the same digest are the same command.
+func CommandDigest(cmd Command) (string, error) {
+	h := cmd.Head()
+	saved := *h
+	h.Key, h.At = "", instant(h.At)
+	b, err := json.Marshal(cmd)
+	*h = saved
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:]), nil
+}
+
+// decodeProblem turns a JSON decoding error into a Problem naming the
+// field; data is the command, searched for the path of a value when the
+// error names only the value (a bad instant).
+func decodeProblem(err error, data []byte) error {
 	var (
 		syn   *json.SyntaxError
 		typ   *json.UnmarshalTypeError
@@ -96,7 +122,12 @@ func decodeProblem(err error) error {
 	default:
 		var pe *time.ParseError
 		if errors.As(err, &pe) {
-			ps.add("$", "not an RFC 3339 instant: %q", pe.Value)
+			strs, _ := scanJSON(data, true)
+			at, ok := strs[pe.Value]
+			if !ok {
+				at = "$"
+			}
+			ps.add(at, "not an RFC 3339 instant: %q", pe.Value)
 		} else {
 			ps.add("$", "%v", err)
 		}
@@ -113,12 +144,30 @@ func validate(cmd Command) error {
 	}
 	if h.At.IsZero() {
 		ps.add("$.at", "is required: when it happened (RFC 3339)")
+	} else {
+		ps.instant("$.at", h.At)
 	}
 	if len(h.Key) > 200 {
 		ps.add("$.key", "is longer than 200 characters")
 	}
+	if !utf8.ValidString(h.Key) || strings.ContainsFunc(h.Key, unicode.IsControl) {
+		ps.add("$.key", "holds a control character or is not UTF-8")
+	}
 	cmd.check(&ps)
 	return ps.err()
+}
+
+// The years a command's instants may fall in, as the facts' dates do.
+const (
+	firstYear = 1900
+	lastYear  = 2199
+)
+
+// instant adds a problem when t is outside the years an instant may be in.
+func (ps *problems) instant(field string, t time.Time) {
+	if y := t.UTC().Year(); y < firstYear || y > lastYear {
+		ps.add(field, "%s is not in the years %d to %d", t.Format(time.RFC3339), firstYear, lastYear)
+	}
 }
 
 // need adds a problem when a required text is empty.

@@ -32,6 +32,7 @@ const (
 	CmdAdminister          CommandType = "administer"
 	CmdReferToBoard        CommandType = "refer-to-board"
 	CmdRecordContact       CommandType = "record-contact"
+	CmdRecordMissedContact CommandType = "record-missed-contact"
 	CmdReportSideEffect    CommandType = "report-side-effect"
 	CmdReviewSideEffect    CommandType = "review-side-effect"
 	CmdRecordAdverseEvent  CommandType = "record-adverse-event"
@@ -55,16 +56,17 @@ func (c *OpenCase) check(ps *problems) {
 	switch {
 	case c.CaseID == "":
 		ps.add("$.caseId", "is required")
-	case !validID(c.CaseID):
-		ps.add("$.caseId", "%q is not an id: 1 to 100 letters, digits and . _ : -", c.CaseID)
+	case !ValidID(c.CaseID):
+		ps.add("$.caseId", "%q is not an id: 1 to 100 letters, digits and . _ : -, not . or ..", c.CaseID)
 	}
 	ps.need("$.patient", c.Patient)
 }
 
-// validID reports whether id is fit to name a case in a URL and an event
-// id (case/version): 1 to 100 ASCII letters, digits and . _ : -.
-func validID(id string) bool {
-	if len(id) == 0 || len(id) > 100 {
+// ValidID reports whether id is fit to name a case in a URL and an event
+// id (case/version): 1 to 100 ASCII letters, digits and . _ : -, and not
+// "." or "..", which a URL path cannot name.
+func ValidID(id string) bool {
+	if len(id) == 0 || len(id) > 100 || id == "." || id == ".." {
 		return false
 	}
 	for _, r := range id {
@@ -89,6 +91,8 @@ func (c *BookAppointment) check(ps *problems) {
 	ps.need("$.specialist", c.Specialist)
 	if c.Slot.IsZero() {
 		ps.add("$.slot", "is required")
+	} else {
+		ps.instant("$.slot", c.Slot)
 	}
 }
 
@@ -193,6 +197,9 @@ func (c *ProposePlan) check(ps *problems) {
 	if c.Procedures < 1 || c.Procedures > 50 {
 		ps.add("$.procedures", "must be from 1 to 50")
 	}
+	if c.Route != "" && c.Route != "intravenous" && strings.TrimSpace(c.Site) == "" {
+		ps.add("$.site", "is required for the %s route: where the cells are given, such as left knee", c.Route)
+	}
 	if c.IntervalDays < 0 || (c.Procedures > 1 && c.IntervalDays == 0) {
 		ps.add("$.intervalDays", "must be a positive number of days when there is more than one procedure")
 	}
@@ -267,13 +274,15 @@ type AllocateLot struct {
 
 func (c *AllocateLot) check(ps *problems) { ps.need("$.lot", c.Lot) }
 
-// ReleaseProduct releases the cell product: its lot, its cell count, and
-// that the release checks passed.
+// ReleaseProduct releases the cell product: its lot, its cell count, that
+// the release checks passed, and when it expires (left out: the release
+// plus the param ProductViability).
 type ReleaseProduct struct {
 	Header
-	Lot          string  `json:"lot"`
-	Cells        float64 `json:"cells"`
-	ChecksPassed bool    `json:"checksPassed"`
+	Lot          string     `json:"lot"`
+	Cells        float64    `json:"cells"`
+	ChecksPassed bool       `json:"checksPassed"`
+	Expires      *time.Time `json:"expires,omitempty"`
 }
 
 func (c *ReleaseProduct) check(ps *problems) {
@@ -283,6 +292,12 @@ func (c *ReleaseProduct) check(ps *problems) {
 	}
 	if !c.ChecksPassed {
 		ps.add("$.checksPassed", "must be true: a product is released only when its release checks passed")
+	}
+	if c.Expires != nil {
+		ps.instant("$.expires", *c.Expires)
+	}
+	if c.Expires != nil && !c.At.IsZero() && !c.Expires.After(c.At) {
+		ps.add("$.expires", "%s is not after the release %s", c.Expires.Format(time.RFC3339), c.At.Format(time.RFC3339))
 	}
 }
 
@@ -304,7 +319,9 @@ func (c *Administer) check(ps *problems) {
 	ps.need("$.lot", c.Lot)
 }
 
-// ReferToBoard sends the case back to the board to change the plan.
+// ReferToBoard sends the case back to the board to change the plan
+// (during administration), or refers a finding to it (in follow-up, where
+// the case stays); either way the board has seen the open findings.
 type ReferToBoard struct {
 	Header
 	Reason string `json:"reason"`
@@ -320,6 +337,19 @@ type RecordContact struct {
 }
 
 func (c *RecordContact) check(ps *problems) { ps.need("$.contact", c.Contact) }
+
+// RecordMissedContact records that a monitoring contact of the schedule did
+// not take place, and why.
+type RecordMissedContact struct {
+	Header
+	Contact string `json:"contact"`
+	Reason  string `json:"reason"`
+}
+
+func (c *RecordMissedContact) check(ps *problems) {
+	ps.need("$.contact", c.Contact)
+	ps.need("$.reason", c.Reason)
+}
 
 // ReportSideEffect triages a symptom the patient reports; the moment of
 // administration is the case's latest and the moment of triage is At.

@@ -85,10 +85,25 @@ func factProblems(err error, prefix string) error {
 	return ps.err()
 }
 
+// asOfDay sets a decision's facts.asOf to the clinic's calendar day of the
+// command's instant, or refuses an asOf that is another day: a decision is
+// of the day it is made, whatever its facts say.
+func asOfDay(asOf **time.Time, at time.Time, loc *time.Location) error {
+	day := dayOf(at, loc)
+	if *asOf == nil {
+		*asOf = &day
+		return nil
+	}
+	if given := (*asOf).UTC(); !given.Equal(day) {
+		return (problems{{"$.facts.asOf", fmt.Sprintf("is %s, but the command happened on %s (%s, time zone %s): a decision is of the day it is made; leave asOf out or give that day",
+			given.Format(time.DateOnly), day.Format(time.DateOnly), at.In(loc).Format(time.RFC3339), loc)}}).err()
+	}
+	return nil
+}
+
 func (d Deciders) screen(ctx context.Context, facts eligibility.Facts, at time.Time, loc *time.Location) (screeningData, *DecisionRecord, error) {
-	if facts.AsOf == nil {
-		day := dayOf(at, loc)
-		facts.AsOf = &day
+	if err := asOfDay(&facts.AsOf, at, loc); err != nil {
+		return screeningData{}, nil, err
 	}
 	dec, err := d.Screener.Screen(ctx, facts)
 	if err != nil {
@@ -113,9 +128,8 @@ func (d Deciders) screen(ctx context.Context, facts eligibility.Facts, at time.T
 }
 
 func (d Deciders) selectTherapy(ctx context.Context, facts therapy.Facts, at time.Time, loc *time.Location) (therapyData, *DecisionRecord, error) {
-	if facts.AsOf == nil {
-		day := dayOf(at, loc)
-		facts.AsOf = &day
+	if err := asOfDay(&facts.AsOf, at, loc); err != nil {
+		return therapyData{}, nil, err
 	}
 	dec, err := d.Selector.Select(ctx, facts)
 	if err != nil {

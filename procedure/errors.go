@@ -21,6 +21,9 @@ var (
 	ErrForbidden = errors.New("procedure: forbidden")
 	// ErrRefused: a rule of the procedure does not allow the command now.
 	ErrRefused = errors.New("procedure: refused")
+	// ErrKeyReused: the idempotency key was used for another command (on
+	// this case or another). Nothing was appended.
+	ErrKeyReused = errors.New("procedure: idempotency key reused")
 	// ErrSchema: a store holds a schema newer than this code knows, or an
 	// event of an unknown type or schema version; nothing is overwritten.
 	ErrSchema = errors.New("procedure: unknown schema")
@@ -29,10 +32,12 @@ var (
 // Code returns the stable code of an error of the case API, for a
 // transport's one table of statuses: "invalid" (400), "forbidden" (403),
 // "not_found" (404), "conflict" (409), "refused" (422, a rule of the
-// procedure) or "internal" for anything else, whose details are for the
-// log, not the user.
+// procedure), "idempotency-key-reused" (422) or "internal" for anything
+// else, whose details are for the log, not the user.
 func Code(err error) string {
 	switch {
+	case errors.Is(err, ErrKeyReused):
+		return "idempotency-key-reused"
 	case errors.Is(err, ErrInvalid):
 		return "invalid"
 	case errors.Is(err, ErrForbidden):
@@ -86,6 +91,21 @@ func (ps problems) err() error {
 	return &InvalidError{Problems: ps}
 }
 
+// KeyReusedError says that an idempotency key was first used for another
+// command; CaseID is the case it was used on. It matches ErrKeyReused.
+type KeyReusedError struct {
+	Key    string
+	CaseID string
+}
+
+// Error says which key, and that it names another command.
+func (e *KeyReusedError) Error() string {
+	return fmt.Sprintf("idempotency key %q was used for another command (on case %q): a key names one command; use a new key for a new command", e.Key, e.CaseID)
+}
+
+// Is reports whether target is ErrKeyReused.
+func (e *KeyReusedError) Is(target error) bool { return target == ErrKeyReused }
+
 // ForbiddenError says that a role may not give a command. It matches
 // ErrForbidden.
 // Stage is set when the role may give the command, but not in that stage.
@@ -119,6 +139,9 @@ type RefusedError struct {
 
 // Error says which command the rule refused, in which stage, and why.
 func (e *RefusedError) Error() string {
+	if e.Stage == "" {
+		return fmt.Sprintf("%s refused before the case is open (no stage yet) by rule %s: %s", e.Command, e.Rule, e.Reason)
+	}
 	return fmt.Sprintf("%s refused in stage %s by rule %s: %s", e.Command, e.Stage, e.Rule, e.Reason)
 }
 

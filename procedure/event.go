@@ -31,6 +31,7 @@ const (
 	AftercarePlanned      EventType = "aftercare-planned"
 	ReferredToBoard       EventType = "referred-to-board"
 	ContactRecorded       EventType = "contact-recorded"
+	ContactMissed         EventType = "contact-missed"
 	SideEffectTriaged     EventType = "side-effect-triaged"
 	SideEffectReviewed    EventType = "side-effect-reviewed"
 	AdverseEventRecorded  EventType = "adverse-event-recorded"
@@ -48,7 +49,7 @@ var eventSchemas = map[EventType]int{
 	ConsentGiven: 1, ConsentRefused: 1, BiomaterialCollected: 1, CultureStarted: 1,
 	CultureFailed: 1, LotAllocated: 1, ProductReleased: 1, Administered: 1,
 	AftercarePlanned: 1, ReferredToBoard: 1, ContactRecorded: 1, SideEffectTriaged: 1,
-	SideEffectReviewed: 1, AdverseEventRecorded: 1, EffectivenessAssessed: 1,
+	SideEffectReviewed: 1, AdverseEventRecorded: 1, EffectivenessAssessed: 1, ContactMissed: 1,
 	StageChanged: 1, CaseClosed: 1,
 }
 
@@ -142,8 +143,9 @@ type (
 		ExpectedRelease time.Time `json:"expectedRelease"`
 	}
 	lotData struct {
-		Lot   string  `json:"lot"`
-		Cells float64 `json:"cells,omitempty"`
+		Lot     string     `json:"lot"`
+		Cells   float64    `json:"cells,omitempty"`
+		Expires *time.Time `json:"expires,omitempty"`
 	}
 	administeredData struct {
 		Administration
@@ -157,6 +159,10 @@ type (
 	contactData struct {
 		Contact string `json:"contact"`
 		Note    string `json:"note,omitempty"`
+	}
+	missedData struct {
+		Contact string `json:"contact"`
+		Reason  string `json:"reason"`
 	}
 	triageData struct {
 		Symptom string `json:"symptom,omitempty"`

@@ -94,6 +94,11 @@ func Example() {
 	c.give(procedure.Doctor, `{"type": "record-contact", "at": "2026-11-25T11:00:00Z", "contact": "a1-day-1-call", "note": "feels well"}`)
 	c.give(procedure.Nurse, `{"type": "report-side-effect", "at": "2026-11-25T12:00:00Z",
 		"symptom": {"name": "headache", "onset": "2026-11-24T20:00:00Z", "ongoing": true}}`)
+	c.give(procedure.Doctor, `{"type": "assess-effectiveness", "at": "2026-12-24T10:00:00Z", "result": "improved"}`)
+	c.give(procedure.Nurse, `{"type": "record-contact", "at": "2026-11-27T11:00:00Z", "contact": "a1-day-3-call", "note": "no more headache"}`)
+	c.give(procedure.Doctor, `{"type": "record-contact", "at": "2026-12-01T10:00:00Z", "contact": "a1-week-1-visit"}`)
+	c.give(procedure.Doctor, `{"type": "record-missed-contact", "at": "2026-12-28T10:00:00Z", "contact": "a1-month-1-visit", "reason": "patient abroad; called instead, feels well"}`)
+	c.give(procedure.Doctor, `{"type": "record-contact", "at": "2027-02-24T10:00:00Z", "contact": "a1-month-3-visit"}`)
 	c.give(procedure.Doctor, `{"type": "complete", "at": "2027-05-24T10:00:00Z"}`)
 	c.give(procedure.Doctor, `{"type": "assess-effectiveness", "at": "2027-05-24T10:00:00Z", "result": "improved", "note": "walks without pain"}`)
 	c.give(procedure.Doctor, `{"type": "complete", "at": "2027-05-24T10:05:00Z"}`)
@@ -118,6 +123,11 @@ func Example() {
 	// administer             -> follow-up       administered, aftercare-planned, stage-changed
 	// record-contact         -> follow-up       contact-recorded
 	// report-side-effect     -> follow-up       side-effect-triaged
+	// assess-effectiveness   refused by assess-in-effect-window
+	// record-contact         -> follow-up       contact-recorded
+	// record-contact         -> follow-up       contact-recorded
+	// record-missed-contact  -> follow-up       contact-missed
+	// record-contact         -> follow-up       contact-recorded
 	// complete               refused by complete-needs-effectiveness
 	// assess-effectiveness   -> follow-up       effectiveness-assessed
 	// complete               -> closed          case-closed

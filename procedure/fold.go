@@ -120,6 +120,9 @@ var appliers = map[EventType]func(*Case, Event) error{
 	ScreeningRecorded: on(func(c *Case, e Event, d screeningData) error {
 		c.Screening = &Screening{Version: e.Version, Purpose: d.Purpose, Outcome: d.Outcome, AsOf: d.AsOf,
 			Findings: d.Findings, Permanent: d.Permanent, RescreenFrom: d.RescreenFrom}
+		if d.Purpose == ForAdministration && d.Outcome == "ineligible" {
+			c.Findings = append(c.Findings, Finding{Kind: ContraindicationFound, Version: e.Version, At: e.At, Rules: d.Findings})
+		}
 		return nil
 	}),
 	TherapySelected: on(func(c *Case, e Event, d therapyData) error {
@@ -127,8 +130,9 @@ var appliers = map[EventType]func(*Case, Event) error{
 			AllogeneicSuitable: d.AllogeneicSuitable, Routes: d.Routes, Source: d.Source, CultureDays: d.CultureDays}
 		return nil
 	}),
-	PlanProposed: on(func(c *Case, _ Event, d planData) error {
+	PlanProposed: on(func(c *Case, e Event, d planData) error {
 		p := d.Plan
+		c.lastPlan = e.Version
 		c.Plan, c.Agreed, c.Product = &p, false, CellProduct{CultureFailures: c.Product.CultureFailures}
 		return nil
 	}),
@@ -149,21 +153,40 @@ var appliers = map[EventType]func(*Case, Event) error{
 		return nil
 	}),
 	LotAllocated: on(func(c *Case, _ Event, d lotData) error { c.Product.Lot = d.Lot; return nil }),
-	ProductReleased: on(func(c *Case, _ Event, d lotData) error {
+	ProductReleased: on(func(c *Case, e Event, d lotData) error {
+		at := e.At
 		c.Product.Lot, c.Product.Cells, c.Product.Released = d.Lot, d.Cells, true
+		c.Product.ReleasedAt, c.Product.Expires, c.Product.Given = &at, d.Expires, 0
 		return nil
 	}),
 	Administered: on(func(c *Case, e Event, d administeredData) error {
 		a := d.Administration
 		a.Version = e.Version
 		c.Administrations = append(c.Administrations, a)
+		if c.Product.Released && a.Lot == c.Product.Lot {
+			c.Product.Given += a.Cells
+		}
 		return nil
 	}),
 	AftercarePlanned: on(func(c *Case, _ Event, d aftercareData) error {
 		c.Contacts = append(c.Contacts, d.Contacts...)
 		return nil
 	}),
-	ReferredToBoard: on(func(*Case, Event, refusalData) error { return nil }),
+	ReferredToBoard: on(func(c *Case, _ Event, _ refusalData) error {
+		for i := range c.Findings {
+			c.Findings[i].Referred = true
+		}
+		return nil
+	}),
+	ContactMissed: on(func(c *Case, e Event, d missedData) error {
+		i := slices.IndexFunc(c.Contacts, func(k Contact) bool { return k.ID == d.Contact })
+		if i < 0 {
+			return fmt.Errorf("unknown contact %q", d.Contact)
+		}
+		at := e.At
+		c.Contacts[i].Missed, c.Contacts[i].MissedReason, c.Contacts[i].MissedAt = true, d.Reason, &at
+		return nil
+	}),
 	ContactRecorded: on(func(c *Case, _ Event, d contactData) error {
 		i := slices.IndexFunc(c.Contacts, func(k Contact) bool { return k.ID == d.Contact })
 		if i < 0 {
@@ -186,6 +209,9 @@ var appliers = map[EventType]func(*Case, Event) error{
 	}),
 	AdverseEventRecorded: on(func(c *Case, e Event, d adverseData) error {
 		c.AdverseEvents = append(c.AdverseEvents, AdverseEvent{At: e.At, Description: d.Description, Severity: d.Severity})
+		if d.Severity == Severe {
+			c.Findings = append(c.Findings, Finding{Kind: SevereAdverseEvent, Version: e.Version, At: e.At})
+		}
 		return nil
 	}),
 	EffectivenessAssessed: on(func(c *Case, e Event, d effectivenessData) error {

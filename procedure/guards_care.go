@@ -1,7 +1,10 @@
 package procedure
 
 import (
+	"math"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -73,13 +76,21 @@ func handleRelease(t *turn, cmd *ReleaseProduct) error {
 	case t.c.Plan.Therapy == "allogeneic" && p.Lot != cmd.Lot:
 		return refuse("release-needs-lot", "lot %q is not the allocated lot %q", cmd.Lot, p.Lot)
 	}
-	if err := t.emit(ProductReleased, lotData{Lot: cmd.Lot, Cells: cmd.Cells}, nil); err != nil {
+	expires := instant(t.at().Add(t.params.ProductViability))
+	if cmd.Expires != nil {
+		expires = instant(*cmd.Expires)
+	}
+	if err := t.emit(ProductReleased, lotData{Lot: cmd.Lot, Cells: cmd.Cells, Expires: &expires}, nil); err != nil {
 		return err
 	}
 	return t.move(Administering)
 }
 
 func handleAdminister(t *turn, cmd *Administer) error {
+	if f := openFinding(t.c, ContraindicationFound); f != nil {
+		return refuse("administration-finding-referred", "the re-screening of event %d found a contraindication (%s): the board decides, refer the case to it; a later eligible screening does not clear it",
+			f.Version, strings.Join(f.Rules, ", "))
+	}
 	if err := sameDayScreening(t); err != nil {
 		return err
 	}
@@ -91,6 +102,18 @@ func handleAdminister(t *turn, cmd *Administer) error {
 		return refuse("administration-lot-released", "lot %q is not the released lot %q", cmd.Lot, prep.Lot)
 	case cmd.Route != plan.Route:
 		return refuse("administration-route-from-plan", "route %s is not the plan's route %s", cmd.Route, plan.Route)
+	case plan.Site != "" && normalSite(cmd.Site) != normalSite(plan.Site):
+		return refuse("administration-site-from-plan", "site %q is not the plan's site %q; to give it elsewhere, refer the case to the board to change the plan", cmd.Site, plan.Site)
+	}
+	if err := doseFromPlan(t, cmd); err != nil {
+		return err
+	}
+	if left := prep.Cells - prep.Given; cmd.Cells > left {
+		return refuse("administration-lot-remaining", "%s cells are more than lot %q still holds: %s released, %s already given, %s left",
+			cells(cmd.Cells), prep.Lot, cells(prep.Cells), cells(prep.Given), cells(left))
+	}
+	if exp := t.productExpires(); exp != nil && !t.at().Before(*exp) {
+		return refuse("administration-product-expired", "lot %q expired at %s; the procedure is at %s", prep.Lot, exp.Format(time.RFC3339), t.at().Format(time.RFC3339))
 	}
 	if n := len(t.c.Administrations); n > 0 {
 		next := t.c.Administrations[n-1].At.AddDate(0, 0, plan.IntervalDays)
@@ -115,6 +138,36 @@ func handleAdminister(t *turn, cmd *Administer) error {
 	return nil
 }
 
+// doseFromPlan is the rule that the cells given are the plan's dose, within
+// the param DoseTolerance.
+func doseFromPlan(t *turn, cmd *Administer) error {
+	plan, tol := t.c.Plan, t.params.DoseTolerance
+	if math.Abs(cmd.Cells-plan.Cells) > tol*plan.Cells {
+		return refuse("administration-dose-from-plan", "%s cells are not the plan's dose of %s cells per procedure (within %s%%: %s to %s); to change the dose, refer the case to the board",
+			cells(cmd.Cells), cells(plan.Cells), strconv.FormatFloat(tol*100, 'f', -1, 64), cells(plan.Cells*(1-tol)), cells(plan.Cells*(1+tol)))
+	}
+	return nil
+}
+
+// productExpires is when the released product may no longer be given.
+func (t *turn) productExpires() *time.Time {
+	p := t.c.Product
+	switch {
+	case p.Expires != nil:
+		return p.Expires
+	case p.ReleasedAt != nil:
+		exp := p.ReleasedAt.Add(t.params.ProductViability)
+		return &exp
+	}
+	return nil
+}
+
+// normalSite is a site as compared: lower case, spaces collapsed.
+func normalSite(s string) string { return strings.Join(strings.Fields(strings.ToLower(s)), " ") }
+
+// cells formats a cell count as the clinic writes it, such as 5e+07.
+func cells(n float64) string { return strconv.FormatFloat(n, 'g', 4, 64) }
+
 // sameDayScreening is the rule that each administration follows an
 // eligible screening made on its day and after the previous one.
 func sameDayScreening(t *turn) error {
@@ -137,18 +190,51 @@ func sameDayScreening(t *turn) error {
 }
 
 func handleReferToBoard(t *turn, cmd *ReferToBoard) error {
+	if t.c.Stage == FollowUp && openFinding(t.c, "") == nil {
+		return refuse("refer-finding-in-follow-up", "in follow-up a case is referred to the board for a finding (a severe adverse event), and none is open")
+	}
 	if err := t.emit(ReferredToBoard, refusalData{Reason: cmd.Reason}, nil); err != nil {
 		return err
+	}
+	if t.c.Stage == FollowUp {
+		return nil
 	}
 	return t.move(BoardReview)
 }
 
+// openFinding returns the first finding of kind (any when "") not yet
+// referred to the board, or nil.
+func openFinding(c *Case, kind FindingKind) *Finding {
+	for i, f := range c.Findings {
+		if !f.Referred && (kind == "" || f.Kind == kind) {
+			return &c.Findings[i]
+		}
+	}
+	return nil
+}
+
+// pendingContact is the rule that a contact recorded, or recorded missed,
+// is one of the schedule still pending.
+func pendingContact(t *turn, id string) error {
+	i := slices.IndexFunc(t.c.Contacts, func(k Contact) bool { return k.ID == id })
+	if i < 0 || t.c.Contacts[i].Done || t.c.Contacts[i].Missed {
+		return refuse("contact-scheduled", "contact %q is not a pending contact of the monitoring schedule", id)
+	}
+	return nil
+}
+
 func handleContact(t *turn, cmd *RecordContact) error {
-	i := slices.IndexFunc(t.c.Contacts, func(k Contact) bool { return k.ID == cmd.Contact })
-	if i < 0 || t.c.Contacts[i].Done {
-		return refuse("contact-scheduled", "contact %q is not a pending contact of the monitoring schedule", cmd.Contact)
+	if err := pendingContact(t, cmd.Contact); err != nil {
+		return err
 	}
 	return t.emit(ContactRecorded, contactData{Contact: cmd.Contact, Note: cmd.Note}, nil)
+}
+
+func handleMissedContact(t *turn, cmd *RecordMissedContact) error {
+	if err := pendingContact(t, cmd.Contact); err != nil {
+		return err
+	}
+	return t.emit(ContactMissed, missedData{Contact: cmd.Contact, Reason: cmd.Reason}, nil)
 }
 
 func handleReport(t *turn, cmd *ReportSideEffect) error {
@@ -176,6 +262,14 @@ func handleAdverse(t *turn, cmd *RecordAdverseEvent) error {
 }
 
 func handleAssess(t *turn, cmd *AssessEffectiveness) error {
+	if n := len(t.c.Administrations); n > 0 {
+		loc := t.params.Location
+		from := dayOf(t.c.Administrations[n-1].At, loc).AddDate(0, t.params.EffectFromMonths, 0)
+		if dayOf(t.at(), loc).Before(from) {
+			return refuse("assess-in-effect-window", "the effect develops within 3-6 months: effectiveness is assessed from %s, %d months after the last procedure (%s)",
+				from.Format(time.DateOnly), t.params.EffectFromMonths, dayOf(t.c.Administrations[n-1].At, loc).Format(time.DateOnly))
+		}
+	}
 	return t.emit(EffectivenessAssessed, effectivenessData{Result: cmd.Result, Note: cmd.Note}, nil)
 }
 
@@ -187,6 +281,15 @@ func handleComplete(t *turn, _ *Complete) error {
 		if r.Flagged && !r.Reviewed {
 			return refuse("complete-needs-reviews", "the flagged side-effect report %d is not reviewed", r.Version)
 		}
+	}
+	assessed := dayOf(t.c.Effectiveness.At, t.params.Location).Format(time.DateOnly)
+	for _, k := range t.c.Contacts {
+		if !k.Done && !k.Missed && k.Day < assessed {
+			return refuse("complete-needs-contacts", "contact %s of %s, before the assessment of %s, is neither recorded nor recorded missed with a reason", k.ID, k.Day, assessed)
+		}
+	}
+	if f := openFinding(t.c, ""); f != nil {
+		return refuse("complete-needs-findings-referred", "the %s of event %d is not referred to the board", f.Kind, f.Version)
 	}
 	return t.close(Closure{Outcome: Completed})
 }

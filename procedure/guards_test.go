@@ -21,7 +21,7 @@ const (
 	inPreparation  = 12 // agreed
 	allocated      = 13 // lot allocated
 	inAdmin        = 14 // released
-	inflamed       = 15 // re-screened with an acute inflammation
+	undecided      = 15 // re-screened with facts missing: undetermined
 	rescreened     = 16 // re-screened eligible the next day
 	administered   = 17 // first administration
 	flagged        = 19 // a fever reported on day four: contact-clinic
@@ -52,7 +52,7 @@ func TestRefusals(t *testing.T) {
 	D, B, L, N, A := procedure.Doctor, procedure.Board, procedure.Lab, procedure.Nurse, procedure.Administrator
 	plan := func(therapy, route string, quorum string) string {
 		return `{"type": "propose-plan", "at": "2026-11-20T09:30:00Z", "therapy": "` + therapy + `", "route": "` + route +
-			`", "cells": 5e7, "procedures": 1, "quorum": [` + quorum + `]}`
+			`", "site": "left knee", "cells": 5e7, "procedures": 1, "quorum": [` + quorum + `]}`
 	}
 	three := `"a", "b", "c"`
 	tests := []struct {
@@ -88,7 +88,7 @@ func TestRefusals(t *testing.T) {
 		{"releasing another lot", allocated, L, `{"type": "release-product", "at": "2026-11-23T10:00:00Z", "lot": "X-1", "cells": 1e8, "checksPassed": true}`, "release-needs-lot", "", nil},
 		{"releasing with failed checks", allocated, L, `{"type": "release-product", "at": "2026-11-23T10:00:00Z", "lot": "D-118", "cells": 1e8, "checksPassed": false}`, "", "$.checksPassed", nil},
 		{"administering without a re-screening", inAdmin, D, administer("2026-11-24T09:30:00Z", "D-118"), "administration-same-day-screening", "", nil},
-		{"administering on an acute inflammation", inflamed, D, administer("2026-11-24T09:30:00Z", "D-118"), "administration-same-day-screening", "", nil},
+		{"administering on an undetermined re-screening", undecided, D, administer("2026-11-24T09:30:00Z", "D-118"), "administration-same-day-screening", "", nil},
 		{"administering on yesterday's screening", rescreened, D, administer("2026-11-26T09:30:00Z", "D-118"), "administration-same-day-screening", "", nil},
 		{"administering another lot", rescreened, D, administer("2026-11-25T09:30:00Z", "X-1"), "administration-lot-released", "", nil},
 		{"the lab does not administer", rescreened, L, administer("2026-11-25T09:30:00Z", "D-118"), "", "", procedure.ErrForbidden},
@@ -170,7 +170,7 @@ func TestScreeningThatIsNotEligibleStopsTheBoard(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err := give(cases, procedure.Board, `{"type": "propose-plan", "at": "2026-11-20T09:30:00Z", "therapy": "allogeneic", "route": "intra-articular",
-				"cells": 5e7, "procedures": 1, "quorum": ["a", "b", "c"]}`)
+				"site": "left knee", "cells": 5e7, "procedures": 1, "quorum": ["a", "b", "c"]}`)
 			checkRefusal(t, err, "board-screening-eligible", "", nil)
 			if !strings.Contains(err.Error(), name) {
 				t.Errorf("the refusal %q does not say the screening is %s", err, name)

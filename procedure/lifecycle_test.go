@@ -48,7 +48,7 @@ func TestClosings(t *testing.T) {
 		{"refused", inConsent, []step{{D, `{"type": "refuse", "at": "2026-11-21T10:00:00Z", "reason": "cost"}`, procedure.Closed}}, procedure.Refused},
 		{"refused, then a revised plan agreed", inConsent, []step{
 			{D, `{"type": "refuse", "at": "2026-11-21T10:00:00Z", "reason": "two procedures are too many", "revise": true}`, procedure.BoardReview},
-			{B, `{"type": "propose-plan", "at": "2026-11-24T09:30:00Z", "therapy": "allogeneic", "route": "intra-articular", "cells": 1e8, "procedures": 1, "quorum": ["a", "b", "c"]}`, procedure.Consent},
+			{B, `{"type": "propose-plan", "at": "2026-11-24T09:30:00Z", "therapy": "allogeneic", "route": "intra-articular", "site": "left knee", "cells": 1e8, "procedures": 1, "quorum": ["a", "b", "c"]}`, procedure.Consent},
 			{D, `{"type": "agree", "at": "2026-11-25T10:00:00Z"}`, procedure.Preparation},
 		}, ""},
 	}
@@ -71,7 +71,7 @@ func TestClosings(t *testing.T) {
 func TestOwnCellsCollectedAgain(t *testing.T) {
 	D, B, L := procedure.Doctor, procedure.Board, procedure.Lab
 	cases := caseAt(t, boardScreened)
-	plan := `{"type": "propose-plan", "at": "%s", "therapy": "autologous", "route": "intra-articular", "cells": 5e7, "procedures": 1, "quorum": ["a", "b", "c"]}`
+	plan := `{"type": "propose-plan", "at": "%s", "therapy": "autologous", "route": "intra-articular", "site": "left knee", "cells": 5e7, "procedures": 1, "quorum": ["a", "b", "c"]}`
 	c := run(t, cases, []step{
 		{B, sprintf(ownCells, "2026-11-20T09:20:00Z"), procedure.BoardReview},
 		{B, sprintf(plan, "2026-11-20T09:30:00Z"), procedure.Consent},

@@ -21,6 +21,7 @@ type MemoryStore struct {
 type keyed struct {
 	caseID   string
 	from, to int
+	digest   string
 }
 
 // NewMemoryStore returns an empty MemoryStore.
@@ -39,6 +40,9 @@ func (m *MemoryStore) Append(ctx context.Context, req AppendRequest) (AppendResu
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if k, ok := m.keys[req.Key]; ok && req.Key != "" {
+		if err := req.KeyUse(k.caseID, k.digest); err != nil {
+			return AppendResult{}, err
+		}
 		return AppendResult{Events: slices.Clone(m.events[k.caseID][k.from-1 : k.to]), Replayed: true}, nil
 	}
 	if have := len(m.events[req.CaseID]); have != req.ExpectedVersion {
@@ -48,7 +52,7 @@ func (m *MemoryStore) Append(ctx context.Context, req AppendRequest) (AppendResu
 	sm := req.Summary
 	m.summaries[req.CaseID] = &sm
 	if req.Key != "" {
-		m.keys[req.Key] = keyed{req.CaseID, req.ExpectedVersion + 1, req.ExpectedVersion + len(req.Events)}
+		m.keys[req.Key] = keyed{req.CaseID, req.ExpectedVersion + 1, req.ExpectedVersion + len(req.Events), req.Digest}
 	}
 	return AppendResult{Events: slices.Clone(req.Events)}, nil
 }
@@ -73,6 +77,28 @@ func (m *MemoryStore) Replay(_ context.Context, key string) ([]Event, error) {
 		return nil, nil
 	}
 	return slices.Clone(m.events[k.caseID][k.from-1 : k.to]), nil
+}
+
+// KeyDigest implements Store.
+func (m *MemoryStore) KeyDigest(_ context.Context, key string) (string, string, bool, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	k, ok := m.keys[key]
+	if !ok || key == "" {
+		return "", "", false, nil
+	}
+	return k.caseID, k.digest, true, nil
+}
+
+// PutSummary implements SummaryWriter.
+func (m *MemoryStore) PutSummary(_ context.Context, s Summary) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if old, ok := m.summaries[s.CaseID]; !ok || old.Version != s.Version {
+		return false, nil
+	}
+	m.summaries[s.CaseID] = &s
+	return true, nil
 }
 
 // Cases implements Store.

@@ -88,8 +88,9 @@ func commandList() []commandSpec {
 		row(CmdAllocateLot, "allocate a donor lot (allogeneic)", lab, []Stage{Preparation}, handleAllocateLot),
 		row(CmdReleaseProduct, "release the product: lot, cells, checks passed", lab, []Stage{Preparation}, handleRelease),
 		row(CmdAdminister, "record an administration; its aftercare plan follows", docNurse, []Stage{Administering}, handleAdminister),
-		row(CmdReferToBoard, "send the case back to the board to change the plan", []Role{Board, Doctor}, []Stage{Administering}, handleReferToBoard),
+		row(CmdReferToBoard, "send the case back to the board to change the plan (administration), or refer a finding to it (follow-up)", []Role{Board, Doctor}, after, handleReferToBoard),
 		row(CmdRecordContact, "record a monitoring contact of the schedule", docNurse, after, handleContact),
+		row(CmdRecordMissedContact, "record that a monitoring contact did not take place, and why", docNurse, after, handleMissedContact),
 		row(CmdReportSideEffect, "triage a side-effect report", docNurse, after, handleReport),
 		row(CmdReviewSideEffect, "review a flagged side-effect report", doc, after, handleReview),
 		row(CmdRecordAdverseEvent, "record an adverse event", docNurse, after, handleAdverse),
@@ -128,4 +129,25 @@ func (cs commandSpec) permits(r Role) bool {
 		}
 	}
 	return false
+}
+
+// CommandTypes returns every command type, in the order of the procedure.
+func CommandTypes() []CommandType {
+	list := commandList()
+	out := make([]CommandType, len(list))
+	for i, c := range list {
+		out[i] = c.Type
+	}
+	return out
+}
+
+// NewCommand returns a new, empty command of type typ (a pointer to its
+// struct, such as *Administer), for a transport that describes or builds
+// commands; false for an unknown type.
+func NewCommand(typ CommandType) (Command, bool) {
+	c, ok := commandTable()[typ]
+	if !ok {
+		return nil, false
+	}
+	return c.new(), true
 }

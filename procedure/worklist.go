@@ -5,6 +5,7 @@ import (
 	"iter"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -26,6 +27,12 @@ const (
 	DueContact       DueKind = "contact"
 	DueAssessment    DueKind = "assess-effectiveness"
 	DueFlag          DueKind = "flagged-report"
+	// The findings the board and the doctor must see.
+	DueContraindication DueKind = DueKind(ContraindicationFound)
+	DueSevereAdverse    DueKind = DueKind(SevereAdverseEvent)
+	DueCultureFailed    DueKind = "culture-failed"
+	DueMissedContact    DueKind = "missed-contact"
+	DueProductExpiring  DueKind = "product-expiring"
 )
 
 // Due is one piece of work on a case: what, for whom, from when it is due
@@ -88,6 +95,7 @@ func Summarize(c *Case, p Params) Summary {
 	}
 	stageDues(c, p, add)
 	followUpDues(c, p, add)
+	findingDues(c, p, add)
 	return s
 }
 
@@ -156,6 +164,54 @@ func followUpDues(c *Case, p Params, add func(DueKind, Role, time.Time, time.Tim
 			add(DueFlag, Doctor, r.At, r.At, strconv.Itoa(r.Version))
 		}
 	}
+}
+
+// findingDues adds what the board and the doctor must look at: open
+// findings (until referred to the board), a culture failed since the plan,
+// a missed contact (until a later contact is recorded or effectiveness
+// assessed) and a product about to expire while procedures remain.
+func findingDues(c *Case, p Params, add func(DueKind, Role, time.Time, time.Time, string)) {
+	for _, f := range c.Findings {
+		if f.Referred {
+			continue
+		}
+		ref := "event " + strconv.Itoa(f.Version)
+		if len(f.Rules) > 0 {
+			ref += ": " + strings.Join(f.Rules, ", ")
+		}
+		add(DueKind(f.Kind), Board, f.At, f.At, ref)
+		add(DueKind(f.Kind), Doctor, f.At, f.At, ref)
+	}
+	if c.Stage == BoardReview && c.lastFailure > c.lastPlan {
+		add(DueCultureFailed, Board, c.StageSince, c.StageSince, strconv.Itoa(c.lastFailure))
+	}
+	for _, k := range c.Contacts {
+		if !k.Missed || k.MissedAt == nil || c.Effectiveness != nil || laterContactDone(c, k.Day) {
+			continue
+		}
+		add(DueMissedContact, Doctor, *k.MissedAt, k.MissedAt.Add(p.ContactGrace), k.ID)
+	}
+	prep := c.Product
+	if c.Stage == Administering && prep.Released && c.Plan != nil && len(c.Administrations) < c.Plan.Procedures {
+		exp := prep.Expires
+		if exp == nil && prep.ReleasedAt != nil {
+			e := prep.ReleasedAt.Add(p.ProductViability)
+			exp = &e
+		}
+		if exp != nil {
+			add(DueProductExpiring, Doctor, exp.Add(-p.ExpiryNotice), *exp, prep.Lot)
+			add(DueProductExpiring, Lab, exp.Add(-p.ExpiryNotice), *exp, prep.Lot)
+		}
+	}
+}
+
+func laterContactDone(c *Case, day string) bool {
+	for _, k := range c.Contacts {
+		if k.Done && k.Day > day {
+			return true
+		}
+	}
+	return false
 }
 
 func dayStart(t time.Time, loc *time.Location) time.Time {

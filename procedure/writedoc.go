@@ -52,7 +52,11 @@ func WriteDoc(w io.Writer) error {
 }
 
 func writeCommands(ew *errWriter) {
-	ew.printf("## Commands\n\nEvery command is JSON with `type`, `at` (when it happened, RFC 3339) and an optional idempotency `key`.\n\n")
+	ew.printf("## Commands\n\nEvery command is JSON with `type`, `at` (when it happened, RFC 3339, in the years 1900 to 2199) and an optional idempotency `key`. " +
+		"A key names one command: the same key with the same command (compared by the digest of its canonical JSON, the key left out) replays the first result; with another command, on any case, it is refused (`idempotency-key-reused`). " +
+		"A key given twice at any depth of a command is bad input at its path.\n\n" +
+		"Time is the command's: every rule that reasons about a day takes the calendar day of `at` in the clinic's time zone (the param `Location`). " +
+		"A screening's or therapy decision's `facts.asOf`, when given, must be that day (bad input at `$.facts.asOf` otherwise); left out, it is set to it.\n\n")
 	ew.printf("| command | roles | stages | what it does |\n| --- | --- | --- | --- |\n")
 	for _, c := range commandList() {
 		stages := "any but `closed`"

@@ -59,9 +59,13 @@ func (s *Store) Append(ctx context.Context, req procedure.AppendRequest) (proced
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "23505" { // unique_violation: a concurrent append won
 		if req.Key != "" && pe.TableName == "commands" {
-			evs, rerr := s.Replay(ctx, req.Key)
-			if rerr == nil && evs != nil {
-				return procedure.AppendResult{Events: evs, Replayed: true}, nil
+			if k, rerr := keyUse(ctx, s.pool, req.Key); rerr == nil && k != nil {
+				if err := req.KeyUse(k.caseID, k.digest); err != nil {
+					return procedure.AppendResult{}, err
+				}
+				if evs, rerr := events(ctx, s.pool, k.caseID, k.first, k.last); rerr == nil {
+					return procedure.AppendResult{Events: evs, Replayed: true}, nil
+				}
 			}
 		}
 		return procedure.AppendResult{}, fmt.Errorf("%w: case %q changed at version %d: %v", procedure.ErrConflict, req.CaseID, req.ExpectedVersion, pe.Message)
@@ -76,9 +80,16 @@ func (s *Store) append(ctx context.Context, req procedure.AppendRequest) (proced
 	}
 	defer tx.Rollback(ctx)
 	if req.Key != "" {
-		evs, err := keyed(ctx, tx, req.Key)
-		if err != nil || evs != nil {
-			return procedure.AppendResult{Events: evs, Replayed: evs != nil}, err
+		k, err := keyUse(ctx, tx, req.Key)
+		if err != nil {
+			return procedure.AppendResult{}, err
+		}
+		if k != nil {
+			if err := req.KeyUse(k.caseID, k.digest); err != nil {
+				return procedure.AppendResult{}, err
+			}
+			evs, err := events(ctx, tx, k.caseID, k.first, k.last)
+			return procedure.AppendResult{Events: evs, Replayed: true}, err
 		}
 	}
 	summary, err := json.Marshal(req.Summary)
@@ -110,8 +121,12 @@ func (s *Store) append(ctx context.Context, req procedure.AppendRequest) (proced
 		return procedure.AppendResult{}, err
 	}
 	if req.Key != "" {
-		batch.Queue(`INSERT INTO commands (key, case_id, first_version, last_version) VALUES ($1, $2, $3, $4)`,
-			req.Key, req.CaseID, req.ExpectedVersion+1, version)
+		var digest *string
+		if req.Digest != "" {
+			digest = &req.Digest
+		}
+		batch.Queue(`INSERT INTO commands (key, case_id, first_version, last_version, digest) VALUES ($1, $2, $3, $4, $5)`,
+			req.Key, req.CaseID, req.ExpectedVersion+1, version, digest)
 	}
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 		return procedure.AppendResult{}, err
@@ -139,6 +154,32 @@ func queueEvent(b *pgx.Batch, e procedure.Event) error {
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		e.CaseID, e.Version, string(e.Type), e.Schema, e.Actor.ID, string(e.Actor.Role), e.At, e.RecordedAt, key, string(e.Data), decision)
 	return nil
+}
+
+// PutSummary implements procedure.SummaryWriter.
+func (s *Store) PutSummary(ctx context.Context, sm procedure.Summary) (bool, error) {
+	summary, err := json.Marshal(sm)
+	if err != nil {
+		return false, err
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback(ctx)
+	tag, err := tx.Exec(ctx, `UPDATE cases SET stage = $3, summary = $4 WHERE case_id = $1 AND version = $2`,
+		sm.CaseID, sm.Version, string(sm.Stage), string(summary))
+	if err != nil || tag.RowsAffected() != 1 {
+		return false, err
+	}
+	batch := &pgx.Batch{}
+	if err := queueDues(batch, sm); err != nil {
+		return false, err
+	}
+	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+		return false, err
+	}
+	return true, tx.Commit(ctx)
 }
 
 func queueDues(b *pgx.Batch, sm procedure.Summary) error {

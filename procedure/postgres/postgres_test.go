@@ -92,12 +92,12 @@ func TestMigrations(t *testing.T) {
 	if err := s.Pool().QueryRow(ctx, `SELECT version, name FROM schema_migrations ORDER BY version DESC LIMIT 1`).Scan(&version, &name); err != nil {
 		t.Fatal(err)
 	}
-	if version != postgres.SchemaVersion() || version != 2 || name != "002_worklist_index.sql" {
-		t.Errorf("recorded migration %d %s, want 2 002_worklist_index.sql", version, name)
+	if version != postgres.SchemaVersion() || version != 3 || name != "003_command_digest.sql" {
+		t.Errorf("recorded migration %d %s, want 3 003_command_digest.sql", version, name)
 	}
 	open(t, dsn) // a second open applies nothing and fails nothing
 	// A database as the first schema left it is upgraded.
-	for _, q := range []string{`DROP INDEX dues_worklist`, `DELETE FROM schema_migrations WHERE version = 2`} {
+	for _, q := range []string{`DROP INDEX dues_worklist`, `ALTER TABLE commands DROP COLUMN digest`, `DELETE FROM schema_migrations WHERE version >= 2`} {
 		if _, err := s.Pool().Exec(ctx, q); err != nil {
 			t.Fatal(err)
 		}
@@ -106,7 +106,7 @@ func TestMigrations(t *testing.T) {
 	var n int
 	s.Pool().QueryRow(ctx, `SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'dues_worklist'`).Scan(&n)
 	s.Pool().QueryRow(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&version)
-	if n != 1 || version != 2 {
+	if n != 1 || version != 3 {
 		t.Errorf("after the upgrade: index %d, version %d", n, version)
 	}
 	if _, err := s.Append(ctx, storetest.Request("c1", 0, 2, "")); err != nil {
@@ -153,4 +153,28 @@ func TestKilledMidStream(t *testing.T) {
 	open(t, dsn) // migrate before the child starts
 	acked := storetest.KillMidStream(t, "TestAppendChild", []string{childEnv + "=" + dsn}, 300, 60*time.Second)
 	storetest.CheckAcked(t, open(t, dsn), acked)
+}
+
+// An id or cursor PostgreSQL cannot hold as text (a NUL, invalid UTF-8) is
+// not found or bad input through the case API, never a database error.
+func TestIDsPostgresCannotHold(t *testing.T) {
+	cases := procedure.NewCases(open(t, freshSchema(t)))
+	ctx := context.Background()
+	for _, id := range []string{"a\x00b", "\xff\xfe", "..", "."} {
+		if _, err := cases.Case(ctx, id); !errors.Is(err, procedure.ErrNotFound) {
+			t.Errorf("Case(%q): %v, want not found", id, err)
+		}
+		if _, err := cases.History(ctx, id); !errors.Is(err, procedure.ErrNotFound) {
+			t.Errorf("History(%q): %v, want not found", id, err)
+		}
+		cmd, _ := procedure.DecodeCommand([]byte(`{"type": "withdraw", "at": "2026-11-02T09:00:00Z"}`))
+		if _, err := cases.Give(ctx, id, procedure.Actor{ID: "a", Role: procedure.Doctor}, cmd); !errors.Is(err, procedure.ErrNotFound) {
+			t.Errorf("Give(%q): %v, want not found", id, err)
+		}
+	}
+	for _, after := range []string{"a\x00", "\xff"} {
+		if _, err := cases.List(ctx, procedure.CaseQuery{After: after}); !errors.Is(err, procedure.ErrInvalid) {
+			t.Errorf("List(after %q): %v, want invalid", after, err)
+		}
+	}
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -30,21 +32,48 @@ func (s *Store) Events(ctx context.Context, caseID string) ([]procedure.Event, e
 
 // Replay implements procedure.Store.
 func (s *Store) Replay(ctx context.Context, key string) ([]procedure.Event, error) {
-	return keyed(ctx, s.pool, key)
+	k, err := keyUse(ctx, s.pool, key)
+	if err != nil || k == nil {
+		return nil, err
+	}
+	return events(ctx, s.pool, k.caseID, k.first, k.last)
 }
 
-func keyed(ctx context.Context, q querier, key string) ([]procedure.Event, error) {
-	var caseID string
-	var first, last int
-	err := q.QueryRow(ctx, `SELECT case_id, first_version, last_version FROM commands WHERE key = $1`, key).Scan(&caseID, &first, &last)
+// KeyDigest implements procedure.Store.
+func (s *Store) KeyDigest(ctx context.Context, key string) (string, string, bool, error) {
+	k, err := keyUse(ctx, s.pool, key)
+	if err != nil || k == nil {
+		return "", "", false, err
+	}
+	return k.caseID, k.digest, true, nil
+}
+
+// keyRow is what the commands table keeps of a key.
+type keyRow struct {
+	caseID, digest string
+	first, last    int
+}
+
+// keyUse returns the row of key, or nil. A key PostgreSQL cannot hold as
+// text (a NUL, invalid UTF-8) was never stored.
+func keyUse(ctx context.Context, q querier, key string) (*keyRow, error) {
+	if !storable(key) {
+		return nil, nil
+	}
+	var k keyRow
+	err := q.QueryRow(ctx, `SELECT case_id, first_version, last_version, COALESCE(digest, '') FROM commands WHERE key = $1`, key).
+		Scan(&k.caseID, &k.first, &k.last, &k.digest)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	return events(ctx, q, caseID, first, last)
+	return &k, nil
 }
+
+// storable reports whether PostgreSQL can hold s as text.
+func storable(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
 
 func events(ctx context.Context, q querier, caseID string, from, to int) ([]procedure.Event, error) {
 	rows, err := q.Query(ctx, `SELECT case_id, version, type, schema, actor_id, actor_role, at, recorded_at, COALESCE(key, ''), data, decision

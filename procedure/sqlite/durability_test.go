@@ -47,12 +47,12 @@ func TestKilledMidStream(t *testing.T) {
 func TestMigrationsRecorded(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cases.db")
 	s := open(t, path)
-	want := []string{"1 001_case_store.sql", "2 002_worklist_index.sql"}
+	want := []string{"1 001_case_store.sql", "2 002_worklist_index.sql", "3 003_command_digest.sql"}
 	if diff := cmp.Diff(want, recorded(t, s.DB())); diff != "" {
 		t.Errorf("recorded migrations (-want +got):\n%s", diff)
 	}
-	if sqlite.SchemaVersion() != 2 {
-		t.Errorf("SchemaVersion %d, want 2", sqlite.SchemaVersion())
+	if sqlite.SchemaVersion() != 3 {
+		t.Errorf("SchemaVersion %d, want 3", sqlite.SchemaVersion())
 	}
 	s.Close()
 	// Opening again applies nothing new.
@@ -69,7 +69,7 @@ func TestUpgradeFromVersion1(t *testing.T) {
 	if _, err := s.Append(context.Background(), storetest.Request("c1", 0, 3, "")); err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{`DROP INDEX dues_worklist`, `DELETE FROM schema_migrations WHERE version = 2`} {
+	for _, q := range []string{`DROP INDEX dues_worklist`, `ALTER TABLE commands DROP COLUMN digest`, `DELETE FROM schema_migrations WHERE version >= 2`} {
 		if _, err := s.DB().Exec(q); err != nil {
 			t.Fatal(err)
 		}
@@ -78,11 +78,41 @@ func TestUpgradeFromVersion1(t *testing.T) {
 	s = open(t, path)
 	var n int
 	s.DB().QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'dues_worklist'`).Scan(&n)
-	if n != 1 || len(recorded(t, s.DB())) != 2 {
+	if n != 1 || len(recorded(t, s.DB())) != 3 {
 		t.Errorf("after the upgrade: index %d, migrations %v", n, recorded(t, s.DB()))
 	}
 	if evs, err := s.Events(context.Background(), "c1"); err != nil || len(evs) != 3 {
 		t.Errorf("events after the upgrade: %d, %v", len(evs), err)
+	}
+}
+
+// TestUpgradeKeepsOldKeys opens a database as the second schema left it,
+// with a key stored before command digests were: after the upgrade the key
+// still replays its command on its case, whatever command comes with it,
+// and is refused on another case.
+func TestUpgradeKeepsOldKeys(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "cases.db")
+	s := open(t, path)
+	if _, err := s.Append(ctx, storetest.Request("c1", 0, 2, "old-key")); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`ALTER TABLE commands DROP COLUMN digest`, `DELETE FROM schema_migrations WHERE version = 3`} {
+		if _, err := s.DB().Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	s = open(t, path)
+	again := storetest.Request("c1", 2, 1, "old-key")
+	again.Digest = "sha256:new"
+	res, err := s.Append(ctx, again)
+	if err != nil || !res.Replayed || len(res.Events) != 2 {
+		t.Fatalf("the old key after the upgrade: %+v, %v; want its 2 events replayed", res, err)
+	}
+	other := storetest.Request("c2", 0, 1, "old-key")
+	if _, err := s.Append(ctx, other); !errors.Is(err, procedure.ErrKeyReused) {
+		t.Errorf("the old key on another case: %v, want ErrKeyReused", err)
 	}
 }
 

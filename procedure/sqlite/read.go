@@ -31,21 +31,40 @@ func (s *Store) Events(ctx context.Context, caseID string) ([]procedure.Event, e
 
 // Replay implements procedure.Store.
 func (s *Store) Replay(ctx context.Context, key string) ([]procedure.Event, error) {
-	return keyed(ctx, s.db, key)
+	k, err := keyUse(ctx, s.db, key)
+	if err != nil || k == nil {
+		return nil, err
+	}
+	return events(ctx, s.db, k.caseID, k.first, k.last)
 }
 
-// keyed returns the events appended with key, or nil.
-func keyed(ctx context.Context, q querier, key string) ([]procedure.Event, error) {
-	var caseID string
-	var first, last int
-	err := q.QueryRowContext(ctx, `SELECT case_id, first_version, last_version FROM commands WHERE key = ?`, key).Scan(&caseID, &first, &last)
+// KeyDigest implements procedure.Store.
+func (s *Store) KeyDigest(ctx context.Context, key string) (string, string, bool, error) {
+	k, err := keyUse(ctx, s.db, key)
+	if err != nil || k == nil {
+		return "", "", false, err
+	}
+	return k.caseID, k.digest, true, nil
+}
+
+// keyRow is what the commands table keeps of a key.
+type keyRow struct {
+	caseID, digest string
+	first, last    int
+}
+
+// keyUse returns the row of key, or nil.
+func keyUse(ctx context.Context, q querier, key string) (*keyRow, error) {
+	var k keyRow
+	err := q.QueryRowContext(ctx, `SELECT case_id, first_version, last_version, COALESCE(digest, '') FROM commands WHERE key = ?`, key).
+		Scan(&k.caseID, &k.first, &k.last, &k.digest)
 	if err == sql.ErrNoRows {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	return events(ctx, q, caseID, first, last)
+	return &k, nil
 }
 
 func events(ctx context.Context, q querier, caseID string, from, to int) ([]procedure.Event, error) {

@@ -194,9 +194,16 @@ func (s *Store) commit(batch []*job) {
 // appendTx appends one request inside the batch's transaction.
 func appendTx(ctx context.Context, tx *sql.Tx, req procedure.AppendRequest) (procedure.AppendResult, error) {
 	if req.Key != "" {
-		evs, err := keyed(ctx, tx, req.Key)
-		if err != nil || evs != nil {
-			return procedure.AppendResult{Events: evs, Replayed: evs != nil}, err
+		k, err := keyUse(ctx, tx, req.Key)
+		if err != nil {
+			return procedure.AppendResult{}, err
+		}
+		if k != nil {
+			if err := req.KeyUse(k.caseID, k.digest); err != nil {
+				return procedure.AppendResult{}, err
+			}
+			evs, err := events(ctx, tx, k.caseID, k.first, k.last)
+			return procedure.AppendResult{Events: evs, Replayed: true}, err
 		}
 	}
 	var have int
@@ -217,8 +224,12 @@ func appendTx(ctx context.Context, tx *sql.Tx, req procedure.AppendRequest) (pro
 	}
 	if req.Key != "" {
 		last := req.ExpectedVersion + len(req.Events)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO commands (key, case_id, first_version, last_version) VALUES (?, ?, ?, ?)`,
-			req.Key, req.CaseID, req.ExpectedVersion+1, last); err != nil {
+		var digest any
+		if req.Digest != "" {
+			digest = req.Digest
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO commands (key, case_id, first_version, last_version, digest) VALUES (?, ?, ?, ?, ?)`,
+			req.Key, req.CaseID, req.ExpectedVersion+1, last, digest); err != nil {
 			return procedure.AppendResult{}, err
 		}
 	}
@@ -242,6 +253,26 @@ func insertEvent(ctx context.Context, tx *sql.Tx, e procedure.Event) error {
 		e.CaseID, e.Version, string(e.Type), e.Schema, e.Actor.ID, string(e.Actor.Role),
 		stamp(e.At), stamp(e.RecordedAt), key, string(e.Data), decision)
 	return err
+}
+
+// PutSummary implements procedure.SummaryWriter.
+func (s *Store) PutSummary(ctx context.Context, sm procedure.Summary) (bool, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	var have int
+	if err := tx.QueryRowContext(ctx, `SELECT version FROM cases WHERE case_id = ?`, sm.CaseID).Scan(&have); err != nil || have != sm.Version {
+		if errors.Is(err, sql.ErrNoRows) {
+			err = nil
+		}
+		return false, err
+	}
+	if err := putSummary(ctx, tx, sm); err != nil {
+		return false, err
+	}
+	return true, tx.Commit()
 }
 
 func putSummary(ctx context.Context, tx *sql.Tx, sm procedure.Summary) error {

@@ -46,7 +46,7 @@ func WholeCase(caseID string, followUpOnly bool) []Step {
 		{D, `{"type": "agree", "at": "2026-11-21T10:00:00Z", "key": "agree-` + caseID + `"}`},
 		{L, `{"type": "allocate-lot", "at": "2026-11-22T10:00:00Z", "lot": "D-118"}`},
 		{L, `{"type": "release-product", "at": "2026-11-23T10:00:00Z", "lot": "D-118", "cells": 100000000, "checksPassed": true}`},
-		{N, `{"type": "screen", "at": "2026-11-24T08:30:00Z", "facts": ` + withInflammation + `}`},
+		{N, `{"type": "screen", "at": "2026-11-24T08:30:00Z", "facts": ` + undetermined + `}`},
 		{N, `{"type": "screen", "at": "2026-11-25T08:30:00Z", "facts": ` + eligible + `}`},
 		{D, `{"type": "administer", "at": "2026-11-25T09:30:00Z", "route": "intra-articular", "site": "left knee", "cells": 50000000, "lot": "D-118"}`},
 		{D, `{"type": "record-contact", "at": "2026-11-26T11:00:00Z", "contact": "a1-day-1-call", "note": "feels well"}`},
@@ -59,15 +59,37 @@ func WholeCase(caseID string, followUpOnly bool) []Step {
 	if followUpOnly {
 		return steps
 	}
+	steps = append(steps, Contacts()...)
 	return append(steps,
 		Step{D, `{"type": "assess-effectiveness", "at": "2027-06-02T10:00:00Z", "result": "improved", "note": "walks without pain"}`},
 		Step{D, `{"type": "complete", "at": "2027-06-02T10:05:00Z"}`},
 	)
 }
 
-const withInflammation = `{"oncology": {"active": false, "everTreated": false}, "pregnant": false, "breastfeeding": false,
-	"hiv": false, "immunodeficiency": false, "mentalStateUnstable": false, "acuteInflammation": true,
-	"chronicExacerbation": false, "clottingDisorder": false}`
+// Contacts are the monitoring contacts of the whole case after its
+// follow-up steps, from 2026-12-06: every one before the assessment of
+// 2027-06-02 recorded, one recorded missed with its reason.
+func Contacts() []Step {
+	D, N := procedure.Doctor, procedure.Nurse
+	return []Step{
+		{N, `{"type": "record-contact", "at": "2026-12-06T11:00:00Z", "contact": "a1-day-3-call", "note": "recorded late: called on day 3, well"}`},
+		{N, `{"type": "record-missed-contact", "at": "2026-12-06T11:05:00Z", "contact": "a2-day-3-call", "reason": "no answer; the week-1 visit covers it"}`},
+		{D, `{"type": "record-contact", "at": "2026-12-06T11:10:00Z", "contact": "a1-week-1-visit", "note": "recorded late"}`},
+		{D, `{"type": "record-contact", "at": "2026-12-06T11:15:00Z", "contact": "a2-day-1-call", "note": "recorded late"}`},
+		{D, `{"type": "record-contact", "at": "2026-12-09T10:00:00Z", "contact": "a2-week-1-visit"}`},
+		{D, `{"type": "record-contact", "at": "2026-12-28T10:00:00Z", "contact": "a1-month-1-visit"}`},
+		{D, `{"type": "record-contact", "at": "2027-01-04T10:00:00Z", "contact": "a2-month-1-visit"}`},
+		{D, `{"type": "record-contact", "at": "2027-02-25T10:00:00Z", "contact": "a1-month-3-visit"}`},
+		{D, `{"type": "record-contact", "at": "2027-03-02T10:00:00Z", "contact": "a2-month-3-visit"}`},
+		{D, `{"type": "record-contact", "at": "2027-05-25T10:00:00Z", "contact": "a1-month-6-visit"}`},
+	}
+}
+
+// undetermined are the facts of a re-screening that cannot decide: the
+// answers about inflammation and exacerbation are not in yet. (A
+// contraindication found would hold the case for the board.)
+const undetermined = `{"oncology": {"active": false, "everTreated": false}, "pregnant": false, "breastfeeding": false,
+	"hiv": false, "immunodeficiency": false, "mentalStateUnstable": false, "clottingDisorder": false}`
 
 // Drive gives the steps to a case in order and returns the last result.
 func Drive(ctx context.Context, cases *procedure.Cases, caseID string, steps []Step) (*procedure.Result, error) {

@@ -43,6 +43,8 @@ func Run(t *testing.T, h Harness) {
 		{"stale version conflicts", testStale},
 		{"open twice conflicts", testOpenTwice},
 		{"idempotency key", testIdempotency},
+		{"a key names one command", testKeyNamesOneCommand},
+		{"a summary replaced", testPutSummary},
 		{"malformed append", testMalformed},
 		{"one winner per version", testRace},
 		{"summaries and worklist", testWorklist},

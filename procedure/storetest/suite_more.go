@@ -106,11 +106,16 @@ func testWholeCase(t *testing.T, h Harness) {
 	if res.Case.Stage != procedure.Closed || res.Case.Closure.Outcome != procedure.Completed {
 		t.Fatalf("case ends in %s %+v, want closed as completed", res.Case.Stage, res.Case.Closure)
 	}
-	// The same key again returns the first result and appends nothing.
-	agree, _ := procedure.DecodeCommand([]byte(`{"type": "agree", "at": "2027-06-03T10:00:00Z", "key": "agree-case-1"}`))
+	// The same command with its key again returns the first result and
+	// appends nothing; the key with another command (another at) is refused.
+	agree, _ := procedure.DecodeCommand([]byte(`{"type": "agree", "at": "2026-11-21T10:00:00Z", "key": "agree-case-1"}`))
 	again, err := cases.Give(ctx, "case-1", procedure.Actor{ID: "d", Role: procedure.Doctor}, agree)
 	if err != nil || !again.Replayed || again.Events[0].Type != procedure.ConsentGiven {
 		t.Fatalf("agree again with its key: %+v, %v; want the first result replayed", again, err)
+	}
+	later, _ := procedure.DecodeCommand([]byte(`{"type": "agree", "at": "2027-06-03T10:00:00Z", "key": "agree-case-1"}`))
+	if _, err := cases.Give(ctx, "case-1", procedure.Actor{ID: "d", Role: procedure.Doctor}, later); !errors.Is(err, procedure.ErrKeyReused) {
+		t.Fatalf("the key with another command: %v, want ErrKeyReused", err)
 	}
 	events := mustEvents(t, s, "case-1")
 	folded, err := procedure.Fold(events)
@@ -172,6 +177,9 @@ func testRetries(t *testing.T, h Harness) {
 	}
 	// The retry checks the guard again: once assessed and completed, the
 	// case is closed, and the others are refused, not appended.
+	if _, err := Drive(ctx, cases, "case-1", Contacts()); err != nil {
+		t.Fatal(err)
+	}
 	give(`{"type": "assess-effectiveness", "at": "2027-06-02T10:00:00Z", "result": "improved"}`)
 	won := 0
 	for _, err := range give(`{"type": "complete", "at": "2027-06-02T10:05:00Z"}`) {
@@ -214,5 +222,87 @@ func testPatientText(t *testing.T, h Harness) {
 	list, err := s.Cases(ctx, procedure.CaseQuery{})
 	if err != nil || len(list) != 1 || list[0].Patient != req.Summary.Patient {
 		t.Errorf("cases %+v, %v", list, err)
+	}
+}
+
+// testKeyNamesOneCommand: a key used with one command digest is refused
+// for another, on the same case and on another, and appends nothing; the
+// same digest replays; a key stored without a digest (before digests
+// were) replays on its case.
+func testKeyNamesOneCommand(t *testing.T, h Harness) {
+	s := h.Open(t)
+	ctx := context.Background()
+	withDigest := func(r procedure.AppendRequest, d string) procedure.AppendRequest { r.Digest = d; return r }
+	mustAppend(t, s, withDigest(Request("c1", 0, 1, "k-open"), "sha256:aa"))
+	mustAppend(t, s, withDigest(Request("c1", 1, 1, "k-1"), "sha256:bb"))
+	mustAppend(t, s, Request("c1", 2, 1, "k-old"))
+	mustAppend(t, s, withDigest(Request("c2", 0, 1, ""), "sha256:cc"))
+	for _, tc := range []struct {
+		name string
+		req  procedure.AppendRequest
+	}{
+		{"another command on the same case", withDigest(Request("c1", 3, 1, "k-1"), "sha256:dd")},
+		{"another command on another case", withDigest(Request("c2", 1, 1, "k-1"), "sha256:dd")},
+		{"the same digest on another case", withDigest(Request("c2", 1, 1, "k-1"), "sha256:bb")},
+		{"an old key on another case", withDigest(Request("c2", 1, 1, "k-old"), "sha256:dd")},
+	} {
+		_, err := s.Append(ctx, tc.req)
+		var re *procedure.KeyReusedError
+		if !errors.As(err, &re) || !errors.Is(err, procedure.ErrKeyReused) || re.CaseID == "" {
+			t.Errorf("%s: %v, want a KeyReusedError", tc.name, err)
+		}
+	}
+	if n, m := len(mustEvents(t, s, "c1")), len(mustEvents(t, s, "c2")); n != 3 || m != 1 {
+		t.Errorf("a reused key appended: c1 has %d events, c2 %d; want 3 and 1", n, m)
+	}
+	if res := mustAppend(t, s, withDigest(Request("c1", 3, 1, "k-1"), "sha256:bb")); !res.Replayed || res.Events[0].Version != 2 {
+		t.Errorf("the same command again: %+v, want version 2 replayed", res)
+	}
+	if res := mustAppend(t, s, withDigest(Request("c1", 3, 1, "k-old"), "sha256:ee")); !res.Replayed || res.Events[0].Version != 3 {
+		t.Errorf("an old key on its case: %+v, want version 3 replayed", res)
+	}
+	for key, want := range map[string][2]string{"k-1": {"c1", "sha256:bb"}, "k-old": {"c1", ""}} {
+		caseID, digest, found, err := s.KeyDigest(ctx, key)
+		if err != nil || !found || caseID != want[0] || digest != want[1] {
+			t.Errorf("KeyDigest(%s) = %q %q %v %v, want %q %q", key, caseID, digest, found, err, want[0], want[1])
+		}
+	}
+	if _, _, found, err := s.KeyDigest(ctx, "never"); found || err != nil {
+		t.Errorf("KeyDigest of an unused key: %v %v", found, err)
+	}
+}
+
+// testPutSummary: a store replaces a case's summary and its worklist
+// entries when the case is still at the summary's version, and not
+// otherwise.
+func testPutSummary(t *testing.T, h Harness) {
+	ctx := context.Background()
+	s := h.Open(t)
+	w, ok := s.(procedure.SummaryWriter)
+	if !ok {
+		t.Fatalf("%T is not a procedure.SummaryWriter", s)
+	}
+	req := Request("c1", 0, 2, "")
+	mustAppend(t, s, req)
+	sm := req.Summary
+	sm.Due = []procedure.Due{{What: procedure.DueSevereAdverse, Who: procedure.Board, From: t0, By: t0, Ref: "event 2"}}
+	if done, err := w.PutSummary(ctx, sm); !done || err != nil {
+		t.Fatalf("PutSummary at the case's version: %v, %v", done, err)
+	}
+	items, err := s.Worklist(ctx, procedure.WorklistQuery{AsOf: t0.Add(time.Hour), Role: procedure.Board})
+	if err != nil || len(items) != 1 || items[0].What != procedure.DueSevereAdverse {
+		t.Errorf("the worklist after PutSummary: %+v, %v", items, err)
+	}
+	stale := sm
+	stale.Version, stale.Due = 1, nil
+	if done, err := w.PutSummary(ctx, stale); done || err != nil {
+		t.Errorf("PutSummary at a stale version: %v, %v; want nothing done", done, err)
+	}
+	if done, err := w.PutSummary(ctx, procedure.Summary{CaseID: "nobody", Version: 1}); done || err != nil {
+		t.Errorf("PutSummary of no case: %v, %v", done, err)
+	}
+	list, _ := s.Cases(ctx, procedure.CaseQuery{})
+	if len(list) != 1 || len(list[0].Due) != 1 {
+		t.Errorf("cases after the stale PutSummary: %+v", list)
 	}
 }

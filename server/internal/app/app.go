@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	_ "time/tzdata" // the clinic's time zone by name, on a host without a zone database
 
 	"github.com/go-jose/go-jose/v4"
 
@@ -56,6 +57,11 @@ func OpenAudit(ctx context.Context, cfg Config, opts audit.Options) (*audit.Log,
 // database of the audit log, or PostgreSQL. Its migrations run here.
 func OpenCases(ctx context.Context, cfg Config, observe func(time.Duration)) (*casebook.Book, error) {
 	opts := casebook.Options{Postgres: cfg.Postgres, ObserveAppend: observe}
+	loc, err := clinicZone(cfg.TimeZone)
+	if err != nil {
+		return nil, err
+	}
+	opts.Location = loc
 	setting := "postgres"
 	if cfg.Postgres == "" {
 		opts.SQLiteFile, setting = filepath.Join(cfg.DataDir, DatabaseFile), "data-dir"
@@ -65,6 +71,19 @@ func OpenCases(ctx context.Context, cfg Config, observe func(time.Duration)) (*c
 		return nil, &ConfigError{setting, err.Error()}
 	}
 	return book, nil
+}
+
+// clinicZone loads the clinic's time zone; "" is UTC. The zone database
+// is embedded (time/tzdata), so a host without one still knows the name.
+func clinicZone(name string) (*time.Location, error) {
+	if name == "" {
+		return time.UTC, nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil || name == "Local" {
+		return nil, &ConfigError{"time-zone", fmt.Sprintf("%q is not an IANA time zone name, such as Europe/Berlin or UTC", name)}
+	}
+	return loc, nil
 }
 
 // keys returns where token keys come from: the JWKS file or URL, or the

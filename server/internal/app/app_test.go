@@ -108,3 +108,16 @@ func TestAnUnreachableJWKSURLStopsStartUp(t *testing.T) {
 		t.Fatalf("Start: %v, want a --jwks configuration error", err)
 	}
 }
+
+func TestTheClinicsTimeZoneSetting(t *testing.T) {
+	loc, err := clinicZone("Asia/Tokyo")
+	if err != nil || loc.String() != "Asia/Tokyo" {
+		t.Fatalf("Asia/Tokyo: %v %v", loc, err)
+	}
+	for _, bad := range []string{"Mars/Olympus", "Local", "+09:00"} {
+		var ce *ConfigError
+		if _, err := clinicZone(bad); !errors.As(err, &ce) || ce.Setting != "time-zone" {
+			t.Errorf("%q: %v, want a --time-zone error", bad, err)
+		}
+	}
+}

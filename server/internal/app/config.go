@@ -26,6 +26,7 @@ type Config struct {
 	JWKS     string // JWKS file or URL of the keys that sign tokens; "" for the development key
 	Issuer   string // the iss every token must carry
 	Audience string // a value the aud of every token must hold
+	TimeZone string // the clinic's time zone (IANA name): its calendar day is "the same day" of the procedure
 
 	// CDS Hooks (see cds.go); off while CDSClients is empty.
 	CDSClients     string // allow-listed CDS clients: ISSUER=JKU-URL or ISSUER=JWKS-FILE, comma-separated
@@ -67,6 +68,7 @@ const (
 	DefaultDataDir  = "data"
 	DefaultIssuer   = "celltherapy-dev"
 	DefaultAudience = "celltherapy"
+	DefaultTimeZone = "UTC"
 )
 
 // ErrUsage is returned for a command line that cannot be parsed (the
@@ -110,6 +112,7 @@ func (cfg *Config) Flags(fs *flag.FlagSet, only ...string) {
 	add(&cfg.JWKS, "jwks", "", "JWKS file or https URL of the keys that sign tokens (default: the development key)")
 	add(&cfg.Issuer, "issuer", DefaultIssuer, "issuer (iss) every token must carry")
 	add(&cfg.Audience, "audience", DefaultAudience, "audience (aud) every token must hold")
+	add(&cfg.TimeZone, "time-zone", DefaultTimeZone, "the clinic's time zone, an IANA name such as Europe/Berlin: its calendar day is the day of a screening and of \"the same day\" before an administration")
 	add(&cfg.CDSClients, "cds-clients", "", "CDS Hooks clients allowed to call /cds-services, comma-separated ISSUER=SOURCE, "+
 		"SOURCE the https URL of a key set its JWTs may name in jku, or a JWKS file of keys agreed out of band (default: CDS Hooks off)")
 	add(&cfg.CDSBaseURL, "cds-base-url", "", "public base URL EHRs call this server at, such as https://cds.clinic.example (required with --cds-clients: a JWT's aud must be it + the path)")

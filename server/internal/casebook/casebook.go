@@ -29,6 +29,9 @@ type Options struct {
 	ObserveAppend func(time.Duration)
 	// Now is the clock that stamps when events are recorded (default time.Now).
 	Now func() time.Time
+	// Location is the clinic's time zone (default UTC): its calendar day is
+	// the day of a decision and "the same day" of the procedure.
+	Location *time.Location
 }
 
 // Book is the case API of the server, over one store. It is safe for
@@ -41,7 +44,9 @@ type Book struct {
 	close func() error
 }
 
-// Open opens the case store (applying its migrations) and returns the book.
+// Open opens the case store (applying its migrations), recomputes the
+// summaries of open cases whose worklist entries this code computes
+// differently, and returns the book.
 func Open(ctx context.Context, opts Options) (*Book, error) {
 	var (
 		store procedure.Store
@@ -63,7 +68,14 @@ func Open(ctx context.Context, opts Options) (*Book, error) {
 	default:
 		return nil, errors.New("case store: neither a SQLite file nor a PostgreSQL DSN given")
 	}
-	return b.over(store, opts), nil
+	b = b.over(store, opts)
+	// Cases stored before a change to the worklist get their dues
+	// recomputed, so that they show their findings too.
+	if _, err := procedure.NewCases(store, b.opts...).Resummarize(ctx); err != nil {
+		b.close()
+		return nil, fmt.Errorf("case store: recomputing the worklist: %w", err)
+	}
+	return b, nil
 }
 
 // NewMemory returns a book over a store in memory, for tests of code that
@@ -76,6 +88,11 @@ func NewMemory(opts Options) *Book {
 func (b *Book) over(store procedure.Store, opts Options) *Book {
 	if opts.Now != nil {
 		b.opts = append(b.opts, procedure.WithClock(opts.Now))
+	}
+	if opts.Location != nil {
+		p := procedure.DefaultParams()
+		p.Location = opts.Location
+		b.opts = append(b.opts, procedure.WithParams(p))
 	}
 	b.store = &guardedStore{Store: store, observe: opts.ObserveAppend}
 	b.cases = procedure.NewCases(b.store, b.opts...)

@@ -12,11 +12,12 @@ type ErrorCode string
 
 // The codes of case errors; the HTTP layer maps each to a status.
 const (
-	Invalid   ErrorCode = "invalid"   // 400: a field of the command or query
-	Forbidden ErrorCode = "forbidden" // 403: the role may not give the command
-	NotFound  ErrorCode = "not_found" // 404: no such case (or nothing to show)
-	Conflict  ErrorCode = "conflict"  // 409: the case changed, or already exists
-	Refused   ErrorCode = "refused"   // 422: a rule of the procedure refuses it
+	Invalid   ErrorCode = "invalid"                // 400: a field of the command or query
+	Forbidden ErrorCode = "forbidden"              // 403: the role may not give the command
+	NotFound  ErrorCode = "not_found"              // 404: no such case (or nothing to show)
+	Conflict  ErrorCode = "conflict"               // 409: the case changed, or already exists
+	Refused   ErrorCode = "refused"                // 422: a rule of the procedure refuses it
+	KeyReused ErrorCode = "idempotency-key-reused" // 422: the key named another command
 )
 
 // The sentinels an *Error matches with errors.Is, one per code, so that a
@@ -27,9 +28,10 @@ var (
 	ErrNotFound  = errors.New("not found")
 	ErrConflict  = errors.New("conflict")
 	ErrRefused   = errors.New("refused")
+	ErrKeyReused = errors.New("idempotency key reused")
 )
 
-var sentinels = map[ErrorCode]error{Invalid: ErrInvalid, Forbidden: ErrForbidden, NotFound: ErrNotFound, Conflict: ErrConflict, Refused: ErrRefused}
+var sentinels = map[ErrorCode]error{Invalid: ErrInvalid, Forbidden: ErrForbidden, NotFound: ErrNotFound, Conflict: ErrConflict, Refused: ErrRefused, KeyReused: ErrKeyReused}
 
 // Problem is one bad field, by its JSON path or parameter name.
 type Problem struct {
@@ -64,6 +66,9 @@ func translate(err error) error {
 	}
 	if ref, ok := errorsAs[*procedure.RefusedError](err); ok {
 		return &Error{Code: Refused, Message: ref.Error(), Rule: ref.Rule}
+	}
+	if kr, ok := errorsAs[*procedure.KeyReusedError](err); ok {
+		return &Error{Code: KeyReused, Message: kr.Error(), Field: "Idempotency-Key"}
 	}
 	switch code := ErrorCode(procedure.Code(err)); code {
 	case Forbidden, NotFound, Conflict:

@@ -95,6 +95,11 @@ func (b *Book) give(ctx context.Context, caseID string, actor Actor, cmd procedu
 // the command's fields (an alternative to If-Match); the Idempotency-Key
 // header and the command's key must agree when both are given.
 func decode(body []byte, x *Expect) (procedure.Command, error) {
+	// Duplicate keys first: taking expectedVersion out re-encodes the body,
+	// which would keep only the last of them.
+	if err := procedure.CheckJSON(body); err != nil {
+		return nil, translate(err)
+	}
 	body, err := takeExpected(body, x)
 	if err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -45,14 +46,32 @@ func expectation(r *http.Request) (casebook.Expect, error) {
 	if len(x.Key) > 200 {
 		return x, &Error{Code: CodeBadInput, Message: "Idempotency-Key is longer than 200 characters", Field: "Idempotency-Key"}
 	}
-	if m := r.Header.Get("If-Match"); m != "" {
-		v, err := strconv.Atoi(strings.Trim(strings.TrimPrefix(m, "W/"), `"`))
-		if err != nil || v < 0 {
-			return x, &Error{Code: CodeBadInput, Message: `If-Match must be a case version, such as "3"`, Field: "If-Match"}
+	if m := r.Header.Get("If-Match"); m != "" && m != "*" {
+		v, err := strongVersion(m)
+		if err != nil {
+			return x, &Error{Code: CodeBadInput, Message: `If-Match must be the case's ETag, a strong quoted version such as "3", or *: ` + err.Error(), Field: "If-Match"}
 		}
 		x.Version, x.HasVersion = v, true
 	}
 	return x, nil
+}
+
+// strongVersion reads a strong entity tag that holds a case version, as the
+// ETag of a case is: "3". A weak tag (W/"3") does not name one version's
+// bytes, and an unquoted one is not an entity tag at all (RFC 9110, 8.8.3).
+func strongVersion(tag string) (int, error) {
+	switch {
+	case strings.HasPrefix(tag, "W/"):
+		return 0, errors.New("a weak tag (W/) is not accepted")
+	case len(tag) < 2 || tag[0] != '"' || tag[len(tag)-1] != '"':
+		return 0, fmt.Errorf("%q is not quoted", tag)
+	}
+	inner := tag[1 : len(tag)-1]
+	v, err := strconv.Atoi(inner)
+	if err != nil || v < 0 || strconv.Itoa(v) != inner {
+		return 0, fmt.Errorf("%s is not a case version", tag)
+	}
+	return v, nil
 }
 
 // handleOpenCase opens a case: 201 with its Location, or 200 when the

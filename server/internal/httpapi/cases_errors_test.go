@@ -47,7 +47,7 @@ func TestCaseErrors(t *testing.T) {
 		rule      string // the procedure rule named, if any
 		inMessage string
 	}{
-		{name: "invalid field", ctx: ok, method: "POST", path: cmds, role: auth.Administrator,
+		{name: "invalid field", ctx: bad, method: "POST", path: cmds, role: auth.Administrator,
 			body:   `{"type": "book-appointment", "at": "2026-11-24T09:05:00Z", "reason": "", "specialist": "x", "slot": "2026-11-27T10:00:00Z"}`,
 			status: 400, code: CodeBadInput, jsonPath: "$.reason"},
 		{name: "unknown command", ctx: bad, method: "POST", path: cmds, role: auth.Doctor, body: `{"type": "heal", "at": "2026-11-24T09:05:00Z"}`,

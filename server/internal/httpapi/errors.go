@@ -26,6 +26,7 @@ const (
 	CodeConflict         Code = "conflict"
 	CodeTooLarge         Code = "too_large"
 	CodeGuardNotMet      Code = "guard_not_met"
+	CodeKeyReused        Code = "idempotency-key-reused"
 	CodeUnavailable      Code = "unavailable"
 	CodeInternal         Code = "internal"
 )
@@ -47,7 +48,7 @@ func (c Code) Status() int {
 		return http.StatusConflict
 	case CodeTooLarge:
 		return http.StatusRequestEntityTooLarge
-	case CodeGuardNotMet:
+	case CodeGuardNotMet, CodeKeyReused:
 		return http.StatusUnprocessableEntity
 	case CodeUnavailable:
 		return http.StatusServiceUnavailable
@@ -84,6 +85,7 @@ func domainErrors() []struct {
 		{casebook.ErrNotFound, CodeNotFound},
 		{casebook.ErrConflict, CodeConflict},
 		{casebook.ErrRefused, CodeGuardNotMet},
+		{casebook.ErrKeyReused, CodeKeyReused},
 		{audit.ErrClosed, CodeUnavailable},
 		{context.DeadlineExceeded, CodeUnavailable},
 	}

@@ -68,6 +68,7 @@ type serverOptions struct {
 	maxBody  int64
 	now      func() time.Time // the case store's clock (default time.Now)
 	cds      http.Handler     // Deps.CDS
+	location *time.Location   // the clinic's time zone (default UTC)
 }
 
 func newTestServer(t testing.TB, opts serverOptions) *testServer {
@@ -98,7 +99,7 @@ func newTestServer(t testing.TB, opts serverOptions) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	book, err := casebook.Open(ctx, casebook.Options{SQLiteFile: file, Now: opts.now,
+	book, err := casebook.Open(ctx, casebook.Options{SQLiteFile: file, Now: opts.now, Location: opts.location,
 		ObserveAppend: func(d time.Duration) { m.ObserveStoreAppend("cases", d) }})
 	if err != nil {
 		t.Fatal(err)
