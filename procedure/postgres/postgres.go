@@ -116,10 +116,46 @@ func (s *Store) append(ctx context.Context, req procedure.AppendRequest) (proced
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 		return procedure.AppendResult{}, err
 	}
+	if req.Audit != nil {
+		if err := appendAudit(ctx, tx, req); err != nil {
+			return procedure.AppendResult{}, err
+		}
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return procedure.AppendResult{}, err
 	}
 	return procedure.AppendResult{Events: req.Events}, nil
+}
+
+// appendAudit writes the audit entries of req's events in its transaction.
+// The table lock orders the audit log's writers (this store's appends, the
+// server's own log, other servers), so the log has one end; it is taken
+// last, so that it is held only for the inserts and the commit.
+func appendAudit(ctx context.Context, tx pgx.Tx, req procedure.AppendRequest) error {
+	if _, err := tx.Exec(ctx, `LOCK TABLE audit_entries IN EXCLUSIVE MODE`); err != nil {
+		return fmt.Errorf("postgres: lock the audit log: %w", err)
+	}
+	var tail procedure.AuditTail
+	err := tx.QueryRow(ctx, `SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1`).Scan(&tail.Seq, &tail.Hash)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("postgres: read the audit log's end: %w", err)
+	}
+	entries, _, err := procedure.ChainAudit(req.Audit, tail, req.Events)
+	if err != nil {
+		return err
+	}
+	batch := &pgx.Batch{}
+	for _, a := range entries {
+		batch.Queue(`INSERT INTO audit_entries
+			(seq, at, actor_id, actor_role, action, subject, request_id, ruleset_digest, input, output, event_version, event_hash, prev_hash, hash)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+			a.Seq, a.At, a.ActorID, a.ActorRole, a.Action, a.Subject, a.RequestID, a.RulesetDigest,
+			string(a.Input), string(a.Output), a.EventVersion, a.EventHash, a.PrevHash, a.Hash)
+	}
+	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+		return fmt.Errorf("postgres: insert audit entries: %w", err)
+	}
+	return nil
 }
 
 func queueEvent(b *pgx.Batch, e procedure.Event) error {
