@@ -140,7 +140,7 @@ func roleList() string {
 
 func auditVerifyCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var cfg app.Config
-	fs := app.NewFlagSet("audit verify", "Usage: celltherapy audit verify [flags]\n\nWalks the audit log's hash chain and names the first entry that does not\nmatch. Exit 0 when every entry matches, 1 otherwise.\n\nFlags:", stderr)
+	fs := app.NewFlagSet("audit verify", "Usage: celltherapy audit verify [flags]\n\nWalks the audit log's hash chain and names the first entry that does not\nmatch, and re-hashes every case event its entry records, naming the first\nthat was changed or removed in the case store. Exit 0 when all match, 1\notherwise.\n\nFlags:", stderr)
 	cfg.Flags(fs, "data-dir", "postgres")
 	if done, err := parse(fs, args, getenv, stdout); done {
 		return err
@@ -155,16 +155,26 @@ func auditVerifyCmd(ctx context.Context, args []string, getenv func(string) stri
 		return err
 	}
 	defer log.Close()
-	n, err := log.Verify(ctx)
+	cases, err := app.OpenCases(ctx, cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer cases.Close()
+	n, err := log.Verify(ctx, cases)
 	var ce *audit.ChainError
 	if errors.As(err, &ce) {
 		fmt.Fprintf(stdout, "%d entries match; entry %d does not: %s\n", n, ce.Seq, ce.Reason)
 		return err
 	}
+	var ee *audit.EventError
+	if errors.As(err, &ee) {
+		fmt.Fprintf(stdout, "%d entries match; the event %s/%d of entry %d does not: %s\n", n-1, ee.CaseID, ee.Version, ee.Seq, ee.Reason)
+		return err
+	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "ok: %d entries, the chain is intact\n", n)
+	fmt.Fprintf(stdout, "ok: %d entries, the chain is intact and every case event matches its entry\n", n)
 	return nil
 }
 

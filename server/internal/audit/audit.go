@@ -42,6 +42,11 @@ type Entry struct {
 	At       string // when it was recorded, RFC 3339 in UTC with nanoseconds
 	PrevHash string // the Hash of entry Seq-1; "" for the first
 	Hash     string // "sha256:" and the hex digest of this entry's fields and PrevHash
+
+	// For an entry that records a case event: the event's version (its
+	// case is Subject) and procedure.EventHash of the event as stored.
+	EventVersion int
+	EventHash    string
 }
 
 // TimeFormat is how an entry's At is written: fixed width, so that the
@@ -84,6 +89,11 @@ func ComputeHash(e *Entry) string {
 	field(e.RulesetDigest)
 	field(string(e.Input))
 	field(string(e.Output))
+	if e.EventHash != "" { // entries without an event hash as before
+		field("event")
+		field(strconv.Itoa(e.EventVersion))
+		field(e.EventHash)
+	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 

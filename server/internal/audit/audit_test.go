@@ -151,7 +151,7 @@ func TestAppendChainsAndSurvivesReopen(t *testing.T) {
 			l.Close()
 			l = s.open(t, Options{}) // a committed entry is there after a restart
 			appendN(t, l, 1)
-			n, err := l.Verify(context.Background())
+			n, err := l.Verify(context.Background(), nil)
 			if err != nil || n != 4 {
 				t.Fatalf("Verify = %d, %v; want 4 entries, no error", n, err)
 			}
@@ -181,7 +181,7 @@ func TestAppendOnlyInTheDatabase(t *testing.T) {
 					t.Errorf("%s: error %v, want the append-only trigger's refusal", q, err)
 				}
 			}
-			if n, err := l.Verify(context.Background()); err != nil || n != 2 {
+			if n, err := l.Verify(context.Background(), nil); err != nil || n != 2 {
 				t.Errorf("Verify = %d, %v; want 2, nil", n, err)
 			}
 		})
@@ -228,7 +228,7 @@ func TestVerifyNamesTheTamperedEntry(t *testing.T) {
 				if err := s.exec(t, q); err != nil {
 					t.Fatal(err)
 				}
-				_, err := l.Verify(context.Background())
+				_, err := l.Verify(context.Background(), nil)
 				var ce *ChainError
 				if !errors.As(err, &ce) || ce.Seq != tc.wantSeq {
 					t.Fatalf("Verify error %v, want a ChainError naming entry %d", err, tc.wantSeq)
@@ -264,7 +264,7 @@ func TestConcurrentAppendsShareCommits(t *testing.T) {
 			if recorded.Load() != n || commits.Load() >= n {
 				t.Errorf("%d records in %d commits; want %d records in fewer commits", recorded.Load(), commits.Load(), n)
 			}
-			if c, err := l.Verify(context.Background()); err != nil || c != n {
+			if c, err := l.Verify(context.Background(), nil); err != nil || c != n {
 				t.Errorf("Verify = %d, %v", c, err)
 			}
 		})
@@ -307,7 +307,7 @@ func TestTwoLogsOnOneFileKeepOneChain(t *testing.T) {
 			t.Fatalf("append %d got seq %d", i, e.Seq)
 		}
 	}
-	if n, err := a.Verify(context.Background()); err != nil || n != 6 {
+	if n, err := a.Verify(context.Background(), nil); err != nil || n != 6 {
 		t.Fatalf("Verify = %d, %v", n, err)
 	}
 }

@@ -144,10 +144,8 @@ func (l *Log) commit(batch []*appendReq) {
 	live := batch[:0:0]
 	recs := make([]Record, 0, len(batch))
 	for _, req := range batch {
-		if req.ctx.Err() != nil { // the caller gave up before the commit: do not record
-			req.done <- appendResult{err: req.ctx.Err()}
-			continue
-		}
+		// A record once queued is committed, whether or not its caller
+		// still waits: what it records has been done.
 		live = append(live, req)
 		recs = append(recs, req.rec)
 	}
@@ -169,14 +167,23 @@ func (l *Log) commit(batch []*appendReq) {
 }
 
 // Verify walks the whole chain and returns how many entries match; the
-// error is a *ChainError naming the first entry that does not.
-func (l *Log) Verify(ctx context.Context) (int64, error) {
-	return verify(ctx, l.b)
+// error is a *ChainError naming the first entry that does not. With
+// events (the case store), each entry of a case event is also checked
+// against the event as stored now: an event changed or gone is an
+// *EventError naming it.
+func (l *Log) Verify(ctx context.Context, events EventReader) (int64, error) {
+	return verify(ctx, l.b, events)
 }
 
-func verify(ctx context.Context, b backend) (int64, error) {
+func verify(ctx context.Context, b backend, events EventReader) (int64, error) {
 	var v verifier
-	err := b.scan(ctx, v.next)
+	c := eventChecker{ctx: ctx, events: events}
+	err := b.scan(ctx, func(e *Entry) error {
+		if err := v.next(e); err != nil {
+			return err
+		}
+		return c.check(e)
+	})
 	return v.seq, err
 }
 
@@ -200,6 +207,10 @@ func (l *Log) Close() error {
 	return err
 }
 
+// entryColumns are the columns scanEntries reads, in order.
+const entryColumns = `seq, at, actor_id, actor_role, action, subject, request_id,
+		ruleset_digest, input, output, prev_hash, hash, event_version, event_hash`
+
 // rows is what *sql.Rows and pgx.Rows both offer.
 type rows interface {
 	Next() bool
@@ -208,14 +219,13 @@ type rows interface {
 }
 
 // scanEntries calls fn for each entry of rows, which select the columns
-// seq, at, actor_id, actor_role, action, subject, request_id,
-// ruleset_digest, input, output, prev_hash, hash.
+// entryColumns, in that order.
 func scanEntries(rs rows, fn func(*Entry) error) error {
 	for rs.Next() {
 		var e Entry
 		var in, out string
 		if err := rs.Scan(&e.Seq, &e.At, &e.ActorID, &e.ActorRole, &e.Action, &e.Subject, &e.RequestID,
-			&e.RulesetDigest, &in, &out, &e.PrevHash, &e.Hash); err != nil {
+			&e.RulesetDigest, &in, &out, &e.PrevHash, &e.Hash, &e.EventVersion, &e.EventHash); err != nil {
 			return fmt.Errorf("audit: read entries: %w", err)
 		}
 		e.Input, e.Output = []byte(in), []byte(out)

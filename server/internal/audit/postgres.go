@@ -119,8 +119,7 @@ func (p *postgresBackend) appendBatch(ctx context.Context, now time.Time, recs [
 }
 
 func (p *postgresBackend) scan(ctx context.Context, fn func(*Entry) error) error {
-	rows, err := p.pool.Query(ctx, `SELECT seq, at, actor_id, actor_role, action, subject, request_id,
-		ruleset_digest, input, output, prev_hash, hash FROM audit_entries ORDER BY seq`)
+	rows, err := p.pool.Query(ctx, `SELECT `+entryColumns+` FROM audit_entries ORDER BY seq`)
 	if err != nil {
 		return fmt.Errorf("audit: read entries: %w", err)
 	}

@@ -136,8 +136,7 @@ func (s *sqliteBackend) appendBatch(ctx context.Context, now time.Time, recs []R
 }
 
 func (s *sqliteBackend) scan(ctx context.Context, fn func(*Entry) error) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT seq, at, actor_id, actor_role, action, subject, request_id,
-		ruleset_digest, input, output, prev_hash, hash FROM audit_entries ORDER BY seq`)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+entryColumns+` FROM audit_entries ORDER BY seq`)
 	if err != nil {
 		return fmt.Errorf("audit: read entries: %w", err)
 	}

@@ -3,40 +3,21 @@ package httpapi
 import (
 	"bytes"
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/reocell/celltherapy/procedure"
 	"github.com/reocell/celltherapy/server/internal/audit"
 	"github.com/reocell/celltherapy/server/internal/casebook"
 )
 
-// caseError turns a case book error into the one error shape, its code
-// from domainErrors.
-func caseError(e *casebook.Error) *Error {
-	out := &Error{Code: CodeInternal, Message: e.Message, Field: e.Field, Rule: e.Rule}
-	for _, d := range domainErrors() {
-		if errors.Is(e, d.target) {
-			out.Code = d.code
-			break
-		}
-	}
-	for _, p := range e.Problems {
-		out.Problems = append(out.Problems, Problem{Path: p.Field, Message: p.Message})
-	}
-	if len(out.Problems) > 0 && strings.HasPrefix(out.Problems[0].Path, "$") {
-		out.Path = out.Problems[0].Path
-	}
-	return out
-}
-
-// actor is the verified caller, as the case book needs it.
-func actor(ctx context.Context) casebook.Actor {
+// actor is the verified caller, as the procedure knows it.
+func actor(ctx context.Context) procedure.Actor {
 	p := principal(ctx)
-	return casebook.Actor{ID: p.Subject, Role: string(p.Role)}
+	return procedure.Actor{ID: p.Subject, Role: procedure.Role(p.Role)}
 }
 
 // expectation reads the Idempotency-Key and If-Match headers.
@@ -58,15 +39,15 @@ func expectation(r *http.Request) (casebook.Expect, error) {
 // handleOpenCase opens a case: 201 with its Location, or 200 when the
 // idempotency key opened it before.
 func (s *Server) handleOpenCase() http.Handler {
-	return s.caseCommand(func(r *http.Request, body []byte, x casebook.Expect) (*casebook.Outcome, error) {
-		return s.deciding().OpenCase(r.Context(), actor(r.Context()), body, x)
+	return s.caseCommand(func(ctx context.Context, r *http.Request, body []byte, x casebook.Expect, trail *audit.Trail) (*casebook.Outcome, error) {
+		return s.deciding().OpenCase(ctx, actor(ctx), body, x, trail)
 	}, http.StatusCreated)
 }
 
 // handleCommand gives a command to the case named in the path.
 func (s *Server) handleCommand() http.Handler {
-	return s.caseCommand(func(r *http.Request, body []byte, x casebook.Expect) (*casebook.Outcome, error) {
-		return s.deciding().Give(r.Context(), r.PathValue("id"), actor(r.Context()), body, x)
+	return s.caseCommand(func(ctx context.Context, r *http.Request, body []byte, x casebook.Expect, trail *audit.Trail) (*casebook.Outcome, error) {
+		return s.deciding().Give(ctx, r.PathValue("id"), actor(ctx), body, x, trail)
 	}, http.StatusOK)
 }
 
@@ -79,10 +60,14 @@ func (s *Server) deciding() *casebook.Book {
 	return s.cases.Using(s.rules.Current().Makers())
 }
 
-type giveFunc func(r *http.Request, body []byte, x casebook.Expect) (*casebook.Outcome, error)
+type giveFunc func(ctx context.Context, r *http.Request, body []byte, x casebook.Expect, trail *audit.Trail) (*casebook.Outcome, error)
 
-// caseCommand reads the body and headers, gives the command, audits every
-// event it appended and only then answers.
+// caseCommand reads the body and headers and gives the command; the case
+// store writes each event's audit entry (who, the command as received, the
+// event) in the transaction that appends the events, and only then is the
+// command answered. Once the request is read, the command runs to its end
+// whatever the client does: its context is detached from the request's,
+// so a client that hangs up loses only the answer.
 func (s *Server) caseCommand(give giveFunc, created int) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := s.readBody(w, r)
@@ -95,7 +80,10 @@ func (s *Server) caseCommand(give giveFunc, created int) http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		out, err := give(r, body, x)
+		ctx := context.WithoutCancel(r.Context())
+		p := principal(ctx)
+		trail := &audit.Trail{ActorID: p.Subject, ActorRole: string(p.Role), RequestID: info(ctx).id, Input: body}
+		out, err := give(ctx, r, body, x, trail)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -103,9 +91,6 @@ func (s *Server) caseCommand(give giveFunc, created int) http.Handler {
 		status := created
 		if out.Replayed {
 			status = http.StatusOK
-		} else if err := s.auditEvents(r, body, out); err != nil {
-			s.fail(w, r, err)
-			return
 		}
 		w.Header().Set("Location", "/v1/cases/"+url.PathEscape(out.CaseID))
 		w.Header().Set("ETag", strconv.Quote(strconv.Itoa(out.Version)))
@@ -113,23 +98,6 @@ func (s *Server) caseCommand(give giveFunc, created int) http.Handler {
 		w.WriteHeader(status)
 		w.Write(append(out.JSON, '\n'))
 	})
-}
-
-// auditEvents appends one audit entry per event, in order: who, the
-// command as received, the event, and the digest of any decision in it.
-func (s *Server) auditEvents(r *http.Request, body []byte, out *casebook.Outcome) error {
-	p := principal(r.Context())
-	for _, e := range out.Events {
-		start := time.Now()
-		if _, err := s.audit.Append(r.Context(), audit.Record{
-			ActorID: p.Subject, ActorRole: string(p.Role), Action: "case-event:" + e.Type, Subject: out.CaseID,
-			RequestID: info(r.Context()).id, RulesetDigest: e.Digest, Input: body, Output: e.JSON,
-		}); err != nil {
-			return err
-		}
-		s.metrics.ObserveStoreAppend("audit", time.Since(start))
-	}
-	return nil
 }
 
 func (s *Server) handleCase() http.Handler {

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/reocell/celltherapy/procedure"
 	"github.com/reocell/celltherapy/server/internal/auth"
 	"github.com/reocell/celltherapy/server/internal/casebook"
 )
@@ -31,13 +32,13 @@ func BenchmarkCaseCommand(b *testing.B) {
 			ctx := context.Background()
 			var err error
 			if open {
-				_, err = book.OpenCase(ctx, casebook.Actor{ID: "a", Role: "administrator"}, []byte(body), casebook.Expect{})
+				_, err = book.OpenCase(ctx, procedure.Actor{ID: "a", Role: procedure.Administrator}, []byte(body), casebook.Expect{}, nil)
 			} else {
-				role := "doctor"
+				role := procedure.Doctor
 				if strings.Contains(body, "book-appointment") {
-					role = "administrator"
+					role = procedure.Administrator
 				}
-				_, err = book.Give(ctx, caseID, casebook.Actor{ID: "a", Role: role}, []byte(body), casebook.Expect{})
+				_, err = book.Give(ctx, caseID, procedure.Actor{ID: "a", Role: role}, []byte(body), casebook.Expect{}, nil)
 			}
 			return err
 		})

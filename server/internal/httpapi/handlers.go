@@ -53,7 +53,11 @@ func (s *Server) handleDecision(kind string) http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		d, err := s.rules.Current().Decide(r.Context(), kind, body)
+		// Once read, the request is decided and audited to the end
+		// whatever the client does: a client that hangs up loses only the
+		// answer, never the audit entry of a decision made.
+		ctx := context.WithoutCancel(r.Context())
+		d, err := s.rules.Current().Decide(ctx, kind, body)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -63,11 +67,11 @@ func (s *Server) handleDecision(kind string) http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		p := principal(r.Context())
+		p := principal(ctx)
 		start := time.Now()
-		entry, err := s.audit.Append(r.Context(), audit.Record{
+		entry, err := s.audit.Append(ctx, audit.Record{
 			ActorID: p.Subject, ActorRole: string(p.Role), Action: "decision:" + kind,
-			RequestID: info(r.Context()).id, RulesetDigest: d.Ruleset.Digest, Input: body, Output: out,
+			RequestID: info(ctx).id, RulesetDigest: d.Ruleset.Digest, Input: body, Output: out,
 		})
 		if err != nil {
 			s.fail(w, r, err)

@@ -56,6 +56,7 @@ type testServer struct {
 	*httptest.Server
 	api     *Server
 	audit   *audit.Log
+	cases   *casebook.Book
 	rules   *rulebook.Shelf
 	metrics *metrics.Metrics
 	logs    *syncBuffer
@@ -104,7 +105,7 @@ func newTestServer(t testing.TB, opts serverOptions) *testServer {
 		t.Fatal(err)
 	}
 	api := New(Deps{Logger: logger, Verifier: verifier, Rules: shelf, Audit: log, Metrics: m, MaxBody: opts.maxBody, Cases: book, CDS: opts.cds})
-	ts := &testServer{Server: httptest.NewServer(api), api: api, audit: log, rules: shelf, metrics: m, logs: logs, key: key}
+	ts := &testServer{Server: httptest.NewServer(api), api: api, audit: log, cases: book, rules: shelf, metrics: m, logs: logs, key: key}
 	ts.client = &http.Client{Transport: openapitest.Transport(t, OpenAPI(), nil)}
 	t.Cleanup(func() {
 		ts.Close()
