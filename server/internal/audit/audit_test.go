@@ -15,6 +15,10 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/reocell/celltherapy/procedure"
+	"github.com/reocell/celltherapy/procedure/postgres"
+	"github.com/reocell/celltherapy/procedure/sqlite"
 )
 
 // store is one database the log runs on, with the raw access an attacker
@@ -24,6 +28,8 @@ type store struct {
 	open func(t *testing.T, opts Options) *Log
 	// exec runs SQL straight on the database, bypassing the log.
 	exec func(t *testing.T, sql string) error
+	// cases opens the case store in the same database.
+	cases func(t *testing.T) procedure.Store
 }
 
 func stores(t *testing.T) []store {
@@ -50,6 +56,15 @@ func sqliteStore(t *testing.T) store {
 			}
 			t.Cleanup(func() { l.Close() })
 			return l
+		},
+		cases: func(t *testing.T) procedure.Store {
+			t.Helper()
+			st, err := sqlite.Open(context.Background(), file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			return st
 		},
 		exec: func(t *testing.T, q string) error {
 			t.Helper()
@@ -101,6 +116,15 @@ func postgresStore(t *testing.T, dsn string) store {
 			}
 			t.Cleanup(func() { l.Close() })
 			return l
+		},
+		cases: func(t *testing.T) procedure.Store {
+			t.Helper()
+			st, err := postgres.Open(ctx, scoped)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(st.Close)
+			return st
 		},
 		exec: func(t *testing.T, q string) error {
 			t.Helper()

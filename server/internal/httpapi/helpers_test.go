@@ -69,6 +69,7 @@ type serverOptions struct {
 	maxBody  int64
 	now      func() time.Time // the case store's clock (default time.Now)
 	cds      http.Handler     // Deps.CDS
+	postgres string           // a PostgreSQL DSN for the audit log and the cases instead of SQLite
 }
 
 func newTestServer(t testing.TB, opts serverOptions) *testServer {
@@ -95,11 +96,17 @@ func newTestServer(t testing.TB, opts serverOptions) *testServer {
 		t.Fatal(err)
 	}
 	file := filepath.Join(t.TempDir(), "celltherapy.db")
-	log, err := audit.OpenSQLite(ctx, file, audit.Options{ObserveBatch: m.ObserveAuditBatch})
+	var log *audit.Log
+	if opts.postgres != "" {
+		file = ""
+		log, err = audit.OpenPostgres(ctx, opts.postgres, audit.Options{ObserveBatch: m.ObserveAuditBatch})
+	} else {
+		log, err = audit.OpenSQLite(ctx, file, audit.Options{ObserveBatch: m.ObserveAuditBatch})
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	book, err := casebook.Open(ctx, casebook.Options{SQLiteFile: file, Now: opts.now,
+	book, err := casebook.Open(ctx, casebook.Options{SQLiteFile: file, Postgres: opts.postgres, Now: opts.now,
 		ObserveAppend: func(d time.Duration) { m.ObserveStoreAppend("cases", d) }})
 	if err != nil {
 		t.Fatal(err)
