@@ -29,29 +29,7 @@ func databases(t *testing.T) map[string]serverOptions {
 		t.Log("PostgreSQL skipped: set CELLTHERAPY_TEST_POSTGRES to a DSN (.ci/run starts one)")
 		return dbs
 	}
-	ctx := context.Background()
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "httpapi_test_" + hex.EncodeToString(b[:])
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatalf("CELLTHERAPY_TEST_POSTGRES: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if conn, err := pgx.Connect(ctx, dsn); err == nil {
-			conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
-			conn.Close(ctx)
-		}
-	})
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	dbs["postgres"] = serverOptions{postgres: dsn + sep + "search_path=" + schema}
+	dbs["postgres"] = serverOptions{postgres: scopedPostgres(t, dsn)}
 	return dbs
 }
 
@@ -163,4 +141,33 @@ func TestClientHangUpLeavesNothingUnaudited(t *testing.T) {
 			t.Logf("%d requests handled of %d sent; %d cases booked, %d decisions", handled, 2*cases, booked, made)
 		})
 	}
+}
+
+// scopedPostgres makes a schema of the test's own in the database at dsn
+// (dropped at its end) and returns dsn scoped to it.
+func scopedPostgres(t testing.TB, dsn string) string {
+	t.Helper()
+	ctx := context.Background()
+	var b [6]byte
+	rand.Read(b[:])
+	schema := "httpapi_test_" + hex.EncodeToString(b[:])
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatalf("CELLTHERAPY_TEST_POSTGRES: %v", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if conn, err := pgx.Connect(ctx, dsn); err == nil {
+			conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
+			conn.Close(ctx)
+		}
+	})
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	return dsn + sep + "search_path=" + schema
 }
