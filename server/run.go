@@ -30,7 +30,8 @@ import (
 const usage = `Usage:
   celltherapy serve [flags]              serve the API
   celltherapy token --role ROLE [flags]  print a token signed by the development key
-  celltherapy audit verify [flags]       check the audit log's hash chain
+  celltherapy audit verify [flags]       check the audit log's hash chain and the events it records
+  celltherapy audit repair [flags]       append entries, marked reconstructed, for events stored without one
 
 Every flag can also be set by the environment variable named after it.
 Run celltherapy COMMAND --help for the flags of a command.`
@@ -60,15 +61,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "token":
 		return tokenCmd(args, getenv, stdout, stderr)
 	case "audit":
-		if len(args) == 0 || args[0] != "verify" {
-			if app.Parse(app.NewFlagSet("audit", "", io.Discard), args, getenv) == app.ErrHelp {
-				fmt.Fprintln(stdout, "Usage: celltherapy audit verify [flags]\n\nThe audit log's commands; run celltherapy audit verify --help for its flags.")
-				return nil
-			}
-			fmt.Fprintln(stderr, "celltherapy audit: the one audit command is verify\n\n"+usage)
-			return app.ErrUsage
+		switch {
+		case len(args) > 0 && args[0] == "verify":
+			return auditVerifyCmd(ctx, args[1:], getenv, stdout, stderr)
+		case len(args) > 0 && args[0] == "repair":
+			return auditRepairCmd(ctx, args[1:], getenv, stdout, stderr)
 		}
-		return auditVerifyCmd(ctx, args[1:], getenv, stdout, stderr)
+		if app.Parse(app.NewFlagSet("audit", "", io.Discard), args, getenv) == app.ErrHelp {
+			fmt.Fprintln(stdout, "Usage: celltherapy audit verify|repair [flags]\n\nThe audit log's commands; run celltherapy audit verify --help for the flags of one.")
+			return nil
+		}
+		fmt.Fprintln(stderr, "celltherapy audit: the audit commands are verify and repair\n\n"+usage)
+		return app.ErrUsage
 	case "help":
 		fmt.Fprintln(stdout, usage)
 		return nil
@@ -175,6 +179,46 @@ func auditVerifyCmd(ctx context.Context, args []string, getenv func(string) stri
 		return err
 	}
 	fmt.Fprintf(stdout, "ok: %d entries, the chain is intact and every case event matches its entry\n", n)
+	return nil
+}
+
+func auditRepairCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var cfg app.Config
+	fs := app.NewFlagSet("audit repair", "Usage: celltherapy audit repair [flags]\n\nFinds the case events stored without an audit entry (left by earlier versions,\nwhich committed events and entries apart) and appends an entry for each,\nmarked reconstructed, with the event as stored and its hash. Nothing stored\nis changed; a second run finds nothing to do.\n\nFlags:", stderr)
+	cfg.Flags(fs, "data-dir", "postgres")
+	actor := fs.String("actor", "", `who runs the repair, recorded in each entry (default "$USER")`)
+	if done, err := parse(fs, args, getenv, stdout); done {
+		return err
+	}
+	if *actor == "" {
+		*actor = getenv("USER")
+	}
+	if *actor == "" {
+		return &app.ConfigError{Setting: "actor", Problem: "say who runs the repair (USER is not set)"}
+	}
+	if cfg.Postgres == "" {
+		if _, err := filepathStat(cfg.DataDir); err != nil {
+			return &app.ConfigError{Setting: "data-dir", Problem: err.Error()}
+		}
+	}
+	log, err := app.OpenAudit(ctx, cfg, audit.Options{})
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+	cases, err := app.OpenCases(ctx, cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer cases.Close()
+	filled, err := log.Repair(ctx, cases, *actor)
+	for _, g := range filled {
+		fmt.Fprintf(stdout, "reconstructed the entry of event %s\n", g)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%d events had no audit entry; each has one now\n", len(filled))
 	return nil
 }
 

@@ -141,7 +141,19 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error
 		cases.Close()
 		return nil, err
 	}
-	api := httpapi.New(httpapi.Deps{Logger: logger, Verifier: verifier, Rules: shelf, Audit: log, Metrics: m, Cases: cases, CDS: cds})
+	gaps, err := log.Gaps(ctx, cases)
+	if err != nil {
+		ln.Close()
+		log.Close()
+		cases.Close()
+		return nil, fmt.Errorf("audit: check that every stored event has its entry: %w", err)
+	}
+	m.SetAuditGaps(len(gaps))
+	if len(gaps) > 0 {
+		logger.Warn("audit: stored case events have no audit entry (left by an earlier version); run celltherapy audit repair",
+			"events", len(gaps), "first", gaps[0].String())
+	}
+	api := httpapi.New(httpapi.Deps{Logger: logger, Verifier: verifier, Rules: shelf, Audit: log, Metrics: m, Cases: cases, CDS: cds, AuditGaps: len(gaps)})
 	timeouts := cfg.Timeouts.orDefaults()
 	srv := &http.Server{
 		Handler:           api,

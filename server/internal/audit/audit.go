@@ -32,6 +32,11 @@ type Record struct {
 	RulesetDigest string // the digest of the rules that decided, "" when none did
 	Input         []byte // the input as received (JSON)
 	Output        []byte // the output as answered (JSON)
+
+	// For an entry that records a case event: the event's version (its
+	// case is Subject) and procedure.EventHash of the event as stored.
+	EventVersion int
+	EventHash    string
 }
 
 // Entry is a Record as stored: its place in the chain, when it was
@@ -42,11 +47,6 @@ type Entry struct {
 	At       string // when it was recorded, RFC 3339 in UTC with nanoseconds
 	PrevHash string // the Hash of entry Seq-1; "" for the first
 	Hash     string // "sha256:" and the hex digest of this entry's fields and PrevHash
-
-	// For an entry that records a case event: the event's version (its
-	// case is Subject) and procedure.EventHash of the event as stored.
-	EventVersion int
-	EventHash    string
 }
 
 // TimeFormat is how an entry's At is written: fixed width, so that the

@@ -105,10 +105,10 @@ func (p *postgresBackend) appendBatch(ctx context.Context, now time.Time, recs [
 	for i := range entries {
 		e := &entries[i]
 		rows[i] = []any{e.Seq, e.At, e.ActorID, e.ActorRole, e.Action, e.Subject, e.RequestID,
-			e.RulesetDigest, string(e.Input), string(e.Output), e.PrevHash, e.Hash}
+			e.RulesetDigest, string(e.Input), string(e.Output), e.PrevHash, e.Hash, int64(e.EventVersion), e.EventHash}
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"audit_entries"}, []string{"seq", "at", "actor_id", "actor_role",
-		"action", "subject", "request_id", "ruleset_digest", "input", "output", "prev_hash", "hash"},
+		"action", "subject", "request_id", "ruleset_digest", "input", "output", "prev_hash", "hash", "event_version", "event_hash"},
 		pgx.CopyFromRows(rows)); err != nil {
 		return nil, fmt.Errorf("audit: insert: %w", err)
 	}

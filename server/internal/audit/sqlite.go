@@ -116,8 +116,8 @@ func (s *sqliteBackend) appendBatch(ctx context.Context, now time.Time, recs []R
 	}
 	entries := chain(lastSeq, lastHash, now, recs)
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO audit_entries
-		(seq, at, actor_id, actor_role, action, subject, request_id, ruleset_digest, input, output, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		(seq, at, actor_id, actor_role, action, subject, request_id, ruleset_digest, input, output, prev_hash, hash, event_version, event_hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return nil, fmt.Errorf("audit: prepare: %w", err)
 	}
@@ -125,7 +125,7 @@ func (s *sqliteBackend) appendBatch(ctx context.Context, now time.Time, recs []R
 	for i := range entries {
 		e := &entries[i]
 		if _, err := stmt.ExecContext(ctx, e.Seq, e.At, e.ActorID, e.ActorRole, e.Action, e.Subject,
-			e.RequestID, e.RulesetDigest, string(e.Input), string(e.Output), e.PrevHash, e.Hash); err != nil {
+			e.RequestID, e.RulesetDigest, string(e.Input), string(e.Output), e.PrevHash, e.Hash, e.EventVersion, e.EventHash); err != nil {
 			return nil, fmt.Errorf("audit: insert entry %d: %w", e.Seq, err)
 		}
 	}

@@ -42,7 +42,7 @@ func (t *Trail) Entries(tail procedure.AuditTail, events []procedure.Event) ([]p
 			return nil, fmt.Errorf("audit: event %s: %w", e.ID(), err)
 		}
 		recs[i] = Record{ActorID: t.ActorID, ActorRole: t.ActorRole, Action: CaseEventAction(e.Type), Subject: e.CaseID,
-			RequestID: t.RequestID, Input: t.Input, Output: out}
+			RequestID: t.RequestID, Input: t.Input, Output: out, EventVersion: e.Version, EventHash: procedure.EventHash(e)}
 		if e.Decision != nil {
 			recs[i].RulesetDigest = e.Decision.Digest
 		}
@@ -51,8 +51,7 @@ func (t *Trail) Entries(tail procedure.AuditTail, events []procedure.Event) ([]p
 	out := make([]procedure.AuditEntry, len(events))
 	prev := tail.Hash
 	for i := range recs {
-		e := Entry{Record: recs[i], Seq: tail.Seq + int64(i) + 1, At: at, PrevHash: prev,
-			EventVersion: events[i].Version, EventHash: procedure.EventHash(events[i])}
+		e := Entry{Record: recs[i], Seq: tail.Seq + int64(i) + 1, At: at, PrevHash: prev}
 		e.Hash = ComputeHash(&e)
 		prev = e.Hash
 		out[i] = procedure.AuditEntry{Seq: e.Seq, At: e.At, ActorID: e.ActorID, ActorRole: e.ActorRole, Action: e.Action,

@@ -108,3 +108,30 @@ func (b *Book) Close() error { return b.close() }
 func (b *Book) Events(ctx context.Context, caseID string) ([]procedure.Event, error) {
 	return b.store.Events(ctx, caseID)
 }
+
+// EachEvent calls fn for every stored event, case by case in id order,
+// each case's events in version order.
+func (b *Book) EachEvent(ctx context.Context, fn func(procedure.Event) error) error {
+	after := ""
+	for {
+		page, err := b.store.Cases(ctx, procedure.CaseQuery{After: after, Limit: 500})
+		if err != nil {
+			return err
+		}
+		for _, sm := range page {
+			evs, err := b.store.Events(ctx, sm.CaseID)
+			if err != nil {
+				return err
+			}
+			for _, e := range evs {
+				if err := fn(e); err != nil {
+					return err
+				}
+			}
+		}
+		if len(page) < 500 {
+			return nil
+		}
+		after = page[len(page)-1].CaseID
+	}
+}

@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -133,6 +134,9 @@ func (s *Server) handleReadyz() http.Handler {
 		}
 		if s.rules == nil || s.rules.Current() == nil {
 			checks["rules"], status, code = "not loaded", "not ready", http.StatusServiceUnavailable
+		}
+		if s.gaps > 0 { // reported, not fatal: what is stored is served
+			checks["auditGaps"] = fmt.Sprintf("%d stored case events have no audit entry; run celltherapy audit repair", s.gaps)
 		}
 		writeJSON(w, code, map[string]any{"status": status, "checks": checks})
 	})
