@@ -332,7 +332,7 @@ func TestPostgres(t *testing.T) {
 	}
 	r.stop(t)
 	var out, errOut bytes.Buffer
-	if err := run(context.Background(), []string{"audit", "verify", "--postgres", dsn}, noEnv, &out, &errOut); err != nil {
+	if err := run(context.Background(), []string{"audit", "verify", "--postgres", dsn, "--data-dir", data}, noEnv, &out, &errOut); err != nil {
 		t.Fatalf("verify: %v %s", err, errOut.String())
 	}
 	if !strings.Contains(out.String(), "ok: 1 entries") {

@@ -7,11 +7,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+	"golang.org/x/mod/sumdb/note"
 
 	"github.com/reocell/celltherapy/server/internal/audit"
 	"github.com/reocell/celltherapy/server/internal/auth"
@@ -65,6 +67,58 @@ func OpenCases(ctx context.Context, cfg Config, observe func(time.Duration)) (*c
 		return nil, &ConfigError{setting, err.Error()}
 	}
 	return book, nil
+}
+
+// AuditSigner returns the audit key that signs checkpoints (--audit-key,
+// or the development key in the data directory, created when missing) and
+// its public key.
+func AuditSigner(cfg Config) (note.Signer, string, error) {
+	if cfg.AuditKey != "" {
+		s, vkey, err := audit.ReadKey(cfg.AuditKey)
+		if err != nil {
+			return nil, "", &ConfigError{"audit-key", err.Error()}
+		}
+		return s, vkey, nil
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, "", &ConfigError{"data-dir", err.Error()}
+	}
+	s, vkey, err := audit.LoadOrCreateKey(cfg.DataDir)
+	if err != nil {
+		return nil, "", &ConfigError{"data-dir", "development audit key: " + err.Error()}
+	}
+	return s, vkey, nil
+}
+
+// AuditVerifiers returns the audit public keys checkpoints are checked
+// against: the server's own (the development key's, in the data
+// directory, when there is one; --audit-key's) and those --audit-keys
+// lists.
+func AuditVerifiers(cfg Config) (note.Verifiers, error) {
+	var vkeys []string
+	if cfg.AuditKey != "" {
+		_, vkey, err := audit.ReadKey(cfg.AuditKey)
+		if err != nil {
+			return nil, &ConfigError{"audit-key", err.Error()}
+		}
+		vkeys = append(vkeys, vkey)
+	} else if raw, err := os.ReadFile(filepath.Join(cfg.DataDir, audit.DevPublicKeyFile)); err == nil {
+		vkeys = append(vkeys, strings.TrimSpace(string(raw)))
+	}
+	for _, k := range strings.Split(cfg.AuditKeys, ",") {
+		if k = strings.TrimSpace(k); k == "" {
+			continue
+		}
+		if raw, err := os.ReadFile(k); err == nil {
+			k = strings.TrimSpace(string(raw))
+		}
+		vkeys = append(vkeys, k)
+	}
+	v, err := audit.Verifiers(vkeys...)
+	if err != nil {
+		return nil, &ConfigError{"audit-keys", err.Error()}
+	}
+	return v, nil
 }
 
 // keys returns where token keys come from: the JWKS file or URL, or the
@@ -123,7 +177,15 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error
 	if err != nil {
 		return nil, &ConfigError{"addr", err.Error()}
 	}
-	log, err := OpenAudit(ctx, cfg, audit.Options{ObserveBatch: m.ObserveAuditBatch})
+	signer, _, err := AuditSigner(cfg)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	every, _ := cfg.CheckpointEvery()
+	log, err := OpenAudit(ctx, cfg, audit.Options{ObserveBatch: m.ObserveAuditBatch, Signer: signer, CheckpointEvery: every,
+		CheckpointFile: filepath.Join(cfg.DataDir, audit.CheckpointFile),
+		OnSealError:    func(err error) { logger.Error("audit: signing a checkpoint failed", "error", err.Error()) }})
 	if err != nil {
 		ln.Close()
 		return nil, err

@@ -47,10 +47,22 @@ func LoadOrCreateKey(dir string) (note.Signer, string, error) {
 		if err != nil {
 			return nil, "", err
 		}
-		if err := os.WriteFile(file, []byte(skey+"\n"), 0o600); err != nil {
+		// Written whole under a temporary name, then linked into place
+		// once: two servers starting together end with one key.
+		tmp, err := os.CreateTemp(dir, DevKeyFile+".*")
+		if err != nil {
 			return nil, "", err
 		}
-		if err := os.WriteFile(filepath.Join(dir, DevPublicKeyFile), []byte(vkey+"\n"), 0o644); err != nil {
+		defer os.Remove(tmp.Name())
+		_, werr := tmp.WriteString(skey + "\n")
+		if err := errors.Join(werr, tmp.Close()); err != nil {
+			return nil, "", err
+		}
+		if err := os.Link(tmp.Name(), file); err == nil {
+			if err := os.WriteFile(filepath.Join(dir, DevPublicKeyFile), []byte(vkey+"\n"), 0o644); err != nil {
+				return nil, "", err
+			}
+		} else if !errors.Is(err, os.ErrExist) {
 			return nil, "", err
 		}
 	}
@@ -76,7 +88,7 @@ func ReadKey(file string) (note.Signer, string, error) {
 // verifierKey derives the verifier key of a note signer key.
 func verifierKey(skey string) (string, error) {
 	// PRIVATE+KEY+<name>+<hash>+<base64(alg || private key)>
-	parts := strings.Split(skey, "+")
+	parts := strings.SplitN(skey, "+", 5)
 	if len(parts) != 5 {
 		return "", errors.New("malformed audit signing key")
 	}

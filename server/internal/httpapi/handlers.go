@@ -110,6 +110,24 @@ func (s *Server) handleRulesets() http.Handler {
 	})
 }
 
+// handleCheckpoint answers the audit log's latest signed checkpoint, for
+// a witness to keep and check the log against later.
+func (s *Server) handleCheckpoint() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		msg, err := s.audit.Latest(r.Context())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if msg == nil {
+			s.fail(w, r, &Error{Code: CodeNotFound, Message: "no checkpoint is signed yet (the server signs them when it has an audit key)"})
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write(msg)
+	})
+}
+
 func (s *Server) handleHealthz() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -31,6 +31,8 @@ type Verifier interface {
 type AuditLog interface {
 	Append(ctx context.Context, rec audit.Record) (audit.Entry, error)
 	Ping(ctx context.Context) error
+	// Latest returns the latest signed checkpoint, nil when none.
+	Latest(ctx context.Context) ([]byte, error)
 }
 
 // Deps are what the API needs, passed in.
