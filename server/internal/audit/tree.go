@@ -426,3 +426,46 @@ func seal(ctx context.Context, tx sealTx, signer note.Signer, now time.Time) ([]
 	}
 	return msg, tx.putCheckpoint(ctx, size, now.UTC().Format(time.RFC3339Nano), msg)
 }
+
+// ProveConsistency returns the proof that the tree of the checkpoint of
+// size older is a prefix of the tree of size newer (RFC 6962's
+// consistency proof), from the entries stored.
+func (l *Log) ProveConsistency(ctx context.Context, older, newer int64) (tlog.TreeProof, error) {
+	if older < 1 || older > newer {
+		return nil, fmt.Errorf("audit: no consistency proof from size %d to %d", older, newer)
+	}
+	var tree memTree
+	var n int64
+	if err := l.b.scan(ctx, func(e *Entry) error {
+		if n >= newer {
+			return nil
+		}
+		err := tree.add(n, leafData(e))
+		n++
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	if n < newer {
+		return nil, fmt.Errorf("audit: the log holds %d entries, fewer than %d", n, newer)
+	}
+	return tlog.ProveTree(newer, older, &tree)
+}
+
+// CheckConsistency checks, with the audit public keys alone, that the
+// signed checkpoint newer extends the signed checkpoint older by proof:
+// that no entry older covers was changed or removed since.
+func CheckConsistency(older, newer []byte, known note.Verifiers, proof tlog.TreeProof) error {
+	o, err := OpenCheckpoint(older, known)
+	if err != nil {
+		return fmt.Errorf("the older checkpoint: %w", err)
+	}
+	n, err := OpenCheckpoint(newer, known)
+	if err != nil {
+		return fmt.Errorf("the newer checkpoint: %w", err)
+	}
+	if o.Size > n.Size {
+		return fmt.Errorf("the older checkpoint (size %d) is larger than the newer (size %d)", o.Size, n.Size)
+	}
+	return tlog.CheckTree(proof, n.Size, n.Hash, o.Size, o.Hash)
+}

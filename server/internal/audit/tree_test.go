@@ -9,8 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 func testKey(t *testing.T) (note.Signer, note.Verifiers) {
@@ -187,6 +189,72 @@ func TestInclusionProof(t *testing.T) {
 				if err := CheckInclusion(c.Note, otherKnown, seq, hash, parsed); err == nil {
 					t.Errorf("entry %d: checked against another key", seq)
 				}
+			}
+		})
+	}
+}
+
+// TestConsistencyProof: each stored checkpoint is proved a prefix of each
+// later one, checked with the public key alone; a forged proof, or a
+// later checkpoint over rewritten entries, does not check.
+func TestConsistencyProof(t *testing.T) {
+	signer, known := testKey(t)
+	for _, s := range stores(t) {
+		t.Run(s.name, func(t *testing.T) {
+			ctx := context.Background()
+			l := s.open(t, Options{Signer: signer, CheckpointEvery: time.Hour})
+			var notes [][]byte
+			for _, n := range []int{3, 4, 9} {
+				appendN(t, l, n)
+				if _, err := l.Seal(ctx); err != nil { // the sealer may have been first
+					t.Fatal(err)
+				}
+				msg, err := l.Latest(ctx)
+				if err != nil || msg == nil {
+					t.Fatal(msg, err)
+				}
+				notes = append(notes, msg)
+			}
+			for i := range notes {
+				for j := i; j < len(notes); j++ {
+					o, _ := OpenCheckpoint(notes[i], known)
+					n, _ := OpenCheckpoint(notes[j], known)
+					p, err := l.ProveConsistency(ctx, o.Size, n.Size)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := CheckConsistency(notes[i], notes[j], known, p); err != nil {
+						t.Errorf("%d -> %d: %v", o.Size, n.Size, err)
+					}
+					if len(p) > 0 {
+						bad := append(p[:0:0], p...)
+						bad[len(bad)-1][3] ^= 1
+						if CheckConsistency(notes[i], notes[j], known, bad) == nil {
+							t.Errorf("%d -> %d: a forged proof checked", o.Size, n.Size)
+						}
+					}
+				}
+			}
+			// A later checkpoint signed over a rewritten entry 2 (as the key's
+			// holder could) is not consistent with the one before it.
+			o, _ := OpenCheckpoint(notes[0], known)
+			n, _ := OpenCheckpoint(notes[2], known)
+			var tree memTree
+			var i int64
+			l.Entries(ctx, func(e *Entry) error {
+				h := e.Hash
+				if e.Seq == 2 {
+					h = "sha256:rewritten"
+				}
+				tree.add(i, []byte(h))
+				i++
+				return nil
+			})
+			root, _ := tlog.TreeHash(n.Size, &tree)
+			forged, _ := note.Sign(&note.Note{Text: checkpointText(n.Size, root, n.At)}, signer)
+			p, _ := tlog.ProveTree(n.Size, o.Size, &tree)
+			if CheckConsistency(notes[0], forged, known, p) == nil {
+				t.Error("a checkpoint over a rewritten entry was consistent with the one before")
 			}
 		})
 	}
