@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -114,6 +116,9 @@ func (s *Shelf) Reload() error {
 	now := s.opts.Now().UTC()
 	s.status.LastAttempt = now
 	b, err := s.load()
+	if err == nil {
+		err = s.stillThere(b)
+	}
 	if err != nil {
 		s.status.LastError = err.Error()
 		s.opts.Logger.Error("rules reload failed; the rules in force stay", "dir", s.dir, "error", err.Error())
@@ -131,14 +136,54 @@ func (s *Shelf) Reload() error {
 	return nil
 }
 
+// stillThere refuses a reload in which a kind served from the directory
+// has no file there any more: falling back to the built-in rules would
+// change what is served (a clinic's window replaced by the built-in one)
+// without anyone asking for it. The last rules of the kind stay.
+func (s *Shelf) stillThere(next *Book) error {
+	served := map[string]Ruleset{}
+	for _, rs := range next.rulesets {
+		served[rs.Kind] = rs
+	}
+	var gone []string
+	for _, rs := range s.Current().rulesets {
+		if rs.Source == "directory" && served[rs.Kind].Source != "directory" {
+			gone = append(gone, fmt.Sprintf("%s: its rules file %s is gone from %s; the last %s rules (%s) stay in force, never the built-in ones: put a %s ruleset back",
+				rs.Kind, rs.File, s.dir, rs.Kind, rs.Digest, rs.Kind))
+		}
+	}
+	if len(gone) > 0 {
+		return errors.New(strings.Join(gone, "\n"))
+	}
+	return nil
+}
+
 func (s *Shelf) notify(ok bool, at time.Time) {
 	if s.opts.OnReload != nil {
 		s.opts.OnReload(ok, at)
 	}
 }
 
-// Watch reloads the rules whenever the directory has changed and then
-// been quiet for the debounce time, until ctx is done. Without a directory
+// watchTree watches the directory and every directory under it, as the
+// loader reads them all.
+func (s *Shelf) watchTree(w *fsnotify.Watcher) error {
+	return filepath.WalkDir(s.dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if path == s.dir {
+				return err
+			}
+			return nil // gone since it was listed
+		}
+		if d.IsDir() {
+			return w.Add(path)
+		}
+		return nil
+	})
+}
+
+// Watch reloads the rules whenever the directory, or any directory under
+// it (new ones included), has changed and then been quiet for the
+// debounce time, until ctx is done. Without a directory
 // it only waits for ctx.
 func (s *Shelf) Watch(ctx context.Context) error {
 	if s.dir == "" {
@@ -150,7 +195,7 @@ func (s *Shelf) Watch(ctx context.Context) error {
 		return fmt.Errorf("rules: watch %s: %w", s.dir, err)
 	}
 	defer w.Close()
-	if err := w.Add(s.dir); err != nil {
+	if err := s.watchTree(w); err != nil {
 		return fmt.Errorf("rules: watch %s: %w", s.dir, err)
 	}
 	timer := time.NewTimer(time.Hour)
@@ -166,6 +211,11 @@ func (s *Shelf) Watch(ctx context.Context) error {
 			}
 			if ev.Op == fsnotify.Chmod {
 				continue
+			}
+			if ev.Has(fsnotify.Create) { // a new subdirectory is read, so watched
+				if err := s.watchTree(w); err != nil {
+					s.opts.Logger.Warn("rules: watching the directory", "dir", s.dir, "error", err.Error())
+				}
 			}
 			timer.Reset(s.opts.Debounce)
 		case err, ok := <-w.Errors:
