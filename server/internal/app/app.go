@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -67,6 +68,25 @@ func OpenCases(ctx context.Context, cfg Config, observe func(time.Duration)) (*c
 		return nil, &ConfigError{setting, err.Error()}
 	}
 	return book, nil
+}
+
+// The audit actions of the rules' loads.
+const (
+	ActionRulesLoad   = "rules:load"   // the rules in force at start
+	ActionRulesReload = "rules:reload" // a reload, taken or refused
+)
+
+// auditRules records a load of the rules: the digests in force as the
+// entry's digest, the load (where from, the rulesets, the result, why it
+// failed) as its output.
+func auditRules(ctx context.Context, log *audit.Log, action string, l rulebook.Load) error {
+	out, err := json.Marshal(l)
+	if err != nil {
+		return err
+	}
+	_, err = log.Append(context.WithoutCancel(ctx), audit.Record{ActorID: "celltherapy-server", ActorRole: "system",
+		Action: action, RulesetDigest: l.Digests(), Input: []byte(`{}`), Output: out})
+	return err
 }
 
 // AuditSigner returns the audit key that signs checkpoints (--audit-key,
@@ -160,7 +180,13 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error
 		return nil, err
 	}
 	m := metrics.New()
-	shelf, err := rulebook.Open(cfg.RulesDir, rulebook.Options{Logger: logger, OnReload: m.ObserveReload})
+	var rulesAudit func(action string, l rulebook.Load) // set once the audit log is open, before the watcher starts
+	shelf, err := rulebook.Open(cfg.RulesDir, rulebook.Options{Logger: logger, OnReload: m.ObserveReload,
+		OnLoad: func(l rulebook.Load) {
+			if rulesAudit != nil {
+				rulesAudit(ActionRulesReload, l)
+			}
+		}})
 	if err != nil {
 		return nil, &ConfigError{"rules", firstLine(err)}
 	}
@@ -202,6 +228,18 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error
 		log.Close()
 		cases.Close()
 		return nil, err
+	}
+	rulesAudit = func(action string, l rulebook.Load) {
+		if err := auditRules(ctx, log, action, l); err != nil {
+			logger.Error("audit: recording the rules load failed", "error", err.Error())
+		}
+	}
+	if err := auditRules(ctx, log, ActionRulesLoad, rulebook.Load{At: shelf.Status().LastSuccess, Dir: cfg.RulesDir,
+		OK: true, Rulesets: shelf.Current().Rulesets()}); err != nil {
+		ln.Close()
+		log.Close()
+		cases.Close()
+		return nil, fmt.Errorf("audit: record the rules loaded: %w", err)
 	}
 	gaps, err := log.Gaps(ctx, cases)
 	if err != nil {

@@ -30,6 +30,28 @@ type Options struct {
 	Debounce time.Duration // how long the directory must be quiet before a reload (default 200ms)
 	// OnReload, when set, is told the outcome of every reload.
 	OnReload func(ok bool, at time.Time)
+	// OnLoad, when set, is told every reload with what it loaded or why it
+	// failed, for the audit log.
+	OnLoad func(Load)
+}
+
+// Load is one load of the rules: when, from where, whether it took, the
+// rulesets in force after it and, when it failed, why.
+type Load struct {
+	At       time.Time `json:"at"`
+	Dir      string    `json:"dir,omitempty"`
+	OK       bool      `json:"ok"`
+	Rulesets []Ruleset `json:"rulesets"`
+	Error    string    `json:"error,omitempty"`
+}
+
+// Digests returns the load's ruleset digests, KIND=DIGEST space-separated.
+func (l Load) Digests() string {
+	var out []string
+	for _, rs := range l.Rulesets {
+		out = append(out, rs.Kind+"="+rs.Digest)
+	}
+	return strings.Join(out, " ")
 }
 
 // Shelf keeps the Book in force and replaces it when its directory
@@ -123,6 +145,7 @@ func (s *Shelf) Reload() error {
 		s.status.LastError = err.Error()
 		s.opts.Logger.Error("rules reload failed; the rules in force stay", "dir", s.dir, "error", err.Error())
 		s.notify(false, now)
+		s.told(Load{At: now, Dir: s.dir, OK: false, Rulesets: s.Current().Rulesets(), Error: err.Error()})
 		return err
 	}
 	s.cur.Store(b)
@@ -133,6 +156,7 @@ func (s *Shelf) Reload() error {
 	}
 	s.opts.Logger.Info("rules reloaded", "dir", s.dir, "rulesets", strings.Join(digests, " "))
 	s.notify(true, now)
+	s.told(Load{At: now, Dir: s.dir, OK: true, Rulesets: b.Rulesets()})
 	return nil
 }
 
@@ -156,6 +180,12 @@ func (s *Shelf) stillThere(next *Book) error {
 		return errors.New(strings.Join(gone, "\n"))
 	}
 	return nil
+}
+
+func (s *Shelf) told(l Load) {
+	if s.opts.OnLoad != nil {
+		s.opts.OnLoad(l)
+	}
 }
 
 func (s *Shelf) notify(ok bool, at time.Time) {
