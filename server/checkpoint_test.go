@@ -47,12 +47,12 @@ func TestCheckpointsEndToEnd(t *testing.T) {
 	var served []byte
 	for deadline := time.Now().Add(5 * time.Second); ; {
 		status, body := get(token(t, data, "auditor"))
-		if status == 200 && strings.Contains(string(body), "\n4\n") {
+		if status == 200 && strings.Contains(string(body), "\n5\n") {
 			served = body
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no checkpoint of the 4 decisions: %d %s", status, body)
+			t.Fatalf("no checkpoint of the rules load and the 4 decisions: %d %s", status, body)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -64,7 +64,7 @@ func TestCheckpointsEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c, err := audit.OpenCheckpoint(served, known); err != nil || c.Size != 4 {
+	if c, err := audit.OpenCheckpoint(served, known); err != nil || c.Size != 5 {
 		t.Fatalf("the checkpoint served: %v %v", c, err)
 	}
 	witness := filepath.Join(t.TempDir(), "witness")
@@ -88,7 +88,7 @@ func TestCheckpointsEndToEnd(t *testing.T) {
 	if err := audit.CheckInclusion([]byte(note), known, 3, hash, proof); err != nil {
 		t.Fatalf("the proof of entry 3 does not check: %v\n%s", err, out)
 	}
-	if out, err := cmd("audit", "verify", "--data-dir", data, "--checkpoint", witness); err != nil || !strings.Contains(out, "ok: 4 entries") {
+	if out, err := cmd("audit", "verify", "--data-dir", data, "--checkpoint", witness); err != nil || !strings.Contains(out, "ok: 5 entries") {
 		t.Fatalf("verify: %v %s", err, out)
 	}
 
@@ -117,13 +117,13 @@ func TestCheckpointsEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = db.Exec(`DROP TRIGGER audit_entries_no_delete; DELETE FROM audit_entries WHERE seq = 4`)
+	_, err = db.Exec(`DROP TRIGGER audit_entries_no_delete; DELETE FROM audit_entries WHERE seq = 5`)
 	db.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
 	out, err = cmd("audit", "verify", "--data-dir", data, "--checkpoint", witness)
-	if !errors.As(err, &ce) || !strings.Contains(out, "entries 4 to 4 were lost") || !strings.Contains(out, "holds 3 entries") {
+	if !errors.As(err, &ce) || !strings.Contains(out, "entries 5 to 5 were lost") || !strings.Contains(out, "holds 4 entries") {
 		t.Fatalf("verify after truncation: %v %s", err, out)
 	}
 }
