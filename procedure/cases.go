@@ -64,17 +64,45 @@ type Result struct {
 	Replayed bool    `json:"replayed,omitempty"`
 }
 
+// GiveOption says what a caller adds to one command: the version it
+// expects the case at, the audit trail its events are written with.
+type GiveOption func(*giving)
+
+type giving struct {
+	expect int // -1: any version
+	audit  AuditTrail
+}
+
+// ExpectVersion gives the command only if the case is at version v (0: a
+// case not yet opened), checked on the case as read, before any rule runs:
+// a case at another version is a *VersionError (ErrConflict). A command
+// whose case changed between that read and the append has lost a race
+// and is not tried again, since the version it expected is gone; it is
+// ErrConflict too. A command whose key was used before is replayed
+// whatever the version.
+func ExpectVersion(v int) GiveOption { return func(g *giving) { g.expect = v } }
+
+// WithAuditTrail has the store write the audit entries of the command's
+// events, made by trail, in the transaction that appends them (see
+// AuditTrail).
+func WithAuditTrail(trail AuditTrail) GiveOption { return func(g *giving) { g.audit = trail } }
+
 // Open opens a case with the OpenCase command.
-func (cs *Cases) Open(ctx context.Context, actor Actor, cmd *OpenCase) (*Result, error) {
-	return cs.Give(ctx, cmd.CaseID, actor, cmd)
+func (cs *Cases) Open(ctx context.Context, actor Actor, cmd *OpenCase, opts ...GiveOption) (*Result, error) {
+	return cs.Give(ctx, cmd.CaseID, actor, cmd, opts...)
 }
 
 // Give gives one command to a case as actor. A malformed command is an
 // *InvalidError, a role that may not give it a *ForbiddenError, a rule of
 // the procedure that does not allow it a *RefusedError, an unknown case
-// ErrNotFound, and a case that kept changing under it ErrConflict; in every
-// such case nothing is appended.
-func (cs *Cases) Give(ctx context.Context, caseID string, actor Actor, cmd Command) (*Result, error) {
+// ErrNotFound, a case not at the version expected (ExpectVersion) a
+// *VersionError, and a case that kept changing under it ErrConflict; in
+// every such case nothing is appended.
+func (cs *Cases) Give(ctx context.Context, caseID string, actor Actor, cmd Command, opts ...GiveOption) (*Result, error) {
+	g := giving{expect: -1}
+	for _, o := range opts {
+		o(&g)
+	}
 	spec, err := cs.admit(caseID, actor, cmd)
 	if err != nil {
 		return nil, err
@@ -98,8 +126,8 @@ func (cs *Cases) Give(ctx context.Context, caseID string, actor Actor, cmd Comma
 		}
 	}
 	for attempt := 0; ; attempt++ {
-		res, err := cs.try(ctx, caseID, actor, cmd, spec, digest)
-		if errors.Is(err, ErrConflict) && spec.Type != CmdOpenCase && attempt < cs.retries {
+		res, err := cs.try(ctx, caseID, actor, cmd, spec, digest, g)
+		if errors.Is(err, ErrConflict) && spec.Type != CmdOpenCase && g.expect < 0 && attempt < cs.retries {
 			continue
 		}
 		return res, err
@@ -155,7 +183,7 @@ func (cs *Cases) replay(ctx context.Context, key string) (*Result, error) {
 }
 
 // try decides the command on the case as it stands and appends the events.
-func (cs *Cases) try(ctx context.Context, caseID string, actor Actor, cmd Command, spec commandSpec, digest string) (*Result, error) {
+func (cs *Cases) try(ctx context.Context, caseID string, actor Actor, cmd Command, spec commandSpec, digest string, g giving) (*Result, error) {
 	c := &Case{Stage: ""}
 	if spec.Type != CmdOpenCase {
 		events, err := cs.store.Events(ctx, caseID)
@@ -167,11 +195,14 @@ func (cs *Cases) try(ctx context.Context, caseID string, actor Actor, cmd Comman
 		}
 	}
 	version := c.Version
+	if g.expect >= 0 && version != g.expect {
+		return nil, &VersionError{CaseID: caseID, Expected: g.expect, Actual: version}
+	}
 	t := &turn{ctx: ctx, caseID: caseID, c: c, actor: actor, header: *cmd.Head(), command: cmd, now: cs.now(), params: cs.params, deciders: cs.deciders}
 	if err := cs.guard(t, spec); err != nil {
 		return nil, err
 	}
-	res, err := cs.store.Append(ctx, AppendRequest{CaseID: caseID, ExpectedVersion: version, Key: t.header.Key, Digest: digest, Events: t.out, Summary: Summarize(t.c, cs.params)})
+	res, err := cs.store.Append(ctx, AppendRequest{CaseID: caseID, ExpectedVersion: version, Key: t.header.Key, Digest: digest, Events: t.out, Summary: Summarize(t.c, cs.params), Audit: g.audit})
 	if err != nil {
 		if spec.Type == CmdOpenCase && errors.Is(err, ErrConflict) {
 			return nil, fmt.Errorf("%w: case %q already exists", ErrConflict, caseID)

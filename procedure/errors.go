@@ -148,6 +148,25 @@ func (e *RefusedError) Error() string {
 // Is reports whether target is ErrRefused.
 func (e *RefusedError) Is(target error) bool { return target == ErrRefused }
 
+// VersionError says that a case is not at the version a command expected
+// (ExpectVersion). It matches ErrConflict.
+type VersionError struct {
+	CaseID   string
+	Expected int
+	Actual   int
+}
+
+// Error names both versions.
+func (e *VersionError) Error() string {
+	if e.Expected == 0 {
+		return fmt.Sprintf("case %q already exists (version %d); the command expected no case (version 0)", e.CaseID, e.Actual)
+	}
+	return fmt.Sprintf("the case is at version %d, not the expected version %d", e.Actual, e.Expected)
+}
+
+// Is reports whether target is ErrConflict.
+func (e *VersionError) Is(target error) bool { return target == ErrConflict }
+
 func refuse(rule, format string, args ...any) error {
 	return &RefusedError{Rule: rule, Reason: fmt.Sprintf(format, args...)}
 }

@@ -16,6 +16,7 @@ type MemoryStore struct {
 	events    map[string][]Event
 	summaries map[string]*Summary
 	keys      map[string]keyed
+	audit     []AuditEntry
 }
 
 type keyed struct {
@@ -48,6 +49,17 @@ func (m *MemoryStore) Append(ctx context.Context, req AppendRequest) (AppendResu
 	if have := len(m.events[req.CaseID]); have != req.ExpectedVersion {
 		return AppendResult{}, fmt.Errorf("%w: case %q is at version %d, not %d", ErrConflict, req.CaseID, have, req.ExpectedVersion)
 	}
+	if req.Audit != nil {
+		var tail AuditTail
+		if n := len(m.audit); n > 0 {
+			tail = AuditTail{Seq: m.audit[n-1].Seq, Hash: m.audit[n-1].Hash}
+		}
+		entries, _, err := ChainAudit(req.Audit, tail, req.Events)
+		if err != nil {
+			return AppendResult{}, err
+		}
+		m.audit = append(m.audit, entries...)
+	}
 	m.events[req.CaseID] = append(m.events[req.CaseID], req.Events...)
 	sm := req.Summary
 	m.summaries[req.CaseID] = &sm
@@ -55,6 +67,14 @@ func (m *MemoryStore) Append(ctx context.Context, req AppendRequest) (AppendResu
 		m.keys[req.Key] = keyed{req.CaseID, req.ExpectedVersion + 1, req.ExpectedVersion + len(req.Events), req.Digest}
 	}
 	return AppendResult{Events: slices.Clone(req.Events)}, nil
+}
+
+// AuditEntries returns the audit entries appends gave (AppendRequest.Audit),
+// in order.
+func (m *MemoryStore) AuditEntries() []AuditEntry {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return slices.Clone(m.audit)
 }
 
 // Events implements Store.

@@ -50,6 +50,73 @@ type AppendRequest struct {
 	Digest  string
 	Events  []Event
 	Summary Summary
+	// Audit, when set, gives the audit log's entries for Events, which the
+	// store writes in the same transaction as the events (see AuditTrail).
+	// Nil: the append is not audited by the store.
+	Audit AuditTrail
+}
+
+// AuditTrail makes the audit entries of one append, for a store that keeps
+// an audit log beside the events (the reference server's, in the same
+// database): inside the append's transaction, holding the lock that orders
+// the log's writers, the store reads the log's last entry (Tail), asks the
+// trail for the entries of the events it is about to commit, and inserts
+// them into the table audit_entries, whose columns AuditEntry names. So an
+// event is never stored without its entry, nor an entry without its event.
+// A replayed append asks for nothing. The trail is called at most once per
+// attempt, and only with events that commit unless the transaction fails.
+type AuditTrail interface {
+	Entries(tail AuditTail, events []Event) ([]AuditEntry, error)
+}
+
+// AuditTail is the last entry of the audit log: its number (0: none) and
+// hash ("" : none).
+type AuditTail struct {
+	Seq  int64
+	Hash string
+}
+
+// AuditEntry is one row of the audit log as a store writes it. Seq must
+// follow the tail (Seq 1 more than the entry before); the store inserts
+// the fields as they are, and the new tail is the last entry's (Seq, Hash).
+type AuditEntry struct {
+	Seq           int64
+	At            string
+	ActorID       string
+	ActorRole     string
+	Action        string
+	Subject       string
+	RequestID     string
+	RulesetDigest string
+	Input         []byte
+	Output        []byte
+	EventVersion  int    // the version of the event the entry records (0: none)
+	EventHash     string // EventHash of that event as stored
+	PrevHash      string
+	Hash          string
+}
+
+// auditFollows checks that entries follow tail, and returns the new tail.
+func auditFollows(tail AuditTail, entries []AuditEntry) (AuditTail, error) {
+	for _, e := range entries {
+		if e.Seq != tail.Seq+1 || e.PrevHash != tail.Hash {
+			return tail, fmt.Errorf("procedure: audit entry %d does not follow entry %d", e.Seq, tail.Seq)
+		}
+		tail = AuditTail{Seq: e.Seq, Hash: e.Hash}
+	}
+	return tail, nil
+}
+
+// ChainAudit asks trail for the audit entries of events after tail and
+// checks that they follow it; it returns the entries and the new tail. A
+// store calls it inside the append's transaction.
+func ChainAudit(trail AuditTrail, tail AuditTail, events []Event) ([]AuditEntry, AuditTail, error) {
+	entries, err := trail.Entries(tail, events)
+	if err != nil {
+		return nil, tail, err
+	}
+	next, err := auditFollows(tail, entries)
+	return entries, next, err
 }
 
 // AppendResult is what an append stored: the events, and whether they were

@@ -206,7 +206,7 @@ func TestTwoServersOnePostgres(t *testing.T) {
 		s.stop(t)
 	}
 	var out, errOut lockedBuffer
-	if err := run(ctx, []string{"audit", "verify", "--postgres", dsn}, noEnv, &out, &errOut); err != nil {
+	if err := run(ctx, []string{"audit", "verify", "--postgres", dsn, "--data-dir", data}, noEnv, &out, &errOut); err != nil {
 		t.Fatalf("audit verify: %v %s %s", err, out.String(), errOut.String())
 	}
 }

@@ -12,6 +12,7 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,8 +20,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/mod/sumdb/note"
 
 	"github.com/reocell/celltherapy/server/internal/app"
 	"github.com/reocell/celltherapy/server/internal/audit"
@@ -30,7 +34,10 @@ import (
 const usage = `Usage:
   celltherapy serve [flags]              serve the API
   celltherapy token --role ROLE [flags]  print a token signed by the development key
-  celltherapy audit verify [flags]       check the audit log's hash chain
+  celltherapy audit verify [flags]       check the audit log's hash chain and the events it records
+  celltherapy audit repair [flags]       append entries, marked reconstructed, for events stored without one
+  celltherapy audit prove ENTRY [flags]  print an inclusion proof of an entry in the latest signed checkpoint
+  celltherapy audit keygen --out FILE    create an audit signing key (for --audit-key); prints its public key
 
 Every flag can also be set by the environment variable named after it.
 Run celltherapy COMMAND --help for the flags of a command.`
@@ -60,15 +67,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "token":
 		return tokenCmd(args, getenv, stdout, stderr)
 	case "audit":
-		if len(args) == 0 || args[0] != "verify" {
-			if app.Parse(app.NewFlagSet("audit", "", io.Discard), args, getenv) == app.ErrHelp {
-				fmt.Fprintln(stdout, "Usage: celltherapy audit verify [flags]\n\nThe audit log's commands; run celltherapy audit verify --help for its flags.")
-				return nil
-			}
-			fmt.Fprintln(stderr, "celltherapy audit: the one audit command is verify\n\n"+usage)
-			return app.ErrUsage
+		switch {
+		case len(args) > 0 && args[0] == "verify":
+			return auditVerifyCmd(ctx, args[1:], getenv, stdout, stderr)
+		case len(args) > 0 && args[0] == "repair":
+			return auditRepairCmd(ctx, args[1:], getenv, stdout, stderr)
+		case len(args) > 0 && args[0] == "prove":
+			return auditProveCmd(ctx, args[1:], getenv, stdout, stderr)
+		case len(args) > 0 && args[0] == "keygen":
+			return auditKeygenCmd(args[1:], getenv, stdout, stderr)
 		}
-		return auditVerifyCmd(ctx, args[1:], getenv, stdout, stderr)
+		if app.Parse(app.NewFlagSet("audit", "", io.Discard), args, getenv) == app.ErrHelp {
+			fmt.Fprintln(stdout, "Usage: celltherapy audit verify|repair|prove|keygen [flags]\n\nThe audit log's commands; run celltherapy audit verify --help for the flags of one.")
+			return nil
+		}
+		fmt.Fprintln(stderr, "celltherapy audit: the audit commands are verify, repair, prove and keygen\n\n"+usage)
+		return app.ErrUsage
 	case "help":
 		fmt.Fprintln(stdout, usage)
 		return nil
@@ -140,8 +154,9 @@ func roleList() string {
 
 func auditVerifyCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var cfg app.Config
-	fs := app.NewFlagSet("audit verify", "Usage: celltherapy audit verify [flags]\n\nWalks the audit log's hash chain and names the first entry that does not\nmatch. Exit 0 when every entry matches, 1 otherwise.\n\nFlags:", stderr)
-	cfg.Flags(fs, "data-dir", "postgres")
+	fs := app.NewFlagSet("audit verify", "Usage: celltherapy audit verify [flags]\n\nWalks the audit log's hash chain and names the first entry that does not\nmatch, re-hashes every case event its entry records, naming the first\nthat was changed or removed in the case store, and checks the log against\nevery signed checkpoint (in the database, the copy in the data directory,\nand each --checkpoint FILE): a checkpoint not signed by a known audit key,\nentries lost (truncation, a restore from an older backup), entries\nrewritten, and entries no checkpoint covers are each named. Exit 0 when\nall match, 1 otherwise.\n\nFlags:", stderr)
+	cfg.Flags(fs, "data-dir", "postgres", "audit-key", "audit-keys")
+	checkpoints := fs.String("checkpoint", "", "files of checkpoints kept outside (a witness's), comma-separated")
 	if done, err := parse(fs, args, getenv, stdout); done {
 		return err
 	}
@@ -155,16 +170,166 @@ func auditVerifyCmd(ctx context.Context, args []string, getenv func(string) stri
 		return err
 	}
 	defer log.Close()
-	n, err := log.Verify(ctx)
+	cases, err := app.OpenCases(ctx, cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer cases.Close()
+	n, err := log.Verify(ctx, cases)
 	var ce *audit.ChainError
 	if errors.As(err, &ce) {
 		fmt.Fprintf(stdout, "%d entries match; entry %d does not: %s\n", n, ce.Seq, ce.Reason)
 		return err
 	}
+	var ee *audit.EventError
+	if errors.As(err, &ee) {
+		fmt.Fprintf(stdout, "%d entries match; the event %s/%d of entry %d does not: %s\n", n-1, ee.CaseID, ee.Version, ee.Seq, ee.Reason)
+		return err
+	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "ok: %d entries, the chain is intact\n", n)
+	known, err := app.AuditVerifiers(cfg)
+	if err != nil {
+		return err
+	}
+	outside := map[string][]byte{}
+	files := []string{filepath.Join(cfg.DataDir, audit.CheckpointFile)}
+	for _, f := range strings.Split(*checkpoints, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			files = append(files, f)
+		}
+	}
+	for i, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil && i == 0 {
+			continue // no copy in the data directory
+		}
+		if err != nil {
+			return &app.ConfigError{Setting: "checkpoint", Problem: err.Error()}
+		}
+		outside[f] = raw
+	}
+	latest, err := log.VerifyCheckpoints(ctx, known, outside)
+	var cpe *audit.CheckpointError
+	if errors.As(err, &cpe) {
+		fmt.Fprintf(stdout, "%d entries match their chain and events; the checkpoints do not: %s\n", n, strings.TrimPrefix(cpe.Error(), "audit: "))
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "ok: %d entries, the chain is intact and every case event matches its entry; signed checkpoint of size %d at %s, %d checked\n",
+		n, latest.Size, latest.At.Format(time.RFC3339), len(outside))
+	return nil
+}
+
+func auditProveCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var cfg app.Config
+	fs := app.NewFlagSet("audit prove", "Usage: celltherapy audit prove ENTRY [flags]\n\nPrints the latest signed checkpoint, the entry's number and hash, and the\nhashes of its inclusion proof (one a line), which anyone with the audit\npublic key can check (audit.CheckInclusion).\n\nFlags:", stderr)
+	cfg.Flags(fs, "data-dir", "postgres", "audit-key", "audit-keys")
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		if done, err := parse(fs, args, getenv, stdout); done {
+			return err
+		}
+		fmt.Fprintln(stderr, "celltherapy audit prove: give the entry's number")
+		return app.ErrUsage
+	}
+	seq, err := strconv.ParseInt(args[0], 10, 64)
+	if err != nil || seq < 1 {
+		return &app.ConfigError{Setting: "ENTRY", Problem: fmt.Sprintf("%q is not an entry number", args[0])}
+	}
+	if done, err := parse(fs, args[1:], getenv, stdout); done {
+		return err
+	}
+	known, err := app.AuditVerifiers(cfg)
+	if err != nil {
+		return err
+	}
+	log, err := app.OpenAudit(ctx, cfg, audit.Options{})
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+	c, proof, hash, err := log.Prove(ctx, seq, known)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s\nentry %d %s\n%s", c.Note, seq, hash, audit.FormatProof(proof))
+	return nil
+}
+
+func auditKeygenCmd(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := app.NewFlagSet("audit keygen", "Usage: celltherapy audit keygen --out FILE\n\nCreates an audit signing key (Ed25519, a signed-note key) in FILE, readable\nby its owner only, for --audit-key, and prints its public key, for the\n--audit-keys of every server and verifier.\n\nFlags:", stderr)
+	out := fs.String("out", "", "the key file to create")
+	name := fs.String("name", audit.KeyName, "the key's name, as checkpoints name their signer")
+	if done, err := parse(fs, args, getenv, stdout); done {
+		return err
+	}
+	if *out == "" {
+		return &app.ConfigError{Setting: "out", Problem: "give the file to create"}
+	}
+	skey, vkey, err := note.GenerateKey(rand.Reader, *name)
+	if err != nil {
+		return &app.ConfigError{Setting: "name", Problem: err.Error()}
+	}
+	f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return &app.ConfigError{Setting: "out", Problem: err.Error()}
+	}
+	if _, err := fmt.Fprintln(f, skey); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, vkey)
+	return nil
+}
+
+func auditRepairCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var cfg app.Config
+	fs := app.NewFlagSet("audit repair", "Usage: celltherapy audit repair [flags]\n\nFinds the case events stored without an audit entry (left by earlier versions,\nwhich committed events and entries apart) and appends an entry for each,\nmarked reconstructed, with the event as stored and its hash. Nothing stored\nis changed; a second run finds nothing to do.\n\nFlags:", stderr)
+	cfg.Flags(fs, "data-dir", "postgres", "audit-key")
+	actor := fs.String("actor", "", `who runs the repair, recorded in each entry (default "$USER")`)
+	if done, err := parse(fs, args, getenv, stdout); done {
+		return err
+	}
+	if *actor == "" {
+		*actor = getenv("USER")
+	}
+	if *actor == "" {
+		return &app.ConfigError{Setting: "actor", Problem: "say who runs the repair (USER is not set)"}
+	}
+	if cfg.Postgres == "" {
+		if _, err := filepathStat(cfg.DataDir); err != nil {
+			return &app.ConfigError{Setting: "data-dir", Problem: err.Error()}
+		}
+	}
+	signer, _, err := app.AuditSigner(cfg)
+	if err != nil {
+		return err
+	}
+	// The entries appended are signed into a checkpoint when the log closes.
+	log, err := app.OpenAudit(ctx, cfg, audit.Options{Signer: signer, CheckpointFile: filepath.Join(cfg.DataDir, audit.CheckpointFile)})
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+	cases, err := app.OpenCases(ctx, cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer cases.Close()
+	filled, err := log.Repair(ctx, cases, *actor)
+	for _, g := range filled {
+		fmt.Fprintf(stdout, "reconstructed the entry of event %s\n", g)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%d events had no audit entry; each has one now\n", len(filled))
 	return nil
 }
 

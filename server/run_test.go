@@ -288,7 +288,7 @@ func TestAuditVerifyNamesTheTamperedEntry(t *testing.T) {
 		err := run(context.Background(), []string{"audit", "verify", "--data-dir", data}, noEnv, &out, &errOut)
 		return out.String(), err
 	}
-	if out, err := verify(); err != nil || !strings.Contains(out, "ok: 3 entries") {
+	if out, err := verify(); err != nil || !strings.Contains(out, "ok: 4 entries") { // the rules load, 3 decisions
 		t.Fatalf("verify before tampering: %v %s", err, out)
 	}
 	db, err := sql.Open("sqlite", audit.SQLiteDSN(filepath.Join(data, app.DatabaseFile)))
@@ -332,10 +332,10 @@ func TestPostgres(t *testing.T) {
 	}
 	r.stop(t)
 	var out, errOut bytes.Buffer
-	if err := run(context.Background(), []string{"audit", "verify", "--postgres", dsn}, noEnv, &out, &errOut); err != nil {
+	if err := run(context.Background(), []string{"audit", "verify", "--postgres", dsn, "--data-dir", data}, noEnv, &out, &errOut); err != nil {
 		t.Fatalf("verify: %v %s", err, errOut.String())
 	}
-	if !strings.Contains(out.String(), "ok: 1 entries") {
+	if !strings.Contains(out.String(), "ok: 2 entries") { // the rules load, the decision
 		t.Errorf("verify: %s", out.String())
 	}
 }
@@ -444,5 +444,57 @@ func TestReadmeCaseSteps(t *testing.T) {
 	status, body, err := admin.send(ctx, r.url+"/v1/cases/case-1/commands", bodies[1][1], headers)
 	if err != nil || status != http.StatusOK || !strings.Contains(string(body), `"stage":"consultation"`) {
 		t.Fatalf("book: %d %s %v", status, body, err)
+	}
+}
+
+// TestAuditVerifyNamesTheEditedEvent: a case through the server, then an
+// attacker with database access changes a stored event (its triggers
+// dropped); every audit entry still matches the chain, and audit verify
+// names the event.
+func TestAuditVerifyNamesTheEditedEvent(t *testing.T) {
+	data := t.TempDir()
+	r := start(t, "--data-dir", data)
+	tok := token(t, data, "administrator")
+	client := &http.Client{Transport: openapitest.Transport(t, httpapi.OpenAPI(), nil)}
+	for _, c := range []struct{ path, body string }{
+		{"/v1/cases", httpapi.SampleOpenCase("e-1")},
+		{"/v1/cases/e-1/commands", `{"type": "book-appointment", "at": "2026-11-24T09:05:00Z", "reason": "knee pain", "specialist": "s", "slot": "2099-11-27T10:00:00Z"}`},
+	} {
+		req, _ := http.NewRequest("POST", r.url+c.path, strings.NewReader(c.body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode >= 300 {
+			t.Fatalf("%s: %d %s", c.path, resp.StatusCode, body)
+		}
+	}
+	r.stop(t)
+	verify := func() (string, error) {
+		var out, errOut bytes.Buffer
+		err := run(context.Background(), []string{"audit", "verify", "--data-dir", data}, noEnv, &out, &errOut)
+		return out.String(), err
+	}
+	if out, err := verify(); err != nil || !strings.Contains(out, "ok: ") {
+		t.Fatalf("verify before tampering: %v %s", err, out)
+	}
+	db, err := sql.Open("sqlite", audit.SQLiteDSN(filepath.Join(data, app.DatabaseFile)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.Exec(`DROP TRIGGER events_no_update;
+		UPDATE events SET data = replace(data, 'knee pain', 'no complaint') WHERE case_id = 'e-1' AND version = 2`)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := verify()
+	var ee *audit.EventError
+	if !errors.As(err, &ee) || ee.CaseID != "e-1" || ee.Version != 2 || !strings.Contains(out, "the event e-1/2 of entry") {
+		t.Fatalf("verify after editing an event: %v %q, want event e-1/2 named", err, out)
 	}
 }

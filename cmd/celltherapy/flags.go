@@ -39,7 +39,7 @@ func commands() []command {
 			run: serverCommand("serve")},
 		{name: "token", synopsis: "token --role ROLE [--data-dir DIR]", summary: "print a token signed by the server's development key",
 			run: serverCommand("token")},
-		{name: "audit", synopsis: "audit verify [flags]", summary: "check the server's audit log",
+		{name: "audit", synopsis: "audit verify|repair [flags]", summary: "check the server's audit log, or fill the gaps earlier versions left in it",
 			run: serverCommand("audit")},
 	}
 }

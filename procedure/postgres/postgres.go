@@ -1,7 +1,8 @@
 // Package postgres is a procedure.Store on PostgreSQL (pgx v5), for
 // clinics that run several servers against one database. Appends are
-// transactions under PostgreSQL's default durability (synchronous commit);
-// a conditional update of the case row gives optimistic concurrency.
+// transactions under PostgreSQL's default durability (synchronous commit),
+// concurrent appends committed together (group commit); a conditional
+// update of the case row gives optimistic concurrency.
 //
 //	store, err := postgres.Open(ctx, "postgres://user@host/db")
 //	defer store.Close()
@@ -13,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -25,7 +27,11 @@ import (
 // Store is a procedure.Store in a PostgreSQL database. It is safe for
 // concurrent use, also by several processes.
 type Store struct {
-	pool *pgxpool.Pool
+	pool    *pgxpool.Pool
+	jobs    chan *job
+	stop    chan struct{}
+	done    sync.WaitGroup
+	closing sync.Once
 }
 
 // Open connects to the database at dsn (a URL or keyword/value string
@@ -41,44 +47,166 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	return &Store{pool: pool}, nil
+	s := &Store{pool: pool, jobs: make(chan *job), stop: make(chan struct{})}
+	s.done.Add(1)
+	go s.writer()
+	return s, nil
 }
 
-// Close closes the connections.
-func (s *Store) Close() { s.pool.Close() }
+// Close stops the writer and closes the connections.
+func (s *Store) Close() {
+	s.closing.Do(func() { close(s.stop) })
+	s.done.Wait()
+	s.pool.Close()
+}
 
 // Pool returns the connection pool, for tests and tools.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
-// Append implements procedure.Store.
+// ErrClosed is returned by Append after Close.
+var ErrClosed = errors.New("postgres: store closed")
+
+// job is one append waiting for the writer.
+type job struct {
+	ctx  context.Context
+	req  procedure.AppendRequest
+	res  procedure.AppendResult
+	err  error
+	done chan struct{}
+}
+
+// Append implements procedure.Store. Concurrent appends are committed
+// together, in one transaction (group commit): one commit acknowledges
+// many, and the audit log's lock is taken once for all of them.
 func (s *Store) Append(ctx context.Context, req procedure.AppendRequest) (procedure.AppendResult, error) {
 	if err := req.Check(); err != nil {
 		return procedure.AppendResult{}, err
 	}
-	res, err := s.append(ctx, req)
+	j := &job{ctx: ctx, req: req, done: make(chan struct{})}
+	select {
+	case s.jobs <- j:
+	case <-s.stop:
+		return procedure.AppendResult{}, ErrClosed
+	case <-ctx.Done():
+		return procedure.AppendResult{}, ctx.Err()
+	}
+	<-j.done
+	return j.res, j.err
+}
+
+// maxBatch is the most appends committed in one transaction.
+const maxBatch = 64
+
+// writer commits the appends waiting at the moment in one transaction.
+func (s *Store) writer() {
+	defer s.done.Done()
+	for {
+		var batch []*job
+		select {
+		case j := <-s.jobs:
+			batch = append(batch, j)
+		case <-s.stop:
+			return
+		}
+	gather:
+		for len(batch) < maxBatch {
+			select {
+			case j := <-s.jobs:
+				batch = append(batch, j)
+			default:
+				break gather
+			}
+		}
+		s.commit(batch)
+	}
+}
+
+// commit runs each job under its own savepoint, so that one refused append
+// leaves the others, then writes the audit entries of every job that
+// appended (under the audit log's lock, taken last so that it is held only
+// for those inserts and the commit), and commits.
+func (s *Store) commit(batch []*job) {
+	ctx := context.Background() // the commit serves several callers: none may cancel it
+	finish := func(err error) {
+		for _, j := range batch {
+			if err != nil && j.err == nil {
+				j.err, j.res = err, procedure.AppendResult{}
+			}
+			close(j.done)
+		}
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		finish(fmt.Errorf("postgres: begin: %w", err))
+		return
+	}
+	defer tx.Rollback(ctx)
+	var audited []*job
+	for _, j := range batch {
+		if err := j.ctx.Err(); err != nil {
+			j.err = err
+			continue
+		}
+		if _, err := tx.Exec(ctx, "SAVEPOINT append"); err != nil {
+			finish(err)
+			return
+		}
+		j.res, j.err = appendTx(ctx, tx, j.req)
+		if j.err != nil {
+			if _, err := tx.Exec(ctx, "ROLLBACK TO SAVEPOINT append"); err != nil {
+				finish(err)
+				return
+			}
+			j.res, j.err = lost(ctx, tx, j.req, j.err)
+		} else if !j.res.Replayed && j.req.Audit != nil {
+			audited = append(audited, j)
+		}
+		if _, err := tx.Exec(ctx, "RELEASE SAVEPOINT append"); err != nil {
+			finish(err)
+			return
+		}
+	}
+	if len(audited) > 0 {
+		if err := appendAudit(ctx, tx, audited); err != nil {
+			finish(err)
+			return
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		finish(fmt.Errorf("postgres: commit: %w", err))
+		return
+	}
+	finish(nil)
+}
+
+// lost turns the error of an append that lost a race with another writer
+// into what the caller is owed: the events of a key another append used
+// first (Replayed), or ErrConflict.
+func lost(ctx context.Context, tx pgx.Tx, req procedure.AppendRequest, err error) (procedure.AppendResult, error) {
 	var pe *pgconn.PgError
-	if errors.As(err, &pe) && pe.Code == "23505" { // unique_violation: a concurrent append won
+	if !errors.As(err, &pe) {
+		return procedure.AppendResult{}, err
+	}
+	switch pe.Code {
+	case "23505": // unique_violation: a concurrent append won
 		if req.Key != "" && pe.TableName == "commands" {
-			if k, rerr := keyUse(ctx, s.pool, req.Key); rerr == nil && k != nil {
+			if k, rerr := keyUse(ctx, tx, req.Key); rerr == nil && k != nil {
 				if err := req.KeyUse(k.caseID, k.digest); err != nil {
 					return procedure.AppendResult{}, err
 				}
-				if evs, rerr := events(ctx, s.pool, k.caseID, k.first, k.last); rerr == nil {
+				if evs, rerr := events(ctx, tx, k.caseID, k.first, k.last); rerr == nil {
 					return procedure.AppendResult{Events: evs, Replayed: true}, nil
 				}
 			}
 		}
-		return procedure.AppendResult{}, fmt.Errorf("%w: case %q changed at version %d: %v", procedure.ErrConflict, req.CaseID, req.ExpectedVersion, pe.Message)
-	}
-	return res, err
-}
-
-func (s *Store) append(ctx context.Context, req procedure.AppendRequest) (procedure.AppendResult, error) {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
+	case "40P01": // deadlock_detected: another server's batch holds the case
+	default:
 		return procedure.AppendResult{}, err
 	}
-	defer tx.Rollback(ctx)
+	return procedure.AppendResult{}, fmt.Errorf("%w: case %q changed at version %d: %v", procedure.ErrConflict, req.CaseID, req.ExpectedVersion, pe.Message)
+}
+
+func appendTx(ctx context.Context, tx pgx.Tx, req procedure.AppendRequest) (procedure.AppendResult, error) {
 	if req.Key != "" {
 		k, err := keyUse(ctx, tx, req.Key)
 		if err != nil {
@@ -131,10 +259,41 @@ func (s *Store) append(ctx context.Context, req procedure.AppendRequest) (proced
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 		return procedure.AppendResult{}, err
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return procedure.AppendResult{}, err
-	}
 	return procedure.AppendResult{Events: req.Events}, nil
+}
+
+// appendAudit writes the audit entries of the jobs' events, chained in
+// order after the log's end. The table lock orders the audit log's
+// writers (this store's batches, the server's own log, other servers), so
+// the log has one end. A trail that fails fails the whole batch: no event
+// is committed without its entry.
+func appendAudit(ctx context.Context, tx pgx.Tx, jobs []*job) error {
+	if _, err := tx.Exec(ctx, `LOCK TABLE audit_entries IN EXCLUSIVE MODE`); err != nil {
+		return fmt.Errorf("postgres: lock the audit log: %w", err)
+	}
+	var tail procedure.AuditTail
+	err := tx.QueryRow(ctx, `SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1`).Scan(&tail.Seq, &tail.Hash)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("postgres: read the audit log's end: %w", err)
+	}
+	var rows [][]any
+	for _, j := range jobs {
+		var entries []procedure.AuditEntry
+		entries, tail, err = procedure.ChainAudit(j.req.Audit, tail, j.req.Events)
+		if err != nil {
+			return err
+		}
+		for _, a := range entries {
+			rows = append(rows, []any{a.Seq, a.At, a.ActorID, a.ActorRole, a.Action, a.Subject, a.RequestID, a.RulesetDigest,
+				string(a.Input), string(a.Output), int64(a.EventVersion), a.EventHash, a.PrevHash, a.Hash})
+		}
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"audit_entries"}, []string{"seq", "at", "actor_id", "actor_role", "action",
+		"subject", "request_id", "ruleset_digest", "input", "output", "event_version", "event_hash", "prev_hash", "hash"},
+		pgx.CopyFromRows(rows)); err != nil {
+		return fmt.Errorf("postgres: insert audit entries: %w", err)
+	}
+	return nil
 }
 
 func queueEvent(b *pgx.Batch, e procedure.Event) error {

@@ -148,7 +148,9 @@ func (s *Store) writer() {
 }
 
 // commit runs each job under its own savepoint, so that one refused append
-// leaves the others, and commits them all with one sync.
+// leaves the others, and commits them all with one sync. The audit
+// entries of the jobs that carry a trail are chained in the same
+// transaction, after the audit log's end as read under the write lock.
 func (s *Store) commit(batch []*job) {
 	finish := func(err error) {
 		for _, j := range batch {
@@ -163,20 +165,31 @@ func (s *Store) commit(batch []*job) {
 		finish(fmt.Errorf("sqlite: begin: %w", err))
 		return
 	}
+	var tail *procedure.AuditTail // read once, when a job needs it
 	for _, j := range batch {
 		if err := j.ctx.Err(); err != nil {
 			j.err = err
 			continue
+		}
+		if j.req.Audit != nil && tail == nil {
+			if tail, err = auditTail(tx); err != nil {
+				tx.Rollback()
+				finish(err)
+				return
+			}
 		}
 		if _, err := tx.Exec("SAVEPOINT append"); err != nil {
 			tx.Rollback()
 			finish(err)
 			return
 		}
-		j.res, j.err = appendTx(j.ctx, tx, j.req)
+		var next procedure.AuditTail
+		j.res, next, j.err = appendTx(j.ctx, tx, j.req, tail)
 		release := "RELEASE append"
 		if j.err != nil {
 			release = "ROLLBACK TO append; RELEASE append"
+		} else if tail != nil {
+			*tail = next
 		}
 		if _, err := tx.Exec(release); err != nil {
 			tx.Rollback()
@@ -191,36 +204,51 @@ func (s *Store) commit(batch []*job) {
 	finish(nil)
 }
 
-// appendTx appends one request inside the batch's transaction.
-func appendTx(ctx context.Context, tx *sql.Tx, req procedure.AppendRequest) (procedure.AppendResult, error) {
+// auditTail reads the audit log's last entry.
+func auditTail(tx *sql.Tx) (*procedure.AuditTail, error) {
+	var t procedure.AuditTail
+	err := tx.QueryRow(`SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1`).Scan(&t.Seq, &t.Hash)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("sqlite: read the audit log's end: %w", err)
+	}
+	return &t, nil
+}
+
+// appendTx appends one request inside the batch's transaction, with its
+// audit entries after tail when it carries a trail; it returns the new tail.
+func appendTx(ctx context.Context, tx *sql.Tx, req procedure.AppendRequest, tail *procedure.AuditTail) (procedure.AppendResult, procedure.AuditTail, error) {
+	var next procedure.AuditTail
+	if tail != nil {
+		next = *tail
+	}
 	if req.Key != "" {
 		k, err := keyUse(ctx, tx, req.Key)
 		if err != nil {
-			return procedure.AppendResult{}, err
+			return procedure.AppendResult{}, next, err
 		}
 		if k != nil {
 			if err := req.KeyUse(k.caseID, k.digest); err != nil {
-				return procedure.AppendResult{}, err
+				return procedure.AppendResult{}, next, err
 			}
 			evs, err := events(ctx, tx, k.caseID, k.first, k.last)
-			return procedure.AppendResult{Events: evs, Replayed: true}, err
+			return procedure.AppendResult{Events: evs, Replayed: true}, next, err
 		}
 	}
 	var have int
 	err := tx.QueryRowContext(ctx, `SELECT version FROM cases WHERE case_id = ?`, req.CaseID).Scan(&have)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return procedure.AppendResult{}, err
+		return procedure.AppendResult{}, next, err
 	}
 	if have != req.ExpectedVersion {
-		return procedure.AppendResult{}, fmt.Errorf("%w: case %q is at version %d, not %d", procedure.ErrConflict, req.CaseID, have, req.ExpectedVersion)
+		return procedure.AppendResult{}, next, fmt.Errorf("%w: case %q is at version %d, not %d", procedure.ErrConflict, req.CaseID, have, req.ExpectedVersion)
 	}
 	for _, e := range req.Events {
 		if err := insertEvent(ctx, tx, e); err != nil {
-			return procedure.AppendResult{}, err
+			return procedure.AppendResult{}, next, err
 		}
 	}
 	if err := putSummary(ctx, tx, req.Summary); err != nil {
-		return procedure.AppendResult{}, err
+		return procedure.AppendResult{}, next, err
 	}
 	if req.Key != "" {
 		last := req.ExpectedVersion + len(req.Events)
@@ -230,10 +258,26 @@ func appendTx(ctx context.Context, tx *sql.Tx, req procedure.AppendRequest) (pro
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO commands (key, case_id, first_version, last_version, digest) VALUES (?, ?, ?, ?, ?)`,
 			req.Key, req.CaseID, req.ExpectedVersion+1, last, digest); err != nil {
-			return procedure.AppendResult{}, err
+			return procedure.AppendResult{}, next, err
 		}
 	}
-	return procedure.AppendResult{Events: req.Events}, nil
+	if req.Audit != nil {
+		entries, after, err := procedure.ChainAudit(req.Audit, next, req.Events)
+		if err != nil {
+			return procedure.AppendResult{}, next, err
+		}
+		for _, a := range entries {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO audit_entries
+				(seq, at, actor_id, actor_role, action, subject, request_id, ruleset_digest, input, output, event_version, event_hash, prev_hash, hash)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				a.Seq, a.At, a.ActorID, a.ActorRole, a.Action, a.Subject, a.RequestID, a.RulesetDigest,
+				string(a.Input), string(a.Output), a.EventVersion, a.EventHash, a.PrevHash, a.Hash); err != nil {
+				return procedure.AppendResult{}, next, fmt.Errorf("sqlite: insert audit entry %d: %w", a.Seq, err)
+			}
+		}
+		next = after
+	}
+	return procedure.AppendResult{Events: req.Events}, next, nil
 }
 
 func insertEvent(ctx context.Context, tx *sql.Tx, e procedure.Event) error {

@@ -2,17 +2,20 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
 	_ "time/tzdata" // the clinic's time zone by name, on a host without a zone database
 
 	"github.com/go-jose/go-jose/v4"
+	"golang.org/x/mod/sumdb/note"
 
 	"github.com/reocell/celltherapy/server/internal/audit"
 	"github.com/reocell/celltherapy/server/internal/auth"
@@ -86,6 +89,77 @@ func clinicZone(name string) (*time.Location, error) {
 	return loc, nil
 }
 
+// The audit actions of the rules' loads.
+const (
+	ActionRulesLoad   = "rules:load"   // the rules in force at start
+	ActionRulesReload = "rules:reload" // a reload, taken or refused
+)
+
+// auditRules records a load of the rules: the digests in force as the
+// entry's digest, the load (where from, the rulesets, the result, why it
+// failed) as its output.
+func auditRules(ctx context.Context, log *audit.Log, action string, l rulebook.Load) error {
+	out, err := json.Marshal(l)
+	if err != nil {
+		return err
+	}
+	_, err = log.Append(context.WithoutCancel(ctx), audit.Record{ActorID: "celltherapy-server", ActorRole: "system",
+		Action: action, RulesetDigest: l.Digests(), Input: []byte(`{}`), Output: out})
+	return err
+}
+
+// AuditSigner returns the audit key that signs checkpoints (--audit-key,
+// or the development key in the data directory, created when missing) and
+// its public key.
+func AuditSigner(cfg Config) (note.Signer, string, error) {
+	if cfg.AuditKey != "" {
+		s, vkey, err := audit.ReadKey(cfg.AuditKey)
+		if err != nil {
+			return nil, "", &ConfigError{"audit-key", err.Error()}
+		}
+		return s, vkey, nil
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, "", &ConfigError{"data-dir", err.Error()}
+	}
+	s, vkey, err := audit.LoadOrCreateKey(cfg.DataDir)
+	if err != nil {
+		return nil, "", &ConfigError{"data-dir", "development audit key: " + err.Error()}
+	}
+	return s, vkey, nil
+}
+
+// AuditVerifiers returns the audit public keys checkpoints are checked
+// against: the server's own (the development key's, in the data
+// directory, when there is one; --audit-key's) and those --audit-keys
+// lists.
+func AuditVerifiers(cfg Config) (note.Verifiers, error) {
+	var vkeys []string
+	if cfg.AuditKey != "" {
+		_, vkey, err := audit.ReadKey(cfg.AuditKey)
+		if err != nil {
+			return nil, &ConfigError{"audit-key", err.Error()}
+		}
+		vkeys = append(vkeys, vkey)
+	} else if raw, err := os.ReadFile(filepath.Join(cfg.DataDir, audit.DevPublicKeyFile)); err == nil {
+		vkeys = append(vkeys, strings.TrimSpace(string(raw)))
+	}
+	for _, k := range strings.Split(cfg.AuditKeys, ",") {
+		if k = strings.TrimSpace(k); k == "" {
+			continue
+		}
+		if raw, err := os.ReadFile(k); err == nil {
+			k = strings.TrimSpace(string(raw))
+		}
+		vkeys = append(vkeys, k)
+	}
+	v, err := audit.Verifiers(vkeys...)
+	if err != nil {
+		return nil, &ConfigError{"audit-keys", err.Error()}
+	}
+	return v, nil
+}
+
 // keys returns where token keys come from: the JWKS file or URL, or the
 // development key in the data directory.
 func keys(ctx context.Context, cfg Config) (auth.KeySource, bool, error) {
@@ -125,7 +199,13 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error
 		return nil, err
 	}
 	m := metrics.New()
-	shelf, err := rulebook.Open(cfg.RulesDir, rulebook.Options{Logger: logger, OnReload: m.ObserveReload})
+	var rulesAudit func(action string, l rulebook.Load) // set once the audit log is open, before the watcher starts
+	shelf, err := rulebook.Open(cfg.RulesDir, rulebook.Options{Logger: logger, OnReload: m.ObserveReload,
+		OnLoad: func(l rulebook.Load) {
+			if rulesAudit != nil {
+				rulesAudit(ActionRulesReload, l)
+			}
+		}})
 	if err != nil {
 		return nil, &ConfigError{"rules", firstLine(err)}
 	}
@@ -142,7 +222,15 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error
 	if err != nil {
 		return nil, &ConfigError{"addr", err.Error()}
 	}
-	log, err := OpenAudit(ctx, cfg, audit.Options{ObserveBatch: m.ObserveAuditBatch})
+	signer, _, err := AuditSigner(cfg)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	every, _ := cfg.CheckpointEvery()
+	log, err := OpenAudit(ctx, cfg, audit.Options{ObserveBatch: m.ObserveAuditBatch, Signer: signer, CheckpointEvery: every,
+		CheckpointFile: filepath.Join(cfg.DataDir, audit.CheckpointFile),
+		OnSealError:    func(err error) { logger.Error("audit: signing a checkpoint failed", "error", err.Error()) }})
 	if err != nil {
 		ln.Close()
 		return nil, err
@@ -160,7 +248,31 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error
 		cases.Close()
 		return nil, err
 	}
-	api := httpapi.New(httpapi.Deps{Logger: logger, Verifier: verifier, Rules: shelf, Audit: log, Metrics: m, Cases: cases, CDS: cds})
+	rulesAudit = func(action string, l rulebook.Load) {
+		if err := auditRules(ctx, log, action, l); err != nil {
+			logger.Error("audit: recording the rules load failed", "error", err.Error())
+		}
+	}
+	if err := auditRules(ctx, log, ActionRulesLoad, rulebook.Load{At: shelf.Status().LastSuccess, Dir: cfg.RulesDir,
+		OK: true, Rulesets: shelf.Current().Rulesets()}); err != nil {
+		ln.Close()
+		log.Close()
+		cases.Close()
+		return nil, fmt.Errorf("audit: record the rules loaded: %w", err)
+	}
+	gaps, err := log.Gaps(ctx, cases)
+	if err != nil {
+		ln.Close()
+		log.Close()
+		cases.Close()
+		return nil, fmt.Errorf("audit: check that every stored event has its entry: %w", err)
+	}
+	m.SetAuditGaps(len(gaps))
+	if len(gaps) > 0 {
+		logger.Warn("audit: stored case events have no audit entry (left by an earlier version); run celltherapy audit repair",
+			"events", len(gaps), "first", gaps[0].String())
+	}
+	api := httpapi.New(httpapi.Deps{Logger: logger, Verifier: verifier, Rules: shelf, Audit: log, Metrics: m, Cases: cases, CDS: cds, AuditGaps: len(gaps)})
 	timeouts := cfg.Timeouts.orDefaults()
 	srv := &http.Server{
 		Handler:           api,

@@ -28,6 +28,11 @@ type Config struct {
 	Audience string // a value the aud of every token must hold
 	TimeZone string // the clinic's time zone (IANA name): its calendar day is "the same day" of the procedure
 
+	// The audit log's checkpoints (see docs/server.md).
+	AuditKey             string // file of the audit signing key; "" for the development key in DataDir
+	AuditKeys            string // more audit verifier keys accepted (other servers', rotated ones): files or keys, comma-separated
+	AuditCheckpointEvery string // how long an entry may wait for a signed checkpoint (a duration, default 1s)
+
 	// CDS Hooks (see cds.go); off while CDSClients is empty.
 	CDSClients     string // allow-listed CDS clients: ISSUER=JKU-URL or ISSUER=JWKS-FILE, comma-separated
 	CDSBaseURL     string // the public base URL EHRs call (the JWT aud is checked against it)
@@ -113,6 +118,9 @@ func (cfg *Config) Flags(fs *flag.FlagSet, only ...string) {
 	add(&cfg.Issuer, "issuer", DefaultIssuer, "issuer (iss) every token must carry")
 	add(&cfg.Audience, "audience", DefaultAudience, "audience (aud) every token must hold")
 	add(&cfg.TimeZone, "time-zone", DefaultTimeZone, "the clinic's time zone, an IANA name such as Europe/Berlin: its calendar day is the day of a screening and of \"the same day\" before an administration")
+	add(&cfg.AuditKey, "audit-key", "", "file of the audit signing key (celltherapy audit keygen) that signs checkpoints (default: the development key in the data directory)")
+	add(&cfg.AuditKeys, "audit-keys", "", "more audit public keys accepted on checkpoints (other servers', earlier keys): files or keys, comma-separated")
+	add(&cfg.AuditCheckpointEvery, "audit-checkpoint-every", "1s", "the longest an audit entry waits for a signed checkpoint, and the copy outside the database lags")
 	add(&cfg.CDSClients, "cds-clients", "", "CDS Hooks clients allowed to call /cds-services, comma-separated ISSUER=SOURCE, "+
 		"SOURCE the https URL of a key set its JWTs may name in jku, or a JWKS file of keys agreed out of band (default: CDS Hooks off)")
 	add(&cfg.CDSBaseURL, "cds-base-url", "", "public base URL EHRs call this server at, such as https://cds.clinic.example (required with --cds-clients: a JWT's aud must be it + the path)")
@@ -206,8 +214,23 @@ func (cfg *Config) Check() error {
 	case cfg.Audience == "":
 		return &ConfigError{"audience", "must not be empty"}
 	}
+	if _, err := cfg.CheckpointEvery(); err != nil {
+		return err
+	}
 	_, err := cfg.cdsSettings()
 	return err
+}
+
+// CheckpointEvery is AuditCheckpointEvery parsed.
+func (cfg *Config) CheckpointEvery() (time.Duration, error) {
+	if cfg.AuditCheckpointEvery == "" {
+		return time.Second, nil
+	}
+	d, err := time.ParseDuration(cfg.AuditCheckpointEvery)
+	if err != nil || d <= 0 {
+		return 0, &ConfigError{"audit-checkpoint-every", fmt.Sprintf("%q is not a positive duration such as 1s", cfg.AuditCheckpointEvery)}
+	}
+	return d, nil
 }
 
 // checkDir checks that dir is a directory, creating it when create is set.

@@ -32,6 +32,11 @@ type Record struct {
 	RulesetDigest string // the digest of the rules that decided, "" when none did
 	Input         []byte // the input as received (JSON)
 	Output        []byte // the output as answered (JSON)
+
+	// For an entry that records a case event: the event's version (its
+	// case is Subject) and procedure.EventHash of the event as stored.
+	EventVersion int
+	EventHash    string
 }
 
 // Entry is a Record as stored: its place in the chain, when it was
@@ -84,6 +89,11 @@ func ComputeHash(e *Entry) string {
 	field(e.RulesetDigest)
 	field(string(e.Input))
 	field(string(e.Output))
+	if e.EventHash != "" { // entries without an event hash as before
+		field("event")
+		field(strconv.Itoa(e.EventVersion))
+		field(e.EventHash)
+	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 

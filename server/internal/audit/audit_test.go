@@ -15,6 +15,10 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/reocell/celltherapy/procedure"
+	"github.com/reocell/celltherapy/procedure/postgres"
+	"github.com/reocell/celltherapy/procedure/sqlite"
 )
 
 // store is one database the log runs on, with the raw access an attacker
@@ -24,6 +28,8 @@ type store struct {
 	open func(t *testing.T, opts Options) *Log
 	// exec runs SQL straight on the database, bypassing the log.
 	exec func(t *testing.T, sql string) error
+	// cases opens the case store in the same database.
+	cases func(t *testing.T) procedure.Store
 }
 
 func stores(t *testing.T) []store {
@@ -50,6 +56,15 @@ func sqliteStore(t *testing.T) store {
 			}
 			t.Cleanup(func() { l.Close() })
 			return l
+		},
+		cases: func(t *testing.T) procedure.Store {
+			t.Helper()
+			st, err := sqlite.Open(context.Background(), file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			return st
 		},
 		exec: func(t *testing.T, q string) error {
 			t.Helper()
@@ -102,6 +117,15 @@ func postgresStore(t *testing.T, dsn string) store {
 			t.Cleanup(func() { l.Close() })
 			return l
 		},
+		cases: func(t *testing.T) procedure.Store {
+			t.Helper()
+			st, err := postgres.Open(ctx, scoped)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(st.Close)
+			return st
+		},
 		exec: func(t *testing.T, q string) error {
 			t.Helper()
 			conn, err := pgx.Connect(ctx, scoped)
@@ -151,7 +175,7 @@ func TestAppendChainsAndSurvivesReopen(t *testing.T) {
 			l.Close()
 			l = s.open(t, Options{}) // a committed entry is there after a restart
 			appendN(t, l, 1)
-			n, err := l.Verify(context.Background())
+			n, err := l.Verify(context.Background(), nil)
 			if err != nil || n != 4 {
 				t.Fatalf("Verify = %d, %v; want 4 entries, no error", n, err)
 			}
@@ -181,7 +205,7 @@ func TestAppendOnlyInTheDatabase(t *testing.T) {
 					t.Errorf("%s: error %v, want the append-only trigger's refusal", q, err)
 				}
 			}
-			if n, err := l.Verify(context.Background()); err != nil || n != 2 {
+			if n, err := l.Verify(context.Background(), nil); err != nil || n != 2 {
 				t.Errorf("Verify = %d, %v; want 2, nil", n, err)
 			}
 		})
@@ -228,7 +252,7 @@ func TestVerifyNamesTheTamperedEntry(t *testing.T) {
 				if err := s.exec(t, q); err != nil {
 					t.Fatal(err)
 				}
-				_, err := l.Verify(context.Background())
+				_, err := l.Verify(context.Background(), nil)
 				var ce *ChainError
 				if !errors.As(err, &ce) || ce.Seq != tc.wantSeq {
 					t.Fatalf("Verify error %v, want a ChainError naming entry %d", err, tc.wantSeq)
@@ -264,7 +288,7 @@ func TestConcurrentAppendsShareCommits(t *testing.T) {
 			if recorded.Load() != n || commits.Load() >= n {
 				t.Errorf("%d records in %d commits; want %d records in fewer commits", recorded.Load(), commits.Load(), n)
 			}
-			if c, err := l.Verify(context.Background()); err != nil || c != n {
+			if c, err := l.Verify(context.Background(), nil); err != nil || c != n {
 				t.Errorf("Verify = %d, %v", c, err)
 			}
 		})
@@ -307,7 +331,7 @@ func TestTwoLogsOnOneFileKeepOneChain(t *testing.T) {
 			t.Fatalf("append %d got seq %d", i, e.Seq)
 		}
 	}
-	if n, err := a.Verify(context.Background()); err != nil || n != 6 {
+	if n, err := a.Verify(context.Background(), nil); err != nil || n != 6 {
 		t.Fatalf("Verify = %d, %v", n, err)
 	}
 }

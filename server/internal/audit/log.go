@@ -2,9 +2,12 @@ package audit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
+
+	"golang.org/x/mod/sumdb/note"
 )
 
 // backend is where entries are kept: SQLite or PostgreSQL.
@@ -16,6 +19,11 @@ type backend interface {
 	scan(ctx context.Context, fn func(*Entry) error) error
 	ping(ctx context.Context) error
 	close() error
+	// seal extends the Merkle tree by the entries not yet in it and
+	// stores a checkpoint signed by signer; nil when nothing was new.
+	seal(ctx context.Context, signer note.Signer, now time.Time) ([]byte, error)
+	// checkpoints returns the signed checkpoints stored, by size.
+	checkpoints(ctx context.Context) ([][]byte, error)
 }
 
 // Options tune a Log. The zero value is ready to use.
@@ -26,6 +34,18 @@ type Options struct {
 	Now func() time.Time
 	// ObserveBatch, when set, is told the size of every committed batch.
 	ObserveBatch func(n int)
+	// Signer, when set, signs checkpoints of the log's Merkle tree: after
+	// each of the log's commit batches, every CheckpointEvery (entries the
+	// case store commits are sealed so), and at Close.
+	Signer note.Signer
+	// CheckpointEvery bounds how long an entry waits for a checkpoint
+	// (default 1s).
+	CheckpointEvery time.Duration
+	// CheckpointFile, when set, is where the latest checkpoint is copied
+	// outside the database, with no fsync: it may lag by CheckpointEvery.
+	CheckpointFile string
+	// OnSealError, when set, is told of a checkpoint that failed.
+	OnSealError func(error)
 }
 
 // Log is an audit log with group commit. It is safe for concurrent use.
@@ -36,6 +56,8 @@ type Log struct {
 	stop    chan struct{}
 	stopped chan struct{}
 	once    sync.Once
+	sealNow chan struct{}
+	sealed  chan struct{}
 }
 
 type appendReq struct {
@@ -64,7 +86,62 @@ func newLog(b backend, opts Options) *Log {
 		stopped: make(chan struct{}),
 	}
 	go l.commitLoop()
+	l.sealNow, l.sealed = make(chan struct{}, 1), make(chan struct{})
+	if opts.Signer != nil {
+		if l.opts.CheckpointEvery <= 0 {
+			l.opts.CheckpointEvery = time.Second
+		}
+		go l.sealLoop()
+	} else {
+		close(l.sealed)
+	}
 	return l
+}
+
+// sealLoop signs a checkpoint after each commit batch (at most one waits)
+// and every CheckpointEvery, until the commit loop has stopped; then once
+// more.
+func (l *Log) sealLoop() {
+	defer close(l.sealed)
+	t := time.NewTicker(l.opts.CheckpointEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-l.sealNow:
+		case <-t.C:
+		case <-l.stopped:
+			l.Seal(context.Background())
+			return
+		}
+		l.Seal(context.Background())
+	}
+}
+
+// Seal extends the Merkle tree by the entries not yet in it, stores a
+// checkpoint signed by Options.Signer and copies it to
+// Options.CheckpointFile. It returns the checkpoint, or nil when nothing
+// was new.
+func (l *Log) Seal(ctx context.Context) ([]byte, error) {
+	if l.opts.Signer == nil {
+		return nil, errors.New("audit: no audit key to sign checkpoints with")
+	}
+	msg, err := l.b.seal(ctx, l.opts.Signer, l.opts.Now())
+	if err == nil && msg != nil && l.opts.CheckpointFile != "" {
+		err = writeCheckpointFile(l.opts.CheckpointFile, msg)
+	}
+	if err != nil && l.opts.OnSealError != nil {
+		l.opts.OnSealError(err)
+	}
+	return msg, err
+}
+
+// Latest returns the latest stored checkpoint, or nil when none.
+func (l *Log) Latest(ctx context.Context) ([]byte, error) {
+	all, err := l.b.checkpoints(ctx)
+	if err != nil || len(all) == 0 {
+		return nil, err
+	}
+	return all[len(all)-1], nil
 }
 
 // Append records rec and returns its entry once it is committed (durable).
@@ -144,10 +221,8 @@ func (l *Log) commit(batch []*appendReq) {
 	live := batch[:0:0]
 	recs := make([]Record, 0, len(batch))
 	for _, req := range batch {
-		if req.ctx.Err() != nil { // the caller gave up before the commit: do not record
-			req.done <- appendResult{err: req.ctx.Err()}
-			continue
-		}
+		// A record once queued is committed, whether or not its caller
+		// still waits: what it records has been done.
 		live = append(live, req)
 		recs = append(recs, req.rec)
 	}
@@ -159,6 +234,12 @@ func (l *Log) commit(batch []*appendReq) {
 	if err == nil && l.opts.ObserveBatch != nil {
 		l.opts.ObserveBatch(len(recs))
 	}
+	if err == nil {
+		select {
+		case l.sealNow <- struct{}{}:
+		default:
+		}
+	}
 	for i, req := range live {
 		if err != nil {
 			req.done <- appendResult{err: err}
@@ -169,14 +250,23 @@ func (l *Log) commit(batch []*appendReq) {
 }
 
 // Verify walks the whole chain and returns how many entries match; the
-// error is a *ChainError naming the first entry that does not.
-func (l *Log) Verify(ctx context.Context) (int64, error) {
-	return verify(ctx, l.b)
+// error is a *ChainError naming the first entry that does not. With
+// events (the case store), each entry of a case event is also checked
+// against the event as stored now: an event changed or gone is an
+// *EventError naming it.
+func (l *Log) Verify(ctx context.Context, events EventReader) (int64, error) {
+	return verify(ctx, l.b, events)
 }
 
-func verify(ctx context.Context, b backend) (int64, error) {
+func verify(ctx context.Context, b backend, events EventReader) (int64, error) {
 	var v verifier
-	err := b.scan(ctx, v.next)
+	c := eventChecker{ctx: ctx, events: events}
+	err := b.scan(ctx, func(e *Entry) error {
+		if err := v.next(e); err != nil {
+			return err
+		}
+		return c.check(e)
+	})
 	return v.seq, err
 }
 
@@ -195,10 +285,15 @@ func (l *Log) Close() error {
 	l.once.Do(func() {
 		close(l.stop)
 		<-l.stopped
+		<-l.sealed
 		err = l.b.close()
 	})
 	return err
 }
+
+// entryColumns are the columns scanEntries reads, in order.
+const entryColumns = `seq, at, actor_id, actor_role, action, subject, request_id,
+		ruleset_digest, input, output, prev_hash, hash, event_version, event_hash`
 
 // rows is what *sql.Rows and pgx.Rows both offer.
 type rows interface {
@@ -208,14 +303,13 @@ type rows interface {
 }
 
 // scanEntries calls fn for each entry of rows, which select the columns
-// seq, at, actor_id, actor_role, action, subject, request_id,
-// ruleset_digest, input, output, prev_hash, hash.
+// entryColumns, in that order.
 func scanEntries(rs rows, fn func(*Entry) error) error {
 	for rs.Next() {
 		var e Entry
 		var in, out string
 		if err := rs.Scan(&e.Seq, &e.At, &e.ActorID, &e.ActorRole, &e.Action, &e.Subject, &e.RequestID,
-			&e.RulesetDigest, &in, &out, &e.PrevHash, &e.Hash); err != nil {
+			&e.RulesetDigest, &in, &out, &e.PrevHash, &e.Hash, &e.EventVersion, &e.EventHash); err != nil {
 			return fmt.Errorf("audit: read entries: %w", err)
 		}
 		e.Input, e.Output = []byte(in), []byte(out)

@@ -7,6 +7,9 @@ import (
 	"path"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -105,10 +108,10 @@ func (p *postgresBackend) appendBatch(ctx context.Context, now time.Time, recs [
 	for i := range entries {
 		e := &entries[i]
 		rows[i] = []any{e.Seq, e.At, e.ActorID, e.ActorRole, e.Action, e.Subject, e.RequestID,
-			e.RulesetDigest, string(e.Input), string(e.Output), e.PrevHash, e.Hash}
+			e.RulesetDigest, string(e.Input), string(e.Output), e.PrevHash, e.Hash, int64(e.EventVersion), e.EventHash}
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"audit_entries"}, []string{"seq", "at", "actor_id", "actor_role",
-		"action", "subject", "request_id", "ruleset_digest", "input", "output", "prev_hash", "hash"},
+		"action", "subject", "request_id", "ruleset_digest", "input", "output", "prev_hash", "hash", "event_version", "event_hash"},
 		pgx.CopyFromRows(rows)); err != nil {
 		return nil, fmt.Errorf("audit: insert: %w", err)
 	}
@@ -119,8 +122,7 @@ func (p *postgresBackend) appendBatch(ctx context.Context, now time.Time, recs [
 }
 
 func (p *postgresBackend) scan(ctx context.Context, fn func(*Entry) error) error {
-	rows, err := p.pool.Query(ctx, `SELECT seq, at, actor_id, actor_role, action, subject, request_id,
-		ruleset_digest, input, output, prev_hash, hash FROM audit_entries ORDER BY seq`)
+	rows, err := p.pool.Query(ctx, `SELECT `+entryColumns+` FROM audit_entries ORDER BY seq`)
 	if err != nil {
 		return fmt.Errorf("audit: read entries: %w", err)
 	}
@@ -133,4 +135,85 @@ func (p *postgresBackend) ping(ctx context.Context) error { return p.pool.Ping(c
 func (p *postgresBackend) close() error {
 	p.pool.Close()
 	return nil
+}
+
+type postgresSeal struct{ tx pgx.Tx }
+
+func (s postgresSeal) size(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.tx.QueryRow(ctx, `SELECT COALESCE(MAX(size), 0) FROM audit_checkpoints`).Scan(&n)
+	return n, err
+}
+
+func (s postgresSeal) entryHashes(ctx context.Context, after int64) ([]int64, []string, error) {
+	rows, err := s.tx.Query(ctx, `SELECT seq, hash FROM audit_entries WHERE seq > $1 ORDER BY seq`, after)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	var seqs []int64
+	var hashes []string
+	for rows.Next() {
+		var q int64
+		var h string
+		if err := rows.Scan(&q, &h); err != nil {
+			return nil, nil, err
+		}
+		seqs, hashes = append(seqs, q), append(hashes, h)
+	}
+	return seqs, hashes, rows.Err()
+}
+
+func (s postgresSeal) readHash(ctx context.Context, idx int64) (tlog.Hash, error) {
+	var b []byte
+	var h tlog.Hash
+	if err := s.tx.QueryRow(ctx, `SELECT hash FROM audit_tree WHERE idx = $1`, idx).Scan(&b); err != nil {
+		return h, fmt.Errorf("audit: tree hash %d: %w", idx, err)
+	}
+	copy(h[:], b)
+	return h, nil
+}
+
+func (s postgresSeal) putHash(ctx context.Context, idx int64, h tlog.Hash) error {
+	_, err := s.tx.Exec(ctx, `INSERT INTO audit_tree (idx, hash) VALUES ($1, $2)`, idx, h[:])
+	return err
+}
+
+func (s postgresSeal) putCheckpoint(ctx context.Context, size int64, at string, msg []byte) error {
+	_, err := s.tx.Exec(ctx, `INSERT INTO audit_checkpoints (size, at, note) VALUES ($1, $2, $3)`, size, at, string(msg))
+	return err
+}
+
+func (p *postgresBackend) seal(ctx context.Context, signer note.Signer, now time.Time) ([]byte, error) {
+	tx, err := p.pool.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback(ctx)
+	// One sealer at a time, over every server on the database.
+	if _, err := tx.Exec(ctx, `LOCK TABLE audit_checkpoints IN EXCLUSIVE MODE`); err != nil {
+		return nil, err
+	}
+	msg, err := seal(ctx, postgresSeal{tx}, signer, now)
+	if err != nil || msg == nil {
+		return nil, err
+	}
+	return msg, tx.Commit(ctx)
+}
+
+func (p *postgresBackend) checkpoints(ctx context.Context) ([][]byte, error) {
+	rows, err := p.pool.Query(ctx, `SELECT note FROM audit_checkpoints ORDER BY size`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out [][]byte
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, []byte(n))
+	}
+	return out, rows.Err()
 }

@@ -11,6 +11,9 @@ import (
 	"sort"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite", pure Go
 )
 
@@ -116,8 +119,8 @@ func (s *sqliteBackend) appendBatch(ctx context.Context, now time.Time, recs []R
 	}
 	entries := chain(lastSeq, lastHash, now, recs)
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO audit_entries
-		(seq, at, actor_id, actor_role, action, subject, request_id, ruleset_digest, input, output, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		(seq, at, actor_id, actor_role, action, subject, request_id, ruleset_digest, input, output, prev_hash, hash, event_version, event_hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return nil, fmt.Errorf("audit: prepare: %w", err)
 	}
@@ -125,7 +128,7 @@ func (s *sqliteBackend) appendBatch(ctx context.Context, now time.Time, recs []R
 	for i := range entries {
 		e := &entries[i]
 		if _, err := stmt.ExecContext(ctx, e.Seq, e.At, e.ActorID, e.ActorRole, e.Action, e.Subject,
-			e.RequestID, e.RulesetDigest, string(e.Input), string(e.Output), e.PrevHash, e.Hash); err != nil {
+			e.RequestID, e.RulesetDigest, string(e.Input), string(e.Output), e.PrevHash, e.Hash, e.EventVersion, e.EventHash); err != nil {
 			return nil, fmt.Errorf("audit: insert entry %d: %w", e.Seq, err)
 		}
 	}
@@ -136,8 +139,7 @@ func (s *sqliteBackend) appendBatch(ctx context.Context, now time.Time, recs []R
 }
 
 func (s *sqliteBackend) scan(ctx context.Context, fn func(*Entry) error) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT seq, at, actor_id, actor_role, action, subject, request_id,
-		ruleset_digest, input, output, prev_hash, hash FROM audit_entries ORDER BY seq`)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+entryColumns+` FROM audit_entries ORDER BY seq`)
 	if err != nil {
 		return fmt.Errorf("audit: read entries: %w", err)
 	}
@@ -150,3 +152,80 @@ func (s *sqliteBackend) ping(ctx context.Context) error {
 }
 
 func (s *sqliteBackend) close() error { return s.db.Close() }
+
+type sqliteSeal struct{ tx *sql.Tx }
+
+func (s sqliteSeal) size(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(size), 0) FROM audit_checkpoints`).Scan(&n)
+	return n, err
+}
+
+func (s sqliteSeal) entryHashes(ctx context.Context, after int64) ([]int64, []string, error) {
+	rows, err := s.tx.QueryContext(ctx, `SELECT seq, hash FROM audit_entries WHERE seq > ? ORDER BY seq`, after)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	var seqs []int64
+	var hashes []string
+	for rows.Next() {
+		var q int64
+		var h string
+		if err := rows.Scan(&q, &h); err != nil {
+			return nil, nil, err
+		}
+		seqs, hashes = append(seqs, q), append(hashes, h)
+	}
+	return seqs, hashes, rows.Err()
+}
+
+func (s sqliteSeal) readHash(ctx context.Context, idx int64) (tlog.Hash, error) {
+	var b []byte
+	var h tlog.Hash
+	if err := s.tx.QueryRowContext(ctx, `SELECT hash FROM audit_tree WHERE idx = ?`, idx).Scan(&b); err != nil {
+		return h, fmt.Errorf("audit: tree hash %d: %w", idx, err)
+	}
+	copy(h[:], b)
+	return h, nil
+}
+
+func (s sqliteSeal) putHash(ctx context.Context, idx int64, h tlog.Hash) error {
+	_, err := s.tx.ExecContext(ctx, `INSERT INTO audit_tree (idx, hash) VALUES (?, ?)`, idx, h[:])
+	return err
+}
+
+func (s sqliteSeal) putCheckpoint(ctx context.Context, size int64, at string, msg []byte) error {
+	_, err := s.tx.ExecContext(ctx, `INSERT INTO audit_checkpoints (size, at, note) VALUES (?, ?, ?)`, size, at, string(msg))
+	return err
+}
+
+func (s *sqliteBackend) seal(ctx context.Context, signer note.Signer, now time.Time) ([]byte, error) {
+	tx, err := s.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: one sealer at a time
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	msg, err := seal(ctx, sqliteSeal{tx}, signer, now)
+	if err != nil || msg == nil {
+		return nil, err
+	}
+	return msg, tx.Commit()
+}
+
+func (s *sqliteBackend) checkpoints(ctx context.Context) ([][]byte, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT note FROM audit_checkpoints ORDER BY size`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out [][]byte
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, []byte(n))
+	}
+	return out, rows.Err()
+}

@@ -1,11 +1,13 @@
 // Package casebook is the reference server's one adapter onto the procedure
 // package: every call into procedure and its stores is here. It opens the
 // case store (SQLite beside the audit log, or PostgreSQL), gives commands
-// as the verified caller, and turns procedure's typed errors into Error,
-// whose Code the HTTP layer maps to a status in its one table.
+// as the verified caller, with the version it expects and the audit trail
+// the store writes with the events. Its errors are procedure's own typed
+// errors (and its codes), which the HTTP layer maps to statuses in its one
+// table.
 //
 //	book, err := casebook.Open(ctx, casebook.Options{SQLiteFile: "data/celltherapy.db"})
-//	out, err := book.Give(ctx, "case-1", casebook.Actor{ID: "dr-7", Role: "doctor"}, body, casebook.Expect{})
+//	out, err := book.Give(ctx, "case-1", procedure.Actor{ID: "dr-7", Role: procedure.Doctor}, body, casebook.Expect{}, trail)
 package casebook
 
 import (
@@ -25,7 +27,8 @@ import (
 type Options struct {
 	SQLiteFile string // the SQLite database file (used when Postgres is "")
 	Postgres   string // a PostgreSQL DSN
-	// ObserveAppend is told how long each durable append took.
+	// ObserveAppend is told how long each command that appended took,
+	// from its read of the case to its durable commit.
 	ObserveAppend func(time.Duration)
 	// Now is the clock that stamps when events are recorded (default time.Now).
 	Now func() time.Time
@@ -37,11 +40,12 @@ type Options struct {
 // Book is the case API of the server, over one store. It is safe for
 // concurrent use.
 type Book struct {
-	cases *procedure.Cases
-	store procedure.Store
-	opts  []procedure.Option
-	ping  func(ctx context.Context) error
-	close func() error
+	cases   *procedure.Cases
+	store   procedure.Store
+	opts    []procedure.Option
+	observe func(time.Duration)
+	ping    func(ctx context.Context) error
+	close   func() error
 }
 
 // Open opens the case store (applying its migrations), recomputes the
@@ -94,7 +98,7 @@ func (b *Book) over(store procedure.Store, opts Options) *Book {
 		p.Location = opts.Location
 		b.opts = append(b.opts, procedure.WithParams(p))
 	}
-	b.store = &guardedStore{Store: store, observe: opts.ObserveAppend}
+	b.store, b.observe = store, opts.ObserveAppend
 	b.cases = procedure.NewCases(b.store, b.opts...)
 	return b
 }
@@ -116,69 +120,35 @@ func (b *Book) Ping(ctx context.Context) error { return b.ping(ctx) }
 // Close closes the store.
 func (b *Book) Close() error { return b.close() }
 
-// guardedStore checks the caller's expected version (from the context):
-// on reading the case, so that a stale If-Match is a conflict before any
-// rule is checked, and on every append, where the store makes it atomic.
-// It also reports how long each append took.
-type guardedStore struct {
-	procedure.Store
-	observe func(time.Duration)
+// Events returns a case's events as the store keeps them, for checking
+// the audit log against them; an unknown case is procedure.ErrNotFound.
+func (b *Book) Events(ctx context.Context, caseID string) ([]procedure.Event, error) {
+	return b.store.Events(ctx, caseID)
 }
 
-type expectKey struct{}
-
-// expected is the version a request expects; replaying is set once the
-// command's key is found used, when the version no longer matters.
-type expected struct {
-	version   int
-	replaying bool
-}
-
-func expectation(ctx context.Context) *expected {
-	x, _ := ctx.Value(expectKey{}).(*expected)
-	if x == nil || x.replaying {
-		return nil
+// EachEvent calls fn for every stored event, case by case in id order,
+// each case's events in version order.
+func (b *Book) EachEvent(ctx context.Context, fn func(procedure.Event) error) error {
+	after := ""
+	for {
+		page, err := b.store.Cases(ctx, procedure.CaseQuery{After: after, Limit: 500})
+		if err != nil {
+			return err
+		}
+		for _, sm := range page {
+			evs, err := b.store.Events(ctx, sm.CaseID)
+			if err != nil {
+				return err
+			}
+			for _, e := range evs {
+				if err := fn(e); err != nil {
+					return err
+				}
+			}
+		}
+		if len(page) < 500 {
+			return nil
+		}
+		after = page[len(page)-1].CaseID
 	}
-	return x
 }
-
-// Replay implements procedure.Store.
-func (g *guardedStore) Replay(ctx context.Context, key string) ([]procedure.Event, error) {
-	evs, err := g.Store.Replay(ctx, key)
-	if x, _ := ctx.Value(expectKey{}).(*expected); x != nil && len(evs) > 0 {
-		x.replaying = true
-	}
-	return evs, err
-}
-
-// Events implements procedure.Store.
-func (g *guardedStore) Events(ctx context.Context, caseID string) ([]procedure.Event, error) {
-	evs, err := g.Store.Events(ctx, caseID)
-	if x := expectation(ctx); err == nil && x != nil && len(evs) != x.version {
-		return nil, &versionConflict{want: x.version, have: len(evs)}
-	}
-	return evs, err
-}
-
-// Append implements procedure.Store.
-func (g *guardedStore) Append(ctx context.Context, req procedure.AppendRequest) (procedure.AppendResult, error) {
-	if x := expectation(ctx); x != nil && req.ExpectedVersion != x.version {
-		return procedure.AppendResult{}, &versionConflict{want: x.version, have: req.ExpectedVersion}
-	}
-	start := time.Now()
-	res, err := g.Store.Append(ctx, req)
-	if err == nil && g.observe != nil {
-		g.observe(time.Since(start))
-	}
-	return res, err
-}
-
-// versionConflict is a stale expected version; it matches
-// procedure.ErrConflict.
-type versionConflict struct{ want, have int }
-
-func (e *versionConflict) Error() string {
-	return fmt.Sprintf("the case is at version %d, not the expected version %d", e.have, e.want)
-}
-
-func (e *versionConflict) Is(target error) bool { return target == procedure.ErrConflict }

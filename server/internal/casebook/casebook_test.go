@@ -3,7 +3,6 @@ package casebook
 import (
 	"context"
 	"errors"
-	"fmt"
 	"testing"
 
 	"github.com/reocell/celltherapy/procedure"
@@ -11,36 +10,6 @@ import (
 )
 
 const open = `{"type": "open-case", "at": "2026-11-24T09:00:00Z", "caseId": "c-1", "patient": "p-1"}`
-
-func TestTranslate(t *testing.T) {
-	tests := []struct {
-		err  error
-		code ErrorCode // "" : internal, returned as it is
-		rule string
-	}{
-		{&procedure.InvalidError{Problems: []procedure.Problem{{Field: "$.at", Message: "is required"}}}, Invalid, ""},
-		{&procedure.ForbiddenError{Role: procedure.Nurse, Command: procedure.CmdOpenCase}, Forbidden, ""},
-		{fmt.Errorf("reading: %w", procedure.ErrNotFound), NotFound, ""},
-		{&versionConflict{want: 1, have: 2}, Conflict, ""},
-		{&procedure.RefusedError{Rule: "slot-in-future", Reason: "x"}, Refused, "slot-in-future"},
-		{errors.New("disk on fire"), "", ""},
-	}
-	for _, tc := range tests {
-		t.Run(tc.err.Error(), func(t *testing.T) {
-			got := translate(tc.err)
-			var e *Error
-			if !errors.As(got, &e) {
-				if tc.code != "" {
-					t.Fatalf("%v: not an *Error", got)
-				}
-				return
-			}
-			if e.Code != tc.code || e.Rule != tc.rule {
-				t.Errorf("code %s rule %q, want %s %q", e.Code, e.Rule, tc.code, tc.rule)
-			}
-		})
-	}
-}
 
 func TestExpectedVersionInTheBody(t *testing.T) {
 	tests := []struct {
@@ -62,7 +31,7 @@ func TestExpectedVersionInTheBody(t *testing.T) {
 			x := tc.x
 			cmd, err := decode([]byte(tc.body), &x)
 			if tc.problem != "" {
-				var e *Error
+				var e *procedure.InvalidError
 				if !errors.As(err, &e) || len(e.Problems) == 0 || e.Problems[0].Field != tc.problem {
 					t.Fatalf("%v, want a problem at %s", err, tc.problem)
 				}
@@ -86,7 +55,7 @@ func TestExpectedVersionInTheBody(t *testing.T) {
 func TestUsingKeepsTheStore(t *testing.T) {
 	ctx := context.Background()
 	book := NewMemory(Options{})
-	if _, err := book.Using(rulebook.Makers{}).OpenCase(ctx, Actor{ID: "a", Role: "administrator"}, []byte(open), Expect{}); err != nil {
+	if _, err := book.Using(rulebook.Makers{}).OpenCase(ctx, procedure.Actor{ID: "a", Role: procedure.Administrator}, []byte(open), Expect{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, v, err := book.Case(ctx, "c-1"); err != nil || v != 1 {

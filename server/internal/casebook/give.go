@@ -4,16 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
+	"time"
 
 	"github.com/reocell/celltherapy/procedure"
 )
-
-// Actor is who gives a command: the verified token's subject and role.
-type Actor struct {
-	ID   string
-	Role string
-}
 
 // Expect is what the caller adds to a command outside its JSON: the
 // Idempotency-Key header and the If-Match version (HasVersion false: none).
@@ -23,72 +17,69 @@ type Expect struct {
 	HasVersion bool
 }
 
-// Event is one event a command appended, as the audit log keeps it.
-type Event struct {
-	Type   string // such as "appointment-booked"
-	Digest string // the ruleset digest of the decision it holds, "" when none
-	JSON   []byte // the event as answered
-}
-
 // Outcome is what a command did.
 type Outcome struct {
 	CaseID   string
 	Version  int    // the case's version after it
 	JSON     []byte // {case, events, replayed} as answered
-	Events   []Event
-	Replayed bool // the key was used before: nothing new was appended
+	Replayed bool   // the key was used before: nothing new was appended
 }
 
-// OpenCase opens a case with an open-case command.
-func (b *Book) OpenCase(ctx context.Context, actor Actor, body []byte, x Expect) (*Outcome, error) {
+// OpenCase opens a case with an open-case command. The case store writes
+// trail's audit entries (nil: none) with the events, in one transaction.
+func (b *Book) OpenCase(ctx context.Context, actor procedure.Actor, body []byte, x Expect, trail procedure.AuditTrail) (*Outcome, error) {
 	cmd, err := decode(body, &x)
 	if err != nil {
 		return nil, err
 	}
 	open, ok := cmd.(*procedure.OpenCase)
 	if !ok {
-		return nil, &Error{Code: Invalid, Message: "this route takes an open-case command",
-			Problems: []Problem{{Field: "$.type", Message: "must be open-case"}}}
+		return nil, invalid("$.type", "must be open-case: this route takes an open-case command")
 	}
-	return b.give(ctx, open.CaseID, actor, cmd, x)
+	return b.give(ctx, open.CaseID, actor, cmd, x, trail)
 }
 
-// Give gives one command (the procedure's command JSON) to a case.
-func (b *Book) Give(ctx context.Context, caseID string, actor Actor, body []byte, x Expect) (*Outcome, error) {
+// Give gives one command (the procedure's command JSON) to a case. The
+// case store writes trail's audit entries (nil: none) with the events, in
+// one transaction.
+func (b *Book) Give(ctx context.Context, caseID string, actor procedure.Actor, body []byte, x Expect, trail procedure.AuditTrail) (*Outcome, error) {
 	cmd, err := decode(body, &x)
 	if err != nil {
 		return nil, err
 	}
 	if cmd.Head().Type == procedure.CmdOpenCase {
-		return nil, &Error{Code: Invalid, Message: "a case is opened with POST /v1/cases",
-			Problems: []Problem{{Field: "$.type", Message: "open-case is not a command to an existing case"}}}
+		return nil, invalid("$.type", "open-case is not a command to an existing case: a case is opened with POST /v1/cases")
 	}
-	return b.give(ctx, caseID, actor, cmd, x)
+	return b.give(ctx, caseID, actor, cmd, x, trail)
 }
 
-func (b *Book) give(ctx context.Context, caseID string, actor Actor, cmd procedure.Command, x Expect) (*Outcome, error) {
+func (b *Book) give(ctx context.Context, caseID string, actor procedure.Actor, cmd procedure.Command, x Expect, trail procedure.AuditTrail) (*Outcome, error) {
+	var opts []procedure.GiveOption
 	if x.HasVersion {
-		ctx = context.WithValue(ctx, expectKey{}, &expected{version: x.Version})
+		opts = append(opts, procedure.ExpectVersion(x.Version))
 	}
-	res, err := b.cases.Give(ctx, caseID, procedure.Actor{ID: actor.ID, Role: procedure.Role(actor.Role)}, cmd)
+	if trail != nil {
+		opts = append(opts, procedure.WithAuditTrail(trail))
+	}
+	start := time.Now()
+	res, err := b.cases.Give(ctx, caseID, actor, cmd, opts...)
 	if err != nil {
-		return nil, translate(err)
+		return nil, err
+	}
+	if !res.Replayed && b.observe != nil {
+		b.observe(time.Since(start))
 	}
 	out := &Outcome{CaseID: res.Case.ID, Version: res.Case.Version, Replayed: res.Replayed}
 	if out.JSON, err = json.Marshal(res); err != nil {
 		return nil, err
 	}
-	for _, e := range res.Events {
-		ev := Event{Type: string(e.Type)}
-		if e.Decision != nil {
-			ev.Digest = e.Decision.Digest
-		}
-		if ev.JSON, err = json.Marshal(e); err != nil {
-			return nil, err
-		}
-		out.Events = append(out.Events, ev)
-	}
 	return out, nil
+}
+
+// invalid is a procedure.InvalidError of one problem: a JSON path ($...)
+// or the name of a header or query parameter, and what is wrong there.
+func invalid(field, message string) error {
+	return &procedure.InvalidError{Problems: []procedure.Problem{{Field: field, Message: message}}}
 }
 
 // decode decodes a command. The body may carry "expectedVersion" beside
@@ -98,7 +89,7 @@ func decode(body []byte, x *Expect) (procedure.Command, error) {
 	// Duplicate keys first: taking expectedVersion out re-encodes the body,
 	// which would keep only the last of them.
 	if err := procedure.CheckJSON(body); err != nil {
-		return nil, translate(err)
+		return nil, err
 	}
 	body, err := takeExpected(body, x)
 	if err != nil {
@@ -106,7 +97,7 @@ func decode(body []byte, x *Expect) (procedure.Command, error) {
 	}
 	cmd, err := procedure.DecodeCommand(body)
 	if err != nil {
-		return nil, translate(err)
+		return nil, err
 	}
 	h := cmd.Head()
 	switch {
@@ -114,8 +105,9 @@ func decode(body []byte, x *Expect) (procedure.Command, error) {
 	case h.Key == "":
 		h.Key = x.Key
 	case h.Key != x.Key:
-		return nil, &Error{Code: Invalid, Message: "the Idempotency-Key header and the command's key differ",
-			Field: "Idempotency-Key", Problems: []Problem{{Field: "$.key", Message: "differs from the Idempotency-Key header"}}}
+		return nil, &procedure.InvalidError{Problems: []procedure.Problem{
+			{Field: "$.key", Message: "differs from the Idempotency-Key header"},
+			{Field: "Idempotency-Key", Message: "differs from the command's key"}}}
 	}
 	return cmd, nil
 }
@@ -136,21 +128,14 @@ func takeExpected(body []byte, x *Expect) ([]byte, error) {
 	}
 	var v int
 	if err := json.Unmarshal(raw, &v); err != nil || v < 0 {
-		return nil, &Error{Code: Invalid, Message: "expectedVersion must be a whole number, 0 or more",
-			Problems: []Problem{{Field: "$.expectedVersion", Message: "must be a whole number, 0 or more"}}}
+		return nil, invalid("$.expectedVersion", "must be a whole number, 0 or more")
 	}
 	if x.HasVersion && x.Version != v {
-		return nil, &Error{Code: Invalid, Message: "If-Match and expectedVersion differ", Field: "If-Match",
-			Problems: []Problem{{Field: "$.expectedVersion", Message: "differs from the If-Match header"}}}
+		return nil, &procedure.InvalidError{Problems: []procedure.Problem{
+			{Field: "$.expectedVersion", Message: "differs from the If-Match header"},
+			{Field: "If-Match", Message: "differs from expectedVersion"}}}
 	}
 	x.Version, x.HasVersion = v, true
 	delete(fields, "expectedVersion")
 	return json.Marshal(fields)
-}
-
-// errorsAs is errors.As, named so that translate reads as a table.
-func errorsAs[T error](err error) (T, bool) {
-	var t T
-	ok := errors.As(err, &t)
-	return t, ok
 }

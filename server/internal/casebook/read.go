@@ -16,7 +16,7 @@ import (
 func (b *Book) Case(ctx context.Context, caseID string) ([]byte, int, error) {
 	c, err := b.cases.Case(ctx, caseID)
 	if err != nil {
-		return nil, 0, translate(err)
+		return nil, 0, err
 	}
 	data, err := json.Marshal(c)
 	return data, c.Version, err
@@ -26,7 +26,7 @@ func (b *Book) Case(ctx context.Context, caseID string) ([]byte, int, error) {
 func (b *Book) History(ctx context.Context, caseID string) ([]byte, error) {
 	events, err := b.cases.History(ctx, caseID)
 	if err != nil {
-		return nil, translate(err)
+		return nil, err
 	}
 	return json.Marshal(struct {
 		Events []procedure.Event `json:"events"`
@@ -39,10 +39,10 @@ func (b *Book) History(ctx context.Context, caseID string) ([]byte, error) {
 func (b *Book) WriteAftercare(ctx context.Context, w io.Writer, caseID string) error {
 	plans, err := b.cases.Aftercare(ctx, caseID)
 	if err != nil {
-		return translate(err)
+		return err
 	}
 	if len(plans) == 0 {
-		return &Error{Code: NotFound, Message: fmt.Sprintf("case %q has no administration, so no aftercare plan yet", caseID)}
+		return fmt.Errorf("%w: case %q has no administration, so no aftercare plan yet", procedure.ErrNotFound, caseID)
 	}
 	for _, p := range plans {
 		if err := recommendations.WriteICS(w, p); err != nil {
@@ -60,7 +60,7 @@ const DefaultListLimit = 100
 func (b *Book) List(ctx context.Context, stage, after, limit string) ([]byte, error) {
 	q := procedure.CaseQuery{Stage: procedure.Stage(stage), After: after}
 	if stage != "" && !knownStage(q.Stage) {
-		return nil, &Error{Code: Invalid, Message: fmt.Sprintf("unknown stage %q", stage), Field: "stage"}
+		return nil, invalid("stage", fmt.Sprintf("unknown stage %q", stage))
 	}
 	n, err := parseLimit(limit)
 	if err != nil {
@@ -72,7 +72,7 @@ func (b *Book) List(ctx context.Context, stage, after, limit string) ([]byte, er
 	}
 	list, err := b.cases.List(ctx, q)
 	if err != nil {
-		return nil, translate(err)
+		return nil, err
 	}
 	if list == nil {
 		list = []procedure.Summary{}
@@ -89,12 +89,12 @@ func (b *Book) Worklist(ctx context.Context, asOf, role, limit string, now time.
 	if asOf != "" {
 		t, err := time.Parse(time.RFC3339, asOf)
 		if err != nil {
-			return nil, &Error{Code: Invalid, Message: "asOf must be an RFC 3339 instant, such as 2026-11-25T09:00:00Z", Field: "asOf"}
+			return nil, invalid("asOf", "must be an RFC 3339 instant, such as 2026-11-25T09:00:00Z")
 		}
 		q.AsOf = t
 	}
 	if role != "" && !q.Role.Valid() {
-		return nil, &Error{Code: Invalid, Message: fmt.Sprintf("unknown role %q", role), Field: "role"}
+		return nil, invalid("role", fmt.Sprintf("unknown role %q", role))
 	}
 	n, err := parseLimit(limit)
 	if err != nil {
@@ -103,7 +103,7 @@ func (b *Book) Worklist(ctx context.Context, asOf, role, limit string, now time.
 	q.Limit = n
 	items, err := b.cases.Worklist(ctx, q)
 	if err != nil {
-		return nil, translate(err)
+		return nil, err
 	}
 	if items == nil {
 		items = []procedure.WorkItem{}
@@ -120,7 +120,7 @@ func parseLimit(s string) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 || n > 10000 {
-		return 0, &Error{Code: Invalid, Message: "limit must be a whole number from 1 to 10000", Field: "limit"}
+		return 0, invalid("limit", "must be a whole number from 1 to 10000")
 	}
 	return n, nil
 }

@@ -3,14 +3,15 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/reocell/celltherapy/procedure"
 	"github.com/reocell/celltherapy/server/internal/audit"
 	"github.com/reocell/celltherapy/server/internal/auth"
-	"github.com/reocell/celltherapy/server/internal/casebook"
 )
 
 const eligiblePatient = `{"asOf": "2026-11-24", "oncology": {"active": false, "everTreated": false}, "pregnant": false,
@@ -197,11 +198,13 @@ func TestStatusTable(t *testing.T) {
 		{&auth.Error{Reason: "x"}, 401},
 		{&http.MaxBytesError{Limit: 1}, 413},
 		{errString("disk on fire"), 500},
-		{&casebook.Error{Code: casebook.Invalid, Message: "bad"}, 400},
-		{&casebook.Error{Code: casebook.Forbidden, Message: "nurse"}, 403},
-		{&casebook.Error{Code: casebook.NotFound, Message: "no case"}, 404},
-		{&casebook.Error{Code: casebook.Conflict, Message: "stale"}, 409},
-		{&casebook.Error{Code: casebook.Refused, Message: "rule", Rule: "slot-in-future"}, 422},
+		{&procedure.InvalidError{Problems: []procedure.Problem{{Field: "$.at", Message: "is required"}}}, 400},
+		{&procedure.ForbiddenError{Role: procedure.Nurse, Command: procedure.CmdOpenCase}, 403},
+		{fmt.Errorf("reading: %w", procedure.ErrNotFound), 404},
+		{&procedure.VersionError{CaseID: "c", Expected: 1, Actual: 2}, 409},
+		{procedure.ErrConflict, 409},
+		{&procedure.RefusedError{Rule: "slot-in-future", Reason: "x"}, 422},
+		{procedure.ErrSchema, 500},
 	}
 	for _, tc := range tests {
 		t.Run(tc.err.Error(), func(t *testing.T) {

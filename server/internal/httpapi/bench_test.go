@@ -99,7 +99,8 @@ func (nopAudit) Append(context.Context, audit.Record) (audit.Entry, error) {
 	return audit.Entry{Seq: 1}, nil
 }
 
-func (nopAudit) Ping(context.Context) error { return nil }
+func (nopAudit) Ping(context.Context) error             { return nil }
+func (nopAudit) Latest(context.Context) ([]byte, error) { return nil, nil }
 
 // BenchmarkCDSCall is a CDS Hooks patient-view call with a full prefetch
 // through the whole server (CDS client JWT, screening with the rules in

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,33 +12,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/reocell/celltherapy/procedure"
 	"github.com/reocell/celltherapy/server/internal/audit"
 	"github.com/reocell/celltherapy/server/internal/casebook"
 )
 
-// caseError turns a case book error into the one error shape, its code
-// from domainErrors.
-func caseError(e *casebook.Error) *Error {
-	out := &Error{Code: CodeInternal, Message: e.Message, Field: e.Field, Rule: e.Rule}
-	for _, d := range domainErrors() {
-		if errors.Is(e, d.target) {
-			out.Code = d.code
-			break
-		}
-	}
-	for _, p := range e.Problems {
-		out.Problems = append(out.Problems, Problem{Path: p.Field, Message: p.Message})
-	}
-	if len(out.Problems) > 0 && strings.HasPrefix(out.Problems[0].Path, "$") {
-		out.Path = out.Problems[0].Path
-	}
-	return out
-}
-
-// actor is the verified caller, as the case book needs it.
-func actor(ctx context.Context) casebook.Actor {
+// actor is the verified caller, as the procedure knows it.
+func actor(ctx context.Context) procedure.Actor {
 	p := principal(ctx)
-	return casebook.Actor{ID: p.Subject, Role: string(p.Role)}
+	return procedure.Actor{ID: p.Subject, Role: procedure.Role(p.Role)}
 }
 
 // expectation reads the Idempotency-Key and If-Match headers.
@@ -77,15 +60,15 @@ func strongVersion(tag string) (int, error) {
 // handleOpenCase opens a case: 201 with its Location, or 200 when the
 // idempotency key opened it before.
 func (s *Server) handleOpenCase() http.Handler {
-	return s.caseCommand(func(r *http.Request, body []byte, x casebook.Expect) (*casebook.Outcome, error) {
-		return s.deciding().OpenCase(r.Context(), actor(r.Context()), body, x)
+	return s.caseCommand(func(ctx context.Context, r *http.Request, body []byte, x casebook.Expect, trail *audit.Trail) (*casebook.Outcome, error) {
+		return s.deciding().OpenCase(ctx, actor(ctx), body, x, trail)
 	}, http.StatusCreated)
 }
 
 // handleCommand gives a command to the case named in the path.
 func (s *Server) handleCommand() http.Handler {
-	return s.caseCommand(func(r *http.Request, body []byte, x casebook.Expect) (*casebook.Outcome, error) {
-		return s.deciding().Give(r.Context(), r.PathValue("id"), actor(r.Context()), body, x)
+	return s.caseCommand(func(ctx context.Context, r *http.Request, body []byte, x casebook.Expect, trail *audit.Trail) (*casebook.Outcome, error) {
+		return s.deciding().Give(ctx, r.PathValue("id"), actor(ctx), body, x, trail)
 	}, http.StatusOK)
 }
 
@@ -98,10 +81,14 @@ func (s *Server) deciding() *casebook.Book {
 	return s.cases.Using(s.rules.Current().Makers())
 }
 
-type giveFunc func(r *http.Request, body []byte, x casebook.Expect) (*casebook.Outcome, error)
+type giveFunc func(ctx context.Context, r *http.Request, body []byte, x casebook.Expect, trail *audit.Trail) (*casebook.Outcome, error)
 
-// caseCommand reads the body and headers, gives the command, audits every
-// event it appended and only then answers.
+// caseCommand reads the body and headers and gives the command; the case
+// store writes each event's audit entry (who, the command as received, the
+// event) in the transaction that appends the events, and only then is the
+// command answered. Once the request is read, the command runs to its end
+// whatever the client does: its context is detached from the request's,
+// so a client that hangs up loses only the answer.
 func (s *Server) caseCommand(give giveFunc, created int) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := s.readBody(w, r)
@@ -114,7 +101,10 @@ func (s *Server) caseCommand(give giveFunc, created int) http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		out, err := give(r, body, x)
+		ctx := context.WithoutCancel(r.Context())
+		p := principal(ctx)
+		trail := &audit.Trail{ActorID: p.Subject, ActorRole: string(p.Role), RequestID: info(ctx).id, Input: body}
+		out, err := give(ctx, r, body, x, trail)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -122,9 +112,6 @@ func (s *Server) caseCommand(give giveFunc, created int) http.Handler {
 		status := created
 		if out.Replayed {
 			status = http.StatusOK
-		} else if err := s.auditEvents(r, body, out); err != nil {
-			s.fail(w, r, err)
-			return
 		}
 		w.Header().Set("Location", "/v1/cases/"+url.PathEscape(out.CaseID))
 		w.Header().Set("ETag", strconv.Quote(strconv.Itoa(out.Version)))
@@ -134,26 +121,33 @@ func (s *Server) caseCommand(give giveFunc, created int) http.Handler {
 	})
 }
 
-// auditEvents appends one audit entry per event, in order: who, the
-// command as received, the event, and the digest of any decision in it.
-func (s *Server) auditEvents(r *http.Request, body []byte, out *casebook.Outcome) error {
+// The audit actions of reads of personal data.
+const (
+	ActionReadCase      = "read:case"
+	ActionReadHistory   = "read:history"
+	ActionReadAftercare = "read:aftercare"
+	ActionReadCases     = "read:cases"
+	ActionReadWorklist  = "read:worklist"
+)
+
+// auditRead records who read what of patients' data (HIPAA 164.312(b)
+// audit controls; GDPR's record of access): the case read (subject) or
+// the query of a list, before the data is answered. Reads share the log's
+// group commits with everything else; decisions never wait for them.
+func (s *Server) auditRead(r *http.Request, action, subject string) error {
 	p := principal(r.Context())
-	for _, e := range out.Events {
-		start := time.Now()
-		if _, err := s.audit.Append(r.Context(), audit.Record{
-			ActorID: p.Subject, ActorRole: string(p.Role), Action: "case-event:" + e.Type, Subject: out.CaseID,
-			RequestID: info(r.Context()).id, RulesetDigest: e.Digest, Input: body, Output: e.JSON,
-		}); err != nil {
-			return err
-		}
-		s.metrics.ObserveStoreAppend("audit", time.Since(start))
-	}
-	return nil
+	in, _ := json.Marshal(map[string]string{"route": info(r.Context()).route, "query": r.URL.RawQuery})
+	_, err := s.audit.Append(context.WithoutCancel(r.Context()), audit.Record{ActorID: p.Subject, ActorRole: string(p.Role),
+		Action: action, Subject: subject, RequestID: info(r.Context()).id, Input: in, Output: []byte(`{}`)})
+	return err
 }
 
 func (s *Server) handleCase() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		data, version, err := s.cases.Case(r.Context(), r.PathValue("id"))
+		if err == nil {
+			err = s.auditRead(r, ActionReadCase, r.PathValue("id"))
+		}
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -166,6 +160,9 @@ func (s *Server) handleCase() http.Handler {
 func (s *Server) handleHistory() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		data, err := s.cases.History(r.Context(), r.PathValue("id"))
+		if err == nil {
+			err = s.auditRead(r, ActionReadHistory, r.PathValue("id"))
+		}
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -177,7 +174,11 @@ func (s *Server) handleHistory() http.Handler {
 func (s *Server) handleAftercareICS() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var buf bytes.Buffer
-		if err := s.cases.WriteAftercare(r.Context(), &buf, r.PathValue("id")); err != nil {
+		err := s.cases.WriteAftercare(r.Context(), &buf, r.PathValue("id"))
+		if err == nil {
+			err = s.auditRead(r, ActionReadAftercare, r.PathValue("id"))
+		}
+		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
@@ -191,6 +192,9 @@ func (s *Server) handleListCases() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		data, err := s.cases.List(r.Context(), q.Get("stage"), q.Get("after"), q.Get("limit"))
+		if err == nil {
+			err = s.auditRead(r, ActionReadCases, "")
+		}
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -203,6 +207,9 @@ func (s *Server) handleWorklist() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		data, err := s.cases.Worklist(r.Context(), q.Get("asOf"), q.Get("role"), q.Get("limit"), time.Now())
+		if err == nil {
+			err = s.auditRead(r, ActionReadWorklist, "")
+		}
 		if err != nil {
 			s.fail(w, r, err)
 			return

@@ -107,6 +107,7 @@ type screeningInput struct {
 func (a CDSAudit) append(ctx context.Context, rec audit.Record) error {
 	rec.ActorRole = CDSRole
 	rec.RequestID = info(ctx).id
-	_, err := a.Log.Append(ctx, rec)
+	// What was read or fed back is recorded whatever the caller does next.
+	_, err := a.Log.Append(context.WithoutCancel(ctx), rec)
 	return err
 }

@@ -78,7 +78,7 @@ func TestCDSHooksScreeningAndFeedbackAreAudited(t *testing.T) {
 			}
 		})
 	}
-	if _, err := e.audit.Verify(ctx); err != nil {
+	if _, err := e.audit.Verify(ctx, nil); err != nil {
 		t.Errorf("audit chain: %v", err)
 	}
 }

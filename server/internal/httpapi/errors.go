@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
+	"github.com/reocell/celltherapy/procedure"
 	"github.com/reocell/celltherapy/rules"
 	"github.com/reocell/celltherapy/server/internal/audit"
 	"github.com/reocell/celltherapy/server/internal/auth"
-	"github.com/reocell/celltherapy/server/internal/casebook"
 	"github.com/reocell/celltherapy/server/internal/rulebook"
 )
 
@@ -57,16 +58,17 @@ func (c Code) Status() int {
 }
 
 // Sentinel errors for the parts of the API that have no domain error of
-// their own yet; case handlers wrap the procedure package's errors into
-// these (or add that package's errors to domainErrors).
+// their own.
 var (
 	ErrNotFound    = errors.New("not found")
 	ErrConflict    = errors.New("conflict")
 	ErrGuardNotMet = errors.New("guard not met")
 )
 
-// domainErrors maps errors matched with errors.Is to codes; the case
-// book's errors (procedure's, translated) are here too.
+// domainErrors maps errors matched with errors.Is to codes: the case
+// API's error codes (procedure's sentinels, which its typed errors match)
+// are here, each to its one code, so that a refused command reaches its
+// status only through this table and Code.Status.
 func domainErrors() []struct {
 	target error
 	code   Code
@@ -80,12 +82,12 @@ func domainErrors() []struct {
 		{ErrNotFound, CodeNotFound},
 		{ErrConflict, CodeConflict},
 		{ErrGuardNotMet, CodeGuardNotMet},
-		{casebook.ErrInvalid, CodeBadInput},
-		{casebook.ErrForbidden, CodeForbidden},
-		{casebook.ErrNotFound, CodeNotFound},
-		{casebook.ErrConflict, CodeConflict},
-		{casebook.ErrRefused, CodeGuardNotMet},
-		{casebook.ErrKeyReused, CodeKeyReused},
+		{procedure.ErrInvalid, CodeBadInput},
+		{procedure.ErrForbidden, CodeForbidden},
+		{procedure.ErrNotFound, CodeNotFound},
+		{procedure.ErrConflict, CodeConflict},
+		{procedure.ErrRefused, CodeGuardNotMet},
+		{procedure.ErrKeyReused, CodeKeyReused},
 		{audit.ErrClosed, CodeUnavailable},
 		{context.DeadlineExceeded, CodeUnavailable},
 	}
@@ -128,9 +130,17 @@ func classify(err error) (apiErr *Error, internal bool) {
 	if errors.As(err, &fact) {
 		return &Error{Code: CodeBadInput, Message: fact.Error(), Path: fact.Path}, false
 	}
-	var caseErr *casebook.Error
-	if errors.As(err, &caseErr) {
-		return caseError(caseErr), false
+	var inv *procedure.InvalidError
+	if errors.As(err, &inv) && len(inv.Problems) > 0 {
+		return invalidCommand(inv), false
+	}
+	var refused *procedure.RefusedError
+	if errors.As(err, &refused) {
+		return &Error{Code: codeOf(refused), Message: refused.Error(), Rule: refused.Rule}, false
+	}
+	var reused *procedure.KeyReusedError
+	if errors.As(err, &reused) {
+		return &Error{Code: CodeKeyReused, Message: strings.TrimPrefix(reused.Error(), "procedure: "), Field: "Idempotency-Key"}, false
 	}
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
@@ -140,10 +150,41 @@ func classify(err error) (apiErr *Error, internal bool) {
 	if errors.As(err, &unauth) {
 		return &Error{Code: CodeUnauthenticated, Message: unauth.Error(), Field: "Authorization"}, false
 	}
-	for _, d := range domainErrors() {
-		if errors.Is(err, d.target) {
-			return &Error{Code: d.code, Message: err.Error()}, d.code == CodeUnavailable
-		}
+	if code := codeOf(err); code != CodeInternal {
+		return &Error{Code: code, Message: strings.TrimPrefix(err.Error(), "procedure: ")}, code == CodeUnavailable
 	}
 	return &Error{Code: CodeInternal, Message: "internal error"}, true
+}
+
+// codeOf returns the code of the first entry of domainErrors err matches,
+// or CodeInternal.
+func codeOf(err error) Code {
+	for _, d := range domainErrors() {
+		if errors.Is(err, d.target) {
+			return d.code
+		}
+	}
+	return CodeInternal
+}
+
+// invalidCommand is the error of a command or query procedure refused as
+// malformed: each problem with its JSON path ($...) or the header or
+// parameter it names; Path and Field name the first of each.
+func invalidCommand(inv *procedure.InvalidError) *Error {
+	e := &Error{Code: codeOf(inv), Message: inv.Error()}
+	for _, p := range inv.Problems {
+		e.Problems = append(e.Problems, Problem{Path: p.Field, Message: p.Message})
+		switch {
+		case strings.HasPrefix(p.Field, "$"):
+			if e.Path == "" {
+				e.Path = p.Field
+			}
+		case e.Field == "":
+			e.Field = p.Field
+		}
+	}
+	if len(inv.Problems) == 1 && e.Field != "" {
+		e.Message = e.Field + ": " + inv.Problems[0].Message
+	}
+	return e
 }

@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -53,7 +54,11 @@ func (s *Server) handleDecision(kind string) http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		d, err := s.rules.Current().Decide(r.Context(), kind, body)
+		// Once read, the request is decided and audited to the end
+		// whatever the client does: a client that hangs up loses only the
+		// answer, never the audit entry of a decision made.
+		ctx := context.WithoutCancel(r.Context())
+		d, err := s.rules.Current().Decide(ctx, kind, body)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -63,11 +68,11 @@ func (s *Server) handleDecision(kind string) http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		p := principal(r.Context())
+		p := principal(ctx)
 		start := time.Now()
-		entry, err := s.audit.Append(r.Context(), audit.Record{
+		entry, err := s.audit.Append(ctx, audit.Record{
 			ActorID: p.Subject, ActorRole: string(p.Role), Action: "decision:" + kind,
-			RequestID: info(r.Context()).id, RulesetDigest: d.Ruleset.Digest, Input: body, Output: out,
+			RequestID: info(ctx).id, RulesetDigest: d.Ruleset.Digest, Input: body, Output: out,
 		})
 		if err != nil {
 			s.fail(w, r, err)
@@ -105,6 +110,24 @@ func (s *Server) handleRulesets() http.Handler {
 	})
 }
 
+// handleCheckpoint answers the audit log's latest signed checkpoint, for
+// a witness to keep and check the log against later.
+func (s *Server) handleCheckpoint() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		msg, err := s.audit.Latest(r.Context())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if msg == nil {
+			s.fail(w, r, &Error{Code: CodeNotFound, Message: "no checkpoint is signed yet (the server signs them when it has an audit key)"})
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write(msg)
+	})
+}
+
 func (s *Server) handleHealthz() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -129,6 +152,9 @@ func (s *Server) handleReadyz() http.Handler {
 		}
 		if s.rules == nil || s.rules.Current() == nil {
 			checks["rules"], status, code = "not loaded", "not ready", http.StatusServiceUnavailable
+		}
+		if s.gaps > 0 { // reported, not fatal: what is stored is served
+			checks["auditGaps"] = fmt.Sprintf("%d stored case events have no audit entry; run celltherapy audit repair", s.gaps)
 		}
 		writeJSON(w, code, map[string]any{"status": status, "checks": checks})
 	})

@@ -56,6 +56,7 @@ type testServer struct {
 	*httptest.Server
 	api     *Server
 	audit   *audit.Log
+	cases   *casebook.Book
 	rules   *rulebook.Shelf
 	metrics *metrics.Metrics
 	logs    *syncBuffer
@@ -69,6 +70,7 @@ type serverOptions struct {
 	now      func() time.Time // the case store's clock (default time.Now)
 	cds      http.Handler     // Deps.CDS
 	location *time.Location   // the clinic's time zone (default UTC)
+	postgres string           // a PostgreSQL DSN for the audit log and the cases instead of SQLite
 }
 
 func newTestServer(t testing.TB, opts serverOptions) *testServer {
@@ -95,17 +97,23 @@ func newTestServer(t testing.TB, opts serverOptions) *testServer {
 		t.Fatal(err)
 	}
 	file := filepath.Join(t.TempDir(), "celltherapy.db")
-	log, err := audit.OpenSQLite(ctx, file, audit.Options{ObserveBatch: m.ObserveAuditBatch})
+	var log *audit.Log
+	if opts.postgres != "" {
+		file = ""
+		log, err = audit.OpenPostgres(ctx, opts.postgres, audit.Options{ObserveBatch: m.ObserveAuditBatch})
+	} else {
+		log, err = audit.OpenSQLite(ctx, file, audit.Options{ObserveBatch: m.ObserveAuditBatch})
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	book, err := casebook.Open(ctx, casebook.Options{SQLiteFile: file, Now: opts.now, Location: opts.location,
+	book, err := casebook.Open(ctx, casebook.Options{SQLiteFile: file, Postgres: opts.postgres, Now: opts.now, Location: opts.location,
 		ObserveAppend: func(d time.Duration) { m.ObserveStoreAppend("cases", d) }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	api := New(Deps{Logger: logger, Verifier: verifier, Rules: shelf, Audit: log, Metrics: m, MaxBody: opts.maxBody, Cases: book, CDS: opts.cds})
-	ts := &testServer{Server: httptest.NewServer(api), api: api, audit: log, rules: shelf, metrics: m, logs: logs, key: key}
+	ts := &testServer{Server: httptest.NewServer(api), api: api, audit: log, cases: book, rules: shelf, metrics: m, logs: logs, key: key}
 	ts.client = &http.Client{Transport: openapitest.Transport(t, OpenAPI(), nil)}
 	t.Cleanup(func() {
 		ts.Close()

@@ -214,7 +214,7 @@ func TestReloadUnderLoad(t *testing.T) {
 			t.Errorf("metrics say %s", none)
 		}
 	}
-	if n, err := ts.audit.Verify(context.Background()); err != nil || n < int64(len(results)) {
+	if n, err := ts.audit.Verify(context.Background(), ts.cases); err != nil || n < int64(len(results)) {
 		t.Errorf("audit Verify = %d, %v; want at least %d entries", n, err, len(results))
 	}
 }

@@ -64,6 +64,8 @@ func (s *Server) Routes() []Route {
 		{Method: "GET", Path: "/v1/cases/{id}/aftercare.ics", Roles: all, Sample: "/v1/cases/" + SampleCase + "/aftercare.ics",
 			Decided: []int{http.StatusNotFound}, handler: s.handleAftercareICS()},
 		{Method: "GET", Path: "/v1/worklist", Roles: all, handler: s.handleWorklist()},
+		{Method: "GET", Path: "/v1/audit/checkpoint", Roles: []auth.Role{auth.Auditor},
+			Decided: []int{http.StatusNotFound}, handler: s.handleCheckpoint()},
 		// CDS Hooks: authenticated by the CDS client's JWT (see cds.go).
 		{Method: "GET", Path: "/cds-services", Auth: AuthCDSClient, handler: s.cdsHandler()},
 		{Method: "POST", Path: "/cds-services/{id}", Auth: AuthCDSClient, handler: s.cdsHandler()},

@@ -31,6 +31,8 @@ type Verifier interface {
 type AuditLog interface {
 	Append(ctx context.Context, rec audit.Record) (audit.Entry, error)
 	Ping(ctx context.Context) error
+	// Latest returns the latest signed checkpoint, nil when none.
+	Latest(ctx context.Context) ([]byte, error)
 }
 
 // Deps are what the API needs, passed in.
@@ -44,6 +46,9 @@ type Deps struct {
 	// Cases is the case store's API; nil: a store in memory (for tests of
 	// other routes).
 	Cases *casebook.Book
+	// AuditGaps is how many stored case events had no audit entry at
+	// start (audit.Log.Gaps), told in /readyz.
+	AuditGaps int
 	// CDS is the CDS Hooks service (cdshooks.Handler), nil when not
 	// configured: its routes then answer 404.
 	CDS http.Handler
@@ -59,6 +64,7 @@ type Server struct {
 	maxBody  int64
 	cases    *casebook.Book
 	cds      http.Handler
+	gaps     int
 	ids      *requestIDs
 	mux      *http.ServeMux
 }
@@ -66,7 +72,7 @@ type Server struct {
 // New returns the API with every route of Routes registered.
 func New(d Deps) *Server {
 	s := &Server{log: d.Logger, verifier: d.Verifier, rules: d.Rules, audit: d.Audit, metrics: d.Metrics,
-		maxBody: d.MaxBody, cases: d.Cases, cds: d.CDS, ids: newRequestIDs(), mux: http.NewServeMux()}
+		maxBody: d.MaxBody, cases: d.Cases, cds: d.CDS, gaps: d.AuditGaps, ids: newRequestIDs(), mux: http.NewServeMux()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

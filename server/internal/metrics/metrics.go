@@ -23,6 +23,7 @@ type Metrics struct {
 	lastReload  prometheus.Gauge
 	auditBatch  prometheus.Histogram
 	storeAppend *prometheus.HistogramVec
+	auditGaps   prometheus.Gauge
 }
 
 // New returns the server's metrics, with the Go runtime and process
@@ -57,10 +58,14 @@ func New() *Metrics {
 			Help:    "Time to append durably, by store (audit, cases).",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1},
 		}, []string{"store"}),
+		auditGaps: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "celltherapy_audit_unaudited_events",
+			Help: "Stored case events with no audit entry, found at start (left by an earlier version; celltherapy audit repair fills them).",
+		}),
 	}
 	m.reloads.WithLabelValues("success")
 	m.reloads.WithLabelValues("failure")
-	m.registry.MustRegister(m.requests, m.decisions, m.reloads, m.lastReload, m.auditBatch, m.storeAppend,
+	m.registry.MustRegister(m.requests, m.decisions, m.reloads, m.lastReload, m.auditBatch, m.storeAppend, m.auditGaps,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -104,3 +109,6 @@ func (m *Metrics) ObserveAuditBatch(n int) { m.auditBatch.Observe(float64(n)) }
 func (m *Metrics) ObserveStoreAppend(store string, d time.Duration) {
 	m.storeAppend.WithLabelValues(store).Observe(d.Seconds())
 }
+
+// SetAuditGaps records how many stored events have no audit entry.
+func (m *Metrics) SetAuditGaps(n int) { m.auditGaps.Set(float64(n)) }

@@ -212,3 +212,110 @@ func TestScreenerFollowsTheRulesInForce(t *testing.T) {
 		}
 	}
 }
+
+// watching opens a shelf on dir, watches it, and returns it with the
+// outcomes of its reloads.
+func watching(t *testing.T, dir string) (*Shelf, func() []bool) {
+	t.Helper()
+	var mu sync.Mutex
+	var reloads []bool
+	s, err := Open(dir, Options{Debounce: 20 * time.Millisecond, OnReload: func(ok bool, _ time.Time) {
+		mu.Lock()
+		defer mu.Unlock()
+		reloads = append(reloads, ok)
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- s.Watch(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	time.Sleep(50 * time.Millisecond) // let the watcher start
+	return s, func() []bool { mu.Lock(); defer mu.Unlock(); return append([]bool(nil), reloads...) }
+}
+
+// decideUnderLoad screens continuously until stop is closed, and fails
+// the test on any failed decision: a reload never fails a request.
+func decideUnderLoad(t *testing.T, s *Shelf, stop chan struct{}) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := s.Current().Decide(context.Background(), "eligibility", []byte(patient)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	return &wg
+}
+
+// TestReloadFollowsSubdirectories: a rule file in a subdirectory, and in
+// a subdirectory made after the watch began, is reloaded when it changes,
+// under load, with no failed decision.
+func TestReloadFollowsSubdirectories(t *testing.T) {
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "clinic")
+	os.Mkdir(sub, 0o755)
+	write(t, sub, "contraindications.yaml", eligibilityRules(t, "v1"))
+	s, _ := watching(t, dir)
+	stop := make(chan struct{})
+	wg := decideUnderLoad(t, s, stop)
+	first := digestOf(t, s.Current(), "eligibility")
+	write(t, sub, "contraindications.yaml", eligibilityRules(t, "v2"))
+	waitFor(t, func() bool { return digestOf(t, s.Current(), "eligibility") != first })
+	second := digestOf(t, s.Current(), "eligibility")
+
+	// A new subdirectory: the file moves there.
+	newer := filepath.Join(dir, "2027")
+	os.Mkdir(newer, 0o755)
+	time.Sleep(60 * time.Millisecond) // the new directory is watched
+	os.Remove(filepath.Join(sub, "contraindications.yaml"))
+	write(t, newer, "contraindications.yaml", eligibilityRules(t, "v3"))
+	waitFor(t, func() bool { d := digestOf(t, s.Current(), "eligibility"); return d != first && d != second })
+	write(t, newer, "contraindications.yaml", eligibilityRules(t, "v4"))
+	third := digestOf(t, s.Current(), "eligibility")
+	waitFor(t, func() bool { return digestOf(t, s.Current(), "eligibility") != third })
+	close(stop)
+	wg.Wait()
+}
+
+// TestDeletedFileKeepsItsRules: a kind whose file is deleted keeps its
+// last rules, never the built-in ones, and the reload is reported failed,
+// naming the kind and the file; putting a file back reloads. Under load,
+// with no failed decision.
+func TestDeletedFileKeepsItsRules(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "contraindications.yaml", eligibilityRules(t, "clinic"))
+	s, reloads := watching(t, dir)
+	stop := make(chan struct{})
+	wg := decideUnderLoad(t, s, stop)
+	clinic := digestOf(t, s.Current(), "eligibility")
+	os.Remove(filepath.Join(dir, "contraindications.yaml"))
+	waitFor(t, func() bool { return s.Status().LastError != "" })
+	if got := digestOf(t, s.Current(), "eligibility"); got != clinic {
+		t.Fatalf("the deleted file's kind now serves %s, want the last rules %s", got, clinic)
+	}
+	if e := s.Status().LastError; !strings.Contains(e, "eligibility") || !strings.Contains(e, "contraindications.yaml") {
+		t.Errorf("LastError %q does not name the kind and its file", e)
+	}
+	if r := reloads(); len(r) == 0 || r[len(r)-1] {
+		t.Errorf("reloads %v: want the last one failed", r)
+	}
+	write(t, dir, "contraindications.yaml", eligibilityRules(t, "clinic-2"))
+	waitFor(t, func() bool { return digestOf(t, s.Current(), "eligibility") != clinic })
+	if s.Status().LastError != "" {
+		t.Errorf("LastError %q after the file came back", s.Status().LastError)
+	}
+	close(stop)
+	wg.Wait()
+}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -28,6 +30,28 @@ type Options struct {
 	Debounce time.Duration // how long the directory must be quiet before a reload (default 200ms)
 	// OnReload, when set, is told the outcome of every reload.
 	OnReload func(ok bool, at time.Time)
+	// OnLoad, when set, is told every reload with what it loaded or why it
+	// failed, for the audit log.
+	OnLoad func(Load)
+}
+
+// Load is one load of the rules: when, from where, whether it took, the
+// rulesets in force after it and, when it failed, why.
+type Load struct {
+	At       time.Time `json:"at"`
+	Dir      string    `json:"dir,omitempty"`
+	OK       bool      `json:"ok"`
+	Rulesets []Ruleset `json:"rulesets"`
+	Error    string    `json:"error,omitempty"`
+}
+
+// Digests returns the load's ruleset digests, KIND=DIGEST space-separated.
+func (l Load) Digests() string {
+	var out []string
+	for _, rs := range l.Rulesets {
+		out = append(out, rs.Kind+"="+rs.Digest)
+	}
+	return strings.Join(out, " ")
 }
 
 // Shelf keeps the Book in force and replaces it when its directory
@@ -114,10 +138,14 @@ func (s *Shelf) Reload() error {
 	now := s.opts.Now().UTC()
 	s.status.LastAttempt = now
 	b, err := s.load()
+	if err == nil {
+		err = s.stillThere(b)
+	}
 	if err != nil {
 		s.status.LastError = err.Error()
 		s.opts.Logger.Error("rules reload failed; the rules in force stay", "dir", s.dir, "error", err.Error())
 		s.notify(false, now)
+		s.told(Load{At: now, Dir: s.dir, OK: false, Rulesets: s.Current().Rulesets(), Error: err.Error()})
 		return err
 	}
 	s.cur.Store(b)
@@ -128,7 +156,36 @@ func (s *Shelf) Reload() error {
 	}
 	s.opts.Logger.Info("rules reloaded", "dir", s.dir, "rulesets", strings.Join(digests, " "))
 	s.notify(true, now)
+	s.told(Load{At: now, Dir: s.dir, OK: true, Rulesets: b.Rulesets()})
 	return nil
+}
+
+// stillThere refuses a reload in which a kind served from the directory
+// has no file there any more: falling back to the built-in rules would
+// change what is served (a clinic's window replaced by the built-in one)
+// without anyone asking for it. The last rules of the kind stay.
+func (s *Shelf) stillThere(next *Book) error {
+	served := map[string]Ruleset{}
+	for _, rs := range next.rulesets {
+		served[rs.Kind] = rs
+	}
+	var gone []string
+	for _, rs := range s.Current().rulesets {
+		if rs.Source == "directory" && served[rs.Kind].Source != "directory" {
+			gone = append(gone, fmt.Sprintf("%s: its rules file %s is gone from %s; the last %s rules (%s) stay in force, never the built-in ones: put a %s ruleset back",
+				rs.Kind, rs.File, s.dir, rs.Kind, rs.Digest, rs.Kind))
+		}
+	}
+	if len(gone) > 0 {
+		return errors.New(strings.Join(gone, "\n"))
+	}
+	return nil
+}
+
+func (s *Shelf) told(l Load) {
+	if s.opts.OnLoad != nil {
+		s.opts.OnLoad(l)
+	}
 }
 
 func (s *Shelf) notify(ok bool, at time.Time) {
@@ -137,8 +194,26 @@ func (s *Shelf) notify(ok bool, at time.Time) {
 	}
 }
 
-// Watch reloads the rules whenever the directory has changed and then
-// been quiet for the debounce time, until ctx is done. Without a directory
+// watchTree watches the directory and every directory under it, as the
+// loader reads them all.
+func (s *Shelf) watchTree(w *fsnotify.Watcher) error {
+	return filepath.WalkDir(s.dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if path == s.dir {
+				return err
+			}
+			return nil // gone since it was listed
+		}
+		if d.IsDir() {
+			return w.Add(path)
+		}
+		return nil
+	})
+}
+
+// Watch reloads the rules whenever the directory, or any directory under
+// it (new ones included), has changed and then been quiet for the
+// debounce time, until ctx is done. Without a directory
 // it only waits for ctx.
 func (s *Shelf) Watch(ctx context.Context) error {
 	if s.dir == "" {
@@ -150,7 +225,7 @@ func (s *Shelf) Watch(ctx context.Context) error {
 		return fmt.Errorf("rules: watch %s: %w", s.dir, err)
 	}
 	defer w.Close()
-	if err := w.Add(s.dir); err != nil {
+	if err := s.watchTree(w); err != nil {
 		return fmt.Errorf("rules: watch %s: %w", s.dir, err)
 	}
 	timer := time.NewTimer(time.Hour)
@@ -166,6 +241,11 @@ func (s *Shelf) Watch(ctx context.Context) error {
 			}
 			if ev.Op == fsnotify.Chmod {
 				continue
+			}
+			if ev.Has(fsnotify.Create) { // a new subdirectory is read, so watched
+				if err := s.watchTree(w); err != nil {
+					s.opts.Logger.Warn("rules: watching the directory", "dir", s.dir, "error", err.Error())
+				}
 			}
 			timer.Reset(s.opts.Debounce)
 		case err, ok := <-w.Errors:
