@@ -67,13 +67,14 @@ func (m *Mapper) FromPrefetch(prefetch map[string]json.RawMessage, opts Options)
 	if opts.AsOf.IsZero() {
 		return nil, fmt.Errorf("fhir: Options.AsOf must be set")
 	}
-	r := &reader{codes: m.codes, opts: opts, asOf: day(opts.AsOf.Date()), patient: opts.PatientID, acc: map[string]*factAcc{}}
+	r := &reader{codes: m.codes, opts: opts, asOf: day(opts.AsOf.Date()), patient: opts.PatientID, acc: map[string]*factAcc{},
+		patientURLs: map[string]bool{}, byURL: map[string]found{}}
 	for _, k := range slices.Sorted(maps.Keys(prefetch)) {
 		path := "prefetch." + k
 		if k == "" {
 			path = "$"
 		}
-		r.collect(path, prefetch[k], 0)
+		r.collect(path, prefetch[k], 0, "")
 	}
 	if len(r.errs) == 0 {
 		for _, res := range r.resources {
@@ -93,14 +94,20 @@ type found struct {
 }
 
 type reader struct {
-	codes     *Codes
-	opts      Options
-	asOf      time.Time
-	patient   string
-	resources []found
-	acc       map[string]*factAcc
-	treatment treatmentAcc
-	errs      InputErrors
+	codes   *Codes
+	opts    Options
+	asOf    time.Time
+	patient string
+	// patientURLs are the fullUrls of the screened patient's Patient
+	// entries: a record's subject may name it by them.
+	patientURLs map[string]bool
+	// byURL finds a Bundle entry by its fullUrl.
+	byURL      map[string]found
+	resources  []found
+	unreviewed []UnreviewedRecord
+	acc        map[string]*factAcc
+	treatment  treatmentAcc
+	errs       InputErrors
 }
 
 func (r *reader) fail(path, format string, args ...any) {
@@ -109,8 +116,9 @@ func (r *reader) fail(path, format string, args ...any) {
 
 const maxBundleDepth = 4
 
-// collect finds the resources in data, descending into Bundles.
-func (r *reader) collect(path string, data json.RawMessage, depth int) {
+// collect finds the resources in data, descending into Bundles; fullURL is
+// the fullUrl of the Bundle entry data is the resource of, if any.
+func (r *reader) collect(path string, data json.RawMessage, depth int, fullURL string) {
 	if len(data) == 0 || string(data) == "null" {
 		return
 	}
@@ -130,17 +138,25 @@ func (r *reader) collect(path string, data json.RawMessage, depth int) {
 			return
 		}
 		for i, e := range res.Entry {
-			r.collect(fmt.Sprintf("%s.entry[%d].resource", path, i), e.Resource, depth+1)
+			r.collect(fmt.Sprintf("%s.entry[%d].resource", path, i), e.Resource, depth+1, e.FullURL)
 		}
+		return
 	case "Patient":
 		switch {
 		case r.patient == "":
 			r.patient = res.ID
 		case res.ID != "" && res.ID != r.patient:
 			r.fail(path+".id", "Patient/%s is not the patient screened (Patient/%s): records of one patient only", res.ID, r.patient)
+			return
+		}
+		if fullURL != "" {
+			r.patientURLs[fullURL] = true
 		}
 	case "Condition", "Observation", "Procedure", "MedicationStatement":
 		r.resources = append(r.resources, found{path: path, res: res})
+	}
+	if fullURL != "" {
+		r.byURL[fullURL] = found{path: path, res: res}
 	}
 	// Other resources (OperationOutcome, Encounter, ...) say nothing about
 	// the facts.
@@ -148,7 +164,13 @@ func (r *reader) collect(path string, data json.RawMessage, depth int) {
 
 // checkSubject reports a record about another patient.
 func (r *reader) checkSubject(path string, ref *Reference) {
-	if ref == nil || ref.Reference == "" || r.patient == "" {
+	if ref == nil || ref.Reference == "" || r.patientURLs[ref.Reference] {
+		return // a Bundle names the patient by the Patient entry's fullUrl (R4, Bundle: resolving references)
+	}
+	if r.patient == "" {
+		if len(r.patientURLs) > 0 && strings.HasPrefix(ref.Reference, "urn:") {
+			r.fail(path+".reference", "%q is not the fullUrl of the patient screened: records of one patient only", ref.Reference)
+		}
 		return
 	}
 	s := ref.Reference
@@ -167,19 +189,29 @@ func refOf(typ, id, path string) string {
 	return typ + "/" + id
 }
 
-// match returns the tables of resource whose codes include one of cc's
-// codings, each with the entry that matched.
+// match returns the tables of resource (contraindication tables and
+// reviewed sets) that hold one of cc's codings, each with the entry that
+// matched.
 func (r *reader) match(resource string, cc *CodeableConcept) []tableMatch {
 	if cc == nil {
 		return nil
 	}
-	idx := r.codes.byCode[resource]
+	idx, pat := r.codes.byCode[resource], r.codes.byPattern[resource]
 	var out []tableMatch
+	try := func(tb *table, c Coding) {
+		if slices.ContainsFunc(out, func(m tableMatch) bool { return m.table == tb }) {
+			return
+		}
+		if e, ask, ok := tb.find(c); ok {
+			out = append(out, tableMatch{tb, r.source(e, c), ask})
+		}
+	}
 	for _, c := range cc.Coding {
 		for _, tb := range idx[key{c.System, c.Code}] {
-			if !slices.ContainsFunc(out, func(m tableMatch) bool { return m.table == tb }) {
-				out = append(out, tableMatch{tb, r.source(tb.codes[key{c.System, c.Code}], c)})
-			}
+			try(tb, c)
+		}
+		for _, tb := range pat {
+			try(tb, c)
 		}
 	}
 	return out
@@ -188,11 +220,16 @@ func (r *reader) match(resource string, cc *CodeableConcept) []tableMatch {
 type tableMatch struct {
 	table  *table
 	source Source // Reference is filled in by the caller
+	ask    bool   // the code is in the table's ask set: the fact stays to ask
 }
 
 func (r *reader) source(entry int, c Coding) Source {
 	e := r.codes.entries[entry]
-	return Source{Coding: Coding{System: c.System, Code: c.Code, Display: e.Display}, Unconfirmed: e.Status == Unconfirmed}
+	display := e.Display
+	if e.Code == "" && c.Display != "" {
+		display = c.Display // a range or prefix: the record says which code
+	}
+	return Source{Coding: Coding{System: c.System, Code: c.Code, Display: display}, Unconfirmed: e.Status == Unconfirmed}
 }
 
 func (r *reader) fact(name string) *factAcc {

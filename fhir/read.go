@@ -30,6 +30,7 @@ func codeSet(codes ...string) map[string]bool {
 // factAcc gathers what the records say about one yes/no fact.
 type factAcc struct {
 	active []Source // active, confirmed conditions: the fact is true
+	open   []Source // other active records of it: the fact is at least unknown
 	votes  []vote   // observation answers
 }
 
@@ -105,24 +106,46 @@ func (r *reader) readCondition(path string, c *resource) {
 	clinical := r.statusCode(path+".clinicalStatus", c.ClinicalStatus, clinicalSystem, conditionClinical)
 	verification := r.statusCode(path+".verificationStatus", c.VerificationStatus, verificationSystem, conditionVerification)
 	r.checkSubject(path+".subject", c.Subject)
-	if verification != "confirmed" {
-		return // refuted, entered-in-error, provisional, unconfirmed or not said: never a fact
+	if verification == "refuted" || verification == "entered-in-error" {
+		return // never a fact
 	}
+	active := clinical == "active" || clinical == "recurrence" || clinical == "relapse"
 	ref := refOf("Condition", c.ID, path)
-	for _, m := range r.match("Condition", c.Code) {
+	matches := r.match("Condition", c.Code)
+	for _, m := range matches {
+		if m.table.fact == "" {
+			continue // a reviewed code: not a contraindication
+		}
 		m.source.Reference = ref
-		switch clinical {
-		case "active", "recurrence", "relapse":
+		switch {
+		case active && verification == "confirmed" && !m.ask:
 			a := r.fact(m.table.fact)
 			a.active = append(a.active, m.source)
-		case "resolved", "remission", "inactive":
+		case active:
+			// Provisional, differential, unconfirmed, not said, or a code
+			// the tables leave to ask: a record outranks a "no".
+			a := r.fact(m.table.fact)
+			a.open = append(a.open, m.source)
+		case verification == "confirmed" && !m.ask && m.table.fact == "oncology.active" &&
+			(clinical == "resolved" || clinical == "remission" || clinical == "inactive"):
 			// A cancer that is over still dates its treatment: its end is
 			// no earlier than the abatement.
-			if m.table.fact == "oncology.active" {
-				r.readAbatement(path, c, m.source)
-			}
+			r.readAbatement(path, c, m.source)
 		}
 	}
+	if active && len(matches) == 0 {
+		r.unreviewedRecord(ref, c.Code)
+	}
+}
+
+// unreviewedRecord lists an active record whose code no set of the tables
+// holds: nobody has said whether it is a contraindication.
+func (r *reader) unreviewedRecord(ref string, cc *CodeableConcept) {
+	u := UnreviewedRecord{Reference: ref}
+	if cc != nil {
+		u.Coding, u.Text = cc.Coding, cc.Text
+	}
+	r.unreviewed = append(r.unreviewed, u)
 }
 
 func (r *reader) readAbatement(path string, c *resource, src Source) {
@@ -206,13 +229,20 @@ func (r *reader) answer(tb *table, o *resource) (yes, ok bool) {
 // treatment.
 func (r *reader) readTreatment(path string, res *resource, code *CodeableConcept, when string, period *Period, elem string) {
 	typ, id, status := res.ResourceType, res.ID, res.Status
+	matches := r.match(typ, code)
+	if status == "active" && typ != "Procedure" && len(matches) == 0 {
+		r.unreviewedRecord(refOf(typ, id, path), code)
+	}
 	switch status {
 	case "completed", "stopped", "in-progress", "on-hold", "active":
 	default:
 		return // not done, not taken, planned, entered in error, or unknown
 	}
 	ongoing := status == "in-progress" || status == "on-hold" || status == "active"
-	for _, m := range r.match(typ, code) {
+	for _, m := range matches {
+		if m.table.fact == "" {
+			continue // a reviewed medicine: not a cancer treatment
+		}
 		m.source.Reference = refOf(typ, id, path)
 		r.treatment.treated = append(r.treatment.treated, m.source)
 		s, at := when, path+"."+elem+"DateTime"

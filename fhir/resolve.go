@@ -12,6 +12,7 @@ import (
 type yesNo struct {
 	known, value bool
 	sources      []Source
+	open         []Source // active records that keep the fact from being false
 }
 
 // resolve settles a yes/no fact by the safety rules: an active, confirmed
@@ -24,6 +25,14 @@ func (r *reader) resolve(name string) yesNo {
 	if a == nil {
 		return yesNo{}
 	}
+	yn := r.resolveVotes(a)
+	if len(a.open) > 0 && !(yn.known && yn.value) {
+		return yesNo{open: a.open} // a record outranks a "no": ask
+	}
+	return yn
+}
+
+func (r *reader) resolveVotes(a *factAcc) yesNo {
 	if len(a.active) > 0 {
 		return yesNo{known: true, value: true, sources: a.active}
 	}
@@ -84,13 +93,17 @@ var yesNoFacts = []string{"oncology.active", "pregnant", "breastfeeding", "hiv",
 
 // extract settles every fact and records where each came from.
 func (r *reader) extract() *Extract {
-	x := &Extract{Provenance: Provenance{}}
+	x := &Extract{Provenance: Provenance{}, Open: Provenance{}, Unreviewed: r.unreviewed,
+		CodeTables: CodeTables{Name: r.codes.name, Version: r.codes.version, Digest: r.codes.digest}}
 	known := map[string]*bool{}
 	for _, name := range yesNoFacts {
 		yn := r.resolve(name)
 		if yn.known {
 			known[name] = &yn.value
 			x.Provenance[name] = dedupe(yn.sources)
+		}
+		if len(yn.open) > 0 {
+			x.Open[name] = dedupe(yn.open)
 		}
 	}
 	ever, end, endSources := r.treatmentFacts()

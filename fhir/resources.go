@@ -41,6 +41,7 @@ type resource struct {
 	ID           string `json:"id"`
 	// Bundle
 	Entry []struct {
+		FullURL  string          `json:"fullUrl"`
 		Resource json.RawMessage `json:"resource"`
 	} `json:"entry"`
 	// Condition

@@ -17,14 +17,23 @@ func isCodeTable(path string) bool {
 }
 
 // lintCodeTables checks the FHIR code table files among paths (all of them
-// and the embedded default when paths is empty), prints their problems, and
-// returns the other paths, how many tables it checked, and whether all were
-// fine.
-func (c *cli) lintCodeTables(paths []string) (rest []string, checked int, ok bool) {
+// and the embedded default when paths is empty), with the value sets they
+// include, prints their problems and warnings and how many codes each fact
+// has, and returns the other paths, how many tables it checked, how many
+// warnings it printed, and whether all were fine.
+func (c *cli) lintCodeTables(paths []string) (rest []string, checked, warnings int, ok bool) {
 	ok = true
-	report := func(err error) {
+	report := func(codes *fhir.Codes, err error) {
 		checked++
 		if err == nil {
+			for _, w := range codes.Warnings() {
+				fmt.Fprintln(c.stderr, w)
+				warnings++
+			}
+			fmt.Fprintf(c.stdout, "%s %s (%s):\n", codes.Name(), codes.Version(), codes.Digest())
+			for _, n := range codes.Counts() {
+				fmt.Fprintf(c.stdout, "  %s\n", n)
+			}
 			return
 		}
 		ok = false
@@ -37,16 +46,15 @@ func (c *cli) lintCodeTables(paths []string) (rest []string, checked int, ok boo
 		}
 	}
 	if len(paths) == 0 {
-		_, err := fhir.LoadCodes("fhir/codes.yaml (built in)", fhir.DefaultCodesYAML())
-		report(err)
-		return nil, checked, ok
+		report(fhir.LoadCodes("fhir/codes.yaml (built in)", fhir.DefaultCodesYAML()))
+		return nil, checked, warnings, ok
 	}
 	for _, p := range paths {
 		if isCodeTable(p) {
-			report(fhir.LintCodes(p))
+			report(fhir.LoadCodesFile(p))
 		} else {
 			rest = append(rest, p)
 		}
 	}
-	return rest, checked, ok
+	return rest, checked, warnings, ok
 }

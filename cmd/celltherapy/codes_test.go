@@ -20,6 +20,9 @@ func TestLintCodeTables(t *testing.T) {
 			"../../fhir/testdata/codes/bad.codes.yaml:16:13: tables/1/status: value must be one of"},
 		{"a bad code table beside good rules", []string{"lint", "../../fhir/testdata/codes/bad.codes.yaml", "../../eligibility/contraindications.yaml"}, 1, "",
 			"bad.codes.yaml:21:5: tables/1: unknown key \"colour\""},
+		{"a code table with a value set counts its codes", []string{"lint", "../../fhir/testdata/codes/clinic/codes.yaml"}, 0,
+			"oncology.active: 5 code(s), 0 range(s), 0 prefix(es), 0 to ask", "codes.yaml:16:33: warning: ICD-10-CM C50.9 is a category header"},
+		{"a category header fails lint --strict", []string{"lint", "--strict", "../../fhir/testdata/codes/clinic/codes.yaml"}, 1, "", "warning: ICD-10-CM C50.9"},
 		{"a code table beside bad rules", []string{"lint", "../../fhir/codes.yaml", "testdata/bad"}, 1, "", "unknown fact pregnent"},
 	}
 	for _, tt := range tests {

@@ -147,7 +147,7 @@ func TestCards(t *testing.T) {
 		{"a permanent contraindication says there is no re-screen date",
 			prefetch(searchset(hivCondition()), answers(), `null`),
 			[]string{Critical},
-			[]string{"HIV", "| `hiv` | true | Condition/c-hiv (B20 HIV disease resulting in infectious and parasitic diseases) |", "permanent"}},
+			[]string{"HIV", "| `hiv` | true | Condition/c-hiv (B20 HIV disease) |", "permanent"}},
 		{"two contraindications give two critical cards",
 			prefetch(searchset(hivCondition()), answers("pregnant"), `null`),
 			[]string{Critical, Critical}, []string{"Pregnancy"}},
