@@ -38,6 +38,12 @@ type Options struct {
 	// about another patient is bad input. When empty, the id of a Patient
 	// resource in the input is used, if any.
 	PatientID string
+	// Fetch, when set, reads a Medication a medicationReference names that
+	// neither the record (contained) nor the input holds, such as
+	// "Medication/123", from the FHIR server; it returns the resource's
+	// JSON. Without it, or when it fails, the medicine is unknown and the
+	// record is listed as unreviewed.
+	Fetch func(reference string) (json.RawMessage, error)
 }
 
 // Mapper turns FHIR R4 records into eligibility facts with one set of code
@@ -152,8 +158,12 @@ func (r *reader) collect(path string, data json.RawMessage, depth int, fullURL s
 		if fullURL != "" {
 			r.patientURLs[fullURL] = true
 		}
-	case "Condition", "Observation", "Procedure", "MedicationStatement":
+	case "Condition", "Observation", "Procedure", "MedicationStatement", "MedicationRequest", "MedicationAdministration":
 		r.resources = append(r.resources, found{path: path, res: res})
+	case "Medication":
+		if res.ID != "" {
+			r.byURL["Medication/"+res.ID] = found{path: path, res: res}
+		}
 	}
 	if fullURL != "" {
 		r.byURL[fullURL] = found{path: path, res: res}

@@ -21,6 +21,9 @@ import (
 const (
 	icd10URI   = "http://hl7.org/fhir/sid/icd-10"
 	icd10cmURI = "http://hl7.org/fhir/sid/icd-10-cm"
+	// ATC codes are hierarchical by prefix: L01 is every antineoplastic
+	// agent, L01BA01 methotrexate.
+	atcURI = "http://www.whocc.no/atc"
 )
 
 // Bounds on what one value set file may hold.
@@ -89,7 +92,8 @@ func normICD(code string) string {
 	return strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(code), ".", ""))
 }
 
-// icdCode is the form of an ICD-10 or ICD-10-CM code, or of a part of one.
+// icdCode is the form of an ICD-10 or ICD-10-CM code, or of a part of one
+// (and of an ATC code or class).
 func icdCode(s string) bool {
 	if len(s) < 1 || len(s) > 8 || s[0] < 'A' || s[0] > 'Z' {
 		return false
@@ -111,8 +115,8 @@ func (b *builder) pattern(ptr string, uris []string, e Entry, set *valueSet) {
 		return
 	}
 	for _, uri := range uris {
-		if uri != icd10URI && uri != icd10cmURI {
-			b.fail(b.d.at(ptr+"/system"), "system %s stands for %s: ranges and prefixes are for ICD-10 and ICD-10-CM codes only (for a hierarchy of SNOMED CT, include a ValueSet expansion or use a terminology server)", e.System, uri)
+		if uri != icd10URI && uri != icd10cmURI && !(uri == atcURI && e.Prefix != "") {
+			b.fail(b.d.at(ptr+"/system"), "system %s stands for %s: ranges and prefixes are for ICD-10 and ICD-10-CM codes, and prefixes for ATC classes, only (for a hierarchy of SNOMED CT, include a ValueSet expansion or use a terminology server)", e.System, uri)
 			return
 		}
 	}
