@@ -44,6 +44,11 @@ type Options struct {
 	// JSON. Without it, or when it fails, the medicine is unknown and the
 	// record is listed as unreviewed.
 	Fetch func(reference string) (json.RawMessage, error)
+	// Unavailable names the resource types whose records could not all be
+	// read (the FHIR server does not support them, or their pages were cut
+	// off), each with why. A fact a table of such a type could make true
+	// is never false: it stays unknown, and Extract.Open says why.
+	Unavailable map[string]string
 }
 
 // Mapper turns FHIR R4 records into eligibility facts with one set of code

@@ -182,3 +182,23 @@ func TestMedicationReferenceFetched(t *testing.T) {
 		t.Errorf("trastuzumab (L01XC03, by its class): facts %s", got.Facts)
 	}
 }
+
+// TestUnavailableTypes checks that a resource type not read leaves the
+// facts it could make true unknown, never false, and says why.
+func TestUnavailableTypes(t *testing.T) {
+	no := obs("o1", screenQ, "oncology-ever-treated", "final", "2026-11-20", `"valueBoolean":false`)
+	got := screenRecord(t, bundleOf(no), Options{})
+	if got.Facts != `{"oncology":{"everTreated":false}}` {
+		t.Fatalf("all read: facts %s", got.Facts)
+	}
+	got = screenRecord(t, bundleOf(no), Options{Unavailable: map[string]string{"MedicationStatement": "not supported by the FHIR server"}})
+	if got.Facts != `{}` || strings.Join(got.Open["oncology.everTreated"], ",") != "MedicationStatement (not supported by the FHIR server)" {
+		t.Errorf("MedicationStatement not available: %+v", got)
+	}
+	// A fact the records make true stays true.
+	yes := cond("c1", icd10, "B20", "active", "confirmed", "")
+	got = screenRecord(t, bundleOf(yes), Options{Unavailable: map[string]string{"Condition": "pages cut off after 20"}})
+	if got.Facts != `{"hiv":true}` || len(got.Open["pregnant"]) != 1 {
+		t.Errorf("Condition cut off: %+v", got)
+	}
+}

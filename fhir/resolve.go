@@ -63,6 +63,33 @@ func (r *reader) resolveVotes(a *factAcc) yesNo {
 	return yesNo{known: true, value: false, sources: []Source{latest.source}}
 }
 
+// unavailable keeps a fact that is not true from being false when records
+// of a type that could make it true were not all read.
+func (r *reader) unavailable(fact string, yn yesNo) yesNo {
+	if yn.known && yn.value || len(r.opts.Unavailable) == 0 {
+		return yn
+	}
+	var open []Source
+	for _, tb := range r.codes.tables {
+		if tb.fact != fact {
+			continue
+		}
+		types := []string{tb.resource}
+		if tb.resource == "MedicationStatement" {
+			types = []string{"MedicationStatement", "MedicationRequest", "MedicationAdministration"}
+		}
+		for _, typ := range types {
+			if why, ok := r.opts.Unavailable[typ]; ok {
+				open = append(open, Source{Reference: typ + " (" + why + ")"})
+			}
+		}
+	}
+	if len(open) == 0 {
+		return yn
+	}
+	return yesNo{open: append(yn.open, open...)}
+}
+
 // treatment settles oncology.everTreated and oncology.lastTreatmentEnd.
 // Treatment records make everTreated true whatever the screening answer
 // says. The last end is the latest known end, unknown when any treatment's
@@ -97,7 +124,7 @@ func (r *reader) extract() *Extract {
 		CodeTables: CodeTables{Name: r.codes.name, Version: r.codes.version, Digest: r.codes.digest}}
 	known := map[string]*bool{}
 	for _, name := range yesNoFacts {
-		yn := r.resolve(name)
+		yn := r.unavailable(name, r.resolve(name))
 		if yn.known {
 			known[name] = &yn.value
 			x.Provenance[name] = dedupe(yn.sources)
@@ -107,9 +134,13 @@ func (r *reader) extract() *Extract {
 		}
 	}
 	ever, end, endSources := r.treatmentFacts()
+	ever = r.unavailable("oncology.everTreated", ever)
 	if ever.known {
 		known["oncology.everTreated"] = &ever.value
 		x.Provenance["oncology.everTreated"] = dedupe(ever.sources)
+	}
+	if len(ever.open) > 0 {
+		x.Open["oncology.everTreated"] = dedupe(ever.open)
 	}
 	if end != nil {
 		x.Provenance["oncology.lastTreatmentEnd"] = dedupe(endSources)
