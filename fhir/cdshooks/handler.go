@@ -40,6 +40,12 @@ type Config struct {
 	// (ServiceRequest.code, MedicationRequest.medicationCodeableConcept);
 	// default DefaultOrderCodes.
 	OrderCodes []fhir.Coding
+	// Limits bound what one call reads from the CDS client's FHIR server.
+	Limits Limits
+	// AllowedOrigins are the browser origins (scheme://host[:port]) that
+	// may call the service, such as a CDS Hooks sandbox; CORS preflights
+	// from them are answered. Empty: no browser origin.
+	AllowedOrigins []string
 	// Now is the clock; the screening day is its date (default time.Now).
 	Now func() time.Time
 	// Logger logs internal errors, never patient data (default slog.Default()).
@@ -57,6 +63,7 @@ var DefaultOrderCodes = []fhir.Coding{
 // /cds-services and /cds-services/....
 type Handler struct {
 	cfg      Config
+	limits   Limits
 	mux      *http.ServeMux
 	services []Service
 }
@@ -89,7 +96,7 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	h := &Handler{cfg: cfg, mux: http.NewServeMux()}
+	h := &Handler{cfg: cfg, mux: http.NewServeMux(), limits: cfg.Limits.withDefaults()}
 	h.services = screeningServices(cfg.Mapper.Codes())
 	h.routes()
 	return h, nil

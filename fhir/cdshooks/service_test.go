@@ -59,11 +59,13 @@ func answers(yes ...string) string {
 // prefetch is a full prefetch for patient p1.
 func prefetch(conditions, observations, procedures string) map[string]json.RawMessage {
 	return map[string]json.RawMessage{
-		"patient":              json.RawMessage(`{"resourceType":"Patient","id":"p1"}`),
-		"conditions":           json.RawMessage(conditions),
-		"observations":         json.RawMessage(observations),
-		"procedures":           json.RawMessage(procedures),
-		"medicationStatements": json.RawMessage(`null`),
+		"patient":                   json.RawMessage(`{"resourceType":"Patient","id":"p1"}`),
+		"conditions":                json.RawMessage(conditions),
+		"observations":              json.RawMessage(observations),
+		"procedures":                json.RawMessage(procedures),
+		"medicationStatements":      json.RawMessage(`null`),
+		"medicationRequests":        json.RawMessage(`null`),
+		"medicationAdministrations": json.RawMessage(`null`),
 	}
 }
 
@@ -290,7 +292,8 @@ func TestMissingPrefetch(t *testing.T) {
 		fetched bool
 	}{
 		{"no prefetch and no FHIR server: 412", call(HookPatientView, nil, nil), false, http.StatusPreconditionFailed, "conditions", false},
-		{"a prefetch key left out and no FHIR server: 412", call(HookPatientView, partial, nil), false, http.StatusPreconditionFailed, "conditions", false},
+		{"a prefetch key left out and no FHIR server: read as not available", call(HookPatientView, partial, nil), false, http.StatusOK,
+			"- Condition: not in the prefetch, and the call gives no fhirServer", false},
 		{"no prefetch: fetched from the FHIR server with the token", call(HookPatientView, nil, auth), false, http.StatusOK, `"critical"`, true},
 		{"a key left out is fetched", call(HookPatientView, partial, auth), false, http.StatusOK, `"critical"`, true},
 		{"an OperationOutcome in place of a prefetch is fetched again", call(HookPatientView, outcome, auth), false, http.StatusOK, `"critical"`, true},
