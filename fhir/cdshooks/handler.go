@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -109,8 +110,35 @@ func (h *Handler) routes() {
 	h.mux.Handle("POST /cds-services/{id}/feedback", h.authenticated(h.handleFeedback()))
 }
 
-// ServeHTTP serves the CDS Hooks endpoints.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+// ServeHTTP serves the CDS Hooks endpoints. A call from a browser origin
+// of Config.AllowedOrigins gets the CORS headers that let the page read
+// the answer, and its preflight (OPTIONS, which carries no token) is
+// answered here; other origins get none, and their preflight 403.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	origin := r.Header.Get("Origin")
+	allowed := origin != "" && slices.Contains(h.cfg.AllowedOrigins, origin)
+	if origin != "" {
+		w.Header().Add("Vary", "Origin")
+	}
+	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+		if !allowed {
+			writeError(w, http.StatusForbidden, "forbidden", "origin "+origin+" may not call this service; the service lists the browser origins it allows")
+			return
+		}
+		hdr := w.Header()
+		hdr.Set("Access-Control-Allow-Origin", origin)
+		hdr.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+		hdr.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+		hdr.Set("Access-Control-Max-Age", "600")
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	if allowed {
+		w.Header().Set("Access-Control-Allow-Origin", origin)
+		w.Header().Set("Access-Control-Expose-Headers", "WWW-Authenticate")
+	}
+	h.mux.ServeHTTP(w, r)
+}
 
 type callerKey struct{}
 

@@ -187,3 +187,44 @@ func TestMedicationFetched(t *testing.T) {
 		t.Errorf("HTTP %d %s", code, body)
 	}
 }
+
+// TestCORS checks that a browser origin the service allows (a CDS Hooks
+// sandbox) gets its preflight answered and may read the answer, and that
+// another origin gets neither.
+func TestCORS(t *testing.T) {
+	const sandbox = "https://sandbox.cds-hooks.org"
+	e := newEnv(t, func(c *Config) { c.AllowedOrigins = []string{sandbox} })
+	preflight := func(origin string) *http.Response {
+		req, _ := http.NewRequest(http.MethodOptions, e.srv.URL+"/cds-services/msc-screening", nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		req.Header.Set("Access-Control-Request-Headers", "authorization, content-type")
+		resp, err := e.srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	resp := preflight(sandbox)
+	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Access-Control-Allow-Origin") != sandbox ||
+		!strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "Authorization") || !strings.Contains(resp.Header.Get("Access-Control-Allow-Methods"), "POST") {
+		t.Errorf("allowed preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+	if resp := preflight("https://evil.example"); resp.StatusCode != http.StatusForbidden || resp.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("other origin's preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+	for origin, want := range map[string]string{sandbox: sandbox, "https://evil.example": ""} {
+		req, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/cds-services", nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Authorization", "Bearer "+e.token(e.srv.URL+"/cds-services", nil))
+		resp, err := e.srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("Access-Control-Allow-Origin") != want {
+			t.Errorf("discovery from %s: %d, Allow-Origin %q, want %q", origin, resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"), want)
+		}
+	}
+}
