@@ -213,20 +213,20 @@ func (r *reader) match(resource string, cc *CodeableConcept) []tableMatch {
 	}
 	idx, pat := r.codes.byCode[resource], r.codes.byPattern[resource]
 	var out []tableMatch
-	try := func(tb *table, c Coding) {
-		if slices.ContainsFunc(out, func(m tableMatch) bool { return m.table == tb }) {
-			return
-		}
-		if e, ask, ok := tb.find(c); ok {
-			out = append(out, tableMatch{tb, r.source(e, c), ask})
-		}
-	}
 	for _, c := range cc.Coding {
-		for _, tb := range idx[key{c.System, c.Code}] {
-			try(tb, c)
+		var n icdKey
+		if len(pat) > 0 {
+			n = icdKeyOf(c.Code)
 		}
-		for _, tb := range pat {
-			try(tb, c)
+		for _, list := range [2][]*table{idx[key{c.System, c.Code}], pat} {
+			for _, tb := range list {
+				if slices.ContainsFunc(out, func(m tableMatch) bool { return m.table == tb }) {
+					continue
+				}
+				if e, ask, ok := tb.find(c, n); ok {
+					out = append(out, tableMatch{tb, r.source(e, c), ask})
+				}
+			}
 		}
 	}
 	return out

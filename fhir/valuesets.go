@@ -49,15 +49,12 @@ type pattern struct {
 
 func newValueSet() valueSet { return valueSet{exact: map[key]int{}} }
 
-// find returns the entry that puts c in the set.
-func (s *valueSet) find(c Coding) (int, bool) {
+// find returns the entry that puts c in the set; n is c's code as
+// normICD writes it.
+func (s *valueSet) find(c Coding, n icdKey) (int, bool) {
 	if i, ok := s.exact[key{c.System, c.Code}]; ok {
 		return i, true
 	}
-	if len(s.patterns) == 0 {
-		return 0, false
-	}
-	n := normICD(c.Code)
 	for _, p := range s.patterns {
 		if p.system == c.System && p.matches(n) {
 			return p.entry, true
@@ -66,15 +63,41 @@ func (s *valueSet) find(c Coding) (int, bool) {
 	return 0, false
 }
 
-func (p pattern) matches(n string) bool {
-	if p.hi == "" {
-		return strings.HasPrefix(n, p.lo)
+// icdKey is a code without its dot, in capitals, held without allocating:
+// codes longer than its array match no pattern.
+type icdKey struct {
+	b [12]byte
+	n int
+}
+
+func icdKeyOf(code string) icdKey {
+	var k icdKey
+	for i := 0; i < len(code); i++ {
+		ch := code[i]
+		switch {
+		case ch == '.' || ch == ' ':
+			continue
+		case ch >= 'a' && ch <= 'z':
+			ch -= 'a' - 'A'
+		}
+		if k.n == len(k.b) {
+			return icdKey{n: -1}
+		}
+		k.b[k.n] = ch
+		k.n++
 	}
-	if len(n) < len(p.lo) {
+	return k
+}
+
+func (p pattern) matches(k icdKey) bool {
+	if k.n < len(p.lo) {
 		return false
 	}
-	head := n[:len(p.lo)]
-	return head >= p.lo && head <= p.hi
+	head := k.b[:len(p.lo)]
+	if p.hi == "" {
+		return string(head) == p.lo
+	}
+	return string(head) >= p.lo && string(head) <= p.hi
 }
 
 // normICD writes an ICD-10 code without its dot, in capitals.
@@ -267,15 +290,16 @@ func lineCol(data []byte, off int64) (int, int) {
 }
 
 // find returns the entry that puts c in the table (by its codes or its
-// ask set), unless the table excludes it.
-func (tb *table) find(c Coding) (entry int, ask, ok bool) {
-	if i, in := tb.codes.find(c); in {
+// ask set), unless the table excludes it; n is c's code as icdKeyOf
+// writes it.
+func (tb *table) find(c Coding, n icdKey) (entry int, ask, ok bool) {
+	if i, in := tb.codes.find(c, n); in {
 		entry, ok = i, true
-	} else if i, in := tb.ask.find(c); in {
+	} else if i, in := tb.ask.find(c, n); in {
 		entry, ask, ok = i, true, true
 	}
 	if ok {
-		if _, out := tb.exclude.find(c); out {
+		if _, out := tb.exclude.find(c, n); out {
 			return 0, false, false
 		}
 	}
