@@ -133,7 +133,7 @@ func (h *Handler) screenCall(w http.ResponseWriter, r *http.Request, req *reques
 	if ok, _ := h.canFetch(req); ok {
 		opts.Fetch = h.medicationFetcher(ctx, req)
 	}
-	x, err := h.cfg.Mapper.FromPrefetch(g.prefetch, opts)
+	x, err := h.mapper().FromPrefetch(g.prefetch, opts)
 	if err != nil {
 		var bad fhir.InputErrors
 		if errors.As(err, &bad) {

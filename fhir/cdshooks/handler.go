@@ -24,6 +24,10 @@ type Config struct {
 	Screener Screener
 	// Mapper reads facts from FHIR records (default fhir.NewMapper(nil)).
 	Mapper *fhir.Mapper
+	// Mappers, when set, gives the mapper of each call instead of Mapper,
+	// so that code tables reloaded with the rules apply to the next call;
+	// the prefetch templates are those of its tables at New.
+	Mappers func() *fhir.Mapper
 	// Verifier authenticates every call.
 	Verifier *Verifier
 	// Feedback stores what clinicians did with the cards.
@@ -82,6 +86,9 @@ func New(cfg Config) (*Handler, error) {
 		return nil, errors.New("cdshooks: Config.Feedback is required")
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	if cfg.Mapper == nil && cfg.Mappers != nil {
+		cfg.Mapper = cfg.Mappers()
+	}
 	if cfg.Mapper == nil {
 		cfg.Mapper = fhir.NewMapper(nil)
 	}
@@ -101,6 +108,14 @@ func New(cfg Config) (*Handler, error) {
 	h.services = screeningServices(cfg.Mapper.Codes())
 	h.routes()
 	return h, nil
+}
+
+// mapper returns the mapper a call reads its records with.
+func (h *Handler) mapper() *fhir.Mapper {
+	if h.cfg.Mappers != nil {
+		return h.cfg.Mappers()
+	}
+	return h.cfg.Mapper
 }
 
 // routes lists every route of the service.
