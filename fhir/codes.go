@@ -50,10 +50,15 @@ type Entry struct {
 	Range    string // an ICD-10 range such as C00-C97: every code of its categories
 	Prefix   string // an ICD-10 code and its children, such as C34.9
 	Include  string // the value set file the code comes from, if any
-	Display  string
-	Status   Status
-	Source   string
-	Pos      rules.Pos // where the entry is written
+	// DescendantsOf and ValueSet are answered by a terminology server:
+	// the concept and its descendants ($subsumes), the codes of a value
+	// set it holds by canonical URL ($validate-code).
+	DescendantsOf string
+	ValueSet      string
+	Display       string
+	Status        Status
+	Source        string
+	Pos           rules.Pos // where the entry is written
 }
 
 // Codes is a loaded set of code tables: which FHIR codes say what about
@@ -68,6 +73,7 @@ type Codes struct {
 	// resource type that hold ranges or prefixes.
 	byCode    map[string]map[key][]*table
 	byPattern map[string][]*table
+	byRemote  map[string][]*table // tables with entries for a terminology server
 	warnings  []rules.Warning
 }
 
@@ -217,7 +223,7 @@ func loadCodes(file string, src []byte, inc includer) (*Codes, error) {
 	}
 	h := sha256.New()
 	h.Write(src)
-	c := &Codes{name: f.Codes, version: f.Version, byCode: map[string]map[key][]*table{}, byPattern: map[string][]*table{}, systems: f.Systems}
+	c := &Codes{name: f.Codes, version: f.Version, byCode: map[string]map[key][]*table{}, byPattern: map[string][]*table{}, byRemote: map[string][]*table{}, systems: f.Systems}
 	b := &builder{c: c, d: d, f: &f, errs: &errs, inc: inc, digest: h, seen: map[seenKey]rules.Pos{}}
 	for ti := range f.Tables {
 		b.table(fmt.Sprintf("/tables/%d", ti), &f.Tables[ti])
@@ -258,13 +264,16 @@ type tableFile struct {
 }
 
 type codeEntry struct {
-	System  string `yaml:"system"`
-	Code    string `yaml:"code"`
-	Range   string `yaml:"range"`
-	Prefix  string `yaml:"prefix"`
-	Display string `yaml:"display"`
-	Status  Status `yaml:"status"`
-	Source  string `yaml:"source"`
+	System string `yaml:"system"`
+	Code   string `yaml:"code"`
+	Range  string `yaml:"range"`
+	Prefix string `yaml:"prefix"`
+	// Answered by a terminology server.
+	DescendantsOf string `yaml:"descendantsOf"`
+	ValueSet      string `yaml:"valueSet"`
+	Display       string `yaml:"display"`
+	Status        Status `yaml:"status"`
+	Source        string `yaml:"source"`
 }
 
 type seenKey struct {
@@ -315,6 +324,7 @@ func (b *builder) table(tptr string, t *tableFile) {
 				continue
 			}
 			entry := Entry{Fact: t.Fact, Resource: t.Resource, Role: role(list.role), System: e.System, Code: e.Code, Range: e.Range, Prefix: e.Prefix,
+				DescendantsOf: e.DescendantsOf, ValueSet: e.ValueSet,
 				Display: e.Display, Status: cmp.Or(e.Status, t.Status), Source: cmp.Or(e.Source, t.Source), Pos: d.at(ptr)}
 			if e.Code == "" {
 				b.pattern(ptr, uris, entry, list.set)
@@ -367,6 +377,9 @@ func (b *builder) table(tptr string, t *tableFile) {
 	}
 	if len(tb.codes.patterns) > 0 || len(tb.ask.patterns) > 0 {
 		c.byPattern[tb.resource] = append(c.byPattern[tb.resource], tb)
+	}
+	if len(tb.codes.remote) > 0 || len(tb.ask.remote) > 0 {
+		c.byRemote[tb.resource] = append(c.byRemote[tb.resource], tb)
 	}
 	// An observation is found by its own code, listed under codes.
 }

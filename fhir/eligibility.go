@@ -25,6 +25,11 @@ type Extract struct {
 	Unreviewed []UnreviewedRecord
 	// CodeTables names the code tables the facts were read with.
 	CodeTables CodeTables
+	// Terminology says how the terminology server served the tables'
+	// descendantsOf and valueSet entries: "" when none was needed, else
+	// that it answered, or that it failed (or none is configured) and the
+	// local value sets were used.
+	Terminology string
 }
 
 // UnreviewedRecord is an active record whose code no table holds.

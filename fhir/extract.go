@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -49,11 +50,28 @@ type Options struct {
 	// off), each with why. A fact a table of such a type could make true
 	// is never false: it stays unknown, and Extract.Open says why.
 	Unavailable map[string]string
+	// Context bounds the calls to a terminology server (default
+	// context.Background()).
+	Context context.Context
 }
 
 // Mapper turns FHIR R4 records into eligibility facts with one set of code
 // tables. It is immutable and safe for concurrent use.
-type Mapper struct{ codes *Codes }
+type Mapper struct {
+	codes *Codes
+	term  Terminology
+	named string // the terminology server's URL, for the decision
+}
+
+// WithTerminology returns a Mapper that asks t what the local value sets
+// cannot answer (the tables' descendantsOf and valueSet entries); url
+// names it in the decisions. When t fails, the decision falls back to the
+// local sets and says so (Extract.Terminology).
+func (m *Mapper) WithTerminology(t Terminology, url string) *Mapper {
+	c := *m
+	c.term, c.named = t, url
+	return &c
+}
 
 // NewMapper returns a Mapper for codes; nil means DefaultCodes().
 func NewMapper(codes *Codes) *Mapper {
@@ -78,7 +96,10 @@ func (m *Mapper) FromPrefetch(prefetch map[string]json.RawMessage, opts Options)
 	if opts.AsOf.IsZero() {
 		return nil, fmt.Errorf("fhir: Options.AsOf must be set")
 	}
-	r := &reader{codes: m.codes, opts: opts, asOf: day(opts.AsOf.Date()), patient: opts.PatientID, acc: map[string]*factAcc{},
+	if opts.Context == nil {
+		opts.Context = context.Background()
+	}
+	r := &reader{codes: m.codes, term: m.term, termName: m.named, opts: opts, asOf: day(opts.AsOf.Date()), patient: opts.PatientID, acc: map[string]*factAcc{},
 		patientURLs: map[string]bool{}, byURL: map[string]found{}}
 	for _, k := range slices.Sorted(maps.Keys(prefetch)) {
 		path := "prefetch." + k
@@ -105,10 +126,15 @@ type found struct {
 }
 
 type reader struct {
-	codes   *Codes
-	opts    Options
-	asOf    time.Time
-	patient string
+	codes    *Codes
+	term     Terminology
+	termName string
+	termUsed bool  // the terminology server answered
+	termErr  error // it failed: the local sets answer the rest of the call
+	termNeed bool  // a table needed it and none is configured
+	opts     Options
+	asOf     time.Time
+	patient  string
 	// patientURLs are the fullUrls of the screened patient's Patient
 	// entries: a record's subject may name it by them.
 	patientURLs map[string]bool
@@ -228,6 +254,19 @@ func (r *reader) match(resource string, cc *CodeableConcept) []tableMatch {
 				}
 			}
 		}
+		for _, tb := range r.codes.byRemote[resource] {
+			if slices.ContainsFunc(out, func(m tableMatch) bool { return m.table == tb }) {
+				continue
+			}
+			if _, out2 := tb.exclude.find(c, icdKeyOf(c.Code)); out2 {
+				continue
+			}
+			if e, ok := r.askRemote(tb.codes.remote, c); ok {
+				out = append(out, tableMatch{tb, r.source(e, c), false})
+			} else if e, ok := r.askRemote(tb.ask.remote, c); ok {
+				out = append(out, tableMatch{tb, r.source(e, c), true})
+			}
+		}
 	}
 	return out
 }
@@ -254,4 +293,37 @@ func (r *reader) fact(name string) *factAcc {
 		r.acc[name] = a
 	}
 	return a
+}
+
+// askRemote asks the terminology server whether c is in one of the
+// entries; after one failure it asks nothing more for this call.
+func (r *reader) askRemote(entries []remote, c Coding) (int, bool) {
+	for _, e := range entries {
+		if e.ancestor != "" && !slices.Contains(e.systems, c.System) {
+			continue
+		}
+		if r.term == nil {
+			r.termNeed = true
+			return 0, false
+		}
+		if r.termErr != nil {
+			return 0, false
+		}
+		var in bool
+		var err error
+		if e.ancestor != "" {
+			in, err = r.term.Subsumes(r.opts.Context, c.System, e.ancestor, c.Code)
+		} else {
+			in, err = r.term.InValueSet(r.opts.Context, e.url, c.System, c.Code)
+		}
+		if err != nil {
+			r.termErr = err
+			return 0, false
+		}
+		r.termUsed = true
+		if in {
+			return e.entry, true
+		}
+	}
+	return 0, false
 }

@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"cmp"
+	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -146,6 +147,14 @@ func (r *reader) extract() *Extract {
 		x.Provenance["oncology.lastTreatmentEnd"] = dedupe(endSources)
 	}
 	x.Facts = eligibilityFacts(r.asOf, known, end)
+	switch {
+	case r.termErr != nil:
+		x.Terminology = fmt.Sprintf("the terminology server %s failed (%v): the local value sets were used", r.termName, r.termErr)
+	case r.termNeed:
+		x.Terminology = "the code tables name concepts for a terminology server, and none is configured: the local value sets were used"
+	case r.termUsed:
+		x.Terminology = "the terminology server " + r.termName + " answered"
+	}
 	return x
 }
 

@@ -38,6 +38,16 @@ const (
 type valueSet struct {
 	exact    map[key]int
 	patterns []pattern
+	remote   []remote
+}
+
+// remote is an entry only a terminology server can answer: the
+// descendants of a concept ($subsumes), or the codes of a value set it
+// holds ($validate-code).
+type remote struct {
+	systems       []string // the systems a descendant is of; empty for a value set
+	ancestor, url string
+	entry         int
 }
 
 // pattern is an ICD-10 range (lo-hi, compared on the first len(lo)
@@ -131,10 +141,19 @@ func icdCode(s string) bool {
 }
 
 // pattern adds a range or prefix entry to set, for each ICD-10 system the
-// entry's short name stands for.
+// entry's short name stands for, or an entry for the terminology server.
 func (b *builder) pattern(ptr string, uris []string, e Entry, set *valueSet) {
 	if set == nil {
 		b.fail(b.d.at(ptr), "yes and no answers are single codes: give code:")
+		return
+	}
+	if e.DescendantsOf != "" || e.ValueSet != "" {
+		b.c.entries = append(b.c.entries, e)
+		r := remote{ancestor: e.DescendantsOf, url: e.ValueSet, entry: len(b.c.entries) - 1}
+		if e.DescendantsOf != "" {
+			r.systems = uris
+		}
+		set.remote = append(set.remote, r)
 		return
 	}
 	for _, uri := range uris {
@@ -333,6 +352,9 @@ type CodeCount struct {
 	// each once per system; Ranges and Prefixes the ICD-10 patterns; Ask
 	// the codes and patterns that leave the fact to ask.
 	Codes, Ranges, Prefixes, Ask int
+	// Terminology counts the entries a terminology server answers
+	// (descendantsOf, valueSet).
+	Terminology int
 }
 
 // Counts returns how many codes speak to each fact, in the order of
@@ -356,6 +378,8 @@ func (c *Codes) Counts() []CodeCount {
 			n.Ranges++
 		case e.Prefix != "":
 			n.Prefixes++
+		case e.DescendantsOf != "" || e.ValueSet != "":
+			n.Terminology++
 		default:
 			n.Codes++
 		}
@@ -376,5 +400,9 @@ func (n CodeCount) String() string {
 	if name == "" {
 		name = "reviewed, not a contraindication"
 	}
-	return fmt.Sprintf("%s: %d code(s), %d range(s), %d prefix(es), %d to ask", name, n.Codes, n.Ranges, n.Prefixes, n.Ask)
+	s := fmt.Sprintf("%s: %d code(s), %d range(s), %d prefix(es), %d to ask", name, n.Codes, n.Ranges, n.Prefixes, n.Ask)
+	if n.Terminology > 0 {
+		s += fmt.Sprintf(", %d for the terminology server", n.Terminology)
+	}
+	return s
 }

@@ -129,7 +129,7 @@ func (h *Handler) screenCall(w http.ResponseWriter, r *http.Request, req *reques
 	}
 	now := h.cfg.Now()
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	opts := fhir.Options{AsOf: today, PatientID: req.Context.PatientID, Unavailable: g.unavailable}
+	opts := fhir.Options{AsOf: today, PatientID: req.Context.PatientID, Unavailable: g.unavailable, Context: ctx}
 	if ok, _ := h.canFetch(req); ok {
 		opts.Fetch = h.medicationFetcher(ctx, req)
 	}

@@ -67,7 +67,11 @@ func (h *Handler) cards(d *decision, x *fhir.Extract, unavailable map[string]str
 		Label: "MSC therapy screening: " + d.Ruleset.Name + " " + d.Ruleset.Version,
 		Topic: &fhir.Coding{System: topicSystem, Code: "contraindication-screening", Display: "MSC therapy contraindication screening"},
 	}
-	footer := recordNotes(x, unavailable) + fmt.Sprintf("\n\nScreened as of %s with rules %s %s (%s) and FHIR code tables %s %s (%s).",
+	term := ""
+	if x.Terminology != "" {
+		term = "\n\nTerminology: " + md(x.Terminology) + "."
+	}
+	footer := recordNotes(x, unavailable) + term + fmt.Sprintf("\n\nScreened as of %s with rules %s %s (%s) and FHIR code tables %s %s (%s).",
 		d.AsOf, md(d.Ruleset.Name), md(d.Ruleset.Version), d.Ruleset.Digest, md(x.CodeTables.Name), md(x.CodeTables.Version), x.CodeTables.Digest)
 	switch d.Outcome {
 	case "ineligible":

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/reocell/celltherapy/fhir"
 )
 
 // ehrDouble is a test double of an EHR's FHIR server (none is reachable
@@ -226,5 +228,31 @@ func TestCORS(t *testing.T) {
 		if resp.StatusCode != 200 || resp.Header.Get("Access-Control-Allow-Origin") != want {
 			t.Errorf("discovery from %s: %d, Allow-Origin %q, want %q", origin, resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"), want)
 		}
+	}
+}
+
+// TestTerminologyFallbackCard checks that a terminology server that does
+// not answer leaves the local value sets to answer, and the card says so.
+func TestTerminologyFallbackCard(t *testing.T) {
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "down", http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(down.Close)
+	src := strings.Replace(string(fhir.DefaultCodesYAML()), "    codes:\n      - {system: icd10, range: C00-C97",
+		"    codes:\n      - {system: sct, descendantsOf: \"363346000\", display: \"Malignant neoplastic disease and its descendants\"}\n      - {system: icd10, range: C00-C97", 1)
+	codes, err := fhir.LoadCodes("codes.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc, err := fhir.NewTerminologyClient(down.URL, down.Client(), 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, func(c *Config) { c.Mapper = fhir.NewMapper(codes).WithTerminology(tc, down.URL) })
+	unknown := condition("c-x", "http://snomed.info/sct", "1234567001", "Some neoplasm")
+	code, body := e.do(t, "/cds-services/msc-screening", call(HookPatientView, prefetch(searchset(hivCondition(), unknown), answers(), `null`), nil))
+	r := respond(t, body)
+	if code != 200 || r.Cards[0].Indicator != Critical || !strings.Contains(r.Cards[0].Detail, "failed (the terminology server answered HTTP 503): the local value sets were used") {
+		t.Errorf("HTTP %d %s", code, body)
 	}
 }

@@ -27,6 +27,7 @@ type cdsSettings struct {
 	fhirServers []string
 	origins     []string
 	limits      cdshooks.Limits
+	terminology *fhir.TerminologyClient
 }
 
 // cdsSettings parses and checks the CDS Hooks settings; nil when CDS
@@ -35,7 +36,7 @@ func (cfg *Config) cdsSettings() (*cdsSettings, error) {
 	if strings.TrimSpace(cfg.CDSClients) == "" {
 		for _, set := range []struct{ name, value string }{
 			{"cds-base-url", cfg.CDSBaseURL}, {"cds-order-codes", cfg.CDSOrderCodes}, {"cds-fhir-servers", cfg.CDSFHIRServers},
-			{"cds-allowed-origins", cfg.CDSOrigins}, {"cds-fetch-limits", cfg.CDSFetchLimits},
+			{"cds-allowed-origins", cfg.CDSOrigins}, {"cds-fetch-limits", cfg.CDSFetchLimits}, {"terminology-server", cfg.Terminology},
 		} {
 			if set.value != "" {
 				return nil, &ConfigError{set.name, "is set but --cds-clients is not: CDS Hooks is off without allow-listed clients"}
@@ -86,6 +87,13 @@ func (cfg *Config) cdsSettings() (*cdsSettings, error) {
 			return nil, &ConfigError{"cds-fhir-servers", fmt.Sprintf("item %d %q: want the base URL of a FHIR server", i+1, item)}
 		}
 		s.fhirServers = append(s.fhirServers, item)
+	}
+	if cfg.Terminology != "" {
+		tc, err := fhir.NewTerminologyClient(cfg.Terminology, &http.Client{Timeout: 5 * time.Second}, 2*time.Second, 10_000)
+		if err != nil {
+			return nil, &ConfigError{"terminology-server", err.Error()}
+		}
+		s.terminology = tc
 	}
 	for i, item := range list(cfg.CDSOrigins) {
 		u, err := url.Parse(item)
@@ -172,9 +180,13 @@ func cdsService(s *cdsSettings, shelf *rulebook.Shelf, log httpapi.AuditLog, log
 		return nil, &ConfigError{"cds-clients", err.Error()}
 	}
 	sink := httpapi.CDSAudit{Log: log}
+	mappers := shelf.Mapper
+	if tc := s.terminology; tc != nil {
+		mappers = func() *fhir.Mapper { return shelf.Mapper().WithTerminology(tc, tc.URL()) }
+	}
 	h, err := cdshooks.New(cdshooks.Config{BaseURL: s.baseURL, Screener: shelf.Screener(), Verifier: verifier,
 		Feedback: sink, Screenings: sink, Client: client, FHIRServers: s.fhirServers, OrderCodes: s.orderCodes, Logger: logger,
-		Mappers: shelf.Mapper, AllowedOrigins: s.origins, Limits: s.limits})
+		Mappers: mappers, AllowedOrigins: s.origins, Limits: s.limits})
 	if err != nil {
 		return nil, &ConfigError{"cds-base-url", err.Error()}
 	}
