@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -14,6 +16,34 @@ import (
 func isCodeTable(path string) bool {
 	base := filepath.Base(path)
 	return base == "codes.yaml" || strings.HasSuffix(base, ".codes.yaml")
+}
+
+// expandRuleDirs splits paths into rule files (a directory's *.yaml and
+// *.yml, recursively) and code table files: a rules directory holds its
+// code tables beside its rules. A path that cannot be walked is kept as a
+// rule path, for the loader to report.
+func expandRuleDirs(paths []string) (ruleFiles, codeTables []string) {
+	for _, p := range paths {
+		if isCodeTable(p) {
+			codeTables = append(codeTables, p)
+			continue
+		}
+		if fi, err := os.Stat(p); err != nil || !fi.IsDir() {
+			ruleFiles = append(ruleFiles, p)
+			continue
+		}
+		_ = filepath.WalkDir(p, func(name string, d fs.DirEntry, err error) error {
+			switch ext := filepath.Ext(name); {
+			case err != nil || d.IsDir():
+			case isCodeTable(name):
+				codeTables = append(codeTables, name)
+			case ext == ".yaml" || ext == ".yml":
+				ruleFiles = append(ruleFiles, name)
+			}
+			return nil
+		})
+	}
+	return ruleFiles, codeTables
 }
 
 // lintCodeTables checks the FHIR code table files among paths (all of them
@@ -49,11 +79,13 @@ func (c *cli) lintCodeTables(paths []string) (rest []string, checked, warnings i
 		report(fhir.LoadCodes("fhir/codes.yaml (built in)", fhir.DefaultCodesYAML()))
 		return nil, checked, warnings, ok
 	}
+	_, tables := expandRuleDirs(paths)
+	for _, p := range tables {
+		report(fhir.LoadCodesFile(p))
+	}
 	for _, p := range paths {
-		if isCodeTable(p) {
-			report(fhir.LoadCodesFile(p))
-		} else {
-			rest = append(rest, p)
+		if !isCodeTable(p) {
+			rest = append(rest, p) // directories too: loadRules finds their rule files
 		}
 	}
 	return rest, checked, warnings, ok

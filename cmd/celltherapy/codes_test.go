@@ -3,8 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/reocell/celltherapy/fhir"
 )
 
 func TestLintCodeTables(t *testing.T) {
@@ -33,5 +37,33 @@ func TestLintCodeTables(t *testing.T) {
 				t.Errorf("code %d, stdout %q, stderr %q; want %d, %q, %q", code, stdout.String(), stderr.String(), tt.code, tt.stdout, tt.stderr)
 			}
 		})
+	}
+}
+
+// TestLintRulesDirectoryWithCodeTables checks that a rules directory's
+// codes.yaml is linted as code tables, not read as a rule file.
+func TestLintRulesDirectoryWithCodeTables(t *testing.T) {
+	dir := t.TempDir()
+	rulesSrc, err := os.ReadFile("../../eligibility/contraindications.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "contraindications.yaml"), rulesSrc, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "codes.yaml"), []byte(strings.Replace(string(fhir.DefaultCodesYAML()), "fact: hiv", "fact: hvi", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"lint", dir}, strings.NewReader(""), &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), filepath.Join(dir, "codes.yaml")+":") || !strings.Contains(stderr.String(), "tables/10/fact") {
+		t.Errorf("a bad codes.yaml in the directory: exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
+	if err := os.WriteFile(filepath.Join(dir, "codes.yaml"), fhir.DefaultCodesYAML(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stdout.Reset()
+	stderr.Reset()
+	if code := run(context.Background(), []string{"lint", dir}, strings.NewReader(""), &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "oncology.active:") || !strings.Contains(stdout.String(), "ok: 1 ruleset(s)") {
+		t.Errorf("a good one: exit %d\n%s%s", code, stdout.String(), stderr.String())
 	}
 }
