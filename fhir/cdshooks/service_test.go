@@ -122,10 +122,13 @@ func TestDiscovery(t *testing.T) {
 			t.Errorf("no service on %s", hook)
 			continue
 		}
-		for _, k := range []string{"patient", "conditions", "observations", "procedures", "medicationStatements"} {
+		for _, k := range []string{"patient", "conditions", "observations", "procedures", "medicationStatements", "medicationRequests", "medicationAdministrations"} {
 			if !strings.Contains(s.Prefetch[k], "{{context.patientId}}") {
 				t.Errorf("%s: prefetch %s = %q", hook, k, s.Prefetch[k])
 			}
+		}
+		if !strings.HasPrefix(s.Prefetch["medicationRequests"], "MedicationRequest?") || !strings.HasPrefix(s.Prefetch["medicationAdministrations"], "MedicationAdministration?") {
+			t.Errorf("%s: the prefetch does not ask for medication requests and administrations: %v", hook, s.Prefetch)
 		}
 		if !strings.Contains(s.Prefetch["observations"], "http://loinc.org|82810-3") || !strings.Contains(s.Prefetch["observations"], "http://loinc.org|63895-7") {
 			t.Errorf("%s: the observations template does not ask for pregnancy and breastfeeding status: %s", hook, s.Prefetch["observations"])
