@@ -1,14 +1,19 @@
 // Package fhir reads eligibility facts from FHIR R4 records: a Bundle, or
 // the prefetch of a CDS Hooks call (Patient, Condition, Observation,
-// Procedure and MedicationStatement resources); and writes a case of the
-// procedure as FHIR R4 resources (CaseBundle).
+// Procedure, MedicationStatement, MedicationRequest, MedicationAdministration
+// and Medication resources, references resolved by fullUrl); and writes a
+// case of the procedure as FHIR R4 resources (CaseBundle).
 //
-// Which codes say what is kept in code tables a clinician reviews
-// (codes.yaml, embedded; see DefaultCodes and LoadCodes), checked against
-// their own JSON Schema. The mapping is safe by construction: a fact becomes
+// Which codes say what is kept in code tables a clinician reviews: a value
+// set per fact, of codes, ICD-10 ranges and prefixes and included FHIR
+// ValueSet expansions (codes.yaml, embedded; see DefaultCodes,
+// LoadCodesFile and LoadCodesFS), checked against their own JSON Schema;
+// optionally a terminology server answers what they cannot hold
+// (TerminologyClient). The mapping is safe by construction: a fact becomes
 // true only from an active, confirmed record, false only from an explicit
-// negative, and stays unknown without a record; refuted, entered-in-error
-// and resolved records never make a fact true. Each fact settled keeps the
+// negative that no active record contradicts, and stays unknown without a
+// record; refuted, entered-in-error and resolved records never make a fact
+// true, and an active record no table knows is listed (Extract.Unreviewed). Each fact settled keeps the
 // records it came from (Extract.Provenance), so that a decision's evidence
 // can show them.
 //

@@ -29,6 +29,15 @@ const (
 	// DoseExtension holds an administration's dose, in cells, on a
 	// Procedure (R4's Procedure has no dose element).
 	DoseExtension = projectBase + "StructureDefinition/cell-dose"
+	// UsedExtension is the FHIR cross-version extension for R5's
+	// Procedure.used (a CodeableReference that may name a
+	// BiologicallyDerivedProduct): R4's Procedure.usedReference allows
+	// Device, Medication and Substance only. The R5 element's reference
+	// part is its sub-extension "reference" (see docs/fhir.md).
+	UsedExtension = "http://hl7.org/fhir/5.0/StructureDefinition/extension-Procedure.used"
+	// DataAbsentReason is the R4 extension that says why a value is not
+	// given (US Core asks for it where a required element is missing).
+	DataAbsentReason = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
 )
 
 // MSCTherapyOrder is the code of an MSC therapy order unless the clinic

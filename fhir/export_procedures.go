@@ -68,24 +68,26 @@ func (x *exporter) addAdministration(a procedure.Administration) {
 	if a.Site != "" {
 		site = []CodeableConcept{{Text: a.Site}}
 	}
-	var used []Reference
+	ext := []Extension{
+		{URL: RouteExtension, ValueCodeableConcept: &route},
+		{URL: DoseExtension, ValueQuantity: ucumCells(a.Cells)},
+	}
 	if u, ok := x.lots[a.Lot]; ok {
-		used = []Reference{ref(u)}
+		// The lot given: R4's usedReference may not name a
+		// BiologicallyDerivedProduct, R5's Procedure.used may.
+		lot := ref(u)
+		ext = append(ext, Extension{URL: UsedExtension, Extension: []Extension{{URL: "reference", ValueReference: &lot}}})
 	}
 	id := x.id("Procedure", a.Version)
 	x.add(id, Procedure{
 		ResourceType: "Procedure", ID: id,
-		Extension: []Extension{
-			{URL: RouteExtension, ValueCodeableConcept: &route},
-			{URL: DoseExtension, ValueQuantity: ucumCells(a.Cells)},
-		},
-		BasedOn: x.basedOn(a.Version), Status: "completed",
+		Extension: ext,
+		BasedOn:   x.basedOn(a.Version), Status: "completed",
 		Code: CodeableConcept{Coding: []Coding{x.opts.OrderCode},
 			Text: "Administration of mesenchymal stem cells, procedure " + strconv.Itoa(a.Number)},
 		Subject:           ref(x.patient),
 		PerformedDateTime: instant(a.At),
 		BodySite:          site,
-		UsedReference:     used,
 		Note:              []Annotation{{Text: "lot " + a.Lot + ", " + strconv.FormatFloat(a.Cells, 'f', -1, 64) + " cells, " + a.Route}},
 	})
 }

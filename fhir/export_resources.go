@@ -39,7 +39,10 @@ func ucumCells(n float64) *Quantity {
 func (x *exporter) build() {
 	s, c := x.s, x.c
 	x.patient = x.add(x.id("Patient", 1), Patient{ResourceType: "Patient", ID: x.id("Patient", 1),
-		Identifier: []Identifier{{System: x.opts.PatientSystem, Value: c.Patient}}})
+		Identifier: []Identifier{{System: x.opts.PatientSystem, Value: c.Patient}},
+		// The case keeps no name: the clinic's records hold it.
+		Name:   []HumanName{{Extension: []Extension{{URL: DataAbsentReason, ValueCode: "masked"}}}},
+		Gender: "unknown"})
 	if c.Plan != nil {
 		x.carePlan = "urn:uuid:" + x.id("CarePlan", s.planVersion)
 		x.order = "urn:uuid:" + x.id("ServiceRequest", s.planVersion)

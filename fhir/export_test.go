@@ -254,8 +254,17 @@ func TestCaseBundleAdministration(t *testing.T) {
 	if got := lot["identifier"].([]any)[0].(map[string]any)["value"]; got != "A-2026-031" {
 		t.Errorf("lot %v", got)
 	}
-	if used := a["usedReference"].([]any)[0].(map[string]any)["reference"]; used != "urn:uuid:"+lot["id"].(string) {
-		t.Errorf("administration uses %v, want the lot", used)
+	if _, bad := a["usedReference"]; bad {
+		t.Error("usedReference names the lot: R4 allows Device, Medication and Substance only")
+	}
+	var used any
+	for _, e := range a["extension"].([]any) {
+		if e := e.(map[string]any); e["url"] == fhir.UsedExtension {
+			used = e["extension"].([]any)[0].(map[string]any)["valueReference"].(map[string]any)["reference"]
+		}
+	}
+	if used != "urn:uuid:"+lot["id"].(string) {
+		t.Errorf("administration uses %v, want the lot in the R5 Procedure.used extension", used)
 	}
 	if lot["productCategory"] != "cells" || lot["quantity"] != float64(100000000) {
 		t.Errorf("product %v", lot)

@@ -41,11 +41,15 @@ type Quantity struct {
 	Code   string  `json:"code,omitempty"`
 }
 
-// Extension is a FHIR R4 extension with a CodeableConcept or a Quantity value.
+// Extension is a FHIR R4 extension with a CodeableConcept, Quantity,
+// Reference or code value, or sub-extensions.
 type Extension struct {
 	URL                  string           `json:"url"`
+	Extension            []Extension      `json:"extension,omitempty"`
 	ValueCodeableConcept *CodeableConcept `json:"valueCodeableConcept,omitempty"`
 	ValueQuantity        *Quantity        `json:"valueQuantity,omitempty"`
+	ValueReference       *Reference       `json:"valueReference,omitempty"`
+	ValueCode            string           `json:"valueCode,omitempty"`
 }
 
 // Annotation is a FHIR R4 Annotation holding text only.
@@ -53,12 +57,25 @@ type Annotation struct {
 	Text string `json:"text"`
 }
 
-// Patient is the FHIR R4 Patient a case is about: only the clinic's
-// identifier, since the case keeps nothing else of the patient.
+// Patient is the FHIR R4 Patient a case is about: the clinic's identifier,
+// since the case keeps nothing else of the patient, with what US Core
+// Patient (6.1.0) requires: a gender ("unknown": the case does not know
+// it) and a name, here one that says by a data-absent-reason why it is
+// not given.
 type Patient struct {
 	ResourceType string       `json:"resourceType"`
 	ID           string       `json:"id"`
 	Identifier   []Identifier `json:"identifier"`
+	Name         []HumanName  `json:"name"`
+	Gender       string       `json:"gender"`
+}
+
+// HumanName is a FHIR R4 HumanName; the export gives none but its
+// data-absent-reason.
+type HumanName struct {
+	Extension []Extension `json:"extension,omitempty"`
+	Family    string      `json:"family,omitempty"`
+	Given     []string    `json:"given,omitempty"`
 }
 
 // Type returns "Patient".
@@ -185,7 +202,6 @@ type Procedure struct {
 	Subject           Reference         `json:"subject"`
 	PerformedDateTime string            `json:"performedDateTime,omitempty"`
 	BodySite          []CodeableConcept `json:"bodySite,omitempty"`
-	UsedReference     []Reference       `json:"usedReference,omitempty"`
 	Note              []Annotation      `json:"note,omitempty"`
 }
 

@@ -227,7 +227,7 @@ func TestSafetyRules(t *testing.T) {
 				"mentalStateUnstable": {"Observation/o7"}, "acuteInflammation": {"Observation/o8"}, "chronicExacerbation": {"Observation/o9"},
 				"clottingDisorder": {"Observation/o10"}}},
 		{"each contraindication has condition codes",
-			[]string{cond("c1", icd10, "F23.9", "active", "confirmed", ""), cond("c2", icd10, "J18.9", "active", "confirmed", ""),
+			[]string{cond("c1", icd10, "F30.9", "active", "confirmed", ""), cond("c2", icd10, "J18.9", "active", "confirmed", ""),
 				cond("c3", icd10, "J44.1", "active", "confirmed", ""), cond("c4", icd10, "D84.9", "active", "confirmed", ""),
 				cond("c5", icd10, "D68.9", "relapse", "confirmed", ""), cond("c6", icd10, "Z39.1", "active", "confirmed", "")},
 			`{"mentalStateUnstable":true,"acuteInflammation":true,"chronicExacerbation":true,"immunodeficiency":true,"clottingDisorder":true,"breastfeeding":true}`,

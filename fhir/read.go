@@ -1,7 +1,10 @@
 package fhir
 
 import (
+	"cmp"
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -12,7 +15,26 @@ var (
 	observationStatus     = codeSet("registered", "preliminary", "final", "amended", "corrected", "cancelled", "entered-in-error", "unknown")
 	procedureStatus       = codeSet("preparation", "in-progress", "not-done", "on-hold", "stopped", "completed", "entered-in-error", "unknown")
 	medicationStatus      = codeSet("active", "completed", "entered-in-error", "intended", "stopped", "on-hold", "unknown", "not-taken")
+	requestStatus         = codeSet("active", "on-hold", "cancelled", "completed", "entered-in-error", "stopped", "draft", "unknown")
+	requestIntent         = codeSet("proposal", "plan", "order", "original-order", "reflex-order", "filler-order", "instance-order", "option")
+	administrationStatus  = codeSet("in-progress", "not-done", "on-hold", "completed", "entered-in-error", "stopped", "unknown")
 )
+
+// treatmentStatus says, per resource type and status, whether a record of
+// a cancer treatment means the treatment took place (or is taking place)
+// and whether it is still going on. Statuses not listed mean it did not:
+// not done, not taken, intended, draft, cancelled, entered in error,
+// unknown. A MedicationRequest counts only for the intents that are
+// orders (order, original-order, reflex-order, filler-order,
+// instance-order): a proposal, plan or option is not a treatment.
+var treatmentStatus = map[string]map[string]struct{ ongoing bool }{
+	"Procedure":                {"completed": {}, "stopped": {}, "in-progress": {true}, "on-hold": {true}},
+	"MedicationStatement":      {"completed": {}, "stopped": {}, "active": {true}, "on-hold": {true}},
+	"MedicationAdministration": {"completed": {}, "stopped": {}, "in-progress": {true}, "on-hold": {true}},
+	"MedicationRequest":        {"completed": {}, "stopped": {}, "active": {true}, "on-hold": {true}},
+}
+
+var orderIntents = codeSet("order", "original-order", "reflex-order", "filler-order", "instance-order")
 
 const (
 	clinicalSystem     = "http://terminology.hl7.org/CodeSystem/condition-clinical"
@@ -30,6 +52,7 @@ func codeSet(codes ...string) map[string]bool {
 // factAcc gathers what the records say about one yes/no fact.
 type factAcc struct {
 	active []Source // active, confirmed conditions: the fact is true
+	open   []Source // other active records of it: the fact is at least unknown
 	votes  []vote   // observation answers
 }
 
@@ -70,8 +93,93 @@ func (r *reader) read(f found) {
 	case "MedicationStatement":
 		r.checkStatus(path+".status", res.Status, medicationStatus, true)
 		r.checkSubject(path+".subject", res.Subject)
-		r.readTreatment(path, res, res.MedicationCodeableConcept, res.EffectiveDateTime, res.EffectivePeriod, "effective")
+		r.readTreatment(path, res, r.medicine(path, res), res.EffectiveDateTime, res.EffectivePeriod, "effective")
+	case "MedicationAdministration":
+		r.checkStatus(path+".status", res.Status, administrationStatus, true)
+		r.checkSubject(path+".subject", res.Subject)
+		r.readTreatment(path, res, r.medicine(path, res), res.EffectiveDateTime, res.EffectivePeriod, "effective")
+	case "MedicationRequest":
+		r.checkStatus(path+".status", res.Status, requestStatus, true)
+		r.checkStatus(path+".intent", res.Intent, requestIntent, true)
+		r.checkSubject(path+".subject", res.Subject)
+		if !orderIntents[res.Intent] {
+			return // a proposal, plan or option: nothing was given
+		}
+		// The end of an ordered treatment is the end of the order's
+		// validity; authoredOn is its start, not its end, so without a
+		// validity period the end is unknown (and asked).
+		var period *Period
+		if res.DispenseRequest != nil {
+			period = res.DispenseRequest.ValidityPeriod
+		}
+		r.readTreatment(path, res, r.medicine(path, res), "", period, "dispenseRequest.validity")
 	}
+}
+
+// medicine returns the codes of the medicine a medication record names:
+// its medicationCodeableConcept, or the code and ingredient codes of the
+// Medication its medicationReference names (contained in the record, an
+// entry of the input by fullUrl or by type and id, or fetched with
+// Options.Fetch). It returns nil when the Medication cannot be found.
+func (r *reader) medicine(path string, res *resource) *CodeableConcept {
+	if res.MedicationCodeableConcept != nil || res.MedicationReference == nil {
+		return res.MedicationCodeableConcept
+	}
+	ref := res.MedicationReference.Reference
+	var med *resource
+	switch {
+	case strings.HasPrefix(ref, "#"):
+		for i, raw := range res.Contained {
+			c, ok, bad := decodeResource(fmt.Sprintf("%s.contained[%d]", path, i), raw)
+			if bad != nil {
+				r.errs = append(r.errs, bad)
+				return nil
+			}
+			if ok && c.ResourceType == "Medication" && c.ID == ref[1:] {
+				med = c
+				break
+			}
+		}
+	case r.byURL[ref].res != nil:
+		med = r.byURL[ref].res
+	default:
+		if f := r.byURL[relativeRef(ref)]; f.res != nil {
+			med = f.res
+		} else if r.opts.Fetch != nil && strings.HasPrefix(relativeRef(ref), "Medication/") {
+			if raw, err := r.opts.Fetch(ref); err == nil {
+				if c, ok, bad := decodeResource(path+".medicationReference", raw); bad == nil && ok && c.ResourceType == "Medication" {
+					med = c
+				}
+			}
+		}
+	}
+	if med == nil || med.ResourceType != "Medication" {
+		return nil
+	}
+	cc := &CodeableConcept{Text: res.MedicationReference.Display}
+	if med.Code != nil {
+		cc.Coding = append(cc.Coding, med.Code.Coding...)
+		cc.Text = cmp.Or(med.Code.Text, cc.Text)
+	}
+	for _, in := range med.Ingredient {
+		if in.ItemCodeableConcept != nil {
+			cc.Coding = append(cc.Coding, in.ItemCodeableConcept.Coding...)
+		}
+	}
+	return cc
+}
+
+// relativeRef returns Type/id of a reference, absolute or relative, without
+// its version.
+func relativeRef(ref string) string {
+	if i := strings.Index(ref, "/_history/"); i >= 0 {
+		ref = ref[:i]
+	}
+	parts := strings.Split(ref, "/")
+	if len(parts) < 2 {
+		return ref
+	}
+	return parts[len(parts)-2] + "/" + parts[len(parts)-1]
 }
 
 func (r *reader) checkStatus(path, status string, allowed map[string]bool, required bool) {
@@ -105,24 +213,52 @@ func (r *reader) readCondition(path string, c *resource) {
 	clinical := r.statusCode(path+".clinicalStatus", c.ClinicalStatus, clinicalSystem, conditionClinical)
 	verification := r.statusCode(path+".verificationStatus", c.VerificationStatus, verificationSystem, conditionVerification)
 	r.checkSubject(path+".subject", c.Subject)
-	if verification != "confirmed" {
-		return // refuted, entered-in-error, provisional, unconfirmed or not said: never a fact
+	if verification == "refuted" || verification == "entered-in-error" {
+		return // never a fact
 	}
+	active := clinical == "active" || clinical == "recurrence" || clinical == "relapse"
 	ref := refOf("Condition", c.ID, path)
-	for _, m := range r.match("Condition", c.Code) {
+	matches := r.match("Condition", c.Code)
+	for _, m := range matches {
+		if m.table.fact == "" {
+			continue // a reviewed code: not a contraindication
+		}
 		m.source.Reference = ref
-		switch clinical {
-		case "active", "recurrence", "relapse":
+		switch {
+		case active && verification == "confirmed" && !m.ask:
 			a := r.fact(m.table.fact)
 			a.active = append(a.active, m.source)
-		case "resolved", "remission", "inactive":
+		case active:
+			// Provisional, differential, unconfirmed, not said, or a code
+			// the tables leave to ask: a record outranks a "no".
+			a := r.fact(m.table.fact)
+			a.open = append(a.open, m.source)
+		case verification == "confirmed" && !m.ask && m.table.fact == "oncology.active" &&
+			(clinical == "resolved" || clinical == "remission" || clinical == "inactive"):
 			// A cancer that is over still dates its treatment: its end is
 			// no earlier than the abatement.
-			if m.table.fact == "oncology.active" {
-				r.readAbatement(path, c, m.source)
-			}
+			r.readAbatement(path, c, m.source)
 		}
 	}
+	if active && len(matches) == 0 {
+		r.unreviewedRecord(ref, c.Code, nil)
+	}
+}
+
+// unreviewedRecord lists an active record whose code no set of the tables
+// holds: nobody has said whether it is a contraindication.
+func (r *reader) unreviewedRecord(ref string, cc *CodeableConcept, med *Reference) {
+	u := UnreviewedRecord{Reference: ref}
+	switch {
+	case cc != nil:
+		u.Coding, u.Text = cc.Coding, cc.Text
+	case med != nil:
+		u.Text = "medication " + med.Reference + " not found"
+		if med.Display != "" {
+			u.Text += " (" + med.Display + ")"
+		}
+	}
+	r.unreviewed = append(r.unreviewed, u)
 }
 
 func (r *reader) readAbatement(path string, c *resource, src Source) {
@@ -206,13 +342,23 @@ func (r *reader) answer(tb *table, o *resource) (yes, ok bool) {
 // treatment.
 func (r *reader) readTreatment(path string, res *resource, code *CodeableConcept, when string, period *Period, elem string) {
 	typ, id, status := res.ResourceType, res.ID, res.Status
-	switch status {
-	case "completed", "stopped", "in-progress", "on-hold", "active":
-	default:
+	lookup := typ
+	if medicationRecords[typ] {
+		lookup = "MedicationStatement"
+	}
+	matches := r.match(lookup, code)
+	st, happened := treatmentStatus[typ][status]
+	if typ != "Procedure" && st.ongoing && len(matches) == 0 {
+		r.unreviewedRecord(refOf(typ, id, path), code, res.MedicationReference)
+	}
+	if !happened {
 		return // not done, not taken, planned, entered in error, or unknown
 	}
-	ongoing := status == "in-progress" || status == "on-hold" || status == "active"
-	for _, m := range r.match(typ, code) {
+	ongoing := st.ongoing
+	for _, m := range matches {
+		if m.table.fact == "" {
+			continue // a reviewed medicine: not a cancer treatment
+		}
 		m.source.Reference = refOf(typ, id, path)
 		r.treatment.treated = append(r.treatment.treated, m.source)
 		s, at := when, path+"."+elem+"DateTime"

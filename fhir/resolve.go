@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"cmp"
+	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 type yesNo struct {
 	known, value bool
 	sources      []Source
+	open         []Source // active records that keep the fact from being false
 }
 
 // resolve settles a yes/no fact by the safety rules: an active, confirmed
@@ -24,6 +26,14 @@ func (r *reader) resolve(name string) yesNo {
 	if a == nil {
 		return yesNo{}
 	}
+	yn := r.resolveVotes(a)
+	if len(a.open) > 0 && !(yn.known && yn.value) {
+		return yesNo{open: a.open} // a record outranks a "no": ask
+	}
+	return yn
+}
+
+func (r *reader) resolveVotes(a *factAcc) yesNo {
 	if len(a.active) > 0 {
 		return yesNo{known: true, value: true, sources: a.active}
 	}
@@ -52,6 +62,33 @@ func (r *reader) resolve(name string) yesNo {
 		return yesNo{} // the "no" is too old to screen on today
 	}
 	return yesNo{known: true, value: false, sources: []Source{latest.source}}
+}
+
+// unavailable keeps a fact that is not true from being false when records
+// of a type that could make it true were not all read.
+func (r *reader) unavailable(fact string, yn yesNo) yesNo {
+	if yn.known && yn.value || len(r.opts.Unavailable) == 0 {
+		return yn
+	}
+	var open []Source
+	for _, tb := range r.codes.tables {
+		if tb.fact != fact {
+			continue
+		}
+		types := []string{tb.resource}
+		if tb.resource == "MedicationStatement" {
+			types = []string{"MedicationStatement", "MedicationRequest", "MedicationAdministration"}
+		}
+		for _, typ := range types {
+			if why, ok := r.opts.Unavailable[typ]; ok {
+				open = append(open, Source{Reference: typ + " (" + why + ")"})
+			}
+		}
+	}
+	if len(open) == 0 {
+		return yn
+	}
+	return yesNo{open: append(yn.open, open...)}
 }
 
 // treatment settles oncology.everTreated and oncology.lastTreatmentEnd.
@@ -84,24 +121,40 @@ var yesNoFacts = []string{"oncology.active", "pregnant", "breastfeeding", "hiv",
 
 // extract settles every fact and records where each came from.
 func (r *reader) extract() *Extract {
-	x := &Extract{Provenance: Provenance{}}
+	x := &Extract{Provenance: Provenance{}, Open: Provenance{}, Unreviewed: r.unreviewed,
+		CodeTables: CodeTables{Name: r.codes.name, Version: r.codes.version, Digest: r.codes.digest}}
 	known := map[string]*bool{}
 	for _, name := range yesNoFacts {
-		yn := r.resolve(name)
+		yn := r.unavailable(name, r.resolve(name))
 		if yn.known {
 			known[name] = &yn.value
 			x.Provenance[name] = dedupe(yn.sources)
 		}
+		if len(yn.open) > 0 {
+			x.Open[name] = dedupe(yn.open)
+		}
 	}
 	ever, end, endSources := r.treatmentFacts()
+	ever = r.unavailable("oncology.everTreated", ever)
 	if ever.known {
 		known["oncology.everTreated"] = &ever.value
 		x.Provenance["oncology.everTreated"] = dedupe(ever.sources)
+	}
+	if len(ever.open) > 0 {
+		x.Open["oncology.everTreated"] = dedupe(ever.open)
 	}
 	if end != nil {
 		x.Provenance["oncology.lastTreatmentEnd"] = dedupe(endSources)
 	}
 	x.Facts = eligibilityFacts(r.asOf, known, end)
+	switch {
+	case r.termErr != nil:
+		x.Terminology = fmt.Sprintf("the terminology server %s failed (%v): the local value sets were used", r.termName, r.termErr)
+	case r.termNeed:
+		x.Terminology = "the code tables name concepts for a terminology server, and none is configured: the local value sets were used"
+	case r.termUsed:
+		x.Terminology = "the terminology server " + r.termName + " answered"
+	}
 	return x
 }
 

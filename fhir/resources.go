@@ -41,6 +41,7 @@ type resource struct {
 	ID           string `json:"id"`
 	// Bundle
 	Entry []struct {
+		FullURL  string          `json:"fullUrl"`
 		Resource json.RawMessage `json:"resource"`
 	} `json:"entry"`
 	// Condition
@@ -63,12 +64,30 @@ type resource struct {
 	// Procedure
 	PerformedDateTime string  `json:"performedDateTime"`
 	PerformedPeriod   *Period `json:"performedPeriod"`
-	// MedicationStatement
-	MedicationCodeableConcept *CodeableConcept `json:"medicationCodeableConcept"`
+	// MedicationStatement, MedicationRequest, MedicationAdministration
+	MedicationCodeableConcept *CodeableConcept  `json:"medicationCodeableConcept"`
+	MedicationReference       *Reference        `json:"medicationReference"`
+	Contained                 []json.RawMessage `json:"contained"`
+	// MedicationRequest
+	Intent          string `json:"intent"`
+	AuthoredOn      string `json:"authoredOn"`
+	DispenseRequest *struct {
+		ValidityPeriod *Period `json:"validityPeriod"`
+	} `json:"dispenseRequest"`
+	// Medication (Code above is its code)
+	Ingredient []struct {
+		ItemCodeableConcept *CodeableConcept `json:"itemCodeableConcept"`
+	} `json:"ingredient"`
 }
 
 // readTypes are the resource types the mapping reads.
-var readTypes = map[string]bool{"Bundle": true, "Patient": true, "Condition": true, "Observation": true, "Procedure": true, "MedicationStatement": true}
+var readTypes = map[string]bool{"Bundle": true, "Patient": true, "Condition": true, "Observation": true, "Procedure": true,
+	"MedicationStatement": true, "MedicationRequest": true, "MedicationAdministration": true, "Medication": true}
+
+// medicationRecords are the resource types that say a medicine was taken,
+// given or ordered; the code tables of resource MedicationStatement speak
+// to all of them.
+var medicationRecords = map[string]bool{"MedicationStatement": true, "MedicationRequest": true, "MedicationAdministration": true}
 
 // InputError is one problem in FHIR input: the JSON path of the offending
 // value and what is wrong with it.

@@ -49,7 +49,10 @@ rule ids, unknown facts or params, type errors, conditions that are not
 true/false, tests that expect a key or an outcome their decision never has.
 Exit 0 when there is none, 1 otherwise, and 1 when PATH holds no ruleset.
 Without PATH, the default rules are checked. A file named codes.yaml or
-NAME.codes.yaml is a table of FHIR codes, checked against its own schema.
+NAME.codes.yaml is a table of FHIR codes, checked against its own schema
+with the FHIR ValueSet files it includes; lint prints how many codes,
+ranges and prefixes each fact has, and warns of an ICD-10-CM category
+header listed as a code (US records hold its children).
 With --require-confirmed, a value the medical board has not confirmed
 (unconfirmed: in a rule file) is a problem too: for a clinic going live.
 
@@ -63,12 +66,15 @@ code unless --strict is given.`)
 	if code, done := c.parse(fs, args); done {
 		return code
 	}
-	paths, tables, tablesOK := c.lintCodeTables(fs.Args())
+	paths, tables, tableWarnings, tablesOK := c.lintCodeTables(fs.Args())
 	if len(paths) == 0 && fs.NArg() > 0 {
 		if !tablesOK {
 			return exitFailed
 		}
 		fmt.Fprintf(c.stdout, "ok: %d code table file(s)\n", tables)
+		if tableWarnings > 0 && *strict {
+			return exitFailed
+		}
 		return exitOK
 	}
 	set, ok := c.load(domains(), paths...)

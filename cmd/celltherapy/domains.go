@@ -52,7 +52,11 @@ func loadRules(doms []domain, paths []string) (*rules.Set, error) {
 		l.Decision = doms[0].name
 	}
 	if len(paths) > 0 {
-		return l.LoadPaths(paths...)
+		files, _ := expandRuleDirs(paths)
+		if len(files) == 0 {
+			return l.Load()
+		}
+		return l.LoadPaths(files...)
 	}
 	var files []rules.File
 	seen := map[string]bool{}

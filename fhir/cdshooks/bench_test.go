@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/reocell/celltherapy/eligibility"
@@ -90,5 +92,58 @@ func BenchmarkScreenFromPrefetch(b *testing.B) {
 		if _, err := s.Screen(ctx, x.Facts); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkScreenValueSets reads and screens the long chart with three
+// sets of code tables: those of version 2026.11.1 (lists of codes, the
+// baseline), the shipped value sets, and the shipped value sets with a
+// 5,000-code ValueSet expansion included, as a clinic's export from its
+// terminology service would be.
+func BenchmarkScreenValueSets(b *testing.B) {
+	before, err := os.ReadFile("../testdata/codes/before.codes.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	old, err := fhir.LoadCodes("before.codes.yaml", before)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var contains []string
+	for i := range 5000 {
+		contains = append(contains, fmt.Sprintf(`{"system":"http://snomed.info/sct","code":"%d","display":"concept %d"}`, 900000000+i*7, i))
+	}
+	withInclude := strings.Replace(string(fhir.DefaultCodesYAML()), "    codes:\n      - {system: icd10, range: C00-C97",
+		"    include: [valuesets/big.json]\n    codes:\n      - {system: icd10, range: C00-C97", 1)
+	big, err := fhir.LoadCodesFS(fstest.MapFS{
+		"codes.yaml":         {Data: []byte(withInclude)},
+		"valuesets/big.json": {Data: []byte(`{"resourceType":"ValueSet","expansion":{"contains":[` + strings.Join(contains, ",") + `]}}`)},
+	}, "codes.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if n := big.Counts()[0].Codes; n < 5000 {
+		b.Fatalf("%d codes for oncology.active", n)
+	}
+	pre := chartPrefetch()
+	s := eligibility.NewDefaultScreener()
+	ctx := context.Background()
+	for _, bc := range []struct {
+		name  string
+		codes *fhir.Codes
+	}{{"before", old}, {"shipped", fhir.DefaultCodes()}, {"shipped+5000", big}} {
+		m := fhir.NewMapper(bc.codes)
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				x, err := m.FromPrefetch(pre, fhir.Options{AsOf: testNow, PatientID: "p1"})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := s.Screen(ctx, x.Facts); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -1,11 +1,14 @@
 package cdshooks
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/reocell/celltherapy/fhir"
@@ -45,8 +48,19 @@ var fhirID = regexp.MustCompile(`^[A-Za-z0-9\-.]{1,64}$`)
 
 // Response is a CDS service's answer.
 type Response struct {
-	Cards []Card `json:"cards"`
+	Cards     []Card             `json:"cards"`
+	Extension *responseExtension `json:"extension,omitempty"`
 }
+
+// responseExtension is what the service adds to a response (CDS Hooks
+// extensions): the active records whose code no table holds.
+type responseExtension struct {
+	UnreviewedRecords []fhir.UnreviewedRecord `json:"unreviewedRecords,omitempty"`
+}
+
+// maxMedicationFetches bounds how many Medications one call fetches to
+// follow medicationReferences.
+const maxMedicationFetches = 50
 
 func (h *Handler) handleCall() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -101,7 +115,9 @@ func checkRequest(req *request, svc Service) string {
 }
 
 func (h *Handler) screenCall(w http.ResponseWriter, r *http.Request, req *request, svc Service) {
-	prefetch, err := h.gather(r.Context(), req, svc)
+	ctx, cancel := context.WithTimeout(r.Context(), h.limits.Wait)
+	defer cancel()
+	g, err := h.gather(ctx, req, svc)
 	if err != nil {
 		var missing *missingError
 		if errors.As(err, &missing) {
@@ -113,7 +129,11 @@ func (h *Handler) screenCall(w http.ResponseWriter, r *http.Request, req *reques
 	}
 	now := h.cfg.Now()
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	x, err := h.cfg.Mapper.FromPrefetch(prefetch, fhir.Options{AsOf: today, PatientID: req.Context.PatientID})
+	opts := fhir.Options{AsOf: today, PatientID: req.Context.PatientID, Unavailable: g.unavailable, Context: ctx}
+	if ok, _ := h.canFetch(req); ok {
+		opts.Fetch = h.medicationFetcher(ctx, req)
+	}
+	x, err := h.mapper().FromPrefetch(g.prefetch, opts)
 	if err != nil {
 		var bad fhir.InputErrors
 		if errors.As(err, &bad) {
@@ -132,14 +152,39 @@ func (h *Handler) screenCall(w http.ResponseWriter, r *http.Request, req *reques
 		h.internal(w, err)
 		return
 	}
-	cards := h.cards(d, x.Provenance)
+	cards := h.cards(d, x, g.unavailable)
 	if h.cfg.Screenings != nil {
-		if err := h.cfg.Screenings.RecordScreening(r.Context(), newScreening(r, req, svc, now, x, raw, cards)); err != nil {
+		if err := h.cfg.Screenings.RecordScreening(r.Context(), newScreening(r, req, svc, now, x, g.unavailable, raw, cards)); err != nil {
 			h.internal(w, err) // guidance that cannot be audited is not given
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, Response{Cards: cards})
+	resp := Response{Cards: cards}
+	if len(x.Unreviewed) > 0 {
+		resp.Extension = &responseExtension{UnreviewedRecords: x.Unreviewed}
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// medicationFetcher reads the Medications that medicationReferences name
+// from the call's FHIR server, within the call's bounds.
+func (h *Handler) medicationFetcher(ctx context.Context, req *request) func(string) (json.RawMessage, error) {
+	base := strings.TrimRight(req.FHIRServer, "/")
+	n := 0
+	return func(ref string) (json.RawMessage, error) {
+		u := ref
+		if !strings.Contains(ref, "://") {
+			u = base + "/" + ref
+		}
+		switch {
+		case !strings.HasPrefix(u, base+"/"):
+			return nil, errors.New("a Medication off the FHIR server")
+		case n >= maxMedicationFetches:
+			return nil, fmt.Errorf("more than %d Medications to fetch", maxMedicationFetches)
+		}
+		n++
+		return h.get(ctx, u, req.FHIRAuthorization.AccessToken, 1<<20)
+	}
 }
 
 func (h *Handler) internal(w http.ResponseWriter, err error) {

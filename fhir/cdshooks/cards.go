@@ -55,13 +55,24 @@ const maxSummary = 139
 // cards turns a decision into cards: one critical card per
 // contraindication, a warning with the questions when undetermined, an
 // info card when eligible.
-func (h *Handler) cards(d *decision, p fhir.Provenance) []Card {
+//
+// Whatever the outcome, a card says which records the service could not
+// read in full (unavailable), which records kept a fact from being ruled
+// out (x.Open), and which active records no code table holds
+// (x.Unreviewed): with such records the chart is never called clear, the
+// info card becomes a warning that names them.
+func (h *Handler) cards(d *decision, x *fhir.Extract, unavailable map[string]string) []Card {
+	p := x.Provenance
 	src := Source{
 		Label: "MSC therapy screening: " + d.Ruleset.Name + " " + d.Ruleset.Version,
 		Topic: &fhir.Coding{System: topicSystem, Code: "contraindication-screening", Display: "MSC therapy contraindication screening"},
 	}
-	footer := fmt.Sprintf("\n\nScreened as of %s with rules %s %s (%s) and FHIR code tables %s %s.",
-		d.AsOf, md(d.Ruleset.Name), md(d.Ruleset.Version), d.Ruleset.Digest, md(h.cfg.Mapper.Codes().Name()), md(h.cfg.Mapper.Codes().Version()))
+	term := ""
+	if x.Terminology != "" {
+		term = "\n\nTerminology: " + md(x.Terminology) + "."
+	}
+	footer := recordNotes(x, unavailable) + term + fmt.Sprintf("\n\nScreened as of %s with rules %s %s (%s) and FHIR code tables %s %s (%s).",
+		d.AsOf, md(d.Ruleset.Name), md(d.Ruleset.Version), d.Ruleset.Digest, md(x.CodeTables.Name), md(x.CodeTables.Version), x.CodeTables.Digest)
 	switch d.Outcome {
 	case "ineligible":
 		out := make([]Card, 0, len(d.Findings))
@@ -93,9 +104,52 @@ func (h *Handler) cards(d *decision, p fhir.Provenance) []Card {
 		return []Card{{UUID: newUUID(), Indicator: Warning, Source: src,
 			Summary: summary(fmt.Sprintf("MSC therapy screening incomplete: %d question(s) to answer before therapy", len(d.Missing))), Detail: b.String()}}
 	}
+	if len(x.Unreviewed) > 0 {
+		return []Card{{UUID: newUUID(), Indicator: Warning, Source: src,
+			Summary: summary(fmt.Sprintf("MSC therapy screening: %d active record(s) the code tables do not know; review before therapy", len(x.Unreviewed))),
+			Detail: "No contraindication was found, but the chart holds active records that no code table of the clinic speaks to, " +
+				"neither as a contraindication nor as reviewed: a clinician must judge them." + knownFacts(p) + footer}}
+	}
 	return []Card{{UUID: newUUID(), Indicator: Info, Source: src,
 		Summary: "No contraindication to MSC therapy found in the records",
 		Detail:  "Every contraindication of the clinic's procedure is ruled out by the records." + knownFacts(p) + footer}}
+}
+
+// recordNotes lists the records not read in full, the records that kept a
+// fact open and the unreviewed records.
+func recordNotes(x *fhir.Extract, unavailable map[string]string) string {
+	var b strings.Builder
+	if len(unavailable) > 0 {
+		b.WriteString("\n\n**Not read in full** (the facts these records could make true are left to ask):\n\n")
+		for _, typ := range slices.Sorted(maps.Keys(unavailable)) {
+			fmt.Fprintf(&b, "- %s: %s\n", typ, md(unavailable[typ]))
+		}
+	}
+	if slices.ContainsFunc(slices.Collect(maps.Values(x.Open)), func(srcs []fhir.Source) bool {
+		return slices.ContainsFunc(srcs, func(s fhir.Source) bool { return s.Coding.Code != "" })
+	}) {
+		b.WriteString("\n\n**Not ruled out** (a record that is not confirmed, or a code the tables leave to ask, outranks a no):\n\n")
+		for _, f := range slices.Sorted(maps.Keys(x.Open)) {
+			// The types not read in full are listed above.
+			if recs := slices.DeleteFunc(x.Open.Sources(f), func(s fhir.Source) bool { return s.Coding.Code == "" }); len(recs) > 0 {
+				fmt.Fprintf(&b, "- `%s`: %s\n", f, sources(recs))
+			}
+		}
+	}
+	if len(x.Unreviewed) > 0 {
+		b.WriteString("\n\n**Unreviewed records** (active, in no code table):\n\n")
+		for _, u := range x.Unreviewed {
+			var codes []string
+			for _, c := range u.Coding {
+				codes = append(codes, md(c.Code)+" "+md(c.Display))
+			}
+			if len(codes) == 0 {
+				codes = append(codes, md(u.Text))
+			}
+			fmt.Fprintf(&b, "- %s (%s)\n", md(u.Reference), strings.Join(codes, "; "))
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
 }
 
 // evidenceTable shows the facts a finding read and the records they came from.

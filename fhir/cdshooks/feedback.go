@@ -101,8 +101,20 @@ func (req *feedbackRequest) check(base Feedback) (out []Feedback, problems []str
 			problems = append(problems, at+".outcome: want accepted or overridden")
 		case f.Outcome == "accepted" && f.OverrideReason != nil:
 			problems = append(problems, at+".overrideReason: only for an overridden card")
+		case f.Outcome == "accepted" && len(f.AcceptedSuggestions) == 0:
+			problems = append(problems, at+".acceptedSuggestions: required for an accepted card (the suggestions the clinician took)")
 		case f.Outcome == "overridden" && len(f.AcceptedSuggestions) > 0:
 			problems = append(problems, at+".acceptedSuggestions: only for an accepted card")
+		}
+		if o := f.OverrideReason; o != nil {
+			switch {
+			case o.Reason == nil && o.UserComment == "":
+				problems = append(problems, at+".overrideReason: empty; give reason (a Coding of the card's overrideReasons) or userComment, or leave it out")
+			case o.Reason != nil && o.Reason.Code == "":
+				problems = append(problems, at+".overrideReason.reason.code: missing")
+			case o.Reason != nil && o.Reason.System == "":
+				problems = append(problems, at+".overrideReason.reason.system: missing")
+			}
 		}
 		for j, s := range f.AcceptedSuggestions {
 			if s.ID == "" {
@@ -111,8 +123,15 @@ func (req *feedbackRequest) check(base Feedback) (out []Feedback, problems []str
 			fb.AcceptedSuggestions = append(fb.AcceptedSuggestions, s.ID)
 		}
 		t, err := time.Parse(time.RFC3339Nano, f.OutcomeTimestamp)
-		if err != nil {
+		switch {
+		case f.OutcomeTimestamp == "":
+			problems = append(problems, at+".outcomeTimestamp: missing")
+		case err != nil:
 			problems = append(problems, at+".outcomeTimestamp: want an RFC 3339 instant in UTC")
+		default:
+			if _, off := t.Zone(); off != 0 {
+				problems = append(problems, at+".outcomeTimestamp: want the instant in UTC (Z), as the specification requires")
+			}
 		}
 		fb.OutcomeTimestamp = t
 		out = append(out, fb)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,6 +24,10 @@ type Config struct {
 	Screener Screener
 	// Mapper reads facts from FHIR records (default fhir.NewMapper(nil)).
 	Mapper *fhir.Mapper
+	// Mappers, when set, gives the mapper of each call instead of Mapper,
+	// so that code tables reloaded with the rules apply to the next call;
+	// the prefetch templates are those of its tables at New.
+	Mappers func() *fhir.Mapper
 	// Verifier authenticates every call.
 	Verifier *Verifier
 	// Feedback stores what clinicians did with the cards.
@@ -40,6 +45,12 @@ type Config struct {
 	// (ServiceRequest.code, MedicationRequest.medicationCodeableConcept);
 	// default DefaultOrderCodes.
 	OrderCodes []fhir.Coding
+	// Limits bound what one call reads from the CDS client's FHIR server.
+	Limits Limits
+	// AllowedOrigins are the browser origins (scheme://host[:port]) that
+	// may call the service, such as a CDS Hooks sandbox; CORS preflights
+	// from them are answered. Empty: no browser origin.
+	AllowedOrigins []string
 	// Now is the clock; the screening day is its date (default time.Now).
 	Now func() time.Time
 	// Logger logs internal errors, never patient data (default slog.Default()).
@@ -57,6 +68,7 @@ var DefaultOrderCodes = []fhir.Coding{
 // /cds-services and /cds-services/....
 type Handler struct {
 	cfg      Config
+	limits   Limits
 	mux      *http.ServeMux
 	services []Service
 }
@@ -74,6 +86,9 @@ func New(cfg Config) (*Handler, error) {
 		return nil, errors.New("cdshooks: Config.Feedback is required")
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	if cfg.Mapper == nil && cfg.Mappers != nil {
+		cfg.Mapper = cfg.Mappers()
+	}
 	if cfg.Mapper == nil {
 		cfg.Mapper = fhir.NewMapper(nil)
 	}
@@ -89,10 +104,18 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	h := &Handler{cfg: cfg, mux: http.NewServeMux()}
+	h := &Handler{cfg: cfg, mux: http.NewServeMux(), limits: cfg.Limits.withDefaults()}
 	h.services = screeningServices(cfg.Mapper.Codes())
 	h.routes()
 	return h, nil
+}
+
+// mapper returns the mapper a call reads its records with.
+func (h *Handler) mapper() *fhir.Mapper {
+	if h.cfg.Mappers != nil {
+		return h.cfg.Mappers()
+	}
+	return h.cfg.Mapper
 }
 
 // routes lists every route of the service.
@@ -102,8 +125,35 @@ func (h *Handler) routes() {
 	h.mux.Handle("POST /cds-services/{id}/feedback", h.authenticated(h.handleFeedback()))
 }
 
-// ServeHTTP serves the CDS Hooks endpoints.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+// ServeHTTP serves the CDS Hooks endpoints. A call from a browser origin
+// of Config.AllowedOrigins gets the CORS headers that let the page read
+// the answer, and its preflight (OPTIONS, which carries no token) is
+// answered here; other origins get none, and their preflight 403.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	origin := r.Header.Get("Origin")
+	allowed := origin != "" && slices.Contains(h.cfg.AllowedOrigins, origin)
+	if origin != "" {
+		w.Header().Add("Vary", "Origin")
+	}
+	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+		if !allowed {
+			writeError(w, http.StatusForbidden, "forbidden", "origin "+origin+" may not call this service; the service lists the browser origins it allows")
+			return
+		}
+		hdr := w.Header()
+		hdr.Set("Access-Control-Allow-Origin", origin)
+		hdr.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+		hdr.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+		hdr.Set("Access-Control-Max-Age", "600")
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	if allowed {
+		w.Header().Set("Access-Control-Allow-Origin", origin)
+		w.Header().Set("Access-Control-Expose-Headers", "WWW-Authenticate")
+	}
+	h.mux.ServeHTTP(w, r)
+}
 
 type callerKey struct{}
 

@@ -29,14 +29,21 @@ type Screening struct {
 	At           time.Time       `json:"at"`
 	Facts        json.RawMessage `json:"facts"`
 	Provenance   fhir.Provenance `json:"provenance"`
-	Decision     json.RawMessage `json:"decision"`
+	// Open, Unreviewed and Unavailable are what the records left unsettled
+	// (see fhir.Extract); CodeTables names the tables the facts were read
+	// with, by digest.
+	Open        fhir.Provenance         `json:"open,omitempty"`
+	Unreviewed  []fhir.UnreviewedRecord `json:"unreviewedRecords,omitempty"`
+	Unavailable map[string]string       `json:"unavailable,omitempty"`
+	CodeTables  fhir.CodeTables         `json:"codeTables"`
+	Decision    json.RawMessage         `json:"decision"`
 	// Cards are the uuids of the cards given, in order.
 	Cards []string `json:"cards"`
 }
 
-func newScreening(r *http.Request, req *request, svc Service, now time.Time, x *fhir.Extract, decision json.RawMessage, cards []Card) Screening {
+func newScreening(r *http.Request, req *request, svc Service, now time.Time, x *fhir.Extract, unavailable map[string]string, decision json.RawMessage, cards []Card) Screening {
 	s := Screening{Service: svc.ID, Hook: req.Hook, HookInstance: req.HookInstance, PatientID: req.Context.PatientID,
-		At: now, Provenance: x.Provenance, Decision: decision}
+		At: now, Provenance: x.Provenance, Open: x.Open, Unreviewed: x.Unreviewed, Unavailable: unavailable, CodeTables: x.CodeTables, Decision: decision}
 	if c := callerOf(r.Context()); c != nil {
 		s.Client, s.Tenant = c.Issuer, c.Tenant
 	}

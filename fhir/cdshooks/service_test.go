@@ -59,11 +59,13 @@ func answers(yes ...string) string {
 // prefetch is a full prefetch for patient p1.
 func prefetch(conditions, observations, procedures string) map[string]json.RawMessage {
 	return map[string]json.RawMessage{
-		"patient":              json.RawMessage(`{"resourceType":"Patient","id":"p1"}`),
-		"conditions":           json.RawMessage(conditions),
-		"observations":         json.RawMessage(observations),
-		"procedures":           json.RawMessage(procedures),
-		"medicationStatements": json.RawMessage(`null`),
+		"patient":                   json.RawMessage(`{"resourceType":"Patient","id":"p1"}`),
+		"conditions":                json.RawMessage(conditions),
+		"observations":              json.RawMessage(observations),
+		"procedures":                json.RawMessage(procedures),
+		"medicationStatements":      json.RawMessage(`null`),
+		"medicationRequests":        json.RawMessage(`null`),
+		"medicationAdministrations": json.RawMessage(`null`),
 	}
 }
 
@@ -120,10 +122,13 @@ func TestDiscovery(t *testing.T) {
 			t.Errorf("no service on %s", hook)
 			continue
 		}
-		for _, k := range []string{"patient", "conditions", "observations", "procedures", "medicationStatements"} {
+		for _, k := range []string{"patient", "conditions", "observations", "procedures", "medicationStatements", "medicationRequests", "medicationAdministrations"} {
 			if !strings.Contains(s.Prefetch[k], "{{context.patientId}}") {
 				t.Errorf("%s: prefetch %s = %q", hook, k, s.Prefetch[k])
 			}
+		}
+		if !strings.HasPrefix(s.Prefetch["medicationRequests"], "MedicationRequest?") || !strings.HasPrefix(s.Prefetch["medicationAdministrations"], "MedicationAdministration?") {
+			t.Errorf("%s: the prefetch does not ask for medication requests and administrations: %v", hook, s.Prefetch)
 		}
 		if !strings.Contains(s.Prefetch["observations"], "http://loinc.org|82810-3") || !strings.Contains(s.Prefetch["observations"], "http://loinc.org|63895-7") {
 			t.Errorf("%s: the observations template does not ask for pregnancy and breastfeeding status: %s", hook, s.Prefetch["observations"])
@@ -147,7 +152,7 @@ func TestCards(t *testing.T) {
 		{"a permanent contraindication says there is no re-screen date",
 			prefetch(searchset(hivCondition()), answers(), `null`),
 			[]string{Critical},
-			[]string{"HIV", "| `hiv` | true | Condition/c-hiv (B20 HIV disease resulting in infectious and parasitic diseases) |", "permanent"}},
+			[]string{"HIV", "| `hiv` | true | Condition/c-hiv (B20 HIV disease) |", "permanent"}},
 		{"two contraindications give two critical cards",
 			prefetch(searchset(hivCondition()), answers("pregnant"), `null`),
 			[]string{Critical, Critical}, []string{"Pregnancy"}},
@@ -290,7 +295,8 @@ func TestMissingPrefetch(t *testing.T) {
 		fetched bool
 	}{
 		{"no prefetch and no FHIR server: 412", call(HookPatientView, nil, nil), false, http.StatusPreconditionFailed, "conditions", false},
-		{"a prefetch key left out and no FHIR server: 412", call(HookPatientView, partial, nil), false, http.StatusPreconditionFailed, "conditions", false},
+		{"a prefetch key left out and no FHIR server: read as not available", call(HookPatientView, partial, nil), false, http.StatusOK,
+			"- Condition: not in the prefetch, and the call gives no fhirServer", false},
 		{"no prefetch: fetched from the FHIR server with the token", call(HookPatientView, nil, auth), false, http.StatusOK, `"critical"`, true},
 		{"a key left out is fetched", call(HookPatientView, partial, auth), false, http.StatusOK, `"critical"`, true},
 		{"an OperationOutcome in place of a prefetch is fetched again", call(HookPatientView, outcome, auth), false, http.StatusOK, `"critical"`, true},

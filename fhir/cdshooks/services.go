@@ -42,7 +42,8 @@ func screeningServices(codes *fhir.Codes) []Service {
 
 // prefetchTemplates asks for the resources the code tables read:
 // observations only of the codes listed (a chart holds many), the other
-// resources of the patient whole.
+// resources of the patient whole. A Medication a record names by
+// reference is fetched when the call gives a FHIR server.
 func prefetchTemplates(codes *fhir.Codes) map[string]string {
 	var obs []string
 	for _, e := range codes.Entries() {
@@ -60,6 +61,10 @@ func prefetchTemplates(codes *fhir.Codes) map[string]string {
 		"observations":         "Observation?patient={{context.patientId}}&code=" + strings.Join(obs, ","),
 		"procedures":           "Procedure?patient={{context.patientId}}",
 		"medicationStatements": "MedicationStatement?patient={{context.patientId}}",
+		// US Core servers have no MedicationStatement: EHRs record orders
+		// and administrations.
+		"medicationRequests":        "MedicationRequest?patient={{context.patientId}}",
+		"medicationAdministrations": "MedicationAdministration?patient={{context.patientId}}",
 	}
 }
 

@@ -115,6 +115,27 @@ func TestFeedback(t *testing.T) {
 		{"no card", []byte(`{"feedback":[{"outcome":"overridden","outcomeTimestamp":"2026-11-24T10:00:00Z"}]}`), http.StatusBadRequest, nil},
 		{"empty", []byte(`{"feedback":[]}`), http.StatusBadRequest, nil},
 	}
+	refused := []struct{ name, body, field string }{
+		{"accepted without acceptedSuggestions", `{"feedback":[{"card":"a","outcome":"accepted","outcomeTimestamp":"2026-11-24T10:00:00Z"}]}`,
+			"$.feedback[0].acceptedSuggestions: required"},
+		{"an empty overrideReason", `{"feedback":[{"card":"a","outcome":"overridden","overrideReason":{},"outcomeTimestamp":"2026-11-24T10:00:00Z"}]}`,
+			"$.feedback[0].overrideReason: empty"},
+		{"a reason without its code", `{"feedback":[{"card":"a","outcome":"overridden","overrideReason":{"reason":{"system":"s"}},"outcomeTimestamp":"2026-11-24T10:00:00Z"}]}`,
+			"$.feedback[0].overrideReason.reason.code: missing"},
+		{"a time not in UTC", `{"feedback":[{"card":"a","outcome":"overridden","outcomeTimestamp":"2026-11-24T10:00:00+01:00"}]}`,
+			"$.feedback[0].outcomeTimestamp: want the instant in UTC"},
+		{"a suggestion without its id", `{"feedback":[{"card":"a","outcome":"accepted","acceptedSuggestions":[{}],"outcomeTimestamp":"2026-11-24T10:00:00Z"}]}`,
+			"$.feedback[0].acceptedSuggestions[0].id: missing"},
+	}
+	for _, r := range refused {
+		t.Run(r.name, func(t *testing.T) {
+			before := len(e.feedback.all())
+			code, out := e.do(t, path, []byte(r.body))
+			if code != http.StatusBadRequest || !strings.Contains(string(out), r.field) || len(e.feedback.all()) != before {
+				t.Errorf("HTTP %d %s; want 400 naming %q, nothing stored", code, out, r.field)
+			}
+		})
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := len(e.feedback.all())

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,6 +25,9 @@ type cdsSettings struct {
 	baseURL     string
 	orderCodes  []fhir.Coding
 	fhirServers []string
+	origins     []string
+	limits      cdshooks.Limits
+	terminology *fhir.TerminologyClient
 }
 
 // cdsSettings parses and checks the CDS Hooks settings; nil when CDS
@@ -32,6 +36,7 @@ func (cfg *Config) cdsSettings() (*cdsSettings, error) {
 	if strings.TrimSpace(cfg.CDSClients) == "" {
 		for _, set := range []struct{ name, value string }{
 			{"cds-base-url", cfg.CDSBaseURL}, {"cds-order-codes", cfg.CDSOrderCodes}, {"cds-fhir-servers", cfg.CDSFHIRServers},
+			{"cds-allowed-origins", cfg.CDSOrigins}, {"cds-fetch-limits", cfg.CDSFetchLimits}, {"terminology-server", cfg.Terminology},
 		} {
 			if set.value != "" {
 				return nil, &ConfigError{set.name, "is set but --cds-clients is not: CDS Hooks is off without allow-listed clients"}
@@ -83,7 +88,53 @@ func (cfg *Config) cdsSettings() (*cdsSettings, error) {
 		}
 		s.fhirServers = append(s.fhirServers, item)
 	}
+	if cfg.Terminology != "" {
+		tc, err := fhir.NewTerminologyClient(cfg.Terminology, &http.Client{Timeout: 5 * time.Second}, 2*time.Second, 10_000)
+		if err != nil {
+			return nil, &ConfigError{"terminology-server", err.Error()}
+		}
+		s.terminology = tc
+	}
+	for i, item := range list(cfg.CDSOrigins) {
+		u, err := url.Parse(item)
+		if err != nil || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname()))) || u.Host == "" || u.Path != "" || u.RawQuery != "" {
+			return nil, &ConfigError{"cds-allowed-origins", fmt.Sprintf("item %d %q: want an origin, https://host[:port] (http only on this machine), no path", i+1, item)}
+		}
+		s.origins = append(s.origins, item)
+	}
+	for i, item := range list(cfg.CDSFetchLimits) {
+		name, value, _ := strings.Cut(item, "=")
+		var err error
+		switch name {
+		case "pages":
+			s.limits.Pages, err = positive(value)
+		case "resources":
+			s.limits.Resources, err = positive(value)
+		case "bytes":
+			var n int
+			n, err = positive(value)
+			s.limits.Bytes = int64(n)
+		case "wait":
+			s.limits.Wait, err = time.ParseDuration(value)
+			if err == nil && s.limits.Wait <= 0 {
+				err = fmt.Errorf("not positive")
+			}
+		default:
+			err = fmt.Errorf("want pages=, resources=, bytes= or wait=")
+		}
+		if err != nil {
+			return nil, &ConfigError{"cds-fetch-limits", fmt.Sprintf("item %d %q: %v", i+1, item, err)}
+		}
+	}
 	return s, nil
+}
+
+func positive(s string) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("want a positive whole number")
+	}
+	return n, nil
 }
 
 // list splits a comma-separated setting, dropping blanks.
@@ -116,7 +167,8 @@ func checkBaseURL(raw string) (string, error) {
 }
 
 // cdsService builds the CDS Hooks service from the settings: it screens
-// with the rules in force and records feedback and screenings in the
+// with the rules in force, reads records with the code tables in force
+// (the rules directory's codes.yaml, or the built-in ones), and records feedback and screenings in the
 // audit log. Nil when CDS Hooks is off.
 func cdsService(s *cdsSettings, shelf *rulebook.Shelf, log httpapi.AuditLog, logger *slog.Logger) (http.Handler, error) {
 	if s == nil {
@@ -128,8 +180,13 @@ func cdsService(s *cdsSettings, shelf *rulebook.Shelf, log httpapi.AuditLog, log
 		return nil, &ConfigError{"cds-clients", err.Error()}
 	}
 	sink := httpapi.CDSAudit{Log: log}
+	mappers := shelf.Mapper
+	if tc := s.terminology; tc != nil {
+		mappers = func() *fhir.Mapper { return shelf.Mapper().WithTerminology(tc, tc.URL()) }
+	}
 	h, err := cdshooks.New(cdshooks.Config{BaseURL: s.baseURL, Screener: shelf.Screener(), Verifier: verifier,
-		Feedback: sink, Screenings: sink, Client: client, FHIRServers: s.fhirServers, OrderCodes: s.orderCodes, Logger: logger})
+		Feedback: sink, Screenings: sink, Client: client, FHIRServers: s.fhirServers, OrderCodes: s.orderCodes, Logger: logger,
+		Mappers: mappers, AllowedOrigins: s.origins, Limits: s.limits})
 	if err != nil {
 		return nil, &ConfigError{"cds-base-url", err.Error()}
 	}

@@ -148,11 +148,20 @@ func TestBadCDSSettings(t *testing.T) {
 		{"a base URL over plain http", ok, "http://cds.test", "", "", "cds-base-url"},
 		{"an order code without a system", ok, "https://cds.test", "msc", "", "cds-order-codes"},
 		{"a FHIR server that is not a URL", ok, "https://cds.test", "", "fhir.test", "cds-fhir-servers"},
+		{"an origin with a path", ok, "https://cds.test", "", "", "cds-allowed-origins"},
+		{"an origin over plain http", ok, "https://cds.test", "", "", "cds-allowed-origins"},
+		{"origins without clients", "", "", "", "", "cds-allowed-origins"},
+		{"a fetch limit of no pages", ok, "https://cds.test", "", "", "cds-fetch-limits"},
+		{"a fetch limit of no kind", ok, "https://cds.test", "", "", "cds-fetch-limits"},
 	}
+	origins := map[string]string{"an origin with a path": "https://sandbox.cds-hooks.org/app", "an origin over plain http": "http://sandbox.example",
+		"origins without clients": "https://sandbox.cds-hooks.org"}
+	limits := map[string]string{"a fetch limit of no pages": "pages=0", "a fetch limit of no kind": "pages=2,minutes=3"}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := config(t)
 			cfg.CDSClients, cfg.CDSBaseURL, cfg.CDSOrderCodes, cfg.CDSFHIRServers = tc.clients, tc.base, tc.orders, tc.servers
+			cfg.CDSOrigins, cfg.CDSFetchLimits = origins[tc.name], limits[tc.name]
 			_, err := Start(context.Background(), cfg, nil)
 			var ce *ConfigError
 			if !errors.As(err, &ce) || ce.Setting != tc.want || strings.Contains(err.Error(), "\n") {

@@ -38,6 +38,9 @@ type Config struct {
 	CDSBaseURL     string // the public base URL EHRs call (the JWT aud is checked against it)
 	CDSOrderCodes  string // codes of an MSC therapy order: SYSTEM|CODE, comma-separated
 	CDSFHIRServers string // the only FHIR servers fetched from: base URLs, comma-separated
+	CDSOrigins     string // browser origins allowed to call /cds-services (CORS), comma-separated
+	CDSFetchLimits string // bounds of what one call reads from a FHIR server: pages=N,resources=N,bytes=N,wait=DURATION
+	Terminology    string // FHIR terminology server base URL for the code tables' descendantsOf and valueSet entries
 
 	// Timeouts of the HTTP server; zero values take the defaults
 	// (DefaultTimeouts). Not flags: a clinic has no reason to change them.
@@ -125,6 +128,9 @@ func (cfg *Config) Flags(fs *flag.FlagSet, only ...string) {
 		"SOURCE the https URL of a key set its JWTs may name in jku, or a JWKS file of keys agreed out of band (default: CDS Hooks off)")
 	add(&cfg.CDSBaseURL, "cds-base-url", "", "public base URL EHRs call this server at, such as https://cds.clinic.example (required with --cds-clients: a JWT's aud must be it + the path)")
 	add(&cfg.CDSOrderCodes, "cds-order-codes", "", "codes that mark an MSC therapy order in order-select/order-sign, comma-separated SYSTEM|CODE (default: the clinic code system's msc-therapy)")
+	add(&cfg.CDSOrigins, "cds-allowed-origins", "", "browser origins (scheme://host[:port]) allowed to call /cds-services, such as a CDS Hooks sandbox, comma-separated (default: none)")
+	add(&cfg.CDSFetchLimits, "cds-fetch-limits", "", "bounds of what one CDS call reads from the EHR's FHIR server: pages=N (of one search, default 20), resources=N (default 5000), bytes=N (default 8388608), wait=DURATION (the call's, default 20s), comma-separated")
+	add(&cfg.Terminology, "terminology-server", "", "FHIR terminology server base URL asked ($subsumes, $validate-code) for the code tables' descendantsOf and valueSet entries, with a 2s timeout and a cache of 10,000 answers; when it fails the local value sets answer and the card says so (default: none)")
 	add(&cfg.CDSFHIRServers, "cds-fhir-servers", "", "FHIR server base URLs the CDS service may fetch missing prefetch from with the EHR's token, comma-separated (default: any the EHR names)")
 }
 

@@ -74,7 +74,8 @@ func (a CDSAudit) RecordScreening(ctx context.Context, sc cdshooks.Screening) er
 		return err
 	}
 	in, err := json.Marshal(screeningInput{Service: sc.Service, Hook: sc.Hook, HookInstance: sc.HookInstance,
-		Client: sc.Client, Tenant: sc.Tenant, PatientID: sc.PatientID, At: sc.At, Facts: sc.Facts, Provenance: sc.Provenance})
+		Client: sc.Client, Tenant: sc.Tenant, PatientID: sc.PatientID, At: sc.At, Facts: sc.Facts, Provenance: sc.Provenance,
+		Open: sc.Open, Unreviewed: sc.Unreviewed, Unavailable: sc.Unavailable, CodeTables: sc.CodeTables})
 	if err != nil {
 		return err
 	}
@@ -102,6 +103,12 @@ type screeningInput struct {
 	At           time.Time       `json:"at"`
 	Facts        json.RawMessage `json:"facts"`
 	Provenance   fhir.Provenance `json:"provenance"`
+	// What the records left unsettled, and the code tables (by digest)
+	// the facts were read with.
+	Open        fhir.Provenance         `json:"open,omitempty"`
+	Unreviewed  []fhir.UnreviewedRecord `json:"unreviewedRecords,omitempty"`
+	Unavailable map[string]string       `json:"unavailable,omitempty"`
+	CodeTables  fhir.CodeTables         `json:"codeTables"`
 }
 
 func (a CDSAudit) append(ctx context.Context, rec audit.Record) error {

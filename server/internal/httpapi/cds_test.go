@@ -60,7 +60,7 @@ func TestCDSHooksScreeningAndFeedbackAreAudited(t *testing.T) {
 	tests := []struct {
 		name, body, want string
 	}{
-		{"accepted", `{"feedback":[{"card":"` + cards[0].UUID + `","outcome":"accepted","outcomeTimestamp":"2026-11-25T10:00:00Z"}]}`, `"outcome":"accepted"`},
+		{"accepted", `{"feedback":[{"card":"` + cards[0].UUID + `","outcome":"accepted","acceptedSuggestions":[{"id":"s1"}],"outcomeTimestamp":"2026-11-25T10:00:00Z"}]}`, `"outcome":"accepted"`},
 		{"overridden with a reason", `{"feedback":[{"card":"` + cards[0].UUID + `","outcome":"overridden","outcomeTimestamp":"2026-11-25T10:00:00Z",
 			"overrideReason":{"reason":{"system":"https://github.com/reocell/celltherapy/fhir/CodeSystem/msc-override-reason","code":"board-reviewed"},
 			"userComment":"reviewed on 2026-11-20"}}]}`, `"code":"board-reviewed"`},
@@ -90,7 +90,7 @@ func TestCDSHooksScreeningAndFeedbackAreAudited(t *testing.T) {
 func TestCDSHooksRoutesTakeOnlyTheClientJWT(t *testing.T) {
 	e := newCDSEnv(t, serverOptions{})
 	bodies := map[string][]byte{"/cds-services/{id}": hivCall(),
-		"/cds-services/{id}/feedback": []byte(`{"feedback":[{"card":"c","outcome":"accepted","outcomeTimestamp":"2026-11-25T10:00:00Z"}]}`)}
+		"/cds-services/{id}/feedback": []byte(`{"feedback":[{"card":"c","outcome":"accepted","acceptedSuggestions":[{"id":"s1"}],"outcomeTimestamp":"2026-11-25T10:00:00Z"}]}`)}
 	for _, rt := range e.api.Routes() {
 		if rt.Auth == "" {
 			continue
@@ -142,7 +142,7 @@ func TestCDSHooksNothingAnsweredUnaudited(t *testing.T) {
 	const feedback = call + "/feedback"
 	tests := []struct{ path, body string }{
 		{call, string(hivCall())},
-		{feedback, `{"feedback":[{"card":"c","outcome":"accepted","outcomeTimestamp":"2026-11-25T10:00:00Z"}]}`},
+		{feedback, `{"feedback":[{"card":"c","outcome":"accepted","acceptedSuggestions":[{"id":"s1"}],"outcomeTimestamp":"2026-11-25T10:00:00Z"}]}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.path, func(t *testing.T) {

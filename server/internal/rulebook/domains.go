@@ -160,9 +160,14 @@ func loadDefaults() (*rules.Set, error) {
 	return loader().Load(files...)
 }
 
-// loadDir loads the rule files in dir.
+// loadDir loads the rule files in dir, leaving its code tables to
+// loadCodes.
 func loadDir(dir string) (*rules.Set, error) {
-	return loader().LoadPaths(dir)
+	files, err := ruleFiles(dir)
+	if err != nil {
+		return loader().LoadPaths(dir) // reports it at the directory
+	}
+	return loader().LoadPaths(files...)
 }
 
 // Screener screens with the eligibility rules in force at each call, so a

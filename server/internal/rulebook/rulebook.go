@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/reocell/celltherapy/fhir"
 	"github.com/reocell/celltherapy/rules"
 )
 
@@ -35,7 +36,8 @@ type Ruleset struct {
 type Book struct {
 	rulesets []Ruleset
 	deciders map[string]decideFunc
-	makers   Makers // the decision makers of the rules in force (Shelf.Screener screens with makers.Screener)
+	makers   Makers       // the decision makers of the rules in force (Shelf.Screener screens with makers.Screener)
+	mapper   *fhir.Mapper // the FHIR code tables of the directory, or the built-in ones
 }
 
 // Makers returns the book's decision makers, for the case routes.

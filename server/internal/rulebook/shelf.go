@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+	"github.com/reocell/celltherapy/fhir"
 	"github.com/reocell/celltherapy/rules"
 )
 
@@ -113,7 +114,16 @@ func (s *Shelf) load() (*Book, error) {
 			return nil, describe(err)
 		}
 	}
-	return build(s.builtin, dir, s.opts.Now())
+	b, err := build(s.builtin, dir, s.opts.Now())
+	if err != nil {
+		return nil, err
+	}
+	codes, err := loadCodes(s.dir)
+	if err != nil {
+		return nil, describe(err)
+	}
+	b.mapper = fhir.NewMapper(codes)
+	return b, nil
 }
 
 // describe turns a failed load into one error listing every problem.
