@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/ruleskit"
 )
 
 // FuzzLoad feeds the loader any bytes: it must return an error or a usable
@@ -21,7 +22,7 @@ func FuzzLoad(f *testing.F) {
 			return
 		}
 		for _, rs := range set.Rulesets() {
-			if _, err := rules.Evaluate(context.Background(), rs, &testFacts{}); err != nil {
+			if _, err := ruleskit.Evaluate(context.Background(), rs, &testFacts{}); err != nil {
 				t.Logf("evaluate: %v", err) // run-time errors (e.g. division by zero) are errors, not panics
 			}
 		}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/ruleskit"
 )
 
 // endless is a reader of a JSON object that never ends: {"a": true, "b":
@@ -130,7 +131,7 @@ func TestValidateChecksFactsBuiltInGo(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := testKind.Vocabulary().Validate(&tt.facts)
-			_, evalErr := rules.Evaluate(context.Background(), rs, &tt.facts)
+			_, evalErr := ruleskit.Evaluate(context.Background(), rs, &tt.facts)
 			if !reflect.DeepEqual(err, evalErr) {
 				t.Errorf("Evaluate: %v, Validate: %v", evalErr, err)
 			}
@@ -191,7 +192,7 @@ func TestNumberFactsDeclareTheirRange(t *testing.T) {
 
 // kindOf makes a kind of facts F, for tests of what a facts type may be.
 func kindOf[F any]() error {
-	_, err := rules.NewKind(rules.Spec[F, struct{}, struct{}, any]{
+	_, err := ruleskit.NewKind(ruleskit.Spec[F, any]{Then: struct{}{}, Params: struct{}{},
 		Name:   "k",
 		Decide: func(context.Context, *rules.Ruleset, F, ...rules.Option) (any, error) { return nil, nil },
 	})
@@ -227,13 +228,13 @@ func TestDateEncodesExactlyWhatItDecodes(t *testing.T) {
 func TestThenValueNoDecisionCanHoldIsARuleError(t *testing.T) {
 	rs := ruleset(t, "a", "    then: {until: 'addYears(group.day, 7900)'}\n")
 	day := time.Date(2199, 12, 31, 0, 0, 0, 0, time.UTC)
-	_, err := rules.Evaluate(context.Background(), rs, &testFacts{A: new(true), Group: &testGroup{Day: &day}})
+	_, err := ruleskit.Evaluate(context.Background(), rs, &testFacts{A: new(true), Group: &testGroup{Day: &day}})
 	var re *rules.RuleError
 	if !errors.As(err, &re) || re.Rule != "r" || !strings.Contains(err.Error(), "then.until") || !strings.Contains(err.Error(), "year 10099") {
 		t.Errorf("error %v", err)
 	}
 	day = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	if _, err := rules.Evaluate(context.Background(), rs, &testFacts{A: new(true), Group: &testGroup{Day: &day}}); err != nil {
+	if _, err := ruleskit.Evaluate(context.Background(), rs, &testFacts{A: new(true), Group: &testGroup{Day: &day}}); err != nil {
 		t.Errorf("year 9926 is fine: %v", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/rulestest"
 )
 
 func (c *cli) doc(_ context.Context, args []string) int {
@@ -162,7 +163,7 @@ func writeDoc(w io.Writer, rs *rules.Ruleset, locale string, h docWords) {
 	if len(qs) > 0 {
 		fmt.Fprintf(w, "## %s\n\n| %s | %s |\n| --- | --- |\n%s\n", h.questions, h.fact, h.question, strings.Join(qs, "\n"))
 	}
-	if n := len(rs.Tests()); n > 0 {
+	if n := len(rulestest.Tests(rs)); n > 0 {
 		fmt.Fprintf(w, "\n%d %s\n", n, h.tests)
 	}
 }
