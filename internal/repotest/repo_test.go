@@ -1,0 +1,171 @@
+package repotest
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// root is the repository's root, two levels up from this package.
+const root = "../.."
+
+// libraryDirs are the packages an embedder or a kind author imports: their
+// API must read well in go doc.
+var libraryDirs = []string{
+	"rules", "rules/ruleskit", "rules/lint", "rules/rulestest",
+	"eligibility", "therapy", "recommendations",
+	"procedure", "procedure/sqlite", "procedure/postgres", "procedure/storetest",
+	"fhir", "fhir/cdshooks",
+}
+
+// parsePackage parses the non-test files of the package in dir (relative
+// to the root), with comments.
+func parsePackage(t *testing.T, dir string) (*token.FileSet, []*ast.File) {
+	t.Helper()
+	fset := token.NewFileSet()
+	pkgs, err := parser.ParseDir(fset, filepath.Join(root, dir), func(fi fs.FileInfo) bool {
+		return !strings.HasSuffix(fi.Name(), "_test.go")
+	}, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []*ast.File
+	for _, p := range pkgs {
+		for _, f := range p.Files {
+			files = append(files, f)
+		}
+	}
+	return fset, files
+}
+
+// receiverType is the name of the type a method is declared on.
+func receiverType(d *ast.FuncDecl) string {
+	typ := d.Recv.List[0].Type
+	if s, ok := typ.(*ast.StarExpr); ok {
+		typ = s.X
+	}
+	switch x := typ.(type) {
+	case *ast.IndexExpr:
+		typ = x.X
+	case *ast.IndexListExpr:
+		typ = x.X
+	}
+	if id, ok := typ.(*ast.Ident); ok {
+		return id.Name
+	}
+	return ""
+}
+
+// undocumented lists the exported names of files that go doc would show
+// without a comment: a function or method without a doc comment, a type
+// without one, a constant or variable with neither its own comment (doc or
+// line) nor one on its group.
+func undocumented(fset *token.FileSet, files []*ast.File) []string {
+	var out []string
+	miss := func(pos token.Pos, name string) {
+		p := fset.Position(pos)
+		out = append(out, filepath.Base(p.Filename)+":"+itoa(p.Line)+": "+name)
+	}
+	for _, f := range files {
+		for _, d := range f.Decls {
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				if !d.Name.IsExported() || d.Doc != nil {
+					continue
+				}
+				if d.Recv == nil {
+					miss(d.Pos(), d.Name.Name)
+				} else if r := receiverType(d); ast.IsExported(r) && !standardMethod(d.Name.Name) {
+					miss(d.Pos(), r+"."+d.Name.Name)
+				}
+			case *ast.GenDecl:
+				for _, s := range d.Specs {
+					switch s := s.(type) {
+					case *ast.TypeSpec:
+						if s.Name.IsExported() && s.Doc == nil && d.Doc == nil {
+							miss(s.Pos(), s.Name.Name)
+						}
+					case *ast.ValueSpec:
+						for _, n := range s.Names {
+							if n.IsExported() && s.Doc == nil && s.Comment == nil && d.Doc == nil {
+								miss(n.Pos(), n.Name)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// standardMethod reports whether name is a method whose meaning an
+// interface of the standard library gives (error, fmt.Stringer, the json
+// and text marshalers, errors' Unwrap), which go doc readers know.
+func standardMethod(name string) bool {
+	switch name {
+	case "Error", "String", "Unwrap", "MarshalJSON", "UnmarshalJSON", "MarshalText", "UnmarshalText":
+		return true
+	}
+	return false
+}
+
+func itoa(n int) string {
+	var b []byte
+	for n >= 10 {
+		b = append([]byte{byte('0' + n%10)}, b...)
+		n /= 10
+	}
+	return string(append([]byte{byte('0' + n)}, b...))
+}
+
+// TestDocComments: every exported name of the library packages says what
+// it is in go doc.
+func TestDocComments(t *testing.T) {
+	for _, dir := range libraryDirs {
+		fset, files := parsePackage(t, dir)
+		if len(files) == 0 {
+			t.Errorf("%s: no Go files", dir)
+		}
+		for _, name := range undocumented(fset, files) {
+			t.Errorf("%s/%s has no doc comment", dir, name)
+		}
+	}
+}
+
+// The checker itself, on a file with one name of each sort documented and
+// undocumented.
+func TestUndocumentedFinds(t *testing.T) {
+	src := `package p
+// A is.
+type A int
+type B int
+// F is.
+func F() {}
+func G() {}
+func (A) M() {}
+func (A) String() string { return "" }
+const (
+	// C is.
+	C = 1
+	D = 2 // D is.
+	E = 3
+)
+// V is.
+var V = 1
+var W = 1
+`
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "p.go", src, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(undocumented(fset, []*ast.File{f}), ",")
+	if want := "p.go:4: B,p.go:7: G,p.go:8: A.M,p.go:14: E,p.go:18: W"; got != want {
+		t.Errorf("undocumented = %s, want %s", got, want)
+	}
+}
