@@ -169,3 +169,67 @@ var W = 1
 		t.Errorf("undocumented = %s, want %s", got, want)
 	}
 }
+
+// exportedVars lists the exported package-level variables of files that
+// are not sentinel errors (var ErrX = errors.New(...) or fmt.Errorf): a
+// library's variable is anyone's to change, so what a package offers as
+// data is a function that returns a copy.
+func exportedVars(fset *token.FileSet, files []*ast.File) []string {
+	var out []string
+	for _, f := range files {
+		for _, d := range f.Decls {
+			g, ok := d.(*ast.GenDecl)
+			if !ok || g.Tok != token.VAR {
+				continue
+			}
+			for _, s := range g.Specs {
+				vs := s.(*ast.ValueSpec)
+				for i, n := range vs.Names {
+					if !n.IsExported() || n.Name == "_" {
+						continue
+					}
+					if strings.HasPrefix(n.Name, "Err") && i < len(vs.Values) && isErrorCall(vs.Values[i]) {
+						continue
+					}
+					p := fset.Position(n.Pos())
+					out = append(out, filepath.Base(p.Filename)+":"+itoa(p.Line)+": "+n.Name)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// isErrorCall reports whether e is errors.New(...) or fmt.Errorf(...).
+func isErrorCall(e ast.Expr) bool {
+	call, ok := e.(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	pkg, ok := sel.X.(*ast.Ident)
+	return ok && (pkg.Name == "errors" && sel.Sel.Name == "New" || pkg.Name == "fmt" && sel.Sel.Name == "Errorf")
+}
+
+// TestNoExportedVariables: the library packages export no variable but
+// sentinel errors.
+func TestNoExportedVariables(t *testing.T) {
+	for _, dir := range libraryDirs {
+		fset, files := parsePackage(t, dir)
+		for _, v := range exportedVars(fset, files) {
+			t.Errorf("%s/%s is an exported variable: make it a function that returns a copy (sentinel errors only may be variables)", dir, v)
+		}
+	}
+	src := "package p\nimport \"errors\"\nvar ErrX = errors.New(\"x\")\nvar Codes = []string{\"a\"}\nvar ErrY = Codes\nvar n = 1\n"
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "p.go", src, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(exportedVars(fset, []*ast.File{f}), ","), "p.go:4: Codes,p.go:5: ErrY"; got != want {
+		t.Errorf("exportedVars = %s, want %s", got, want)
+	}
+}
