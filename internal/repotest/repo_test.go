@@ -5,7 +5,9 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -231,5 +233,45 @@ func TestNoExportedVariables(t *testing.T) {
 	}
 	if got, want := strings.Join(exportedVars(fset, []*ast.File{f}), ","), "p.go:4: Codes,p.go:5: ErrY"; got != want {
 		t.Errorf("exportedVars = %s, want %s", got, want)
+	}
+}
+
+// TestKindsListedOnce: the decision kinds are listed in procedure/kinds.go
+// alone. Outside their own packages, Go code names a kind's Kind or its
+// name constant only there, in procedure/decide.go (which records each
+// decision under its kind) and in the one kind-specific CLI command
+// (aftercare's calendar).
+func TestKindsListedOnce(t *testing.T) {
+	ref := regexp.MustCompile(`\b(eligibility|therapy|recommendations)\.(DecisionKind|AftercareDecisionKind|TriageDecisionKind|Kind|AftercareKind|TriageKind)\b`)
+	allowed := map[string]bool{"procedure/kinds.go": true, "procedure/decide.go": true, "cmd/celltherapy/aftercare.go": true}
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && strings.HasPrefix(d.Name(), ".") && path != root {
+			return filepath.SkipDir
+		}
+		rel, _ := filepath.Rel(root, path)
+		rel = filepath.ToSlash(rel)
+		if d.IsDir() || !strings.HasSuffix(rel, ".go") || strings.HasSuffix(rel, "_test.go") || allowed[rel] {
+			return nil
+		}
+		pkgDir := strings.SplitN(rel, "/", 2)[0]
+		if pkgDir == "eligibility" || pkgDir == "therapy" || pkgDir == "recommendations" {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for i, line := range strings.Split(string(src), "\n") {
+			if code, _, _ := strings.Cut(line, "//"); ref.MatchString(code) {
+				t.Errorf("%s:%d names a decision kind (%s); read procedure.DecisionKinds instead", rel, i+1, ref.FindString(code))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

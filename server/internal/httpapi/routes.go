@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 
+	"github.com/reocell/celltherapy/procedure"
 	"github.com/reocell/celltherapy/server/internal/auth"
 )
 
@@ -37,22 +38,19 @@ func (s *Server) Routes() []Route {
 		nurse  = auth.Nurse
 	)
 	writers := []auth.Role{auth.Administrator, doctor, board, auth.Lab, nurse}
-	return []Route{
+	routes := []Route{
 		{Method: "GET", Path: "/healthz", handler: s.handleHealthz()},
 		{Method: "GET", Path: "/readyz", handler: s.handleReadyz()},
 		{Method: "GET", Path: "/metrics", handler: s.metrics.Handler()},
 		{Method: "GET", Path: "/openapi.json", handler: handleOpenAPI()},
 		{Method: "GET", Path: "/v1/rulesets", Roles: all, handler: s.handleRulesets()},
-		// Screening: the doctor at consultation, the board at review, the
-		// nurse for the same-day re-screening before an administration.
-		{Method: "POST", Path: "/v1/decisions/eligibility", Roles: []auth.Role{doctor, board, nurse},
-			Body: `{}`, handler: s.handleDecision("eligibility")},
-		{Method: "POST", Path: "/v1/decisions/therapy", Roles: []auth.Role{doctor, board},
-			Body: `{}`, handler: s.handleDecision("therapy")},
-		{Method: "POST", Path: "/v1/decisions/aftercare", Roles: []auth.Role{doctor, nurse},
-			Body: `{"administeredAt":"2026-11-24T09:30:00Z","route":"intravenous"}`, handler: s.handleDecision("aftercare")},
-		{Method: "POST", Path: "/v1/decisions/triage", Roles: []auth.Role{doctor, nurse},
-			Body: `{}`, handler: s.handleDecision("triage")},
+	}
+	// A decision route per kind, with the roles the kind names.
+	for _, k := range procedure.DecisionKinds() {
+		routes = append(routes, Route{Method: "POST", Path: "/v1/decisions/" + k.Name, Roles: k.Roles,
+			Body: k.MinimalFacts, handler: s.handleDecision(k.Name)})
+	}
+	return append(routes, []Route{
 		{Method: "POST", Path: "/v1/cases", Roles: writers, Body: SampleOpenCase("walk-open"),
 			Decided: []int{http.StatusForbidden, http.StatusConflict}, handler: s.handleOpenCase()},
 		{Method: "GET", Path: "/v1/cases", Roles: all, handler: s.handleListCases()},
@@ -68,7 +66,7 @@ func (s *Server) Routes() []Route {
 		{Method: "GET", Path: "/cds-services", Auth: AuthCDSClient, handler: s.cdsHandler()},
 		{Method: "POST", Path: "/cds-services/{id}", Auth: AuthCDSClient, handler: s.cdsHandler()},
 		{Method: "POST", Path: "/cds-services/{id}/feedback", Auth: AuthCDSClient, handler: s.cdsHandler()},
-	}
+	}...)
 }
 
 // SampleCase is the case the Sample paths name; tests that walk the table
