@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/reocell/celltherapy/procedure"
 	"github.com/reocell/celltherapy/server/internal/auth"
@@ -23,8 +24,24 @@ type Route struct {
 	// Decided lists the statuses an admitted role may get besides success
 	// because the domain decides (the procedure's roles and rules).
 	Decided []int
+	// Kinds, for the one decision route, are the values of its {kind} with
+	// the roles of each (Roles is then nil): a row of the route x role
+	// table per kind, read from procedure.DecisionKinds. The OpenAPI
+	// document gives each its own path, request and response.
+	Kinds   []KindRoute
 	handler http.Handler
 }
+
+// KindRoute is one decision kind of the decision route: its name, the
+// roles that may ask for it, and a minimal valid request body for tests.
+type KindRoute struct {
+	Kind  string
+	Roles []auth.Role
+	Body  string
+}
+
+// Path returns the route's path for kind k.
+func (k KindRoute) Path(pattern string) string { return strings.Replace(pattern, "{kind}", k.Kind, 1) }
 
 // Routes is every route of the API, in one table: which role may call
 // which route is read from here alone. For the case routes, the table
@@ -45,11 +62,12 @@ func (s *Server) Routes() []Route {
 		{Method: "GET", Path: "/openapi.json", handler: handleOpenAPI()},
 		{Method: "GET", Path: "/v1/rulesets", Roles: all, handler: s.handleRulesets()},
 	}
-	// A decision route per kind, with the roles the kind names.
+	// One decision route; each kind has the roles procedure gives it.
+	var kinds []KindRoute
 	for _, k := range procedure.DecisionKinds() {
-		routes = append(routes, Route{Method: "POST", Path: "/v1/decisions/" + k.Name, Roles: k.Roles,
-			Body: k.MinimalFacts, handler: s.handleDecision(k.Name)})
+		kinds = append(kinds, KindRoute{Kind: k.Name, Roles: k.Roles, Body: k.MinimalFacts})
 	}
+	routes = append(routes, Route{Method: "POST", Path: "/v1/decisions/{kind}", Kinds: kinds, handler: s.handleDecision()})
 	return append(routes, []Route{
 		{Method: "POST", Path: "/v1/cases", Roles: writers, Body: SampleOpenCase("walk-open"),
 			Decided: []int{http.StatusForbidden, http.StatusConflict}, handler: s.handleOpenCase()},
