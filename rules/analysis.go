@@ -254,14 +254,14 @@ func (n *knode) atomTruths() (truths, string) {
 	}
 	f := a.facts.facts[a.fact]
 	switch {
-	case a.kind == TypeString && len(f.Enum) > 0 && (a.op == cmpEq || a.op == cmpNe):
+	case a.kind == typeString && len(f.Enum) > 0 && (a.op == cmpEq || a.op == cmpNe):
 		if !slices.Contains(f.Enum, a.s) {
 			return truthOf(a.op == cmpNe), fmt.Sprintf("%s: %q is not one of the values of %s (%s)", n.src, a.s, f.Name, strings.Join(f.Enum, ", "))
 		}
 		if len(f.Enum) == 1 {
 			return truthOf(a.op == cmpEq), fmt.Sprintf("%s: %s has no other value", n.src, f.Name)
 		}
-	case a.kind == TypeString && len(f.Enum) > 0 && a.op == cmpIn:
+	case a.kind == typeString && len(f.Enum) > 0 && a.op == cmpIn:
 		in := 0
 		for _, v := range f.Enum {
 			if slices.Contains(a.set, v) {
@@ -274,7 +274,7 @@ func (n *knode) atomTruths() (truths, string) {
 		case len(f.Enum):
 			return canTrue, fmt.Sprintf("%s: these are all the values of %s", n.src, f.Name)
 		}
-	case a.kind == TypeInteger && (a.op == cmpEq || a.op == cmpNe) && a.f != float64(int64(a.f)):
+	case a.kind == typeInteger && (a.op == cmpEq || a.op == cmpNe) && a.f != float64(int64(a.f)):
 		return truthOf(a.op == cmpNe), fmt.Sprintf("%s: %s is a whole number", n.src, f.Name)
 	}
 	return canFalse | canTrue, ""

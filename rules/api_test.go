@@ -70,12 +70,12 @@ func exportedNames(t *testing.T, dir string) []string {
 // TestAPISize keeps the rules packages small: rules is what an embedder
 // reads (load, decide, errors, dates), ruleskit what a kind author needs,
 // lint and rulestest the tools. A name added to one of them has to push
-// another out. The aim for rules is at most 90 names; 138 is where the
+// another out. The aim for rules is at most 90 names; 125 is where the
 // split into ruleskit, lint and rulestest left it, and the limit only goes
-// down: Evaluation, Result, Status, Expr, Text and the vocabulary's types
-// are the kind author's and belong in ruleskit next.
+// down: Evaluation, Result, Status, Expr and Text are the kind author's
+// and belong in ruleskit next.
 func TestAPISize(t *testing.T) {
-	limits := map[string]int{".": 138, "ruleskit": 20, "lint": 10, "rulestest": 14}
+	limits := map[string]int{".": 125, "ruleskit": 31, "lint": 10, "rulestest": 14}
 	for dir, limit := range limits {
 		names := exportedNames(t, dir)
 		if len(names) > limit {

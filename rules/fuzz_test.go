@@ -36,11 +36,11 @@ func FuzzDecodeJSON(f *testing.F) {
 	f.Add([]byte(`[{"a":`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var facts testFacts
-		if err := rules.VocabDecodeJSON(testKind.Vocabulary(), data, &facts); err != nil {
+		if err := rules.VocabDecodeJSON(testKind, data, &facts); err != nil {
 			return
 		}
 		var again testFacts
-		if err := rules.VocabDecodeValue(testKind.Vocabulary(), rules.VocabPlain(testKind.Vocabulary(), &facts), &again); err != nil {
+		if err := rules.VocabDecodeValue(testKind, rules.VocabPlain(testKind, &facts), &again); err != nil {
 			t.Fatalf("decoded facts do not decode again: %v", err)
 		}
 	})

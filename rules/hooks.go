@@ -61,4 +61,13 @@ func init() {
 		return runTest(ctx, rs, i)
 	}
 	hook.FileStem = fileStem
+	hook.Facts = func(k Kind) []hook.Fact {
+		list := k.base().vocab.factList()
+		out := make([]hook.Fact, len(list))
+		for i, f := range list {
+			out[i] = hook.Fact{Name: f.Name, Type: uint8(f.Type), Enum: f.Enum, Min: f.Min, Max: f.Max}
+		}
+		return out
+	}
+	hook.ValidateFacts = func(k Kind, facts any) error { return k.base().vocab.validateAny(facts) }
 }

@@ -70,7 +70,7 @@ func shown(t *testing.T, all []*rules.Ruleset) string {
 	t.Helper()
 	var out []any
 	for _, rs := range all {
-		out = append(out, rs.Params(), rs.Kind().Vocabulary().Facts(), len(rs.Rules()), len(rulestest.Tests(rs)))
+		out = append(out, rs.Params(), ruleskit.Facts(rs.Kind()), len(rs.Rules()), len(rulestest.Tests(rs)))
 		for _, r := range rs.Rules() {
 			for _, key := range r.ThenKeys() {
 				v, _ := r.Then(key)
@@ -114,12 +114,12 @@ func TestLoadedRulesCannotBeChangedThroughTheAPI(t *testing.T) {
 		for i := range tests {
 			tests[i] = nil
 		}
-		facts := rs.Kind().Vocabulary().Facts()
+		facts := ruleskit.Facts(rs.Kind())
 		for i := range facts {
 			for j := range facts[i].Enum {
 				facts[i].Enum[j] = "scrambled"
 			}
-			if f, ok := rs.Kind().Vocabulary().Fact(facts[i].Name); ok && len(f.Enum) > 0 {
+			if f := ruleskit.Facts(rs.Kind())[i]; len(f.Enum) > 0 {
 				f.Enum[0] = "scrambled"
 			}
 		}

@@ -12,14 +12,12 @@ import (
 )
 
 // Kind is a decision kind (eligibility, therapy, ...) as the loader, the
-// test runner and tools see it: its name, the facts its rules may read, and
-// a way to decide from facts given as JSON. ruleskit.NewKind makes one,
+// test runner and tools see it: its name and a way to decide from facts
+// given as JSON (the facts its rules may read: ruleskit.Facts). ruleskit.NewKind makes one,
 // from Go types; no other package can implement Kind.
 type Kind interface {
 	// Name is the value of decision: in rule files, e.g. "eligibility".
 	Name() string
-	// Vocabulary returns the facts the kind's rules may read.
-	Vocabulary() *Vocabulary
 	// DecideJSON decodes a JSON object of facts strictly (see
 	// the vocabulary) and makes the kind's decision with rs.
 	// Options are those of the kind's decision maker (rules.WithLocale...).
@@ -39,7 +37,7 @@ type Kind interface {
 // kindBase is what the engine needs of a kind, whatever its Go types.
 type kindBase struct {
 	name  string
-	vocab *Vocabulary
+	vocab *vocabulary
 	env   any // zero facts value, for type-checking expressions
 	// thenType is the Go type a rule's then: decodes into; thenExprs names
 	// its Expr fields (by then: key) with the type each expression gives.
@@ -65,9 +63,6 @@ func (k *kindBase) base() *kindBase { return k }
 
 // Name returns the kind's name, as written after decision: in rule files.
 func (k *kindBase) Name() string { return k.name }
-
-// Vocabulary returns the facts the kind's rules may read.
-func (k *kindBase) Vocabulary() *Vocabulary { return k.vocab }
 
 // DecodeAny decodes a JSON object of facts strictly into a new facts
 // struct, and returns a pointer to it.

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/ruleskit"
 	"github.com/reocell/celltherapy/rules/rulestest"
 )
 
@@ -155,7 +156,7 @@ func writeDoc(w io.Writer, rs *rules.Ruleset, locale string, h docWords) {
 		fmt.Fprintf(w, "- %s: %s\n\n", h.defined, r.Pos())
 	}
 	var qs []string
-	for _, f := range rs.Kind().Vocabulary().Facts() {
+	for _, f := range ruleskit.Facts(rs.Kind()) {
 		if q := rs.Question(f.Name, locale); q != "" {
 			qs = append(qs, fmt.Sprintf("| `%s` | %s |", f.Name, q))
 		}

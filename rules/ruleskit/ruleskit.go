@@ -53,7 +53,7 @@ type Function struct {
 
 // Spec describes a decision kind to NewKind. Its type parameters are the
 // kind's facts struct F (pointer fields, nil = unknown; see
-// rules.Kind.Vocabulary) and its decision D; the types of a rule's then:
+// Facts) and its decision D; the types of a rule's then:
 // and of the params are given as values, Then and Params.
 type Spec[F, D any] struct {
 	// Name is the value of decision: in rule files.
