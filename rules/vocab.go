@@ -209,15 +209,6 @@ func (v *vocabulary) factList() []factInfo {
 	return out
 }
 
-// lookup returns the fact with the given dotted name.
-func (v *vocabulary) lookup(name string) (factInfo, bool) {
-	i, ok := v.byName[name]
-	if !ok {
-		return factInfo{}, false
-	}
-	return v.facts[i].clone(), true
-}
-
 // clone gives a factInfo that shares no slice with f.
 func (f factInfo) clone() factInfo {
 	f.Enum = slices.Clone(f.Enum)
