@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/ruleskit"
 )
 
 // DecisionKind is the value of decision: in eligibility rule files.
@@ -29,10 +30,11 @@ var thenSchema []byte
 
 // Kind returns the eligibility decision kind, for a rules.Loader. Its params
 // are the rules' own: screening reads none.
-func Kind() *rules.KindOf[Facts, Then, struct{}, *Decision] { return kind() }
+func Kind() *ruleskit.KindOf[Facts, *Decision] { return kind() }
 
-var kind = sync.OnceValue(func() *rules.KindOf[Facts, Then, struct{}, *Decision] {
-	return rules.MustKind(rules.Spec[Facts, Then, struct{}, *Decision]{
+var kind = sync.OnceValue(func() *ruleskit.KindOf[Facts, *Decision] {
+	return ruleskit.MustKind(ruleskit.Spec[Facts, *Decision]{
+		Then:   Then{},
 		Name:   DecisionKind,
 		Schema: thenSchema,
 		// What a rule test may expect as the outcome.

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/ruleskit"
 )
 
 // Outcome is the answer of a screening.
@@ -40,7 +41,7 @@ const (
 // contraindications found, in rule file order; Missing is what to ask when
 // the outcome is undetermined.
 type Decision struct {
-	rules.Header[Outcome, Contraindication]
+	ruleskit.Header[Outcome, Contraindication]
 }
 
 // Contraindication is a fired contraindication rule.
@@ -56,7 +57,7 @@ type Contraindication struct {
 // immutable and safe for concurrent use.
 type Screener struct {
 	rs    *rules.Ruleset
-	set   rules.Settings
+	set   ruleskit.Settings
 	thens thens // each rule's then:, in rule file order
 }
 
@@ -66,7 +67,7 @@ func NewScreener(rs *rules.Ruleset, opts ...rules.Option) (*Screener, error) {
 	if rs == nil || rs.Kind().Name() != DecisionKind {
 		return nil, fmt.Errorf("eligibility: NewScreener needs an %s ruleset", DecisionKind)
 	}
-	return &Screener{rs: rs, set: rules.NewSettings(opts...), thens: rules.Prepared(rs, prepareThens)}, nil
+	return &Screener{rs: rs, set: ruleskit.NewSettings(opts...), thens: ruleskit.Prepared(rs, prepareThens)}, nil
 }
 
 // thens is each rule's then:, in rule file order, read once per ruleset.
@@ -75,7 +76,7 @@ type thens []Then
 func prepareThens(rs *rules.Ruleset) thens {
 	out := make(thens, 0, len(rs.Rules()))
 	for _, r := range rs.Rules() {
-		out = append(out, rules.ThenOf[Then](r))
+		out = append(out, ruleskit.ThenOf[Then](r))
 	}
 	return out
 }
@@ -93,11 +94,11 @@ func (s *Screener) Screen(ctx context.Context, facts Facts) (*Decision, error) {
 	}
 	var asOf rules.Date
 	asOf, facts.AsOf = s.set.AsOf(facts.AsOf)
-	ev, err := rules.Evaluate(ctx, s.rs, &facts)
+	ev, err := ruleskit.Evaluate(ctx, s.rs, &facts)
 	if err != nil {
 		return nil, err
 	}
-	d := &Decision{Header: rules.NewHeader[Outcome, Contraindication](s.rs, Eligible, asOf)}
+	d := &Decision{Header: ruleskit.NewHeader[Outcome, Contraindication](s.rs, Eligible, asOf)}
 	undetermined := false
 	for i := range ev.Results {
 		r := &ev.Results[i]

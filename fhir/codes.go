@@ -18,6 +18,7 @@ import (
 	"sync"
 
 	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/lint"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"golang.org/x/text/language"
@@ -74,7 +75,7 @@ type Codes struct {
 	byCode    map[string]map[key][]*table
 	byPattern map[string][]*table
 	byRemote  map[string][]*table // tables with entries for a terminology server
-	warnings  []rules.Warning
+	warnings  []lint.Warning
 }
 
 type key struct{ system, code string }
@@ -347,7 +348,7 @@ func (b *builder) table(tptr string, t *tableFile) {
 					b.seen[sk] = d.at(ptr)
 				}
 				if uri == icd10cmURI && icd10cmHeaders()[e.Code] {
-					c.warnings = append(c.warnings, rules.Warning{Pos: d.at(ptr + "/code"), Code: "icd10cm-header",
+					c.warnings = append(c.warnings, lint.Warning{Pos: d.at(ptr + "/code"), Code: "icd10cm-header",
 						Message: fmt.Sprintf("ICD-10-CM %s is a category header, not a billable code: US records hold its children (%s); write prefix: %s to match them", e.Code, icd10cmHeaderSource, e.Code)})
 				}
 				if list.set != nil {

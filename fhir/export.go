@@ -40,10 +40,13 @@ const (
 	DataAbsentReason = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
 )
 
-// MSCTherapyOrder is the code of an MSC therapy order unless the clinic
-// gives its own: a code of this project's own system, since no standard
-// code names MSC therapy (the CDS Hooks service recognises the same code).
-var MSCTherapyOrder = Coding{System: projectBase + "CodeSystem/msc-order", Code: "msc-therapy", Display: "Mesenchymal stem cell therapy"}
+// MSCTherapyOrder returns the code of an MSC therapy order unless the
+// clinic gives its own: a code of this project's own system, since no
+// standard code names MSC therapy (the CDS Hooks service recognises the
+// same code, see cdshooks.DefaultOrderCodes()).
+func MSCTherapyOrder() Coding {
+	return Coding{System: projectBase + "CodeSystem/msc-order", Code: "msc-therapy", Display: "Mesenchymal stem cell therapy"}
+}
 
 // ExportOptions are the clinic's choices for CaseBundle. The zero value
 // works: every field has a default.
@@ -55,7 +58,7 @@ type ExportOptions struct {
 	// Appointment's end. The clinic's procedure gives no length (clinic
 	// procedure, 01); the default, 60 minutes, is unconfirmed.
 	SlotLength time.Duration
-	// OrderCode is the code of the MSC therapy order (default MSCTherapyOrder).
+	// OrderCode is the code of the MSC therapy order (default MSCTherapyOrder()).
 	OrderCode Coding
 }
 
@@ -77,7 +80,7 @@ func (o ExportOptions) withDefaults() ExportOptions {
 		o.SlotLength = DefaultSlotLength
 	}
 	if o.OrderCode.Code == "" {
-		o.OrderCode = MSCTherapyOrder
+		o.OrderCode = MSCTherapyOrder()
 	}
 	return o
 }

@@ -350,7 +350,7 @@ func categoryFor(route string) string {
 // TestMSCTherapyOrderIsTheCDSHooksCode keeps the exported order's code the
 // one the CDS Hooks service recognises by default.
 func TestMSCTherapyOrderIsTheCDSHooksCode(t *testing.T) {
-	if got := cdshooks.DefaultOrderCodes; len(got) != 1 || got[0] != fhir.MSCTherapyOrder {
-		t.Errorf("cdshooks.DefaultOrderCodes = %v, fhir.MSCTherapyOrder = %v", got, fhir.MSCTherapyOrder)
+	if got := cdshooks.DefaultOrderCodes(); len(got) != 1 || got[0] != fhir.MSCTherapyOrder() {
+		t.Errorf("cdshooks.DefaultOrderCodes() = %v, fhir.MSCTherapyOrder() = %v", got, fhir.MSCTherapyOrder())
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/lint"
 )
 
 // The ICD-10 code systems: WHO's and the US clinical modification are
@@ -393,7 +394,7 @@ func (c *Codes) Counts() []CodeCount {
 
 // Warnings returns what loads but is likely a mistake: an ICD-10-CM
 // category header listed as a code.
-func (c *Codes) Warnings() []rules.Warning { return slices.Clone(c.warnings) }
+func (c *Codes) Warnings() []lint.Warning { return slices.Clone(c.warnings) }
 
 func (n CodeCount) String() string {
 	name := n.Fact

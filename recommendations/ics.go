@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/ruleskit"
 )
 
 // ErrNoAdministration is returned by WriteICS and WriteLeaflet for a plan
@@ -38,7 +39,7 @@ func WriteICS(w io.Writer, plan *Plan, opts ...rules.Option) error {
 	if plan.AdministeredAt == nil {
 		return ErrNoAdministration
 	}
-	x := textsIn(rules.NewSettings(opts...).Locale)
+	x := textsIn(ruleskit.NewSettings(opts...).Locale)
 	at := *plan.AdministeredAt
 	iw := &icsWriter{w: bufio.NewWriter(w)}
 	stamp := icsTime(at)

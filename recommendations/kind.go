@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/ruleskit"
 )
 
 // The values of decision: in aftercare and triage rule files.
@@ -66,18 +67,20 @@ type TriageThen struct {
 }
 
 // AftercareKind returns the aftercare decision kind, for a rules.Loader.
-func AftercareKind() *rules.KindOf[Facts, AftercareThen, AftercareParams, *Plan] {
+func AftercareKind() *ruleskit.KindOf[Facts, *Plan] {
 	return aftercareKind()
 }
 
 // TriageKind returns the triage decision kind, for a rules.Loader. Its
 // params are the rules' own: triage reads none.
-func TriageKind() *rules.KindOf[TriageFacts, TriageThen, struct{}, *TriageDecision] {
+func TriageKind() *ruleskit.KindOf[TriageFacts, *TriageDecision] {
 	return triageKind()
 }
 
-var aftercareKind = sync.OnceValue(func() *rules.KindOf[Facts, AftercareThen, AftercareParams, *Plan] {
-	return rules.MustKind(rules.Spec[Facts, AftercareThen, AftercareParams, *Plan]{
+var aftercareKind = sync.OnceValue(func() *ruleskit.KindOf[Facts, *Plan] {
+	return ruleskit.MustKind(ruleskit.Spec[Facts, *Plan]{
+		Then:   AftercareThen{},
+		Params: AftercareParams{},
 		Name:   AftercareDecisionKind,
 		Schema: aftercareSchema,
 		// What a rule test may expect as the outcome.
@@ -94,8 +97,9 @@ var aftercareKind = sync.OnceValue(func() *rules.KindOf[Facts, AftercareThen, Af
 	})
 })
 
-var triageKind = sync.OnceValue(func() *rules.KindOf[TriageFacts, TriageThen, struct{}, *TriageDecision] {
-	return rules.MustKind(rules.Spec[TriageFacts, TriageThen, struct{}, *TriageDecision]{
+var triageKind = sync.OnceValue(func() *ruleskit.KindOf[TriageFacts, *TriageDecision] {
+	return ruleskit.MustKind(ruleskit.Spec[TriageFacts, *TriageDecision]{
+		Then:   TriageThen{},
 		Name:   TriageDecisionKind,
 		Schema: triageSchema,
 		// What a rule test may expect as the outcome.

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/ruleskit"
 )
 
 // WriteLeaflet writes the plan as a plain-text leaflet for the patient: the
@@ -22,7 +23,7 @@ func WriteLeaflet(w io.Writer, plan *Plan, opts ...rules.Option) error {
 	if plan.AdministeredAt == nil {
 		return ErrNoAdministration
 	}
-	x := textsIn(rules.NewSettings(opts...).Locale)
+	x := textsIn(ruleskit.NewSettings(opts...).Locale)
 	b := bufio.NewWriter(w)
 	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	at := *plan.AdministeredAt

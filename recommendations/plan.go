@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/ruleskit"
 )
 
 // Outcome is the state of an aftercare plan.
@@ -39,7 +40,7 @@ type Plan struct {
 	// Header's AsOf is the day of administration (today by the planner's
 	// clock while it is unknown); its Findings are the rules that made
 	// items, in rule file order.
-	rules.Header[Outcome, rules.Finding]
+	ruleskit.Header[Outcome, rules.Finding]
 	// AdministeredAt is the moment of administration, from which every
 	// window and contact is measured; null while it is unknown.
 	AdministeredAt *time.Time `json:"administeredAt"`
@@ -153,7 +154,7 @@ func sortItems(items []Item) {
 // for concurrent use.
 type Planner struct {
 	rs     *rules.Ruleset
-	set    rules.Settings
+	set    ruleskit.Settings
 	params AftercareParams
 	thens  []AftercareThen // each rule's then:, in rule file order
 }
@@ -165,8 +166,8 @@ func NewPlanner(rs *rules.Ruleset, opts ...rules.Option) (*Planner, error) {
 	if rs == nil || rs.Kind().Name() != AftercareDecisionKind {
 		return nil, fmt.Errorf("recommendations: NewPlanner needs an %s ruleset", AftercareDecisionKind)
 	}
-	prep := rules.Prepared(rs, preparePlanner)
-	return &Planner{rs: rs, set: rules.NewSettings(opts...), params: prep.params, thens: prep.thens}, nil
+	prep := ruleskit.Prepared(rs, preparePlanner)
+	return &Planner{rs: rs, set: ruleskit.NewSettings(opts...), params: prep.params, thens: prep.thens}, nil
 }
 
 // plannerRules is what a Planner reads from its ruleset, once per ruleset.
@@ -176,9 +177,9 @@ type plannerRules struct {
 }
 
 func preparePlanner(rs *rules.Ruleset) plannerRules {
-	p := plannerRules{params: rules.ParamsOf[AftercareParams](rs)}
+	p := plannerRules{params: ruleskit.ParamsOf[AftercareParams](rs)}
 	for _, r := range rs.Rules() {
-		p.thens = append(p.thens, rules.ThenOf[AftercareThen](r))
+		p.thens = append(p.thens, ruleskit.ThenOf[AftercareThen](r))
 	}
 	return p
 }
@@ -190,13 +191,13 @@ func (p *Planner) Ruleset() *rules.Ruleset { return p.rs }
 // rule that fired, with its window; the monitoring schedule; and, when a
 // fact the rules need is unknown, outcome undetermined with the questions.
 func (p *Planner) Plan(ctx context.Context, facts Facts) (*Plan, error) {
-	ev, err := rules.Evaluate(ctx, p.rs, &facts)
+	ev, err := ruleskit.Evaluate(ctx, p.rs, &facts)
 	if err != nil {
 		return nil, err
 	}
 	asOf, _ := p.set.AsOf(facts.AdministeredAt)
 	plan := &Plan{
-		Header:         rules.NewHeader[Outcome, rules.Finding](p.rs, Planned, asOf),
+		Header:         ruleskit.NewHeader[Outcome, rules.Finding](p.rs, Planned, asOf),
 		AdministeredAt: facts.AdministeredAt,
 		Facts:          facts,
 		Items:          []Item{},
@@ -231,7 +232,7 @@ func (p *Planner) Plan(ctx context.Context, facts Facts) (*Plan, error) {
 	}
 	if len(open) > 0 {
 		plan.Outcome = Undetermined
-		plan.Missing = rules.MissingFacts(p.rs, p.set.Locale, open)
+		plan.Missing = ruleskit.MissingFacts(p.rs, p.set.Locale, open)
 	}
 	sortItems(plan.Items)
 	var goParams []string

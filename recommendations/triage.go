@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/ruleskit"
 )
 
 // Action is what a patient with a symptom should do.
@@ -29,7 +30,7 @@ type TriageDecision struct {
 	// is the day of triage (of the now fact; today by the triager's clock
 	// while that is unknown); its Findings are the rules that gave the
 	// action, in rule file order.
-	rules.Header[Action, rules.Finding]
+	ruleskit.Header[Action, rules.Finding]
 	// Action is what to do: expected or contact-clinic; absent while the
 	// outcome is undetermined.
 	Action Action `json:"action,omitempty"`
@@ -41,7 +42,7 @@ type TriageDecision struct {
 // concurrent use.
 type Triager struct {
 	rs      *rules.Ruleset
-	set     rules.Settings
+	set     ruleskit.Settings
 	actions actions // each rule's then.action, in rule file order
 }
 
@@ -52,7 +53,7 @@ func NewTriager(rs *rules.Ruleset, opts ...rules.Option) (*Triager, error) {
 	if rs == nil || rs.Kind().Name() != TriageDecisionKind {
 		return nil, fmt.Errorf("recommendations: NewTriager needs a %s ruleset", TriageDecisionKind)
 	}
-	return &Triager{rs: rs, set: rules.NewSettings(opts...), actions: rules.Prepared(rs, prepareActions)}, nil
+	return &Triager{rs: rs, set: ruleskit.NewSettings(opts...), actions: ruleskit.Prepared(rs, prepareActions)}, nil
 }
 
 // actions is each rule's then.action, in rule file order, read once per
@@ -62,7 +63,7 @@ type actions []Action
 func prepareActions(rs *rules.Ruleset) actions {
 	out := make(actions, 0, len(rs.Rules()))
 	for _, r := range rs.Rules() {
-		out = append(out, rules.ThenOf[TriageThen](r).Action)
+		out = append(out, ruleskit.ThenOf[TriageThen](r).Action)
 	}
 	return out
 }
@@ -86,12 +87,12 @@ func (t *Triager) Triage(ctx context.Context, facts TriageFacts) (*TriageDecisio
 	if err := checkTimeline(facts); err != nil {
 		return nil, err
 	}
-	ev, err := rules.Evaluate(ctx, t.rs, &facts)
+	ev, err := ruleskit.Evaluate(ctx, t.rs, &facts)
 	if err != nil {
 		return nil, err
 	}
 	asOf, _ := t.set.AsOf(facts.Now)
-	d := &TriageDecision{Header: rules.NewHeader[Action, rules.Finding](t.rs, Open, asOf)}
+	d := &TriageDecision{Header: ruleskit.NewHeader[Action, rules.Finding](t.rs, Open, asOf)}
 	var contact, expected []*rules.Result
 	for i := range ev.Results {
 		r := &ev.Results[i]
@@ -111,7 +112,7 @@ func (t *Triager) Triage(ctx context.Context, facts TriageFacts) (*TriageDecisio
 	case len(contact) > 0:
 		d.Action, decided = ContactClinic, contact
 	case len(open) > 0:
-		d.Missing = rules.MissingFacts(t.rs, t.set.Locale, open)
+		d.Missing = ruleskit.MissingFacts(t.rs, t.set.Locale, open)
 		return d, nil
 	case len(expected) > 0:
 		d.Action, decided = Expected, expected

@@ -7,6 +7,7 @@ import (
 
 	"github.com/reocell/celltherapy/recommendations"
 	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/rulestest"
 )
 
 func triage(t *testing.T, facts string) (*recommendations.TriageDecision, error) {
@@ -147,7 +148,7 @@ func TestDecodeTriageFactsRejectsBadInput(t *testing.T) {
 // TestTriageCoverage checks that the rule tests see every triage rule fired,
 // clear and undetermined.
 func TestTriageCoverage(t *testing.T) {
-	rep := rules.RunTests(context.Background(), recommendations.DefaultTriageRules())
+	rep := rulestest.RunTests(context.Background(), recommendations.DefaultTriageRules())
 	for _, c := range rep.Coverage {
 		if !c.Complete() {
 			t.Errorf("rule %+v: not seen fired, clear and undetermined", c)

@@ -9,30 +9,27 @@ import (
 	"github.com/expr-lang/expr/ast"
 )
 
-// WarningCode classifies a Warning, so that tools and tests can tell
+// warningCode classifies a warning, so that tools and tests can tell
 // warnings apart without reading their messages.
-type WarningCode string
+type warningCode string
 
 // The warnings Analyze gives.
 const (
-	WarnUnusedParam        WarningCode = "unused-param"        // a param no rule reads
-	WarnUnusedQuestion     WarningCode = "unused-question"     // a question for a fact no rule reads
-	WarnNoQuestion         WarningCode = "no-question"         // a fact a rule reads that has no question
-	WarnNeverTrue          WarningCode = "never-true"          // a condition no facts can make true
-	WarnAlwaysTrue         WarningCode = "always-true"         // a condition true whatever the facts it reads
-	WarnDuplicateCondition WarningCode = "duplicate-condition" // two rules of a ruleset with one condition
+	warnUnusedParam        warningCode = "unused-param"        // a param no rule reads
+	warnUnusedQuestion     warningCode = "unused-question"     // a question for a fact no rule reads
+	warnNoQuestion         warningCode = "no-question"         // a fact a rule reads that has no question
+	warnNeverTrue          warningCode = "never-true"          // a condition no facts can make true
+	warnAlwaysTrue         warningCode = "always-true"         // a condition true whatever the facts it reads
+	warnDuplicateCondition warningCode = "duplicate-condition" // two rules of a ruleset with one condition
 )
 
-// Warning is something in a ruleset that loads and runs but is probably a
+// warning is something in a ruleset that loads and runs but is probably a
 // mistake, at its position in the rule file.
-type Warning struct {
+type warning struct {
 	Pos     Pos
-	Code    WarningCode
+	Code    warningCode
 	Message string
 }
-
-// String formats the warning as file:line:col: warning: message.
-func (w Warning) String() string { return w.Pos.String() + ": warning: " + w.Message }
 
 // Analyze looks through every ruleset of set for what loads but is likely a
 // mistake: params no rule reads, questions for facts no rule reads, facts
@@ -45,20 +42,20 @@ func (w Warning) String() string { return w.Pos.String() + ": warning: " + w.Mes
 //
 // A condition that reads no fact at all (when: true, or params alone) is
 // taken as meant: it says the rule always, or never, applies.
-func Analyze(set *Set) []Warning {
-	var out []Warning
+func analyze(set *Set) []warning {
+	var out []warning
 	for _, rs := range set.rulesets {
 		out = append(out, rs.analyzeReads()...)
 		out = append(out, rs.analyzeConditions()...)
 	}
-	slices.SortStableFunc(out, func(a, b Warning) int { return a.Pos.compare(b.Pos) })
+	slices.SortStableFunc(out, func(a, b warning) int { return a.Pos.compare(b.Pos) })
 	return out
 }
 
 // analyzeReads compares what the rules read with the params and questions
 // the ruleset declares.
-func (rs *Ruleset) analyzeReads() []Warning {
-	var out []Warning
+func (rs *Ruleset) analyzeReads() []warning {
+	var out []warning
 	paramsRead := map[string]bool{}
 	for _, name := range rs.kind.decideParams {
 		paramsRead[name] = true
@@ -81,14 +78,14 @@ func (rs *Ruleset) analyzeReads() []Warning {
 	}
 	for _, name := range slices.Sorted(maps.Keys(rs.params)) {
 		if !paramsRead[name] {
-			out = append(out, Warning{Pos: rs.paramPos[name], Code: WarnUnusedParam,
+			out = append(out, warning{Pos: rs.paramPos[name], Code: warnUnusedParam,
 				Message: fmt.Sprintf("param %s is not read by any rule of ruleset %s, nor by the %s decision itself; remove it, or use it as params.%s", name, rs.name, rs.kind.name, name)})
 		}
 	}
 	vocab := rs.kind.vocab
 	for _, fact := range slices.Sorted(maps.Keys(rs.questions)) {
 		if !read.has(vocab.byName[fact]) {
-			out = append(out, Warning{Pos: rs.questionPos[fact], Code: WarnUnusedQuestion,
+			out = append(out, warning{Pos: rs.questionPos[fact], Code: warnUnusedQuestion,
 				Message: fmt.Sprintf("question for fact %s, which neither a rule of ruleset %s nor the %s decision reads; it is never asked", fact, rs.name, rs.kind.name)})
 		}
 	}
@@ -99,7 +96,7 @@ func (rs *Ruleset) analyzeReads() []Warning {
 			continue
 		}
 		if _, ok := rs.questions[f.Name]; !ok {
-			out = append(out, Warning{Pos: r.whenPos, Code: WarnNoQuestion,
+			out = append(out, warning{Pos: r.whenPos, Code: warnNoQuestion,
 				Message: fmt.Sprintf("rule %s reads fact %s, which has no question; when it is unknown the decision cannot say what to ask: add it under questions:", r.id, f.Name)})
 		}
 	}
@@ -108,15 +105,15 @@ func (rs *Ruleset) analyzeReads() []Warning {
 
 // analyzeConditions looks for conditions that cannot change with the facts
 // and for rules that share a condition.
-func (rs *Ruleset) analyzeConditions() []Warning {
-	var out []Warning
+func (rs *Ruleset) analyzeConditions() []warning {
+	var out []warning
 	seen := map[string]*Rule{}
 	for _, r := range rs.rules {
 		if r.when.reads.empty() {
 			continue // when: true and the like are meant
 		}
 		if first := seen[r.when.canon]; first != nil {
-			out = append(out, Warning{Pos: r.whenPos, Code: WarnDuplicateCondition,
+			out = append(out, warning{Pos: r.whenPos, Code: warnDuplicateCondition,
 				Message: fmt.Sprintf("rule %s has the same condition as rule %s (line %d); merge them, or tell them apart", r.id, first.id, first.pos.Line)})
 		} else {
 			seen[r.when.canon] = r
@@ -131,10 +128,10 @@ func (rs *Ruleset) analyzeConditions() []Warning {
 		}
 		switch values {
 		case canFalse:
-			out = append(out, Warning{Pos: r.whenPos, Code: WarnNeverTrue,
+			out = append(out, warning{Pos: r.whenPos, Code: warnNeverTrue,
 				Message: fmt.Sprintf("the condition of rule %s can never be true, so the rule never fires: %s", r.id, because)})
 		case canTrue:
-			out = append(out, Warning{Pos: r.whenPos, Code: WarnAlwaysTrue,
+			out = append(out, warning{Pos: r.whenPos, Code: warnAlwaysTrue,
 				Message: fmt.Sprintf("the condition of rule %s is always true once its facts are known, so the rule fires for every patient: %s", r.id, because)})
 		}
 	}
@@ -257,14 +254,14 @@ func (n *knode) atomTruths() (truths, string) {
 	}
 	f := a.facts.facts[a.fact]
 	switch {
-	case a.kind == TypeString && len(f.Enum) > 0 && (a.op == cmpEq || a.op == cmpNe):
+	case a.kind == typeString && len(f.Enum) > 0 && (a.op == cmpEq || a.op == cmpNe):
 		if !slices.Contains(f.Enum, a.s) {
 			return truthOf(a.op == cmpNe), fmt.Sprintf("%s: %q is not one of the values of %s (%s)", n.src, a.s, f.Name, strings.Join(f.Enum, ", "))
 		}
 		if len(f.Enum) == 1 {
 			return truthOf(a.op == cmpEq), fmt.Sprintf("%s: %s has no other value", n.src, f.Name)
 		}
-	case a.kind == TypeString && len(f.Enum) > 0 && a.op == cmpIn:
+	case a.kind == typeString && len(f.Enum) > 0 && a.op == cmpIn:
 		in := 0
 		for _, v := range f.Enum {
 			if slices.Contains(a.set, v) {
@@ -277,7 +274,7 @@ func (n *knode) atomTruths() (truths, string) {
 		case len(f.Enum):
 			return canTrue, fmt.Sprintf("%s: these are all the values of %s", n.src, f.Name)
 		}
-	case a.kind == TypeInteger && (a.op == cmpEq || a.op == cmpNe) && a.f != float64(int64(a.f)):
+	case a.kind == typeInteger && (a.op == cmpEq || a.op == cmpNe) && a.f != float64(int64(a.f)):
 		return truthOf(a.op == cmpNe), fmt.Sprintf("%s: %s is a whole number", n.src, f.Name)
 	}
 	return canFalse | canTrue, ""

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/lint"
+	"github.com/reocell/celltherapy/rules/ruleskit"
 )
 
 // analysisSrc is a ruleset that Analyze finds nothing wrong with; each
@@ -93,8 +95,8 @@ func TestAnalyze(t *testing.T) {
 			// A change may also leave a fact or param unread; each case
 			// checks the warnings of the kind it is about.
 			var got []string
-			var first *rules.Warning
-			for _, w := range rules.Analyze(set) {
+			var first *lint.Warning
+			for _, w := range lint.Analyze(set) {
 				if tt.want != nil && !strings.HasSuffix(tt.want[0], " "+string(w.Code)) {
 					continue
 				}
@@ -104,7 +106,7 @@ func TestAnalyze(t *testing.T) {
 				got = append(got, fmt.Sprintf("%d:%d %s", w.Pos.Line, w.Pos.Col, w.Code))
 			}
 			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
-				t.Errorf("warnings:\n%s\nwant:\n%s\nall: %v", strings.Join(got, "\n"), strings.Join(tt.want, "\n"), rules.Analyze(set))
+				t.Errorf("warnings:\n%s\nwant:\n%s\nall: %v", strings.Join(got, "\n"), strings.Join(tt.want, "\n"), lint.Analyze(set))
 			}
 			if first != nil && (!strings.Contains(first.Message, tt.message) || !strings.HasPrefix(first.String(), "t.yaml:")) {
 				t.Errorf("warning %q lacks %q", first, tt.message)
@@ -127,18 +129,18 @@ func TestAnalyzeCountsWhatTheKindReads(t *testing.T) {
 		kind rules.Kind
 		want int
 	}{
-		{rules.MustKind(rules.Spec[testFacts, testThen, map[string]any, any]{Name: "test", Decide: noDecision}), 2},
-		{rules.MustKind(rules.Spec[testFacts, testThen, spareParams, any]{Name: "test", Decide: noDecision, Reads: []string{"c"}}), 0},
+		{ruleskit.MustKind(ruleskit.Spec[testFacts, any]{Then: testThen{}, Params: map[string]any{}, Name: "test", Decide: noDecision}), 2},
+		{ruleskit.MustKind(ruleskit.Spec[testFacts, any]{Then: testThen{}, Params: spareParams{}, Name: "test", Decide: noDecision, Reads: []string{"c"}}), 0},
 	} {
 		set, err := (&rules.Loader{Kinds: []rules.Kind{tt.kind}}).Load(file("t.yaml", src))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := rules.Analyze(set); len(got) != tt.want {
+		if got := lint.Analyze(set); len(got) != tt.want {
 			t.Errorf("kind %T: warnings %v, want %d", tt.kind, got, tt.want)
 		}
 	}
-	if _, err := rules.NewKind(rules.Spec[testFacts, testThen, map[string]any, any]{Name: "x", Decide: noDecision, Reads: []string{"nothere"}}); err == nil {
+	if _, err := ruleskit.NewKind(ruleskit.Spec[testFacts, any]{Then: testThen{}, Params: map[string]any{}, Name: "x", Decide: noDecision, Reads: []string{"nothere"}}); err == nil {
 		t.Error("a kind that reads an unknown fact was accepted")
 	}
 }

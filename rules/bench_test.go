@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/ruleskit"
 )
 
 // generated returns a ruleset of n rules of varied shape.
@@ -89,7 +89,7 @@ func BenchmarkEvaluateRules(b *testing.B) {
 				ctx := context.Background()
 				b.ReportAllocs()
 				for b.Loop() {
-					if _, err := rules.Evaluate(ctx, rs, facts.facts); err != nil {
+					if _, err := ruleskit.Evaluate(ctx, rs, facts.facts); err != nil {
 						b.Fatal(err)
 					}
 				}

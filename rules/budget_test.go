@@ -12,6 +12,7 @@ import (
 	"github.com/reocell/celltherapy/eligibility"
 	"github.com/reocell/celltherapy/recommendations"
 	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/ruleskit"
 	"github.com/reocell/celltherapy/therapy"
 )
 
@@ -114,7 +115,7 @@ func TestDeadlineStopsALongRule(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := rules.Evaluate(ctx, rs, &testFacts{N: new(5000.0)})
+	_, err := ruleskit.Evaluate(ctx, rs, &testFacts{N: new(5000.0)})
 	elapsed := time.Since(start)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("error %v is not a deadline", err)
@@ -151,7 +152,7 @@ func TestCostBudgetStopsALongRule(t *testing.T) {
 				t.Fatal(err)
 			}
 			day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-			_, err = rules.Evaluate(context.Background(), set.Ruleset("t"), &testFacts{A: new(true), N: new(5000.0), AsOf: &day, Group: &testGroup{Day: &day}})
+			_, err = ruleskit.Evaluate(context.Background(), set.Ruleset("t"), &testFacts{A: new(true), N: new(5000.0), AsOf: &day, Group: &testGroup{Day: &day}})
 			var re *rules.RuleError
 			if !errors.Is(err, rules.ErrCostBudget) || !errors.As(err, &re) || re.Rule != "r" {
 				t.Fatalf("error %v is not the budget's, for rule r", err)
@@ -181,7 +182,7 @@ func TestMeteredRulesDecideAsBefore(t *testing.T) {
 				if (i+j)%2 == 1 {
 					f, want = &testFacts{N: new(100.5)}, rules.Clear
 				}
-				ev, err := rules.Evaluate(context.Background(), rs, f)
+				ev, err := ruleskit.Evaluate(context.Background(), rs, f)
 				if err != nil {
 					t.Error(err)
 					return
@@ -193,7 +194,7 @@ func TestMeteredRulesDecideAsBefore(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	ev, err := rules.Evaluate(context.Background(), rs, &testFacts{})
+	ev, err := ruleskit.Evaluate(context.Background(), rs, &testFacts{})
 	if err != nil || ev.Results[0].Status != rules.Undetermined {
 		t.Errorf("unknown n: %v, %v", ev, err)
 	}
@@ -209,13 +210,13 @@ func TestBudgetCountsTheSecondLookAtUndeterminedRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = rules.Evaluate(context.Background(), set.Ruleset("t"), &testFacts{N: new(5000.0)})
+	_, err = ruleskit.Evaluate(context.Background(), set.Ruleset("t"), &testFacts{N: new(5000.0)})
 	if !errors.Is(err, rules.ErrCostBudget) {
 		t.Errorf("error %v, want the budget's", err)
 	}
 	l.EvalBudget = 6500
 	set, _ = l.Load(file("f.yaml", withList(1000, "a || any(params.xs, # == n)")))
-	if ev, err := rules.Evaluate(context.Background(), set.Ruleset("t"), &testFacts{N: new(5000.0)}); err != nil || ev.Results[0].Status != rules.Undetermined {
+	if ev, err := ruleskit.Evaluate(context.Background(), set.Ruleset("t"), &testFacts{N: new(5000.0)}); err != nil || ev.Results[0].Status != rules.Undetermined {
 		t.Errorf("within the budget: %v", err)
 	}
 }

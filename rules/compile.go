@@ -175,7 +175,7 @@ func durationTimes(a, b ast.Node) (time.Duration, bool) {
 // the expression must give (nil: any type); cond marks a condition, which
 // must give a boolean and is split for three-valued evaluation.
 func (c *exprCompiler) compile(ptr string, want reflect.Type, cond bool) *program {
-	n := c.doc.nodes[ptr]
+	n := c.doc.doc.Nodes[ptr]
 	if n == nil {
 		return nil // the schema check has reported it
 	}

@@ -58,18 +58,3 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 	d.Time = t
 	return nil
 }
-
-// AsOf returns the day a decision is as of, and a pointer to it to put in
-// the facts: the day of asOf when it is known (asOf itself when it already
-// is midnight UTC), else today by the settings' clock, in its location.
-func (s Settings) AsOf(asOf *time.Time) (Date, *time.Time) {
-	if asOf == nil {
-		d := DateOf(s.Now())
-		return d, &d.Time
-	}
-	d := DateOf(*asOf)
-	if asOf.Equal(d.Time) && asOf.Location() == time.UTC {
-		return d, asOf
-	}
-	return d, &d.Time
-}

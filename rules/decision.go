@@ -1,40 +1,7 @@
 package rules
 
-// The parts every decision shares (see docs/design.md, "Decisions"). Domain
-// packages put them beside their own fields.
-
-// Header is what every decision starts with: its kind, outcome, the day it
-// was made for, the ruleset that made it, what the rules found and what is
-// missing. O is the kind's outcome type and F its finding type (Finding, or
-// a struct that embeds Finding). Domain decisions embed it, so the JSON of
-// every decision begins the same way.
-type Header[O ~string, F any] struct {
-	Decision string        `json:"decision"`
-	Outcome  O             `json:"outcome"`
-	AsOf     Date          `json:"asOf"`
-	Ruleset  Ref           `json:"ruleset"`
-	Findings []F           `json:"findings"`
-	Missing  []MissingFact `json:"missing"`
-	// Unconfirmed names the values not yet confirmed by the clinic's
-	// medical board that shaped the decision (params.NAME,
-	// rules.ID.then.KEY; see Ruleset.UnconfirmedIn), in the order of the
-	// ruleset's list. A decision that rests on one is the rules' proposal,
-	// to be confirmed by the doctor.
-	Unconfirmed []string `json:"unconfirmed,omitempty"`
-}
-
-// NewHeader returns the header of a decision of rs's kind with outcome,
-// made for the day asOf, with empty (not nil) findings and missing facts.
-func NewHeader[O ~string, F any](rs *Ruleset, outcome O, asOf Date) Header[O, F] {
-	return Header[O, F]{
-		Decision: rs.kind.name,
-		Outcome:  outcome,
-		AsOf:     asOf,
-		Ruleset:  rs.Ref(),
-		Findings: []F{},
-		Missing:  []MissingFact{},
-	}
-}
+// The parts every decision shares (see docs/design.md, "Decisions"); the
+// header that holds them is ruleskit.Header.
 
 // Finding is a fired rule as a decision reports it: which rule, its text, and
 // the facts it read with their values.
@@ -61,12 +28,12 @@ type MissingFact struct {
 // Missing returns the unknown facts that keep the undetermined rules open,
 // in vocabulary order, each with its question in locale.
 func (e *Evaluation) Missing(locale string) []MissingFact {
-	return MissingFacts(e.Ruleset, locale, e.Undetermined())
+	return missingFactsOf(e.Ruleset, locale, e.Undetermined())
 }
 
-// MissingFacts gathers the Missing facts of results into one list in
+// missingFactsOf gathers the Missing facts of results into one list in
 // vocabulary order, each naming the rules (in file order) that need it.
-func MissingFacts(rs *Ruleset, locale string, results []*Result) []MissingFact {
+func missingFactsOf(rs *Ruleset, locale string, results []*Result) []MissingFact {
 	var need factSet
 	for _, r := range results {
 		for _, f := range r.Missing() {

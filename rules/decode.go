@@ -65,12 +65,12 @@ func (l FactErrors) err() error {
 // together as FactErrors naming each offender's JSON path. An absent name or
 // null leaves the fact unknown. Data longer than DefaultMaxFactsBytes is
 // refused (see DecodeReader for another limit).
-func (v *Vocabulary) decodeJSON(data []byte, dst any) error {
+func (v *vocabulary) decodeJSON(data []byte, dst any) error {
 	if rv := reflect.ValueOf(dst); int64(len(data)) <= DefaultMaxFactsBytes && rv.Kind() == reflect.Pointer && !rv.IsNil() && rv.Elem().Type() == v.typ && rv.Elem().IsZero() {
 		// Well-formed facts take the fast path; anything it does not take,
 		// or that fails the checks of facts built in Go, is decoded again
 		// with care, which names every problem.
-		if v.decodeFast(data, rv.Elem()) && v.Validate(dst) == nil {
+		if v.decodeFast(data, rv.Elem()) && v.validateAny(dst) == nil {
 			return nil
 		}
 		rv.Elem().SetZero() // what the fast path set; the careful path starts afresh
@@ -80,11 +80,11 @@ func (v *Vocabulary) decodeJSON(data []byte, dst any) error {
 
 // decodeCareful is DecodeJSON without the fast path: it reads the JSON token
 // by token, within the size limit, and reports every problem.
-func (v *Vocabulary) decodeCareful(data []byte, dst any) error {
+func (v *vocabulary) decodeCareful(data []byte, dst any) error {
 	return v.decodeReader(bytes.NewReader(data), dst, 0)
 }
 
-func (v *Vocabulary) decodeFrom(r io.Reader, dst any) error {
+func (v *vocabulary) decodeFrom(r io.Reader, dst any) error {
 	dec := json.NewDecoder(r)
 	dec.UseNumber()
 	var errs FactErrors
@@ -103,7 +103,7 @@ func (v *Vocabulary) decodeFrom(r io.Reader, dst any) error {
 
 // decodeValue decodes facts given as plain data (nested map[string]any, as
 // from YAML or encoding/json) into dst, with the checks of DecodeJSON.
-func (v *Vocabulary) decodeValue(val any, dst any) error {
+func (v *vocabulary) decodeValue(val any, dst any) error {
 	rv := reflect.ValueOf(dst)
 	if rv.Kind() != reflect.Pointer || rv.Elem().Type() != v.typ {
 		return fmt.Errorf("rules: decode into %T, want *%s", dst, v.typ)
@@ -115,7 +115,7 @@ func (v *Vocabulary) decodeValue(val any, dst any) error {
 	return errs.err()
 }
 
-func (v *Vocabulary) decodeGroup(val any, dst reflect.Value, fields []vfield, prefix, path string, errs *FactErrors) {
+func (v *vocabulary) decodeGroup(val any, dst reflect.Value, fields []vfield, prefix, path string, errs *FactErrors) {
 	obj, ok := val.(map[string]any)
 	if !ok {
 		errs.add(path, "want an object of facts, got %s", describe(val))
@@ -147,24 +147,24 @@ func (v *Vocabulary) decodeGroup(val any, dst reflect.Value, fields []vfield, pr
 	}
 }
 
-func (v *Vocabulary) decodeFact(val any, i int, field reflect.Value, path string, errs *FactErrors) {
+func (v *vocabulary) decodeFact(val any, i int, field reflect.Value, path string, errs *FactErrors) {
 	f := v.facts[i]
 	var out any
 	switch f.Type {
-	case TypeBool:
+	case typeBool:
 		b, ok := val.(bool)
 		if !ok {
 			errs.add(path, "want true or false, got %s", describe(val))
 			return
 		}
 		out = b
-	case TypeNumber, TypeInteger:
+	case typeNumber, typeInteger:
 		n, ok := number(val)
 		if !ok {
 			errs.add(path, "want a number, got %s", describe(val))
 			return
 		}
-		if f.Type == TypeNumber {
+		if f.Type == typeNumber {
 			out = n
 			break
 		}
@@ -173,7 +173,7 @@ func (v *Vocabulary) decodeFact(val any, i int, field reflect.Value, path string
 			return
 		}
 		out = int(n)
-	case TypeString:
+	case typeString:
 		s, ok := val.(string)
 		if !ok {
 			errs.add(path, "want a string, got %s", describe(val))
@@ -184,7 +184,7 @@ func (v *Vocabulary) decodeFact(val any, i int, field reflect.Value, path string
 			return
 		}
 		out = s
-	case TypeDate:
+	case typeDate:
 		s, ok := val.(string)
 		if !ok {
 			errs.add(path, "want a date as \"YYYY-MM-DD\", got %s", describe(val))
@@ -196,7 +196,7 @@ func (v *Vocabulary) decodeFact(val any, i int, field reflect.Value, path string
 			return
 		}
 		out = t
-	case TypeInstant:
+	case typeInstant:
 		s, ok := val.(string)
 		if !ok {
 			errs.add(path, "want an instant such as \"2026-11-24T09:30:00+01:00\", got %s", describe(val))

@@ -11,7 +11,7 @@ import (
 
 func TestDecodeJSON(t *testing.T) {
 	var f testFacts
-	err := rules.VocabDecodeJSON(testKind.Vocabulary(), []byte(`{"a": true, "b": null, "n": 2.5, "color": "red",
+	err := rules.VocabDecodeJSON(testKind, []byte(`{"a": true, "b": null, "n": 2.5, "color": "red",
 		"group": {"day": "2024-02-29", "at": "2026-11-24T09:30:00+01:00", "count": 3}}`), &f)
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +48,7 @@ func TestDecodeJSONErrorsNameThePath(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.in[:min(len(tt.in), 40)], func(t *testing.T) {
 			var f testFacts
-			err := rules.VocabDecodeJSON(testKind.Vocabulary(), []byte(tt.in), &f)
+			err := rules.VocabDecodeJSON(testKind, []byte(tt.in), &f)
 			var fe rules.FactErrors
 			if !errors.As(err, &fe) {
 				t.Fatalf("error %v is not FactErrors", err)
@@ -67,9 +67,9 @@ func TestDecodeJSONErrorsNameThePath(t *testing.T) {
 func TestPlainRoundTrip(t *testing.T) {
 	day := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
 	in := testFacts{A: new(true), Group: &testGroup{Day: &day}}
-	plain := rules.VocabPlain(testKind.Vocabulary(), &in)
+	plain := rules.VocabPlain(testKind, &in)
 	var out testFacts
-	if err := rules.VocabDecodeValue(testKind.Vocabulary(), plain, &out); err != nil {
+	if err := rules.VocabDecodeValue(testKind, plain, &out); err != nil {
 		t.Fatal(err)
 	}
 	if !*out.A || !out.Group.Day.Equal(day) || out.B != nil {

@@ -19,7 +19,7 @@ import (
 // (escapes in strings, null at the top). The careful path then decodes
 // again and reports every problem; the differential test in
 // decodefast_test.go holds the two to the same results.
-func (v *Vocabulary) decodeFast(data []byte, dst reflect.Value) bool {
+func (v *vocabulary) decodeFast(data []byte, dst reflect.Value) bool {
 	d := fastDecoder{data: data, v: v}
 	d.space()
 	if !d.object(dst, v.root) {
@@ -32,7 +32,7 @@ func (v *Vocabulary) decodeFast(data []byte, dst reflect.Value) bool {
 type fastDecoder struct {
 	data []byte
 	i    int
-	v    *Vocabulary
+	v    *vocabulary
 }
 
 func (d *fastDecoder) space() {
@@ -104,18 +104,18 @@ func (d *fastDecoder) value(dst reflect.Value, f vfield) bool {
 	}
 	var p unsafe.Pointer
 	switch fact := &d.v.facts[f.fact]; fact.Type {
-	case TypeBool:
+	case typeBool:
 		b := d.literal("true")
 		if !b && !d.literal("false") {
 			return false
 		}
 		p = unsafe.Pointer(&b)
-	case TypeNumber, TypeInteger:
+	case typeNumber, typeInteger:
 		n, ok := d.number()
 		if !ok {
 			return false
 		}
-		if fact.Type == TypeNumber {
+		if fact.Type == typeNumber {
 			p = unsafe.Pointer(&n)
 			break
 		}
@@ -140,17 +140,17 @@ func (d *fastDecoder) value(dst reflect.Value, f vfield) bool {
 }
 
 // fastString checks a string fact's value and returns a pointer to it.
-func fastString(f *Fact, s string) (unsafe.Pointer, bool) {
+func fastString(f *factInfo, s string) (unsafe.Pointer, bool) {
 	switch f.Type {
-	case TypeString:
+	case typeString:
 		if len(f.Enum) > 0 && !slices.Contains(f.Enum, s) {
 			return nil, false
 		}
 		return unsafe.Pointer(&s), true
-	case TypeDate:
+	case typeDate:
 		t, err := time.Parse(time.DateOnly, s)
 		return unsafe.Pointer(&t), err == nil
-	case TypeInstant:
+	case typeInstant:
 		t, err := time.Parse(time.RFC3339Nano, s)
 		return unsafe.Pointer(&t), err == nil
 	}

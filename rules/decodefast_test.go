@@ -19,7 +19,7 @@ type fastFacts struct {
 	} `json:"group" expr:"group"`
 }
 
-func fastVocab(t testing.TB) *Vocabulary {
+func fastVocab(t testing.TB) *vocabulary {
 	t.Helper()
 	v, err := newVocabulary(reflect.TypeFor[fastFacts]())
 	if err != nil {
@@ -30,7 +30,7 @@ func fastVocab(t testing.TB) *Vocabulary {
 
 // checkFast holds the fast path to the careful one: when it takes the
 // input, the careful path must take it too and give the same facts.
-func checkFast(t *testing.T, v *Vocabulary, data []byte) (took bool) {
+func checkFast(t *testing.T, v *vocabulary, data []byte) (took bool) {
 	t.Helper()
 	var fast, careful fastFacts
 	took = v.decodeFast(data, reflect.ValueOf(&fast).Elem())

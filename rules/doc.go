@@ -2,8 +2,11 @@
 // clinic: YAML documents whose conditions are written in the expr language
 // and whose shape is fixed by a JSON Schema. It knows nothing about cell
 // therapy; a domain package describes a decision kind in Go types (its
-// facts, what a rule's then: holds, its params, its decision) with NewKind,
-// and turns evaluated rules into its decision. docs/design.md shows how.
+// facts, what a rule's then: holds, its params, its decision) with
+// ruleskit.NewKind, and turns evaluated rules into its decision.
+// docs/design.md shows how. This package is what an embedder uses: load,
+// decide, the errors and dates; package ruleskit is for the authors of
+// decision kinds, lint and rulestest are the tools.
 //
 // The call most users need is a load, then a decision:
 //
@@ -32,7 +35,8 @@
 // values the clinic's medical board has not confirmed (unconfirmed:); every
 // decision header names those it rests on (Ruleset.UnconfirmedIn).
 //
-// RunTests runs the tests that rule files carry (see also package
-// rulestest), comparing each decision with what the test expects and
-// recording, for each rule, which outcomes the tests saw.
+// rulestest.RunTests runs the tests that rule files carry, comparing each
+// decision with what the test expects and recording, for each rule, which
+// outcomes the tests saw; lint.Analyze warns of what loads but is likely a
+// mistake.
 package rules

@@ -13,7 +13,7 @@ import (
 // the ruleset's kind; nil fields are unknown. A rule whose facts are all
 // known runs its compiled condition as a whole; otherwise its condition is
 // judged in strong Kleene logic over its parts. Facts that
-// Vocabulary.Validate refuses are an error (FactErrors) before any rule
+// vocabulary.Validate refuses are an error (FactErrors) before any rule
 // runs; a rule that fails, or that ctx or the ruleset's cost budget stops,
 // is a *RuleError. It is safe for concurrent use.
 func (rs *Ruleset) evaluate(ctx context.Context, facts any) (*Evaluation, error) {
@@ -194,7 +194,7 @@ func (rs *Ruleset) then(machine *vm.VM, m *meter, res *Result, buf []thenValue, 
 // backing array: an evaluation with thousands of undetermined rules makes
 // one allocation for them, not one per rule, which kept the garbage
 // collector busy in proportion to the size of the ruleset.
-func (v *Vocabulary) appendNames(buf []string, s factSet) (all, names []string) {
+func (v *vocabulary) appendNames(buf []string, s factSet) (all, names []string) {
 	start := len(buf)
 	for i := range v.facts {
 		if s.has(i) {
@@ -207,7 +207,7 @@ func (v *Vocabulary) appendNames(buf []string, s factSet) (all, names []string) 
 	return buf, buf[start:len(buf):len(buf)]
 }
 
-func (v *Vocabulary) namesOf(s factSet) []string {
+func (v *vocabulary) namesOf(s factSet) []string {
 	if s.empty() {
 		return nil
 	}

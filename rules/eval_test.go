@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/ruleskit"
 )
 
 func ruleset(t testing.TB, when string, extra ...string) *rules.Ruleset {
@@ -58,7 +59,7 @@ func TestKleene(t *testing.T) {
 		name := tt.when + " " + show(tt.a) + show(tt.b) + show(tt.c)
 		t.Run(name, func(t *testing.T) {
 			rs := ruleset(t, tt.when)
-			ev, err := rules.Evaluate(context.Background(), rs, &testFacts{A: tt.a, B: tt.b, C: tt.c})
+			ev, err := ruleskit.Evaluate(context.Background(), rs, &testFacts{A: tt.a, B: tt.b, C: tt.c})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -85,7 +86,7 @@ func TestFiredRuleCarriesEvidenceAndThen(t *testing.T) {
 		"    then: {until: 'group.day.AddDate(0, 0, params.limit)', note: hello}\n")
 	day := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	asOf := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
-	ev, err := rules.Evaluate(context.Background(), rs, &testFacts{AsOf: &asOf, A: new(true), B: new(false), Group: &testGroup{Day: &day}})
+	ev, err := ruleskit.Evaluate(context.Background(), rs, &testFacts{AsOf: &asOf, A: new(true), B: new(false), Group: &testGroup{Day: &day}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,37 +105,37 @@ func TestFiredRuleCarriesEvidenceAndThen(t *testing.T) {
 	if js, _ := json.Marshal(res.Evidence()); string(js) != `{"asOf":"2026-11-24","a":true,"group.day":"2026-12-01"}` {
 		t.Errorf("evidence encodes as %s", js)
 	}
-	if v, _ := rules.ThenOf[testThen](res.Rule).Until.In(&res); v != day.AddDate(0, 0, 3) {
+	if v, _ := ruleskit.ThenOf[testThen](res.Rule).Until.In(&res); v != day.AddDate(0, 0, 3) {
 		t.Errorf("then.until = %v", v)
 	}
-	if v := rules.ThenOf[testThen](res.Rule).Note; v != "hello" {
+	if v := ruleskit.ThenOf[testThen](res.Rule).Note; v != "hello" {
 		t.Errorf("then.note = %v", v)
 	}
 }
 
 func TestThenExpressionWithUnknownFact(t *testing.T) {
 	rs := ruleset(t, "a", "    then: {until: 'group.day.AddDate(0, 0, 1)'}\n")
-	ev, err := rules.Evaluate(context.Background(), rs, &testFacts{A: new(true)})
+	ev, err := ruleskit.Evaluate(context.Background(), rs, &testFacts{A: new(true)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	res := ev.Results[0]
-	if _, ok := rules.ThenOf[testThen](res.Rule).Until.In(&res); ok || !slices.Equal(res.Missing(), []string{"group.day"}) {
+	if _, ok := ruleskit.ThenOf[testThen](res.Rule).Until.In(&res); ok || !slices.Equal(res.Missing(), []string{"group.day"}) {
 		t.Errorf("then.until present or missing %v", res.Missing())
 	}
 }
 
 func TestEvaluateRejectsOtherFacts(t *testing.T) {
 	rs := ruleset(t, "a")
-	if _, err := rules.Evaluate[testFacts](context.Background(), rs, nil); err == nil {
+	if _, err := ruleskit.Evaluate[testFacts](context.Background(), rs, nil); err == nil {
 		t.Error("nil facts were accepted")
 	}
-	if _, err := rules.Evaluate(context.Background(), rs, &struct{}{}); err == nil {
+	if _, err := ruleskit.Evaluate(context.Background(), rs, &struct{}{}); err == nil {
 		t.Error("another type was accepted")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := rules.Evaluate(ctx, rs, &testFacts{}); err == nil {
+	if _, err := ruleskit.Evaluate(ctx, rs, &testFacts{}); err == nil {
 		t.Error("a cancelled context was ignored")
 	}
 }
@@ -150,7 +151,7 @@ func TestEvaluateConcurrently(t *testing.T) {
 				if i%2 == 0 {
 					a = new(false)
 				}
-				ev, err := rules.Evaluate(context.Background(), rs, &testFacts{A: a, N: &n})
+				ev, err := ruleskit.Evaluate(context.Background(), rs, &testFacts{A: a, N: &n})
 				if err != nil {
 					t.Error(err)
 					return
@@ -173,11 +174,11 @@ func TestEvaluateConcurrently(t *testing.T) {
 func TestDurationsAreFoldedCorrectly(t *testing.T) {
 	rs := ruleset(t, "a", `    then: {until: 'group.at + duration("1h") * params.limit + 2 * duration("30m")'}`+"\n")
 	at := time.Date(2026, 11, 24, 9, 30, 0, 0, time.FixedZone("x", 3600))
-	ev, err := rules.Evaluate(context.Background(), rs, &testFacts{A: new(true), Group: &testGroup{At: &at}})
+	ev, err := ruleskit.Evaluate(context.Background(), rs, &testFacts{A: new(true), Group: &testGroup{At: &at}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v, _ := rules.ThenOf[testThen](ev.Results[0].Rule).Until.In(&ev.Results[0]); !at.Add(4 * time.Hour).Equal(v) {
+	if v, _ := ruleskit.ThenOf[testThen](ev.Results[0].Rule).Until.In(&ev.Results[0]); !at.Add(4 * time.Hour).Equal(v) {
 		t.Errorf("until = %v, want %v", v, at.Add(4*time.Hour))
 	}
 	if _, err := load(file("f.yaml", header+"rules:\n  - {id: r, title: T, when: 'group.at + duration(\"soon\") > group.at', message: {en: m}}\n")); err == nil {
@@ -188,7 +189,7 @@ func TestDurationsAreFoldedCorrectly(t *testing.T) {
 func TestEvidenceIncludesFactsReadByThen(t *testing.T) {
 	rs := ruleset(t, "a", "    then: {until: 'addDays(group.day, 1)'}\n")
 	day := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	ev, err := rules.Evaluate(context.Background(), rs, &testFacts{A: new(true), Group: &testGroup{Day: &day}})
+	ev, err := ruleskit.Evaluate(context.Background(), rs, &testFacts{A: new(true), Group: &testGroup{Day: &day}})
 	if err != nil {
 		t.Fatal(err)
 	}

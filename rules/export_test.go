@@ -4,6 +4,6 @@ package rules
 // decoding, which the public API offers through KindOf (Decode,
 // DecodeReader, MarshalFacts).
 
-func VocabDecodeJSON(v *Vocabulary, data []byte, dst any) error { return v.decodeJSON(data, dst) }
-func VocabDecodeValue(v *Vocabulary, val any, dst any) error    { return v.decodeValue(val, dst) }
-func VocabPlain(v *Vocabulary, facts any) map[string]any        { return v.plain(facts) }
+func VocabDecodeJSON(k Kind, data []byte, dst any) error { return k.base().vocab.decodeJSON(data, dst) }
+func VocabDecodeValue(k Kind, val any, dst any) error    { return k.base().vocab.decodeValue(val, dst) }
+func VocabPlain(k Kind, facts any) map[string]any        { return k.base().vocab.plain(facts) }

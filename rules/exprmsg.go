@@ -18,11 +18,11 @@ import (
 // timeWord is what the facts of a kind that are Go time.Time values are
 // called in messages: date, instant, or "date or instant" when the kind has
 // both.
-func timeWord(v *Vocabulary) string {
+func timeWord(v *vocabulary) string {
 	var date, instant bool
-	for _, f := range v.Facts() {
-		date = date || f.Type == TypeDate
-		instant = instant || f.Type == TypeInstant
+	for _, f := range v.factList() {
+		date = date || f.Type == typeDate
+		instant = instant || f.Type == typeInstant
 	}
 	if instant && !date {
 		return "instant"

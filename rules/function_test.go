@@ -6,11 +6,12 @@ import (
 	"time"
 
 	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/ruleskit"
 )
 
 // hoursBetween is the example function of docs/design.md: the hours from a
 // to b, as a number.
-var hoursBetween = rules.Function{
+var hoursBetween = ruleskit.Function{
 	Name:  "hoursBetween",
 	Types: []any{new(func(time.Time, time.Time) float64)},
 	Fn: func(args ...any) (any, error) {
@@ -18,9 +19,9 @@ var hoursBetween = rules.Function{
 	},
 }
 
-var funcKind = rules.MustKind(rules.Spec[testFacts, struct{}, map[string]any, string]{
+var funcKind = ruleskit.MustKind(ruleskit.Spec[testFacts, string]{Then: struct{}{}, Params: map[string]any{},
 	Name:      "fn",
-	Functions: []rules.Function{hoursBetween},
+	Functions: []ruleskit.Function{hoursBetween},
 	Decide:    func(context.Context, *rules.Ruleset, testFacts, ...rules.Option) (string, error) { return "", nil },
 })
 
@@ -46,7 +47,7 @@ func TestKindFunctions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ev, err := rules.Evaluate(context.Background(), rs, &tt.facts)
+			ev, err := ruleskit.Evaluate(context.Background(), rs, &tt.facts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -69,14 +70,14 @@ func TestKindFunctions(t *testing.T) {
 }
 
 func TestKindFunctionsAreChecked(t *testing.T) {
-	for name, f := range map[string]rules.Function{
+	for name, f := range map[string]ruleskit.Function{
 		"bad name":     {Name: "Hours", Types: hoursBetween.Types, Fn: hoursBetween.Fn},
 		"no Fn":        {Name: "hours", Types: hoursBetween.Types},
 		"not a func":   {Name: "hours", Types: []any{42}, Fn: hoursBetween.Fn},
 		"engine's own": {Name: "addDays", Types: hoursBetween.Types, Fn: hoursBetween.Fn},
 	} {
-		_, err := rules.NewKind(rules.Spec[testFacts, struct{}, map[string]any, string]{
-			Name: "x", Functions: []rules.Function{f},
+		_, err := ruleskit.NewKind(ruleskit.Spec[testFacts, string]{Then: struct{}{}, Params: map[string]any{},
+			Name: "x", Functions: []ruleskit.Function{f},
 			Decide: func(context.Context, *rules.Ruleset, testFacts, ...rules.Option) (string, error) { return "", nil },
 		})
 		if err == nil {

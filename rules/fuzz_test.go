@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/ruleskit"
 )
 
 // FuzzLoad feeds the loader any bytes: it must return an error or a usable
@@ -21,7 +22,7 @@ func FuzzLoad(f *testing.F) {
 			return
 		}
 		for _, rs := range set.Rulesets() {
-			if _, err := rules.Evaluate(context.Background(), rs, &testFacts{}); err != nil {
+			if _, err := ruleskit.Evaluate(context.Background(), rs, &testFacts{}); err != nil {
 				t.Logf("evaluate: %v", err) // run-time errors (e.g. division by zero) are errors, not panics
 			}
 		}
@@ -35,11 +36,11 @@ func FuzzDecodeJSON(f *testing.F) {
 	f.Add([]byte(`[{"a":`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var facts testFacts
-		if err := rules.VocabDecodeJSON(testKind.Vocabulary(), data, &facts); err != nil {
+		if err := rules.VocabDecodeJSON(testKind, data, &facts); err != nil {
 			return
 		}
 		var again testFacts
-		if err := rules.VocabDecodeValue(testKind.Vocabulary(), rules.VocabPlain(testKind.Vocabulary(), &facts), &again); err != nil {
+		if err := rules.VocabDecodeValue(testKind, rules.VocabPlain(testKind, &facts), &again); err != nil {
 			t.Fatalf("decoded facts do not decode again: %v", err)
 		}
 	})

@@ -9,6 +9,8 @@ import (
 	"github.com/reocell/celltherapy/eligibility"
 	"github.com/reocell/celltherapy/recommendations"
 	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/ruleskit"
+	"github.com/reocell/celltherapy/rules/rulestest"
 	"github.com/reocell/celltherapy/therapy"
 )
 
@@ -68,7 +70,7 @@ func shown(t *testing.T, all []*rules.Ruleset) string {
 	t.Helper()
 	var out []any
 	for _, rs := range all {
-		out = append(out, rs.Params(), rs.Kind().Vocabulary().Facts(), len(rs.Rules()), len(rs.Tests()))
+		out = append(out, rs.Params(), ruleskit.Facts(rs.Kind()), len(rs.Rules()), len(rulestest.Tests(rs)))
 		for _, r := range rs.Rules() {
 			for _, key := range r.ThenKeys() {
 				v, _ := r.Then(key)
@@ -76,7 +78,7 @@ func shown(t *testing.T, all []*rules.Ruleset) string {
 			}
 		}
 	}
-	out = append(out, rules.ParamsOf[recommendations.AftercareParams](recommendations.DefaultAftercareRules()), rules.ParamsOf[therapy.Params](therapy.DefaultRules()))
+	out = append(out, ruleskit.ParamsOf[recommendations.AftercareParams](recommendations.DefaultAftercareRules()), ruleskit.ParamsOf[therapy.Params](therapy.DefaultRules()))
 	b, err := json.Marshal(out)
 	if err != nil {
 		t.Fatal(err)
@@ -108,33 +110,33 @@ func TestLoadedRulesCannotBeChangedThroughTheAPI(t *testing.T) {
 		for i := range list {
 			list[i] = nil
 		}
-		tests := rs.Tests()
+		tests := rulestest.Tests(rs)
 		for i := range tests {
 			tests[i] = nil
 		}
-		facts := rs.Kind().Vocabulary().Facts()
+		facts := ruleskit.Facts(rs.Kind())
 		for i := range facts {
 			for j := range facts[i].Enum {
 				facts[i].Enum[j] = "scrambled"
 			}
-			if f, ok := rs.Kind().Vocabulary().Fact(facts[i].Name); ok && len(f.Enum) > 0 {
+			if f := ruleskit.Facts(rs.Kind())[i]; len(f.Enum) > 0 {
 				f.Enum[0] = "scrambled"
 			}
 		}
 	}
 	// The typed views.
 	for _, r := range therapy.DefaultRules().Rules() {
-		then := rules.ThenOf[therapy.Then](r)
+		then := ruleskit.ThenOf[therapy.Then](r)
 		for i := range then.Routes {
 			then.Routes[i] = "oral"
 		}
 	}
-	ap := rules.ParamsOf[recommendations.AftercareParams](recommendations.DefaultAftercareRules())
+	ap := ruleskit.ParamsOf[recommendations.AftercareParams](recommendations.DefaultAftercareRules())
 	for i := range ap.Monitoring {
 		ap.Monitoring[i].After.Days = 1000
 		ap.Monitoring[i].Purpose["en"] = "scrambled"
 	}
-	tp := rules.ParamsOf[therapy.Params](therapy.DefaultRules())
+	tp := ruleskit.ParamsOf[therapy.Params](therapy.DefaultRules())
 	tp.CultureDays = -1
 	// A decision's own slices.
 	th, _ := therapy.NewDefaultSelector().Select(context.Background(), therapy.Facts{Condition: &therapy.Condition{Category: new("orthopedic")}})

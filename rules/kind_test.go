@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/ruleskit"
 )
 
 // testFacts is a small vocabulary for testing the engine on its own.
@@ -36,10 +37,10 @@ type testThen struct {
 	Note  string                `json:"note"`
 }
 
-var testKind = rules.MustKind(rules.Spec[testFacts, testThen, map[string]any, testDecision]{
+var testKind = ruleskit.MustKind(ruleskit.Spec[testFacts, testDecision]{Then: testThen{}, Params: map[string]any{},
 	Name: "test",
 	Decide: func(ctx context.Context, rs *rules.Ruleset, facts testFacts, _ ...rules.Option) (testDecision, error) {
-		ev, err := rules.Evaluate(ctx, rs, &facts)
+		ev, err := ruleskit.Evaluate(ctx, rs, &facts)
 		if err != nil {
 			return testDecision{}, err
 		}

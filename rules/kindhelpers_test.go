@@ -7,10 +7,11 @@ import (
 	"testing/fstest"
 
 	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/ruleskit"
 )
 
 func TestDecideChecksTheRulesetKind(t *testing.T) {
-	other := rules.MustKind(rules.Spec[testFacts, testThen, map[string]any, string]{
+	other := ruleskit.MustKind(ruleskit.Spec[testFacts, string]{Then: testThen{}, Params: map[string]any{},
 		Name: "other",
 		Decide: func(context.Context, *rules.Ruleset, testFacts, ...rules.Option) (string, error) {
 			return "decided", nil
@@ -61,19 +62,19 @@ func TestPreparedOncePerRuleset(t *testing.T) {
 	prepare := func(rs *rules.Ruleset) ruleCount { calls++; return ruleCount(len(rs.Rules())) }
 	a, b := ruleset(t, "a"), ruleset(t, "b")
 	for range 3 {
-		if got := rules.Prepared(a, prepare); got != 1 {
+		if got := ruleskit.Prepared(a, prepare); got != 1 {
 			t.Fatalf("prepared %d, want 1", got)
 		}
 	}
 	if calls != 1 {
 		t.Errorf("prepare ran %d times for one ruleset, want once", calls)
 	}
-	rules.Prepared(b, prepare)
+	ruleskit.Prepared(b, prepare)
 	if calls != 2 {
 		t.Errorf("prepare ran %d times for two rulesets, want twice", calls)
 	}
 	type other string
-	if got := rules.Prepared(a, func(*rules.Ruleset) other { return "x" }); got != "x" {
+	if got := ruleskit.Prepared(a, func(*rules.Ruleset) other { return "x" }); got != "x" {
 		t.Errorf("another type got %q: a type is its own key", got)
 	}
 }

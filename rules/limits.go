@@ -43,7 +43,7 @@ var ErrFactsTooLarge = errors.New("facts too large")
 // checks of DecodeJSON. It reads at most maxBytes (DefaultMaxFactsBytes when
 // zero or less) and refuses longer input as soon as it has read that much,
 // so that memory stays bounded by the limit whatever r holds.
-func (v *Vocabulary) decodeReader(r io.Reader, dst any, maxBytes int64) error {
+func (v *vocabulary) decodeReader(r io.Reader, dst any, maxBytes int64) error {
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxFactsBytes
 	}
@@ -82,10 +82,10 @@ func (l *limitReader) Read(p []byte) (int, error) {
 
 // checkedFacts returns the facts whose values Validate checks: enums,
 // ranges, dates and instants.
-func checkedFacts(facts []Fact) []int {
+func checkedFacts(facts []factInfo) []int {
 	var out []int
 	for i, f := range facts {
-		if len(f.Enum) > 0 || f.Type == TypeNumber || f.Type == TypeInteger || f.Type == TypeDate || f.Type == TypeInstant {
+		if len(f.Enum) > 0 || f.Type == typeNumber || f.Type == typeInteger || f.Type == typeDate || f.Type == typeInstant {
 			out = append(out, i)
 		}
 	}
@@ -112,7 +112,7 @@ func parseRange(tag string) (lo, hi float64, err error) {
 // numbers within their range, dates and instants from firstFactYear to
 // lastFactYear. It returns FactErrors naming the JSON path of each offender,
 // or nil. Ruleset.Evaluate calls it first.
-func (v *Vocabulary) Validate(facts any) error {
+func (v *vocabulary) validateAny(facts any) error {
 	rv := reflect.ValueOf(facts)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Type().Elem() != v.typ {
 		return fmt.Errorf("rules: validate %T, want *%s", facts, v.typ)
@@ -121,7 +121,7 @@ func (v *Vocabulary) Validate(facts any) error {
 }
 
 // validate checks the facts struct at base. Valid facts cost no allocation.
-func (v *Vocabulary) validate(base unsafe.Pointer) error {
+func (v *vocabulary) validate(base unsafe.Pointer) error {
 	var errs FactErrors
 	for _, i := range v.checked {
 		p := v.pointer(base, i)
@@ -136,24 +136,24 @@ func (v *Vocabulary) validate(base unsafe.Pointer) error {
 }
 
 // check returns what is wrong with the value at p of fact i, or "".
-func (v *Vocabulary) check(i int, p unsafe.Pointer) string {
+func (v *vocabulary) check(i int, p unsafe.Pointer) string {
 	f := &v.facts[i]
 	switch f.Type {
-	case TypeString:
+	case typeString:
 		if s := *(*string)(p); !slices.Contains(f.Enum, s) {
 			return fmt.Sprintf("%q is not one of %s%s", s, strings.Join(f.Enum, ", "), didYouMean(s, f.Enum))
 		}
-	case TypeNumber:
+	case typeNumber:
 		return f.checkNumber(*(*float64)(p))
-	case TypeInteger:
+	case typeInteger:
 		return f.checkNumber(float64(*(*int)(p)))
-	case TypeDate, TypeInstant:
+	case typeDate, typeInstant:
 		return checkDay(*(*time.Time)(p))
 	}
 	return ""
 }
 
-func (f *Fact) checkNumber(n float64) string {
+func (f *factInfo) checkNumber(n float64) string {
 	if n >= f.Min && n <= f.Max {
 		return ""
 	}
@@ -168,7 +168,7 @@ func checkDay(t time.Time) string {
 }
 
 // outOfBounds returns what is wrong with a decoded value of fact i, or "".
-func (v *Vocabulary) outOfBounds(i int, val any) string {
+func (v *vocabulary) outOfBounds(i int, val any) string {
 	f := &v.facts[i]
 	switch x := val.(type) {
 	case float64:

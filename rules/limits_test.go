@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/ruleskit"
 )
 
 // endless is a reader of a JSON object that never ends: {"a": true, "b":
@@ -97,7 +98,7 @@ func TestDecodeBoundsDatesAndNumbers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.src, func(t *testing.T) {
-			err := rules.VocabDecodeJSON(testKind.Vocabulary(), []byte(tt.src), &testFacts{})
+			err := rules.VocabDecodeJSON(testKind, []byte(tt.src), &testFacts{})
 			var fe rules.FactErrors
 			switch {
 			case tt.path == "" && err != nil:
@@ -129,8 +130,8 @@ func TestValidateChecksFactsBuiltInGo(t *testing.T) {
 	rs := ruleset(t, "a")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := testKind.Vocabulary().Validate(&tt.facts)
-			_, evalErr := rules.Evaluate(context.Background(), rs, &tt.facts)
+			err := ruleskit.Validate(testKind, &tt.facts)
+			_, evalErr := ruleskit.Evaluate(context.Background(), rs, &tt.facts)
 			if !reflect.DeepEqual(err, evalErr) {
 				t.Errorf("Evaluate: %v, Validate: %v", evalErr, err)
 			}
@@ -146,15 +147,14 @@ func TestValidateChecksFactsBuiltInGo(t *testing.T) {
 			}
 		})
 	}
-	if err := testKind.Vocabulary().Validate(testFacts{}); err == nil {
+	if err := ruleskit.Validate(testKind, testFacts{}); err == nil {
 		t.Error("Validate accepted a struct value, not a pointer")
 	}
 }
 
 func TestValidateOfValidFactsDoesNotAllocate(t *testing.T) {
 	facts := &testFacts{AsOf: new(time.Now()), N: new(3.0), Color: new("green"), Group: &testGroup{Count: new(1), At: new(time.Now())}}
-	v := testKind.Vocabulary()
-	if n := testing.AllocsPerRun(100, func() { _ = v.Validate(facts) }); n != 0 {
+	if n := testing.AllocsPerRun(100, func() { _ = ruleskit.Validate(testKind, facts) }); n != 0 {
 		t.Errorf("%v allocations", n)
 	}
 }
@@ -183,7 +183,12 @@ func TestNumberFactsDeclareTheirRange(t *testing.T) {
 			}
 		})
 	}
-	f, _ := testKind.Vocabulary().Fact("n")
+	var f ruleskit.Fact
+	for _, x := range ruleskit.Facts(testKind) {
+		if x.Name == "n" {
+			f = x
+		}
+	}
 	if f.Min != -1e6 || f.Max != 1e6 {
 		t.Errorf("n ranges over %v..%v", f.Min, f.Max)
 	}
@@ -191,7 +196,7 @@ func TestNumberFactsDeclareTheirRange(t *testing.T) {
 
 // kindOf makes a kind of facts F, for tests of what a facts type may be.
 func kindOf[F any]() error {
-	_, err := rules.NewKind(rules.Spec[F, struct{}, struct{}, any]{
+	_, err := ruleskit.NewKind(ruleskit.Spec[F, any]{Then: struct{}{}, Params: struct{}{},
 		Name:   "k",
 		Decide: func(context.Context, *rules.Ruleset, F, ...rules.Option) (any, error) { return nil, nil },
 	})
@@ -227,13 +232,13 @@ func TestDateEncodesExactlyWhatItDecodes(t *testing.T) {
 func TestThenValueNoDecisionCanHoldIsARuleError(t *testing.T) {
 	rs := ruleset(t, "a", "    then: {until: 'addYears(group.day, 7900)'}\n")
 	day := time.Date(2199, 12, 31, 0, 0, 0, 0, time.UTC)
-	_, err := rules.Evaluate(context.Background(), rs, &testFacts{A: new(true), Group: &testGroup{Day: &day}})
+	_, err := ruleskit.Evaluate(context.Background(), rs, &testFacts{A: new(true), Group: &testGroup{Day: &day}})
 	var re *rules.RuleError
 	if !errors.As(err, &re) || re.Rule != "r" || !strings.Contains(err.Error(), "then.until") || !strings.Contains(err.Error(), "year 10099") {
 		t.Errorf("error %v", err)
 	}
 	day = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	if _, err := rules.Evaluate(context.Background(), rs, &testFacts{A: new(true), Group: &testGroup{Day: &day}}); err != nil {
+	if _, err := ruleskit.Evaluate(context.Background(), rs, &testFacts{A: new(true), Group: &testGroup{Day: &day}}); err != nil {
 		t.Errorf("year 9926 is fine: %v", err)
 	}
 }
@@ -246,7 +251,7 @@ func TestFactYearsInUnixSeconds(t *testing.T) {
 		at time.Time
 		ok bool
 	}{{first, true}, {first.Add(-time.Second), false}, {past.Add(-time.Second), true}, {past, false}} {
-		err := testKind.Vocabulary().Validate(&testFacts{Group: &testGroup{At: &tt.at}})
+		err := ruleskit.Validate(testKind, &testFacts{Group: &testGroup{At: &tt.at}})
 		if (err == nil) != tt.ok {
 			t.Errorf("%v: %v", tt.at, err)
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/rulestest"
 )
 
 const header = "ruleset: t\nversion: \"1\"\ndecision: test\n"
@@ -106,7 +107,7 @@ func TestLoadStandaloneTests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(set.Ruleset("t").Tests()); n != 1 {
+	if n := len(rulestest.Tests(set.Ruleset("t"))); n != 1 {
 		t.Fatalf("%d tests, want 1", n)
 	}
 	_, err = load(file("t.yaml", rs), file("u.test.yaml", "ruleset: tt\ntests:\n  - {name: x, asOf: 2026-01-01, facts: {}, expect: {fired: []}}\n"))

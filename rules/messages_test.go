@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/ruleskit"
+	"github.com/reocell/celltherapy/rules/rulestest"
 )
 
 // TestBrokenRuleFileComesFirst checks that when a rule file fails to load,
@@ -58,7 +60,7 @@ func TestLoaderDecisionLoadsOneKind(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(set.Rulesets()) != 1 || set.Ruleset("t") == nil || len(set.Ruleset("t").Tests()) != 0 {
+	if len(set.Rulesets()) != 1 || set.Ruleset("t") == nil || len(rulestest.Tests(set.Ruleset("t"))) != 0 {
 		t.Errorf("loaded %v, want ruleset t alone without tests", set.Rulesets())
 	}
 	// Without Decision the same files are checked in full.
@@ -185,7 +187,7 @@ func TestParamNames(t *testing.T) {
 // did-you-mean, a test that expects a key its kind's decision does not
 // have (at any depth) or an outcome the kind never gives.
 func TestExpectKeysAndOutcomes(t *testing.T) {
-	kind := rules.MustKind(rules.Spec[testFacts, testThen, map[string]any, testDecision]{
+	kind := ruleskit.MustKind(ruleskit.Spec[testFacts, testDecision]{Then: testThen{}, Params: map[string]any{},
 		Name: "test",
 		Decide: func(context.Context, *rules.Ruleset, testFacts, ...rules.Option) (testDecision, error) {
 			return testDecision{}, nil

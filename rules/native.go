@@ -20,9 +20,9 @@ import (
 // few cache lines as it can: thousands of rules are judged one after the
 // other.
 type nativeAtom struct {
-	facts *Vocabulary
+	facts *vocabulary
 	fact  int
-	kind  FactType
+	kind  factType
 	op    cmpOp
 	b     bool
 	flip  bool // the constant is on the left: 5 < n is n > 5
@@ -82,8 +82,8 @@ func (a *nativeAtom) reads() factSet {
 // native returns n as a native atom, or nil when it is not one.
 func (c *exprCompiler) native(n ast.Node) *nativeAtom {
 	v := c.kind.vocab
-	if f, ok := c.factOf(n); ok && v.facts[f].Type == TypeBool {
-		return &nativeAtom{fact: f, kind: TypeBool, facts: v}
+	if f, ok := c.factOf(n); ok && v.facts[f].Type == typeBool {
+		return &nativeAtom{fact: f, kind: typeBool, facts: v}
 	}
 	bin, ok := n.(*ast.BinaryNode)
 	if !ok {
@@ -96,7 +96,7 @@ func (c *exprCompiler) native(n ast.Node) *nativeAtom {
 	a := &nativeAtom{op: op, facts: v}
 	if l, ok := c.timeTerm(bin.Left); ok && a.op != cmpIn {
 		if r, ok := c.timeTerm(bin.Right); ok {
-			a.left, a.right, a.kind = &l, &r, TypeDate
+			a.left, a.right, a.kind = &l, &r, typeDate
 			return a
 		}
 	}
@@ -112,7 +112,7 @@ func (c *exprCompiler) native(n ast.Node) *nativeAtom {
 	a.fact, a.kind = f, v.facts[f].Type
 	if a.op == cmpIn {
 		arr, ok := constant.(*ast.ArrayNode)
-		if !ok || (a.kind != TypeString) {
+		if !ok || (a.kind != typeString) {
 			return nil
 		}
 		for _, e := range arr.Nodes {
@@ -129,13 +129,13 @@ func (c *exprCompiler) native(n ast.Node) *nativeAtom {
 		return nil
 	}
 	switch a.kind {
-	case TypeBool:
+	case typeBool:
 		a.b, ok = val.(bool)
 		ok = ok && (a.op == cmpEq || a.op == cmpNe)
-	case TypeString:
+	case typeString:
 		a.s, ok = val.(string)
 		ok = ok && (a.op == cmpEq || a.op == cmpNe)
-	case TypeNumber, TypeInteger:
+	case typeNumber, typeInteger:
 		switch x := val.(type) {
 		case int:
 			a.f = float64(x)
@@ -158,7 +158,7 @@ func (c *exprCompiler) native(n ast.Node) *nativeAtom {
 func (c *exprCompiler) timeTerm(n ast.Node) (timeTerm, bool) {
 	if f, ok := c.factOf(n); ok {
 		t := c.kind.vocab.facts[f].Type
-		return timeTerm{fact: f}, t == TypeDate || t == TypeInstant
+		return timeTerm{fact: f}, t == typeDate || t == typeInstant
 	}
 	switch x := n.(type) {
 	case *ast.CallNode:
@@ -331,13 +331,13 @@ func (a *nativeAtom) eval(facts unsafe.Pointer) bool {
 	}
 	p := a.facts.pointer(facts, a.fact)
 	switch a.kind {
-	case TypeBool:
+	case typeBool:
 		v := *(*bool)(p)
 		if a.op == cmpNone {
 			return v
 		}
 		return (v == a.b) == (a.op == cmpEq)
-	case TypeString:
+	case typeString:
 		v := *(*string)(p)
 		if a.op == cmpIn {
 			return slices.Contains(a.set, v)
@@ -345,7 +345,7 @@ func (a *nativeAtom) eval(facts unsafe.Pointer) bool {
 		return (v == a.s) == (a.op == cmpEq)
 	}
 	var v float64
-	if a.kind == TypeInteger {
+	if a.kind == typeInteger {
 		v = float64(*(*int)(p))
 	} else {
 		v = *(*float64)(p)
@@ -371,7 +371,7 @@ func (a *nativeAtom) eval(facts unsafe.Pointer) bool {
 
 // pointer returns the address of the value of fact i in the facts struct at
 // base, or nil when the fact (or a group on the way to it) is unknown.
-func (v *Vocabulary) pointer(base unsafe.Pointer, i int) unsafe.Pointer {
+func (v *vocabulary) pointer(base unsafe.Pointer, i int) unsafe.Pointer {
 	for _, off := range v.facts[i].offsets {
 		if base = *(*unsafe.Pointer)(unsafe.Add(base, off)); base == nil {
 			return nil
@@ -381,7 +381,7 @@ func (v *Vocabulary) pointer(base unsafe.Pointer, i int) unsafe.Pointer {
 }
 
 // at returns the term's value for the facts struct at base.
-func (t *timeTerm) at(v *Vocabulary, base unsafe.Pointer) time.Time {
+func (t *timeTerm) at(v *vocabulary, base unsafe.Pointer) time.Time {
 	x := *(*time.Time)(v.pointer(base, t.fact))
 	for _, op := range t.ops {
 		if op.dur != 0 {
@@ -417,7 +417,7 @@ func (c *exprCompiler) numTerm(n ast.Node) *numTerm {
 		k, ok2 = c.constant(bin.Left)
 		t.flip = true
 	}
-	if !ok || !ok2 || c.kind.vocab.facts[f].Type != TypeNumber {
+	if !ok || !ok2 || c.kind.vocab.facts[f].Type != typeNumber {
 		return nil
 	}
 	switch k := k.(type) {
@@ -435,7 +435,7 @@ func (c *exprCompiler) numTerm(n ast.Node) *numTerm {
 	return t
 }
 
-func (t *numTerm) eval(v *Vocabulary, base unsafe.Pointer) float64 {
+func (t *numTerm) eval(v *vocabulary, base unsafe.Pointer) float64 {
 	x, y := *(*float64)(v.pointer(base, t.fact)), t.k
 	if t.flip {
 		x, y = y, x

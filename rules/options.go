@@ -2,41 +2,37 @@ package rules
 
 import "time"
 
-// Option configures a domain package's decision maker (eligibility's
-// Screener, therapy's Selector, recommendations' Planner and Triager): every
-// one takes the same options.
-type Option func(*Settings)
+// Option configures a decision maker (eligibility's Screener, therapy's
+// Selector, recommendations' Planner and Triager): every one takes the same
+// options, WithClock and WithLocale.
+type Option func(*settings)
 
-// Settings is what Options set. Domain packages read it; the zero value is
-// never used, NewSettings fills in the defaults.
-type Settings struct {
-	// Now is where "today" comes from for facts that do not say (default
-	// time.Now; the day is taken in the clock's location).
-	Now func() time.Time
-	// Locale is the language of messages and questions (default "en", also
-	// the fallback for a text the rules give in no other language).
-	Locale string
+// settings is what Options set; ruleskit.NewSettings hands it to the
+// decision makers of kinds.
+type settings struct {
+	now    func() time.Time
+	locale string
 }
 
 // WithClock sets where "today" comes from for facts that do not give the
 // day of the decision (default time.Now).
-func WithClock(now func() time.Time) Option { return func(s *Settings) { s.Now = now } }
+func WithClock(now func() time.Time) Option { return func(s *settings) { s.now = now } }
 
 // WithLocale sets the language of messages, questions and texts for people
 // (default "en").
-func WithLocale(locale string) Option { return func(s *Settings) { s.Locale = locale } }
+func WithLocale(locale string) Option { return func(s *settings) { s.locale = locale } }
 
-// NewSettings applies opts over the defaults.
-func NewSettings(opts ...Option) Settings {
-	s := Settings{Now: time.Now, Locale: "en"}
+// applyOptions applies opts over the defaults.
+func applyOptions(opts []Option) (now func() time.Time, locale string) {
+	s := settings{now: time.Now, locale: "en"}
 	for _, o := range opts {
 		o(&s)
 	}
-	if s.Now == nil {
-		s.Now = time.Now
+	if s.now == nil {
+		s.now = time.Now
 	}
-	if s.Locale == "" {
-		s.Locale = "en"
+	if s.locale == "" {
+		s.locale = "en"
 	}
-	return s
+	return s.now, s.locale
 }

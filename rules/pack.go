@@ -79,7 +79,7 @@ func (p *packer) atom(a *nativeAtom) {
 		terms := []timeTerm{*a.left, *a.right}
 		a.left, a.right = &terms[0], &terms[1]
 	}
-	if a.kind != TypeString || a.constant {
+	if a.kind != typeString || a.constant {
 		return
 	}
 	enum := a.facts.facts[a.fact].Enum

@@ -32,7 +32,7 @@ type Ruleset struct {
 	locales                           []string       // declared, "en" first
 	unconfirmed                       []Unconfirmed  // not yet confirmed, file order
 	rules                             []*Rule
-	tests                             []*Test
+	tests                             []*test
 	vms                               sync.Pool // reused expr machines
 	prepared                          sync.Map  // reflect.Type -> value, see Prepared
 	budget                            int64     // of an evaluation's loops
@@ -100,10 +100,6 @@ func (rs *Ruleset) Params() map[string]any { return clonePlain(rs.params).(map[s
 // Question returns the question to ask, in locale, when fact is unknown, or
 // "" when the ruleset has none for it.
 func (rs *Ruleset) Question(fact, locale string) string { return rs.questions[fact].In(locale) }
-
-// Tests returns the ruleset's tests: those in its file, then those of
-// standalone test files in file order.
-func (rs *Ruleset) Tests() []*Test { return slices.Clone(rs.tests) }
 
 // Rule is one rule of a ruleset.
 type Rule struct {

@@ -5,114 +5,28 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"path"
 	"slices"
 	"strings"
 )
 
-// TestResult is the outcome of one test case.
-type TestResult struct {
-	Test *Test
-	// Diff is empty when the test passed; otherwise it has one line for
-	// each key where the decision differs from what the test expects:
-	// "outcome: expected eligible, got ineligible".
-	Diff string
-	// Err is set when the decision could not be made at all.
-	Err error
-	// Expected and Actual are, for each key the test checks, what it
-	// expects and what the decision gave, as plain data (sets sorted).
-	Expected, Actual map[string]any
-}
-
-// Passed reports whether the test passed.
-//
-// In expect, null stands for a key the decision leaves out (or sets to null).
-func (r TestResult) Passed() bool { return r.Diff == "" && r.Err == nil }
-
-// RuleCoverage says which outcomes the tests saw for one rule.
-type RuleCoverage struct {
-	Ruleset                    string
-	Rule                       string
-	Fired, Clear, Undetermined bool
-	// Constant is set for a rule whose condition reads no fact (such as
-	// when: true): it can only ever have one outcome.
-	Constant bool
-}
-
-// Complete reports whether the rule was seen fired, clear and undetermined,
-// or, for a constant rule, seen at all.
-func (c RuleCoverage) Complete() bool {
-	if c.Constant {
-		return c.Fired || c.Clear
+// runTest runs the test i of rs: it evaluates the test's facts, makes the
+// decision of rs's kind and compares it with what the test expects (see
+// rulestest.RunTests). statuses are what each rule came to.
+func runTest(ctx context.Context, rs *Ruleset, i int) (statuses []Status, diff string, want, have map[string]any, err error) {
+	t := rs.tests[i]
+	ev, err := rs.evaluate(ctx, t.facts)
+	if err != nil {
+		return nil, "", nil, nil, err
 	}
-	return c.Fired && c.Clear && c.Undetermined
-}
-
-// Report is the outcome of running rule tests.
-type Report struct {
-	Results  []TestResult
-	Coverage []RuleCoverage // rules of every ruleset run, in file order
-	// Untested are the rulesets that have no tests at all: nothing pins
-	// their decisions down, so a test run that has them fails (see OK).
-	Untested []*Ruleset
-}
-
-// OK reports whether every test passed and every ruleset had tests.
-func (r *Report) OK() bool { return r.failed() == 0 && len(r.Untested) == 0 }
-
-// failed returns the number of tests that did not pass.
-func (r *Report) failed() int {
-	n := 0
-	for _, res := range r.Results {
-		if !res.Passed() {
-			n++
-		}
+	statuses = make([]Status, len(ev.Results))
+	for i, r := range ev.Results {
+		statuses[i] = r.Status
 	}
-	return n
+	diff, want, have, err = t.compare(ctx, ev)
+	return statuses, diff, want, have, err
 }
 
-// RunTests runs the tests of each ruleset: it makes the decision of the
-// ruleset's kind for each test's facts and compares it with what the test
-// expects. fired, clear and undetermined are compared as sets of rule ids,
-// missing as a set of facts; any other key of expect is compared with the
-// decision's JSON at that key, objects by the keys the test lists and lists
-// element by element.
-func RunTests(ctx context.Context, rulesets ...*Ruleset) *Report {
-	rep := &Report{}
-	for _, rs := range rulesets {
-		if len(rs.tests) == 0 {
-			rep.Untested = append(rep.Untested, rs)
-		}
-		cov := make([]RuleCoverage, len(rs.rules))
-		for i, r := range rs.rules {
-			cov[i] = RuleCoverage{Ruleset: rs.name, Rule: r.id, Constant: r.when.reads.empty()}
-		}
-		for _, t := range rs.tests {
-			res := TestResult{Test: t}
-			ev, err := rs.evaluate(ctx, t.facts)
-			if err == nil {
-				for i, r := range ev.Results {
-					switch r.Status {
-					case Fired:
-						cov[i].Fired = true
-					case Clear:
-						cov[i].Clear = true
-					case Undetermined:
-						cov[i].Undetermined = true
-					}
-				}
-				res.Diff, res.Expected, res.Actual, res.Err = t.compare(ctx, ev)
-			} else {
-				res.Err = err
-			}
-			rep.Results = append(rep.Results, res)
-		}
-		rep.Coverage = append(rep.Coverage, cov...)
-	}
-	return rep
-}
-
-func (t *Test) compare(ctx context.Context, ev *Evaluation) (diff string, want, have map[string]any, err error) {
+func (t *test) compare(ctx context.Context, ev *Evaluation) (diff string, want, have map[string]any, err error) {
 	decision, err := t.ruleset.kind.decide(ctx, t.ruleset, t.facts, nil)
 	if err != nil {
 		return "", nil, nil, err
@@ -243,34 +157,4 @@ func project(got, want any) any {
 		return out
 	}
 	return got
-}
-
-// String renders the report for people: failures with their diffs, then a
-// summary line "N passed, N failed".
-func (r *Report) String() string {
-	var b strings.Builder
-	for _, res := range r.Results {
-		if res.Passed() {
-			continue
-		}
-		fmt.Fprintf(&b, "FAIL %s: %s/%s\n", res.Test.pos, res.Test.ruleset.name, res.Test.name)
-		if res.Err != nil {
-			fmt.Fprintf(&b, "    error: %v\n", res.Err)
-		}
-		for _, line := range strings.Split(strings.TrimRight(res.Diff, "\n"), "\n") {
-			if line != "" {
-				fmt.Fprintf(&b, "    %s\n", line)
-			}
-		}
-	}
-	for _, rs := range r.Untested {
-		fmt.Fprintf(&b, "FAIL %s: ruleset %s has no tests; add tests: to it, or a file %s.test.yaml beside it, so that its decisions are pinned down\n",
-			rs.file, rs.name, fileStem(path.Base(rs.file)))
-	}
-	fmt.Fprintf(&b, "%d passed, %d failed", len(r.Results)-r.failed(), r.failed())
-	if n := len(r.Untested); n > 0 {
-		fmt.Fprintf(&b, ", %d ruleset(s) without tests", n)
-	}
-	b.WriteString("\n")
-	return b.String()
 }

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/rulestest"
 )
 
 func TestRunTestsReportsDiffAndCoverage(t *testing.T) {
@@ -27,7 +27,7 @@ tests:
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep := rules.RunTests(context.Background(), set.Ruleset("t"))
+	rep := rulestest.RunTests(context.Background(), set.Ruleset("t"))
 	if rep.OK() || len(rep.Results) != 2 || !rep.Results[0].Passed() {
 		t.Fatalf("results: %s", rep)
 	}
@@ -68,7 +68,7 @@ tests:
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep := rules.RunTests(context.Background(), set.Ruleset("t"))
+	rep := rulestest.RunTests(context.Background(), set.Ruleset("t"))
 	if !rep.Results[0].Passed() || rep.Results[1].Passed() {
 		t.Errorf("results:\n%s", rep)
 	}
@@ -98,7 +98,7 @@ tests:
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep := rules.RunTests(context.Background(), set.Rulesets()...)
+	rep := rulestest.RunTests(context.Background(), set.Rulesets()...)
 	want := []string{
 		"findings[0].title: expected X, got T",
 		"outcome: expected none, got some",

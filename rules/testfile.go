@@ -9,23 +9,14 @@ import (
 	"strings"
 )
 
-// Test is one test case of a ruleset: facts, and what the decision must be.
-type Test struct {
+// test is one test case of a ruleset: facts, and what the decision must be.
+type test struct {
 	name    string
 	pos     Pos
 	ruleset *Ruleset
 	facts   any // pointer to the kind's facts struct
 	expect  map[string]any
 }
-
-// Name returns the test's name.
-func (t *Test) Name() string { return t.name }
-
-// Pos returns the test's position in its file.
-func (t *Test) Pos() Pos { return t.pos }
-
-// Ruleset returns the ruleset the test is for.
-func (t *Test) Ruleset() *Ruleset { return t.ruleset }
 
 // parseTests adds the tests: of d to rs, checking their facts against the
 // vocabulary, and the rule ids, facts, keys and outcome their expectations
@@ -42,7 +33,7 @@ func parseTests(d *document, rs *Ruleset, errs *ErrorList) {
 		if !ok {
 			continue
 		}
-		t := &Test{pos: d.at(ptr), ruleset: rs, facts: reflect.New(rs.kind.vocab.typ).Interface()}
+		t := &test{pos: d.at(ptr), ruleset: rs, facts: reflect.New(rs.kind.vocab.typ).Interface()}
 		t.name, _ = m["name"].(string)
 		t.expect, _ = m["expect"].(map[string]any)
 		if first, dup := names[t.name]; dup {
@@ -58,7 +49,7 @@ func parseTests(d *document, rs *Ruleset, errs *ErrorList) {
 
 // decodeTestFacts decodes the facts of the test m at ptr into t, with its
 // asOf: when the kind has that fact.
-func decodeTestFacts(d *document, ptr string, m map[string]any, t *Test, errs *ErrorList) {
+func decodeTestFacts(d *document, ptr string, m map[string]any, t *test, errs *ErrorList) {
 	rs, v := t.ruleset, t.ruleset.kind.vocab
 	_, hasAsOf := v.byName["asOf"]
 	facts, _ := m["facts"].(map[string]any)
@@ -99,7 +90,7 @@ func decodeTestFacts(d *document, ptr string, m map[string]any, t *Test, errs *E
 // checkTestExpect checks what the test t at ptr expects: rule ids that are
 // rules of its ruleset, facts of its vocabulary, and keys and an outcome its
 // decision has.
-func checkTestExpect(d *document, ptr string, t *Test, errs *ErrorList) {
+func checkTestExpect(d *document, ptr string, t *test, errs *ErrorList) {
 	rs, v := t.ruleset, t.ruleset.kind.vocab
 	ruleIDs := make([]string, len(rs.rules))
 	for i, r := range rs.rules {

@@ -10,8 +10,8 @@ import (
 	"unsafe"
 )
 
-// FactType is the type of a fact as rule authors see it.
-type FactType uint8
+// factType is the type of a fact as rule authors see it.
+type factType uint8
 
 // The fact types a vocabulary may hold. In Go a fact is a pointer field
 // (nil = unknown) of the matching type: *bool, *float64, *int, *string or
@@ -19,22 +19,22 @@ type FactType uint8
 // a number or integer its range fact:"range=MIN..MAX", and a string may be
 // limited to a set with fact:"enum=a|b|c".
 const (
-	TypeBool FactType = iota + 1
-	TypeNumber
-	TypeInteger
-	TypeString
-	TypeDate    // a calendar day, YYYY-MM-DD, held as midnight UTC
-	TypeInstant // a moment in time, RFC 3339
+	typeBool factType = iota + 1
+	typeNumber
+	typeInteger
+	typeString
+	typeDate    // a calendar day, YYYY-MM-DD, held as midnight UTC
+	typeInstant // a moment in time, RFC 3339
 )
 
-func (t FactType) String() string {
+func (t factType) String() string {
 	return [...]string{"", "boolean", "number", "integer", "string", "date (YYYY-MM-DD)", "instant (RFC 3339)"}[t]
 }
 
-// Fact describes one fact of a vocabulary.
-type Fact struct {
+// factInfo describes one fact of a vocabulary.
+type factInfo struct {
 	Name string   // dotted name as written in expressions and JSON, e.g. oncology.active
-	Type FactType // its type
+	Type factType // its type
 	Enum []string // for strings limited to a set, the allowed values
 	// Min and Max bound a number or integer fact (its tag range=MIN..MAX).
 	Min, Max float64
@@ -89,11 +89,11 @@ func (s *factSet) within(t *factSet) bool {
 	return true
 }
 
-// Vocabulary is the set of facts a decision kind reads, taken from the Go
+// vocabulary is the set of facts a decision kind reads, taken from the Go
 // struct that holds them. Its JSON names are the names used in expressions.
-type Vocabulary struct {
+type vocabulary struct {
 	typ    reflect.Type // the facts struct
-	facts  []Fact
+	facts  []factInfo
 	byName map[string]int
 	groups map[string][]int // group name ("oncology") -> facts in it
 	root   []vfield
@@ -114,14 +114,14 @@ var timeType = reflect.TypeFor[time.Time]()
 
 // newVocabulary builds the vocabulary of the facts struct type t (or pointer
 // to it). Every exported field needs a json tag and an equal expr tag.
-func newVocabulary(t reflect.Type) (*Vocabulary, error) {
+func newVocabulary(t reflect.Type) (*vocabulary, error) {
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	if t.Kind() != reflect.Struct {
 		return nil, fmt.Errorf("rules: facts type %s is not a struct", t)
 	}
-	v := &Vocabulary{typ: t, byName: map[string]int{}, groups: map[string][]int{}}
+	v := &vocabulary{typ: t, byName: map[string]int{}, groups: map[string][]int{}}
 	root, err := v.walk(t, "", nil)
 	if err != nil {
 		return nil, err
@@ -134,7 +134,7 @@ func newVocabulary(t reflect.Type) (*Vocabulary, error) {
 	return v, nil
 }
 
-func (v *Vocabulary) walk(t reflect.Type, prefix string, offsets []uintptr) ([]vfield, error) {
+func (v *vocabulary) walk(t reflect.Type, prefix string, offsets []uintptr) ([]vfield, error) {
 	var out []vfield
 	for i := range t.NumField() {
 		f := t.Field(i)
@@ -166,29 +166,29 @@ func (v *Vocabulary) walk(t reflect.Type, prefix string, offsets []uintptr) ([]v
 			out = append(out, vfield{name: name, offset: f.Offset, index: i, fact: -1, fields: kids})
 			continue
 		}
-		fact := Fact{Name: full, offsets: offs}
+		fact := factInfo{Name: full, offsets: offs}
 		tag := f.Tag.Get("fact")
 		switch {
 		case elem.Kind() == reflect.Bool:
-			fact.Type = TypeBool
+			fact.Type = typeBool
 		case elem.Kind() == reflect.Float64 || elem.Kind() == reflect.Int:
-			fact.Type = TypeNumber
+			fact.Type = typeNumber
 			if elem.Kind() == reflect.Int {
-				fact.Type = TypeInteger
+				fact.Type = typeInteger
 			}
 			var err error
 			if fact.Min, fact.Max, err = parseRange(tag); err != nil {
 				return nil, fmt.Errorf("rules: number field %s.%s %w", t, f.Name, err)
 			}
 		case elem.Kind() == reflect.String:
-			fact.Type = TypeString
+			fact.Type = typeString
 			if values, ok := strings.CutPrefix(tag, "enum="); ok {
 				fact.Enum = strings.Split(values, "|")
 			}
 		case elem == timeType && tag == "date":
-			fact.Type = TypeDate
+			fact.Type = typeDate
 		case elem == timeType && tag == "instant":
-			fact.Type = TypeInstant
+			fact.Type = typeInstant
 		default:
 			return nil, fmt.Errorf("rules: field %s.%s has type %s, which is not a fact type (or lacks fact:\"date\"/\"instant\")", t, f.Name, f.Type)
 		}
@@ -199,37 +199,28 @@ func (v *Vocabulary) walk(t reflect.Type, prefix string, offsets []uintptr) ([]v
 	return out, nil
 }
 
-// Facts returns the facts of the vocabulary in declaration order. The slice
+// factList returns the facts of the vocabulary in declaration order. The slice
 // and what it holds are the caller's own.
-func (v *Vocabulary) Facts() []Fact {
-	out := make([]Fact, len(v.facts))
+func (v *vocabulary) factList() []factInfo {
+	out := make([]factInfo, len(v.facts))
 	for i, f := range v.facts {
 		out[i] = f.clone()
 	}
 	return out
 }
 
-// Fact returns the fact with the given dotted name.
-func (v *Vocabulary) Fact(name string) (Fact, bool) {
-	i, ok := v.byName[name]
-	if !ok {
-		return Fact{}, false
-	}
-	return v.facts[i].clone(), true
-}
-
-// clone gives a Fact that shares no slice with f.
-func (f Fact) clone() Fact {
+// clone gives a factInfo that shares no slice with f.
+func (f factInfo) clone() factInfo {
 	f.Enum = slices.Clone(f.Enum)
 	return f
 }
 
-func (v *Vocabulary) has(name string) bool {
+func (v *vocabulary) has(name string) bool {
 	_, ok := v.byName[name]
 	return ok
 }
 
-func (v *Vocabulary) names() []string {
+func (v *vocabulary) names() []string {
 	out := make([]string, 0, len(v.facts)+len(v.groups))
 	for _, f := range v.facts {
 		out = append(out, f.Name)
@@ -243,7 +234,7 @@ func (v *Vocabulary) names() []string {
 
 // known returns the set of facts that are set in the facts struct s, which
 // must be addressable (the value behind a pointer).
-func (v *Vocabulary) known(s reflect.Value) factSet {
+func (v *vocabulary) known(s reflect.Value) factSet {
 	var set factSet
 	knownIn(s.Addr().UnsafePointer(), v.root, &set)
 	return set
@@ -268,21 +259,21 @@ func knownIn(base unsafe.Pointer, fields []vfield, set *factSet) {
 
 // typed returns the known fact i of s: a Date for a date fact, the value
 // itself for the others.
-func (v *Vocabulary) typed(s reflect.Value, i int) any {
+func (v *vocabulary) typed(s reflect.Value, i int) any {
 	p := v.pointer(s.Addr().UnsafePointer(), i)
 	if p == nil {
 		return nil
 	}
 	switch v.facts[i].Type {
-	case TypeBool:
+	case typeBool:
 		return *(*bool)(p)
-	case TypeNumber:
+	case typeNumber:
 		return *(*float64)(p)
-	case TypeInteger:
+	case typeInteger:
 		return *(*int)(p)
-	case TypeString:
+	case typeString:
 		return *(*string)(p)
-	case TypeDate:
+	case typeDate:
 		return DateOf(*(*time.Time)(p))
 	}
 	return *(*time.Time)(p)
@@ -290,7 +281,7 @@ func (v *Vocabulary) typed(s reflect.Value, i int) any {
 
 // value returns the known fact i of s as plain data: dates as YYYY-MM-DD and
 // instants as RFC 3339 strings.
-func (v *Vocabulary) value(s reflect.Value, i int) any {
+func (v *vocabulary) value(s reflect.Value, i int) any {
 	switch x := v.typed(s, i).(type) {
 	case Date:
 		return x.String()
@@ -304,7 +295,7 @@ func (v *Vocabulary) value(s reflect.Value, i int) any {
 // plain returns the known facts of facts (a pointer to, or value of, the
 // vocabulary's struct) as nested maps in their JSON shape, ready for
 // encoding: dates as YYYY-MM-DD, instants as RFC 3339.
-func (v *Vocabulary) plain(facts any) map[string]any {
+func (v *vocabulary) plain(facts any) map[string]any {
 	s := reflect.Indirect(reflect.ValueOf(facts))
 	out := map[string]any{}
 	for i, f := range v.facts {

@@ -4,17 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"math"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/reocell/celltherapy/internal/yamlpos"
 	"go.yaml.in/yaml/v3"
 )
-
-// maxNodes bounds how many YAML nodes one file may expand to, aliases
-// included, so that a small file cannot blow up into a huge value.
-const maxNodes = 200_000
 
 // document is one parsed rule file: its value as plain data (maps, slices,
 // strings, numbers, booleans), and for every value the YAML node it came from,
@@ -24,19 +20,13 @@ type document struct {
 	src   []byte
 	lines []int // byte offset of the start of each line
 	value any
-	nodes map[string]*yaml.Node // JSON pointer of a value -> its node
-	keys  map[string]*yaml.Node // JSON pointer of a mapping entry -> its key node
-	count int
-	depth int
+	doc   *yamlpos.Doc // the node of every value and key (limits: yamlpos)
 }
-
-// maxDepth bounds nesting, so that a hostile file cannot exhaust the stack.
-const maxDepth = 64
 
 // parseDocument parses src, reporting syntax errors, duplicate keys and keys
 // that are not strings to errs. It returns nil when the file cannot be used.
 func parseDocument(file string, src []byte, errs *ErrorList) *document {
-	d := &document{file: file, src: src, nodes: map[string]*yaml.Node{}, keys: map[string]*yaml.Node{}}
+	d := &document{file: file, src: src}
 	d.lines = append(d.lines, 0)
 	for i, c := range src {
 		if c == '\n' {
@@ -70,7 +60,10 @@ func parseDocument(file string, src []byte, errs *ErrorList) *document {
 		return nil
 	}
 	n := len(*errs)
-	d.value = d.convert(body, "", errs)
+	d.doc = yamlpos.Convert(body, yamlpos.Options{}, func(node *yaml.Node, code, msg string) {
+		errs.add(d.pos(node), Code(code), "%s", msg)
+	})
+	d.value = d.doc.Value
 	if len(*errs) > n {
 		return nil
 	}
@@ -81,179 +74,24 @@ func (d *document) pos(n *yaml.Node) Pos {
 	return Pos{File: d.file, Line: n.Line, Col: n.Column}
 }
 
-// convert turns n into plain data, recording each node under its JSON pointer.
-func (d *document) convert(n *yaml.Node, ptr string, errs *ErrorList) any {
-	d.count++
-	if d.count > maxNodes {
-		if d.count == maxNodes+1 {
-			errs.add(d.pos(n), CodeSyntax, "the file expands to more than %d values (aliases included); split it or remove aliases", maxNodes)
-		}
-		return nil
-	}
-	if d.depth >= maxDepth {
-		errs.add(d.pos(n), CodeSyntax, "values nested deeper than %d levels (or an alias that contains itself)", maxDepth)
-		d.count = maxNodes + 2 // report once
-		return nil
-	}
-	d.depth++
-	defer func() { d.depth-- }()
-	d.nodes[ptr] = n
-	switch n.Kind {
-	case yaml.AliasNode:
-		if n.Alias == nil {
-			return nil
-		}
-		v := d.convert(n.Alias, ptr, errs)
-		d.nodes[ptr] = n
-		return v
-	case yaml.DocumentNode:
-		if len(n.Content) == 0 {
-			return nil
-		}
-		return d.convert(n.Content[0], ptr, errs)
-	case yaml.SequenceNode:
-		out := make([]any, 0, len(n.Content))
-		for i, c := range n.Content {
-			out = append(out, d.convert(c, ptr+"/"+strconv.Itoa(i), errs))
-		}
-		return out
-	case yaml.MappingNode:
-		out := make(map[string]any, len(n.Content)/2)
-		seen := map[string]*yaml.Node{}
-		// Merge keys (<<: *anchor) first, so that the mapping's own keys win.
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if k := n.Content[i]; k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" {
-				d.merge(n.Content[i+1], ptr, out, errs)
-			}
-		}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			if k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" {
-				continue
-			}
-			if k.Kind != yaml.ScalarNode {
-				errs.add(d.pos(k), CodeSchema, "a mapping key must be a plain name, not a %s", kindName(k.Kind))
-				continue
-			}
-			if first, dup := seen[k.Value]; dup {
-				errs.add(d.pos(k), CodeDuplicateKey, "key %q is already defined at line %d; remove one of them", k.Value, first.Line)
-				continue
-			}
-			seen[k.Value] = k
-			child := ptr + "/" + escapePointer(k.Value)
-			d.keys[child] = k
-			out[k.Value] = d.convert(v, child, errs)
-		}
-		return out
-	default:
-		return d.scalar(n, errs)
-	}
-}
-
-// merge adds the entries of the mapping (or list of mappings) v to out.
-func (d *document) merge(v *yaml.Node, ptr string, out map[string]any, errs *ErrorList) {
-	if v.Kind == yaml.SequenceNode {
-		for _, item := range v.Content {
-			d.merge(item, ptr, out, errs)
-		}
-		return
-	}
-	m, ok := d.convert(v, ptr, errs).(map[string]any)
-	if !ok {
-		errs.add(d.pos(v), CodeSchema, "<< merges a mapping (an alias such as *defaults), not a %s", kindName(v.Kind))
-		return
-	}
-	for k, val := range m {
-		out[k] = val
-	}
-}
-
-func (d *document) scalar(n *yaml.Node, errs *ErrorList) any {
-	switch n.ShortTag() {
-	case "!!null":
-		return nil
-	case "!!bool":
-		var b bool
-		if err := n.Decode(&b); err == nil {
-			return b
-		}
-	case "!!int":
-		var i int
-		if err := n.Decode(&i); err == nil {
-			return i
-		}
-		var f float64
-		if err := n.Decode(&f); err == nil {
-			return f
-		}
-	case "!!float":
-		var f float64
-		if err := n.Decode(&f); err == nil {
-			if math.IsInf(f, 0) || math.IsNaN(f) {
-				errs.add(d.pos(n), CodeSchema, "%s is not a finite number", n.Value)
-				return nil
-			}
-			return f
-		}
-	}
-	// Strings, timestamps (kept as written, e.g. 2026-11-24) and any other tag.
-	return n.Value
-}
-
-func kindName(k yaml.Kind) string {
-	switch k {
-	case yaml.MappingNode:
-		return "mapping"
-	case yaml.SequenceNode:
-		return "list"
-	case yaml.AliasNode:
-		return "alias"
-	}
-	return "value"
-}
-
-// The JSON pointer escapes; a strings.Replacer is built on first use, so
-// one built per call costs more than the rest of a load.
-var (
-	pointerEscaper   = strings.NewReplacer("~", "~0", "/", "~1")
-	pointerUnescaper = strings.NewReplacer("~1", "/", "~0", "~")
-)
-
-func escapePointer(s string) string {
-	if !strings.ContainsAny(s, "~/") {
-		return s
-	}
-	return pointerEscaper.Replace(s)
-}
-
-func unescapePointer(s string) string {
-	if !strings.Contains(s, "~") {
-		return s
-	}
-	return pointerUnescaper.Replace(s)
-}
+func escapePointer(s string) string   { return yamlpos.EscapePointer(s) }
+func unescapePointer(s string) string { return yamlpos.UnescapePointer(s) }
 
 // at returns the position of the value at ptr, or of the nearest enclosing
 // value that has one.
 func (d *document) at(ptr string) Pos {
-	for {
-		if n, ok := d.nodes[ptr]; ok {
-			return d.pos(n)
-		}
-		i := strings.LastIndexByte(ptr, '/')
-		if i < 0 {
-			return Pos{File: d.file, Line: 1, Col: 1}
-		}
-		ptr = ptr[:i]
+	if n := d.doc.At(ptr); n != nil {
+		return d.pos(n)
 	}
+	return Pos{File: d.file, Line: 1, Col: 1}
 }
 
 // keyAt returns the position of the key of the mapping entry at ptr.
 func (d *document) keyAt(ptr string) Pos {
-	if k, ok := d.keys[ptr]; ok {
-		return d.pos(k)
+	if n := d.doc.KeyAt(ptr); n != nil {
+		return d.pos(n)
 	}
-	return d.at(ptr)
+	return Pos{File: d.file, Line: 1, Col: 1}
 }
 
 // offsetPos returns the file position of the rune at offset in the value of

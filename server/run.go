@@ -48,22 +48,29 @@ var ErrUsage = app.ErrUsage
 
 // Run runs one of the server's commands: args[0] is serve, token or audit
 // (serve when args is empty or starts with a flag) and the rest its flags.
-// Settings not given as flags are read with getenv (CELLTHERAPY_*). Serve
-// returns when ctx is done and the requests in flight are answered.
-func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	return run(ctx, args, getenv, stdout, stderr)
+// prog is the command as the user started it ("celltherapy", or
+// "go run ./cmd/celltherapy"), for the hints it prints. Settings not given
+// as flags are read with getenv (CELLTHERAPY_*). Serve returns when ctx is
+// done and the requests in flight are answered.
+func Run(ctx context.Context, prog string, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	return runAs(ctx, prog, args, getenv, stdout, stderr)
 }
 
-// run is the whole program: main only calls it, and tests drive it end to
-// end. It returns app.ErrUsage for a bad command line.
+// run is runAs for a program started with go run, as the README does.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	return runAs(ctx, "go run ./cmd/celltherapy", args, getenv, stdout, stderr)
+}
+
+// runAs is the whole program: main only calls it, and tests drive it end to
+// end. It returns app.ErrUsage for a bad command line.
+func runAs(ctx context.Context, prog string, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cmd := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
 	case "serve":
-		return serveCmd(ctx, args, getenv, stdout, stderr)
+		return serveCmd(ctx, prog, args, getenv, stdout, stderr)
 	case "token":
 		return tokenCmd(args, getenv, stdout, stderr)
 	case "audit":
@@ -91,7 +98,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return app.ErrUsage
 }
 
-func serveCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func serveCmd(ctx context.Context, prog string, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var cfg app.Config
 	fs := app.NewFlagSet("serve", "Usage: celltherapy serve [flags]\n\nServes the API until SIGTERM or SIGINT, then answers the requests in flight and stops.\n\nFlags:", stderr)
 	cfg.Flags(fs)
@@ -107,7 +114,7 @@ func serveCmd(ctx context.Context, args []string, getenv func(string) string, st
 	if srv.DevMode {
 		fmt.Fprintf(stdout, "tokens are signed by the development key in %s; get one per role with:\n", cfg.DataDir)
 		for _, r := range auth.Roles() {
-			fmt.Fprintf(stdout, "  go run ./cmd/celltherapy token --role %s\n", r)
+			fmt.Fprintf(stdout, "  %s\n", tokenHint(prog, string(r), cfg.DataDir))
 		}
 	}
 	return srv.Wait()
@@ -354,4 +361,25 @@ func filepathStat(dir string) (string, error) {
 		return "", fmt.Errorf("no audit database at %s", file)
 	}
 	return file, nil
+}
+
+// tokenHint is the command that prints a token for role that the server
+// started with dataDir accepts: the same program, and the same data
+// directory, since the key that signs it lives there.
+func tokenHint(prog, role, dataDir string) string {
+	hint := prog + " token --role " + role
+	if dataDir != app.DefaultDataDir {
+		hint += " --data-dir " + shellQuote(dataDir)
+	}
+	return hint
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:@%+=,", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

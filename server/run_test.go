@@ -402,7 +402,7 @@ func TestReadmeSteps(t *testing.T) {
 	}
 	section, _, _ = strings.Cut(section, "\n## ")
 	for _, step := range []string{"go run ./cmd/celltherapy serve ", "go run ./cmd/celltherapy token --role doctor",
-		"--data @examples/patient.json", "http://127.0.0.1:8080/v1/decisions/eligibility"} {
+		"--data @examples/patient.json", "http://127.0.0.1:8080/v1/decisions/eligibility", "second terminal"} {
 		if !strings.Contains(section, step) {
 			t.Errorf("the README's steps lack %q", step)
 		}

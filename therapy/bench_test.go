@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/ruleskit"
 	"github.com/reocell/celltherapy/therapy"
 )
 
@@ -30,7 +30,7 @@ func BenchmarkEvaluate(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := rules.Evaluate(ctx, rs, &f); err != nil {
+		if _, err := ruleskit.Evaluate(ctx, rs, &f); err != nil {
 			b.Fatal(err)
 		}
 	}

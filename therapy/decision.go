@@ -1,6 +1,9 @@
 package therapy
 
-import "github.com/reocell/celltherapy/rules"
+import (
+	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/ruleskit"
+)
 
 // Choice is which therapy the rules point to. The final choice is the
 // doctor's and the patient's (clinic procedure, 04), recorded on the case.
@@ -58,7 +61,7 @@ const (
 type Decision struct {
 	// Header's Outcome is always equal to Choice; its Findings are every
 	// fired rule, in rule file order.
-	rules.Header[Choice, rules.Finding]
+	ruleskit.Header[Choice, rules.Finding]
 	Choice  Choice  `json:"choice"`
 	Options Options `json:"options"`
 	Routes  []Route `json:"routes"`         // for the condition; empty while its category is unknown

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/ruleskit"
 )
 
 // DecisionKind is the value of decision: in therapy rule files.
@@ -45,10 +46,12 @@ type Params struct {
 }
 
 // Kind returns the therapy decision kind, for a rules.Loader.
-func Kind() *rules.KindOf[Facts, Then, Params, *Decision] { return kind() }
+func Kind() *ruleskit.KindOf[Facts, *Decision] { return kind() }
 
-var kind = sync.OnceValue(func() *rules.KindOf[Facts, Then, Params, *Decision] {
-	return rules.MustKind(rules.Spec[Facts, Then, Params, *Decision]{
+var kind = sync.OnceValue(func() *ruleskit.KindOf[Facts, *Decision] {
+	return ruleskit.MustKind(ruleskit.Spec[Facts, *Decision]{
+		Then:   Then{},
+		Params: Params{},
 		Name:   DecisionKind,
 		Schema: thenSchema,
 		// What a rule test may expect as the outcome.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/reocell/celltherapy/rules"
 	"github.com/reocell/celltherapy/rules/rulestest"
 	"github.com/reocell/celltherapy/therapy"
 )
@@ -17,7 +16,7 @@ func TestRules(t *testing.T) {
 // TestRulesCoverage checks that the YAML tests see every rule fired, clear
 // and undetermined, so that no rule goes untested when the board edits them.
 func TestRulesCoverage(t *testing.T) {
-	rep := rules.RunTests(context.Background(), therapy.DefaultRules())
+	rep := rulestest.RunTests(context.Background(), therapy.DefaultRules())
 	for _, c := range rep.Coverage {
 		if !c.Complete() {
 			t.Errorf("rule %s: fired %v, clear %v, undetermined %v; add the missing cases to therapy.test.yaml",

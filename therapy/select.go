@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/ruleskit"
 )
 
 // role is the job a rule does in a therapy decision, read from its then:.
@@ -42,12 +43,12 @@ func roleOf(t *Then) role {
 // for concurrent use.
 type Selector struct {
 	rs  *rules.Ruleset
-	set rules.Settings
+	set ruleskit.Settings
 	selectorRules
 }
 
 // selectorRules is what a Selector reads from its ruleset, once per
-// ruleset (rules.Prepared).
+// ruleset (ruleskit.Prepared).
 type selectorRules struct {
 	cultureDays int
 	thens       []Then   // each rule's then:, in rule file order
@@ -61,13 +62,13 @@ func NewSelector(rs *rules.Ruleset, opts ...rules.Option) (*Selector, error) {
 	if rs == nil || rs.Kind().Name() != DecisionKind {
 		return nil, fmt.Errorf("therapy: NewSelector needs a %s ruleset", DecisionKind)
 	}
-	return &Selector{rs: rs, set: rules.NewSettings(opts...), selectorRules: rules.Prepared(rs, prepareSelector)}, nil
+	return &Selector{rs: rs, set: ruleskit.NewSettings(opts...), selectorRules: ruleskit.Prepared(rs, prepareSelector)}, nil
 }
 
 func prepareSelector(rs *rules.Ruleset) selectorRules {
-	s := selectorRules{cultureDays: rules.ParamsOf[Params](rs).CultureDays}
+	s := selectorRules{cultureDays: ruleskit.ParamsOf[Params](rs).CultureDays}
 	for _, r := range rs.Rules() {
-		t := rules.ThenOf[Then](r)
+		t := ruleskit.ThenOf[Then](r)
 		s.thens = append(s.thens, t)
 		s.roles = append(s.roles, roleOf(&t))
 		if roleOf(&t) == roleSource {
@@ -105,12 +106,12 @@ func (s *Selector) Select(ctx context.Context, facts Facts) (*Decision, error) {
 	if err := checkFacts(&facts, asOf); err != nil {
 		return nil, err
 	}
-	ev, err := rules.Evaluate(ctx, s.rs, &facts)
+	ev, err := ruleskit.Evaluate(ctx, s.rs, &facts)
 	if err != nil {
 		return nil, err
 	}
 	d := &Decision{
-		Header: rules.NewHeader[Choice, rules.Finding](s.rs, "", asOf),
+		Header: ruleskit.NewHeader[Choice, rules.Finding](s.rs, "", asOf),
 		Options: Options{
 			Autologous: AutologousTherapy{Therapy: Therapy{Reasons: []Reason{}, EarliestStart: rules.Date{Time: asOf.AddDate(0, 0, s.cultureDays)}}},
 			Allogeneic: Therapy{Reasons: []Reason{}, EarliestStart: asOf},
@@ -174,7 +175,7 @@ func (s *Selector) Select(ctx context.Context, facts Facts) (*Decision, error) {
 	d.Choice = choose(aut, allo, facts.Preference)
 	d.Outcome = d.Choice
 	if d.Choice != None {
-		d.Missing = rules.MissingFacts(s.rs, s.set.Locale, s.open(ev, aut, allo, d, doseRule))
+		d.Missing = ruleskit.MissingFacts(s.rs, s.set.Locale, s.open(ev, aut, allo, d, doseRule))
 	}
 	return d, nil
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/rulestest"
 )
 
 func (c *cli) errorf(format string, args ...any) {
@@ -96,7 +97,7 @@ code unless --strict is given.`)
 	for _, rs := range set.Rulesets() {
 		rulesets++
 		ruleCount += len(rs.Rules())
-		tests += len(rs.Tests())
+		tests += len(rulestest.Tests(rs))
 	}
 	fmt.Fprintf(c.stdout, "ok: %d ruleset(s), %d rule(s), %d test(s)\n", rulesets, ruleCount, tests)
 	if warnings > 0 && *strict {
@@ -129,7 +130,7 @@ rules were seen fired, clear and undetermined.`)
 		c.errorf("no rulesets in %s: there is nothing to test; give rule files (*.yaml) or directories that hold them", strings.Join(paths, ", "))
 		return exitFailed
 	}
-	rep := rules.RunTests(ctx, set.Rulesets()...)
+	rep := rulestest.RunTests(ctx, set.Rulesets()...)
 	if *coverage {
 		writeCoverage(c.stdout, rep)
 	}
@@ -140,7 +141,7 @@ rules were seen fired, clear and undetermined.`)
 	return exitOK
 }
 
-func writeCoverage(w io.Writer, rep *rules.Report) {
+func writeCoverage(w io.Writer, rep *rulestest.Report) {
 	mark := func(b, constant bool) string {
 		switch {
 		case b:

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/ruleskit"
+	"github.com/reocell/celltherapy/rules/rulestest"
 )
 
 func (c *cli) doc(_ context.Context, args []string) int {
@@ -154,7 +156,7 @@ func writeDoc(w io.Writer, rs *rules.Ruleset, locale string, h docWords) {
 		fmt.Fprintf(w, "- %s: %s\n\n", h.defined, r.Pos())
 	}
 	var qs []string
-	for _, f := range rs.Kind().Vocabulary().Facts() {
+	for _, f := range ruleskit.Facts(rs.Kind()) {
 		if q := rs.Question(f.Name, locale); q != "" {
 			qs = append(qs, fmt.Sprintf("| `%s` | %s |", f.Name, q))
 		}
@@ -162,7 +164,7 @@ func writeDoc(w io.Writer, rs *rules.Ruleset, locale string, h docWords) {
 	if len(qs) > 0 {
 		fmt.Fprintf(w, "## %s\n\n| %s | %s |\n| --- | --- |\n%s\n", h.questions, h.fact, h.question, strings.Join(qs, "\n"))
 	}
-	if n := len(rs.Tests()); n > 0 {
+	if n := len(rulestest.Tests(rs)); n > 0 {
 		fmt.Fprintf(w, "\n%d %s\n", n, h.tests)
 	}
 }

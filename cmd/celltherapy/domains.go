@@ -5,10 +5,8 @@ import (
 	"io/fs"
 	"path"
 
-	"github.com/reocell/celltherapy/eligibility"
-	"github.com/reocell/celltherapy/recommendations"
+	"github.com/reocell/celltherapy/procedure"
 	"github.com/reocell/celltherapy/rules"
-	"github.com/reocell/celltherapy/therapy"
 )
 
 // domain is a decision kind the program knows, with its default rule files.
@@ -21,14 +19,14 @@ type domain struct {
 	defaults func() fs.FS
 }
 
-// domains is the one place that lists the decision packages.
+// domains are the decision kinds, from procedure.DecisionKinds, the one
+// list of them.
 func domains() []domain {
-	return []domain{
-		{name: eligibility.DecisionKind, kind: func() rules.Kind { return eligibility.Kind() }, dir: "eligibility", defaults: eligibility.DefaultFS},
-		{name: therapy.DecisionKind, kind: func() rules.Kind { return therapy.Kind() }, dir: "therapy", defaults: therapy.DefaultFS},
-		{name: recommendations.AftercareDecisionKind, kind: func() rules.Kind { return recommendations.AftercareKind() }, dir: "recommendations", defaults: recommendations.DefaultFS},
-		{name: recommendations.TriageDecisionKind, kind: func() rules.Kind { return recommendations.TriageKind() }, dir: "recommendations", defaults: recommendations.DefaultFS},
+	var out []domain
+	for _, k := range procedure.DecisionKinds() {
+		out = append(out, domain{name: k.Name, kind: k.Kind, dir: k.Dir, defaults: k.Defaults})
 	}
+	return out
 }
 
 func findDomain(name string) *domain {

@@ -12,7 +12,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/rulestest"
 )
 
 // The JUnit XML that CI systems (GitLab, Jenkins, GitHub actions that
@@ -54,7 +54,7 @@ type junitProblem struct {
 
 // junitReport turns a test report into JUnit XML: one suite a ruleset, one
 // case a rule test.
-func junitReport(rep *rules.Report) junitSuites {
+func junitReport(rep *rulestest.Report) junitSuites {
 	out := junitSuites{Name: "celltherapy rule tests"}
 	index := map[string]int{}
 	for _, res := range rep.Results {
@@ -126,7 +126,7 @@ func plainJSON(v any) string {
 }
 
 // writeJUnit writes rep as JUnit XML to the file name.
-func writeJUnit(name string, rep *rules.Report) error {
+func writeJUnit(name string, rep *rulestest.Report) error {
 	f, err := os.Create(name)
 	if err != nil {
 		return err
@@ -138,7 +138,7 @@ func writeJUnit(name string, rep *rules.Report) error {
 	return f.Close()
 }
 
-func encodeJUnit(w io.Writer, rep *rules.Report) error {
+func encodeJUnit(w io.Writer, rep *rulestest.Report) error {
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}
@@ -166,7 +166,7 @@ func ciFlags(fs *flag.FlagSet) ciOptions {
 
 // ciReports writes the JUnit file and checks the coverage threshold. A code
 // other than exitOK means it has said why.
-func (c *cli) ciReports(o ciOptions, rep *rules.Report) int {
+func (c *cli) ciReports(o ciOptions, rep *rulestest.Report) int {
 	if *o.junit != "" {
 		if err := writeJUnit(*o.junit, rep); err != nil {
 			c.errorf("%v", err)

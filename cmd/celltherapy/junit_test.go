@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/rulestest"
 )
 
 // TestJUnit checks that test --junit writes XML that parses, with one test
@@ -20,7 +20,7 @@ func TestJUnit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defaultTests := len(rules.RunTests(context.Background(), set.Rulesets()...).Results)
+	defaultTests := len(rulestest.RunTests(context.Background(), set.Rulesets()...).Results)
 	tests := []struct {
 		name                    string
 		paths                   []string

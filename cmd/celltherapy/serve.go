@@ -5,6 +5,8 @@ import (
 	"errors"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/reocell/celltherapy/server"
@@ -19,7 +21,7 @@ func serverCommand(name string) func(*cli, context.Context, []string) int {
 			ctx, stop = signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 			defer stop()
 		}
-		err := server.Run(ctx, append([]string{name}, args...), c.getenv, c.stdout, c.stderr)
+		err := server.Run(ctx, programName(os.Args[0]), append([]string{name}, args...), c.getenv, c.stdout, c.stderr)
 		switch {
 		case errors.Is(err, server.ErrUsage):
 			return exitBadUsed
@@ -29,4 +31,15 @@ func serverCommand(name string) func(*cli, context.Context, []string) int {
 		}
 		return exitOK
 	}
+}
+
+// programName is how the user started this program, for the hints the
+// server prints: "go run ./cmd/celltherapy" when go run built it (its
+// binary then lives in a go-build directory under the temporary
+// directory), else argv0 as given ("celltherapy", "./celltherapy").
+func programName(argv0 string) string {
+	if strings.Contains(filepath.ToSlash(argv0), "/go-build") {
+		return "go run ./cmd/celltherapy"
+	}
+	return argv0
 }

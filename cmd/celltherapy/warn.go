@@ -4,12 +4,13 @@ import (
 	"fmt"
 
 	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/lint"
 )
 
-// warn prints the warnings of rules.Analyze for set, one
+// warn prints the warnings of lint.Analyze for set, one
 // file:line:col: warning: message a line, and returns how many there were.
 func (c *cli) warn(set *rules.Set) int {
-	warnings := rules.Analyze(set)
+	warnings := lint.Analyze(set)
 	for _, w := range warnings {
 		fmt.Fprintln(c.stderr, w)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -32,10 +33,13 @@ func refuse(format string, args ...any) error {
 	return &AuthError{Reason: fmt.Sprintf(format, args...)}
 }
 
-// Algorithms are the signature algorithms accepted from CDS clients: the
-// asymmetric ones only, as the specification requires (none and HMAC are
-// refused). ES384 and RS384 are the ones it recommends.
-var Algorithms = []jose.SignatureAlgorithm{
+// Algorithms returns the signature algorithms accepted from CDS clients:
+// the asymmetric ones only, as the specification requires (none and HMAC
+// are refused). ES384 and RS384 are the ones it recommends. The slice is
+// the caller's own.
+func Algorithms() []jose.SignatureAlgorithm { return slices.Clone(algorithms) }
+
+var algorithms = []jose.SignatureAlgorithm{
 	jose.ES384, jose.RS384, jose.ES256, jose.ES512, jose.RS256, jose.RS512, jose.PS256, jose.PS384, jose.PS512, jose.EdDSA,
 }
 
@@ -124,7 +128,7 @@ type cdsClaims struct {
 // Verify checks the bearer token of a call to audience (the URL of the
 // endpoint called) and returns who called. Each jti is accepted once.
 func (v *Verifier) Verify(ctx context.Context, token, audience string) (*Caller, error) {
-	tok, err := jwt.ParseSigned(token, Algorithms)
+	tok, err := jwt.ParseSigned(token, algorithms)
 	if err != nil {
 		return nil, refuse("not a JWS signed with an asymmetric algorithm (%v)", err)
 	}

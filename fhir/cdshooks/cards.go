@@ -42,8 +42,11 @@ const overrideSystem = "https://github.com/reocell/celltherapy/fhir/CodeSystem/m
 // topicSystem is our code system of card topics.
 const topicSystem = "https://github.com/reocell/celltherapy/fhir/CodeSystem/msc-topic"
 
-// OverrideReasons are offered on every critical card.
-var OverrideReasons = []fhir.Coding{
+// OverrideReasons returns the reasons offered on every critical card. The
+// slice is the caller's own.
+func OverrideReasons() []fhir.Coding { return slices.Clone(overrideReasons) }
+
+var overrideReasons = []fhir.Coding{
 	{System: overrideSystem, Code: "record-wrong", Display: "The record is wrong or out of date"},
 	{System: overrideSystem, Code: "board-reviewed", Display: "The medical board has reviewed this contraindication"},
 	{System: overrideSystem, Code: "not-msc-therapy", Display: "This order is not for MSC therapy"},
@@ -89,7 +92,7 @@ func (h *Handler) cards(d *decision, x *fhir.Extract, unavailable map[string]str
 				b.WriteString("\n\nRe-screen when the condition has passed; the rules give no date.")
 			}
 			b.WriteString(footer)
-			out = append(out, Card{UUID: newUUID(), Indicator: Critical, Source: src, OverrideReasons: OverrideReasons,
+			out = append(out, Card{UUID: newUUID(), Indicator: Critical, Source: src, OverrideReasons: OverrideReasons(),
 				Summary: summary("MSC therapy contraindicated: " + f.Title), Detail: b.String()})
 		}
 		return out

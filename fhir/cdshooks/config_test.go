@@ -93,7 +93,7 @@ func TestConfiguredOrderCode(t *testing.T) {
 		cards              int
 	}{
 		{"the clinic's code", "http://clinic.example/orders", "msc-iv", 1},
-		{"the default code no longer counts", DefaultOrderCodes[0].System, DefaultOrderCodes[0].Code, 0},
+		{"the default code no longer counts", DefaultOrderCodes()[0].System, DefaultOrderCodes()[0].Code, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -57,12 +57,11 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// DefaultOrderCodes is the code an MSC therapy order carries unless the
-// clinic configures its own: a code of the clinic's own code system, since
-// no standard code names MSC therapy.
-var DefaultOrderCodes = []fhir.Coding{
-	{System: "https://github.com/reocell/celltherapy/fhir/CodeSystem/msc-order", Code: "msc-therapy", Display: "Mesenchymal stem cell therapy"},
-}
+// DefaultOrderCodes returns the codes an MSC therapy order carries unless
+// the clinic configures its own: fhir.MSCTherapyOrder(), a code of this
+// project's own code system, since no standard code names MSC therapy. The
+// slice is the caller's own.
+func DefaultOrderCodes() []fhir.Coding { return []fhir.Coding{fhir.MSCTherapyOrder()} }
 
 // Handler is the CDS Hooks service, an http.Handler for the paths
 // /cds-services and /cds-services/....
@@ -96,7 +95,7 @@ func New(cfg Config) (*Handler, error) {
 		cfg.Client = http.DefaultClient
 	}
 	if len(cfg.OrderCodes) == 0 {
-		cfg.OrderCodes = DefaultOrderCodes
+		cfg.OrderCodes = DefaultOrderCodes()
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -19,11 +19,11 @@ import (
 func Run(t *testing.T, rulesets ...*rules.Ruleset) {
 	t.Helper()
 	for _, rs := range rulesets {
-		if len(rs.Tests()) == 0 {
+		if len(Tests(rs)) == 0 {
 			t.Errorf("ruleset %s (%s) has no tests", rs.Name(), rs.File())
 		}
 	}
-	rep := rules.RunTests(context.Background(), rulesets...)
+	rep := RunTests(context.Background(), rulesets...)
 	for _, res := range rep.Results {
 		t.Run(res.Test.Ruleset().Name()+"/"+res.Test.Name(), func(t *testing.T) {
 			if res.Err != nil {

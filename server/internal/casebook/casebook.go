@@ -109,8 +109,7 @@ func (b *Book) over(store procedure.Store, opts Options) *Book {
 // them, and the events keep their digests. A nil maker keeps its default.
 func (b *Book) Using(m rulebook.Makers) *Book {
 	c := *b
-	d := procedure.Deciders{Screener: m.Screener, Selector: m.Selector, Planner: m.Planner, Triager: m.Triager}
-	c.cases = procedure.NewCases(b.store, append(slices.Clip(b.opts), procedure.WithDeciders(d))...)
+	c.cases = procedure.NewCases(b.store, append(slices.Clip(b.opts), procedure.WithDeciders(m))...)
 	return &c
 }
 

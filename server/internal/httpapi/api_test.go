@@ -25,7 +25,7 @@ const eligiblePatient = `{"asOf": "2026-11-24", "oncology": {"active": false, "e
 func TestEveryRouteAndRole(t *testing.T) {
 	ts := newTestServer(t, serverOptions{})
 	ts.openSampleCase(t)
-	for _, rt := range ts.api.Routes() {
+	for _, rt := range expandKinds(ts.api.Routes()) {
 		if rt.Auth != "" {
 			continue // its own authentication: see TestCDSHooks*
 		}
@@ -78,7 +78,13 @@ func TestRoutesAndDocumentAgree(t *testing.T) {
 		t.Fatal(err)
 	}
 	served := map[string]bool{}
-	for _, rt := range New(Deps{}).Routes() {
+	routes := New(Deps{}).Routes()
+	for _, rt := range routes {
+		if rt.Kinds != nil {
+			served[strings.ToLower(rt.Method)+" "+rt.Path] = true // its 404 for other kinds
+		}
+	}
+	for _, rt := range expandKinds(routes) {
 		key := strings.ToLower(rt.Method) + " " + rt.Path
 		served[key] = true
 		if _, ok := doc.Paths[rt.Path][strings.ToLower(rt.Method)]; !ok {
@@ -222,3 +228,46 @@ func TestStatusTable(t *testing.T) {
 type errString string
 
 func (e errString) Error() string { return string(e) }
+
+// expandKinds gives the decision route one row per kind, with its path,
+// roles and body: the rows of the route x role table, and the paths of the
+// OpenAPI document.
+func expandKinds(routes []Route) []Route {
+	var out []Route
+	for _, rt := range routes {
+		if rt.Kinds == nil {
+			out = append(out, rt)
+			continue
+		}
+		for _, k := range rt.Kinds {
+			row := rt
+			row.Path, row.Roles, row.Body, row.Kinds = k.Path(rt.Path), k.Roles, k.Body, nil
+			out = append(out, row)
+		}
+	}
+	return out
+}
+
+// TestOneDecisionRoute: the decision kinds are served by one route, and a
+// kind the server does not serve is 404 with a body that names the kinds.
+func TestOneDecisionRoute(t *testing.T) {
+	n := 0
+	for _, rt := range New(Deps{}).Routes() {
+		if strings.HasPrefix(rt.Path, "/v1/decisions") {
+			n++
+			if rt.Path != "/v1/decisions/{kind}" || len(rt.Kinds) != len(procedure.DecisionKinds()) {
+				t.Errorf("decision route %s with %d kinds", rt.Path, len(rt.Kinds))
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d decision routes, want 1", n)
+	}
+	ts := newTestServer(t, serverOptions{})
+	resp, data := ts.do(t, knowinglyInvalid(context.Background()), "POST", "/v1/decisions/horoscope", auth.Doctor, `{}`)
+	e := decodeError(t, data)
+	if resp.StatusCode != http.StatusNotFound || e.Code != CodeNotFound || e.Field != "kind" ||
+		!strings.Contains(e.Message, `"horoscope"`) || !strings.Contains(e.Message, "eligibility, therapy, aftercare, triage") {
+		t.Errorf("unknown kind: %d %s", resp.StatusCode, data)
+	}
+}

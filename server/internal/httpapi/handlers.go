@@ -45,10 +45,11 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 	return body, nil
 }
 
-// handleDecision decides kind for the facts in the body with the rules in
+// handleDecision decides the path's {kind} for the facts in the body with the rules in
 // force, and answers only once the audit entry is committed.
-func (s *Server) handleDecision(kind string) http.Handler {
+func (s *Server) handleDecision() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		kind := r.PathValue("kind")
 		body, err := s.readBody(w, r)
 		if err != nil {
 			s.fail(w, r, err)

@@ -148,6 +148,30 @@ func (s *Server) authorize(roles []auth.Role, next http.Handler) http.Handler {
 	})
 }
 
+// byKind serves the decision route rt: each {kind} with its own roles,
+// observed under its own path (as metrics and logs have always named
+// decision routes), and a kind the server does not serve is 404.
+func (s *Server) byKind(rt Route, pattern string) http.Handler {
+	handlers := map[string]http.Handler{}
+	names := make([]string, len(rt.Kinds))
+	for i, k := range rt.Kinds {
+		label := rt.Method + " " + k.Path(rt.Path)
+		handlers[k.Kind] = s.observe(label, s.recoverPanic(s.authorize(k.Roles, rt.handler)))
+		names[i] = k.Kind
+	}
+	unknown := s.observe(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, &Error{Code: CodeNotFound, Field: "kind",
+			Message: fmt.Sprintf("no decision kind %q; the kinds are %s", r.PathValue("kind"), strings.Join(names, ", "))})
+	}))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h, ok := handlers[r.PathValue("kind")]; ok {
+			h.ServeHTTP(w, r)
+			return
+		}
+		unknown.ServeHTTP(w, r)
+	})
+}
+
 func allowed(roles []auth.Role, r auth.Role) bool {
 	for _, x := range roles {
 		if x == r {

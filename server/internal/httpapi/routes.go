@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 
+	"github.com/reocell/celltherapy/procedure"
 	"github.com/reocell/celltherapy/server/internal/auth"
 )
 
@@ -22,8 +24,24 @@ type Route struct {
 	// Decided lists the statuses an admitted role may get besides success
 	// because the domain decides (the procedure's roles and rules).
 	Decided []int
+	// Kinds, for the one decision route, are the values of its {kind} with
+	// the roles of each (Roles is then nil): a row of the route x role
+	// table per kind, read from procedure.DecisionKinds. The OpenAPI
+	// document gives each its own path, request and response.
+	Kinds   []KindRoute
 	handler http.Handler
 }
+
+// KindRoute is one decision kind of the decision route: its name, the
+// roles that may ask for it, and a minimal valid request body for tests.
+type KindRoute struct {
+	Kind  string
+	Roles []auth.Role
+	Body  string
+}
+
+// Path returns the route's path for kind k.
+func (k KindRoute) Path(pattern string) string { return strings.Replace(pattern, "{kind}", k.Kind, 1) }
 
 // Routes is every route of the API, in one table: which role may call
 // which route is read from here alone. For the case routes, the table
@@ -37,22 +55,20 @@ func (s *Server) Routes() []Route {
 		nurse  = auth.Nurse
 	)
 	writers := []auth.Role{auth.Administrator, doctor, board, auth.Lab, nurse}
-	return []Route{
+	routes := []Route{
 		{Method: "GET", Path: "/healthz", handler: s.handleHealthz()},
 		{Method: "GET", Path: "/readyz", handler: s.handleReadyz()},
 		{Method: "GET", Path: "/metrics", handler: s.metrics.Handler()},
 		{Method: "GET", Path: "/openapi.json", handler: handleOpenAPI()},
 		{Method: "GET", Path: "/v1/rulesets", Roles: all, handler: s.handleRulesets()},
-		// Screening: the doctor at consultation, the board at review, the
-		// nurse for the same-day re-screening before an administration.
-		{Method: "POST", Path: "/v1/decisions/eligibility", Roles: []auth.Role{doctor, board, nurse},
-			Body: `{}`, handler: s.handleDecision("eligibility")},
-		{Method: "POST", Path: "/v1/decisions/therapy", Roles: []auth.Role{doctor, board},
-			Body: `{}`, handler: s.handleDecision("therapy")},
-		{Method: "POST", Path: "/v1/decisions/aftercare", Roles: []auth.Role{doctor, nurse},
-			Body: `{"administeredAt":"2026-11-24T09:30:00Z","route":"intravenous"}`, handler: s.handleDecision("aftercare")},
-		{Method: "POST", Path: "/v1/decisions/triage", Roles: []auth.Role{doctor, nurse},
-			Body: `{}`, handler: s.handleDecision("triage")},
+	}
+	// One decision route; each kind has the roles procedure gives it.
+	var kinds []KindRoute
+	for _, k := range procedure.DecisionKinds() {
+		kinds = append(kinds, KindRoute{Kind: k.Name, Roles: k.Roles, Body: k.MinimalFacts})
+	}
+	routes = append(routes, Route{Method: "POST", Path: "/v1/decisions/{kind}", Kinds: kinds, handler: s.handleDecision()})
+	return append(routes, []Route{
 		{Method: "POST", Path: "/v1/cases", Roles: writers, Body: SampleOpenCase("walk-open"),
 			Decided: []int{http.StatusForbidden, http.StatusConflict}, handler: s.handleOpenCase()},
 		{Method: "GET", Path: "/v1/cases", Roles: all, handler: s.handleListCases()},
@@ -70,7 +86,7 @@ func (s *Server) Routes() []Route {
 		{Method: "GET", Path: "/cds-services", Auth: AuthCDSClient, handler: s.cdsHandler()},
 		{Method: "POST", Path: "/cds-services/{id}", Auth: AuthCDSClient, handler: s.cdsHandler()},
 		{Method: "POST", Path: "/cds-services/{id}/feedback", Auth: AuthCDSClient, handler: s.cdsHandler()},
-	}
+	}...)
 }
 
 // SampleCase is the case the Sample paths name; tests that walk the table

@@ -88,10 +88,15 @@ func New(d Deps) *Server {
 	allow := map[string][]string{}
 	for _, rt := range s.Routes() {
 		h := rt.handler
+		pattern := rt.Method + " " + rt.Path
+		if rt.Kinds != nil {
+			s.mux.Handle(pattern, s.byKind(rt, pattern))
+			allow[rt.Path] = append(allow[rt.Path], rt.Method)
+			continue
+		}
 		if rt.Roles != nil {
 			h = s.authorize(rt.Roles, h)
 		}
-		pattern := rt.Method + " " + rt.Path
 		s.mux.Handle(pattern, s.observe(pattern, s.recoverPanic(h)))
 		allow[rt.Path] = append(allow[rt.Path], rt.Method)
 	}

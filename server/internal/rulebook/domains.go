@@ -1,139 +1,37 @@
 package rulebook
 
-// This file is the server's one adapter onto the decision packages: every
-// call into eligibility, therapy and recommendations is here.
+// This file is the server's one adapter onto the decision packages: the
+// kinds, their decision makers and JSON entry points come from
+// procedure.DecisionKinds; only the CDS Hooks screener is named here.
 
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"path"
 
 	"github.com/reocell/celltherapy/eligibility"
-	"github.com/reocell/celltherapy/recommendations"
+	"github.com/reocell/celltherapy/procedure"
 	"github.com/reocell/celltherapy/rules"
-	"github.com/reocell/celltherapy/therapy"
 )
 
 // Decision is one decision: the domain package's value (which encodes to
 // the decision JSON), its outcome and the ruleset that made it.
-type Decision struct {
-	Value   any
-	Outcome string
-	Ruleset rules.Ref
-}
+type Decision = procedure.Decision
 
 // decideFunc decides one kind from facts as JSON.
-type decideFunc func(ctx context.Context, facts []byte) (Decision, error)
-
-// domain is a decision kind the server serves.
-type domain struct {
-	kind     rules.Kind
-	dir      string // where its default rule files are named from
-	defaults fs.FS
-	// decider makes the decide function of a ruleset of this kind and
-	// records its decision maker in m.
-	decider func(rs *rules.Ruleset, m *Makers) (decideFunc, error)
-}
+type decideFunc = procedure.DecideJSON
 
 // Makers are the decision makers of a book, one per kind, for the case
 // routes: the procedure's guards decide with the rules in force too.
-type Makers struct {
-	Screener *eligibility.Screener
-	Selector *therapy.Selector
-	Planner  *recommendations.Planner
-	Triager  *recommendations.Triager
-}
+type Makers = procedure.Deciders
 
-func domains() []domain {
-	return []domain{
-		{kind: eligibility.Kind(), dir: "eligibility", defaults: eligibility.DefaultFS(), decider: screen},
-		{kind: therapy.Kind(), dir: "therapy", defaults: therapy.DefaultFS(), decider: selectTherapy},
-		{kind: recommendations.AftercareKind(), dir: "recommendations", defaults: recommendations.DefaultFS(), decider: planAftercare},
-		{kind: recommendations.TriageKind(), dir: "recommendations", defaults: recommendations.DefaultFS(), decider: triage},
-	}
-}
-
-func screen(rs *rules.Ruleset, m *Makers) (decideFunc, error) {
-	s, err := eligibility.NewScreener(rs)
-	if err != nil {
-		return nil, err
-	}
-	m.Screener = s
-	return func(ctx context.Context, data []byte) (Decision, error) {
-		facts, err := eligibility.DecodeFacts(data)
-		if err != nil {
-			return Decision{}, err
-		}
-		d, err := s.Screen(ctx, facts)
-		if err != nil {
-			return Decision{}, err
-		}
-		return Decision{Value: d, Outcome: string(d.Outcome), Ruleset: d.Ruleset}, nil
-	}, nil
-}
-
-func selectTherapy(rs *rules.Ruleset, m *Makers) (decideFunc, error) {
-	s, err := therapy.NewSelector(rs)
-	if err != nil {
-		return nil, err
-	}
-	m.Selector = s
-	return func(ctx context.Context, data []byte) (Decision, error) {
-		facts, err := therapy.DecodeFacts(data)
-		if err != nil {
-			return Decision{}, err
-		}
-		d, err := s.Select(ctx, facts)
-		if err != nil {
-			return Decision{}, err
-		}
-		return Decision{Value: d, Outcome: string(d.Outcome), Ruleset: d.Ruleset}, nil
-	}, nil
-}
-
-func planAftercare(rs *rules.Ruleset, m *Makers) (decideFunc, error) {
-	p, err := recommendations.NewPlanner(rs)
-	if err != nil {
-		return nil, err
-	}
-	m.Planner = p
-	return func(ctx context.Context, data []byte) (Decision, error) {
-		facts, err := recommendations.DecodeFacts(data)
-		if err != nil {
-			return Decision{}, err
-		}
-		d, err := p.Plan(ctx, facts)
-		if err != nil {
-			return Decision{}, err
-		}
-		return Decision{Value: d, Outcome: string(d.Outcome), Ruleset: d.Ruleset}, nil
-	}, nil
-}
-
-func triage(rs *rules.Ruleset, m *Makers) (decideFunc, error) {
-	t, err := recommendations.NewTriager(rs)
-	if err != nil {
-		return nil, err
-	}
-	m.Triager = t
-	return func(ctx context.Context, data []byte) (Decision, error) {
-		facts, err := recommendations.DecodeTriageFacts(data)
-		if err != nil {
-			return Decision{}, err
-		}
-		d, err := t.Triage(ctx, facts)
-		if err != nil {
-			return Decision{}, err
-		}
-		return Decision{Value: d, Outcome: string(d.Outcome), Ruleset: d.Ruleset}, nil
-	}, nil
-}
+// domains are the decision kinds the server serves: procedure's one list.
+func domains() []procedure.DecisionKind { return procedure.DecisionKinds() }
 
 func loader() *rules.Loader {
 	l := &rules.Loader{}
 	for _, d := range domains() {
-		l.Kinds = append(l.Kinds, d.kind)
+		l.Kinds = append(l.Kinds, d.Kind())
 	}
 	return l
 }
@@ -144,16 +42,16 @@ func loadDefaults() (*rules.Set, error) {
 	var files []rules.File
 	seen := map[string]bool{}
 	for _, d := range domains() {
-		if seen[d.dir] {
+		if seen[d.Dir] {
 			continue // one package may hold the rules of several kinds
 		}
-		seen[d.dir] = true
-		list, err := rules.ReadFS(d.defaults)
+		seen[d.Dir] = true
+		list, err := rules.ReadFS(d.Defaults())
 		if err != nil {
-			return nil, fmt.Errorf("default rules of %s: %w", d.dir, err)
+			return nil, fmt.Errorf("default rules of %s: %w", d.Dir, err)
 		}
 		for _, f := range list {
-			f.Name = path.Join(d.dir, f.Name)
+			f.Name = path.Join(d.Dir, f.Name)
 			files = append(files, f)
 		}
 	}

@@ -47,7 +47,7 @@ func (b *Book) Makers() Makers { return b.makers }
 func Kinds() []string {
 	var out []string
 	for _, d := range domains() {
-		out = append(out, d.kind.Name())
+		out = append(out, d.Name)
 	}
 	return out
 }
@@ -71,7 +71,7 @@ func build(builtin, dir *rules.Set, now time.Time) (*Book, error) {
 	b := &Book{deciders: map[string]decideFunc{}}
 	var problems []string
 	for _, d := range domains() {
-		name := d.kind.Name()
+		name := d.Name
 		rs, source := (*rules.Ruleset)(nil), "built-in"
 		if dir != nil {
 			switch found := dir.ForDecision(name); len(found) {
@@ -95,7 +95,7 @@ func build(builtin, dir *rules.Set, now time.Time) (*Book, error) {
 			}
 			rs = found[0]
 		}
-		decide, err := d.decider(rs, &b.makers)
+		decide, err := d.Use(rs, &b.makers)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s: %v", rs.File(), err))
 			continue
