@@ -78,6 +78,9 @@ func TestRoutesAndDocumentAgree(t *testing.T) {
 	}
 	served := map[string]bool{}
 	for _, rt := range New(Deps{}).Routes() {
+		if rt.Auth == AuthConsole {
+			continue // the console's HTML pages are not the API
+		}
 		key := strings.ToLower(rt.Method) + " " + rt.Path
 		served[key] = true
 		if _, ok := doc.Paths[rt.Path][strings.ToLower(rt.Method)]; !ok {

@@ -47,6 +47,9 @@ type Deps struct {
 	// CDS is the CDS Hooks service (cdshooks.Handler), nil when not
 	// configured: its routes then answer 404.
 	CDS http.Handler
+	// Console is the clinicians' console, nil when it is off: its routes
+	// then answer 404.
+	Console Console
 }
 
 // Server is the API as an http.Handler.
@@ -59,6 +62,7 @@ type Server struct {
 	maxBody  int64
 	cases    *casebook.Book
 	cds      http.Handler
+	console  Console
 	ids      *requestIDs
 	mux      *http.ServeMux
 }
@@ -66,7 +70,7 @@ type Server struct {
 // New returns the API with every route of Routes registered.
 func New(d Deps) *Server {
 	s := &Server{log: d.Logger, verifier: d.Verifier, rules: d.Rules, audit: d.Audit, metrics: d.Metrics,
-		maxBody: d.MaxBody, cases: d.Cases, cds: d.CDS, ids: newRequestIDs(), mux: http.NewServeMux()}
+		maxBody: d.MaxBody, cases: d.Cases, cds: d.CDS, console: d.Console, ids: newRequestIDs(), mux: http.NewServeMux()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -82,7 +86,10 @@ func New(d Deps) *Server {
 	allow := map[string][]string{}
 	for _, rt := range s.Routes() {
 		h := rt.handler
-		if rt.Roles != nil {
+		switch {
+		case rt.Auth == AuthConsole:
+			h = s.consoleRoute(rt.Roles, h)
+		case rt.Roles != nil:
 			h = s.authorize(rt.Roles, h)
 		}
 		pattern := rt.Method + " " + rt.Path
