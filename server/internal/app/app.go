@@ -16,6 +16,7 @@ import (
 	"github.com/reocell/celltherapy/server/internal/audit"
 	"github.com/reocell/celltherapy/server/internal/auth"
 	"github.com/reocell/celltherapy/server/internal/casebook"
+	"github.com/reocell/celltherapy/server/internal/console"
 	"github.com/reocell/celltherapy/server/internal/httpapi"
 	"github.com/reocell/celltherapy/server/internal/metrics"
 	"github.com/reocell/celltherapy/server/internal/rulebook"
@@ -141,7 +142,21 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error
 		cases.Close()
 		return nil, err
 	}
-	api := httpapi.New(httpapi.Deps{Logger: logger, Verifier: verifier, Rules: shelf, Audit: log, Metrics: m, Cases: cases, CDS: cds})
+	con, sessions, err := openConsole(ctx, cfg, dev, cases, logger)
+	if err != nil {
+		ln.Close()
+		log.Close()
+		cases.Close()
+		return nil, err
+	}
+	deps := httpapi.Deps{Logger: logger, Verifier: verifier, Rules: shelf, Audit: log, Metrics: m, Cases: cases, CDS: cds}
+	if con != nil {
+		deps.Console = con
+	}
+	api := httpapi.New(deps)
+	if con != nil {
+		con.UseCommander(api)
+	}
 	timeouts := cfg.Timeouts.orDefaults()
 	srv := &http.Server{
 		Handler:           api,
@@ -152,14 +167,15 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	s := &Server{URL: "http://" + ln.Addr().String(), DevMode: dev, done: make(chan error, 1)}
-	go func() { s.done <- serve(ctx, srv, timeouts.Shutdown, ln, shelf, stores{log, cases}, logger) }()
+	go func() { s.done <- serve(ctx, srv, timeouts.Shutdown, ln, shelf, stores{log, cases, sessions}, logger) }()
 	return s, nil
 }
 
 // stores are what serve closes once the requests in flight are answered.
 type stores struct {
-	audit *audit.Log
-	cases *casebook.Book
+	audit    *audit.Log
+	cases    *casebook.Book
+	sessions *console.Sessions // nil when the console is off
 }
 
 // serve serves until ctx is done, then shuts down in order: the listener
@@ -186,6 +202,11 @@ func serve(ctx context.Context, srv *http.Server, grace time.Duration, ln net.Li
 	}
 	if cerr := st.audit.Close(); cerr != nil && !errors.Is(cerr, audit.ErrClosed) {
 		err = errors.Join(err, cerr)
+	}
+	if st.sessions != nil {
+		if cerr := st.sessions.Close(); cerr != nil {
+			err = errors.Join(err, cerr)
+		}
 	}
 	if cerr := st.cases.Close(); cerr != nil {
 		err = errors.Join(err, cerr)
