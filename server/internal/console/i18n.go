@@ -18,7 +18,7 @@ func langOf(s string) Lang {
 var russian = map[string]string{
 	"Clinicians' console": "Консоль врача",
 	"Development mode":    "Режим разработки",
-	"development mode: anyone may sign in in any role; not for patients' data": "режим разработки: любой может войти в любой роли; не для данных пациентов",
+	"anyone may sign in in any role; not for patients' data": "любой может войти в любой роли; не для данных пациентов",
 	"Sign in":                "Вход",
 	"Sign out":               "Выход",
 	"Role":                   "Роль",
@@ -80,6 +80,7 @@ var russian = map[string]string{
 	"Closed":                               "Закрыт",
 	"Facts":                                "Факты",
 	"row":                                  "строка",
+	"State":                                "Состояние",
 	// Roles.
 	"administrator": "администратор", "doctor": "врач", "board": "медицинский совет", "lab": "лаборатория",
 	"nurse": "медсестра", "auditor": "аудитор",
