@@ -52,7 +52,8 @@ func chromiumPath() string {
 }
 
 // needBrowser skips (fails under CI) when there is no chromium, and
-// returns a new tab of the one browser, closed with the test.
+// returns a new tab of the one browser in a browser context of its own,
+// closed with the test.
 func needBrowser(t *testing.T) context.Context {
 	t.Helper()
 	path := chromiumPath()
@@ -90,7 +91,8 @@ func needBrowser(t *testing.T) context.Context {
 	if browser.err != nil {
 		t.Fatalf("starting chromium: %v", browser.err)
 	}
-	tab, cancel := chromedp.NewContext(browser.ctx)
+	// A browser context of its own: no cookie of another test.
+	tab, cancel := chromedp.NewContext(browser.ctx, chromedp.WithNewBrowserContext())
 	tab, cancelTimeout := context.WithTimeout(tab, 2*time.Minute)
 	t.Cleanup(func() { cancelTimeout(); cancel() })
 	return tab
@@ -177,7 +179,7 @@ func shot(t *testing.T, ctx context.Context, name string) {
 
 // ui is a tab on the console of one server.
 type ui struct {
-	t   *testing.T
+	t      *testing.T
 	ctx    context.Context
 	e      *env
 	caseID string // the case page last opened
@@ -277,7 +279,7 @@ func (u *ui) try(typ string, at string, fields map[string]string) string {
 	if at != "" {
 		u.run(chromedp.SetValue(chromedp.CSS(fmt.Sprintf(`#form-%s [name="at"]`, typ)), at))
 	}
-	u.run(chromedp.Click(chromedp.ID("#give-"+typ)))
+	u.run(chromedp.Click(chromedp.ID("#give-" + typ)))
 	u.waitFor(fmt.Sprintf(`document.querySelectorAll('table.timeline tbody tr').length > %d || !!document.querySelector('.refusal')`, before), typ)
 	return u.maybeText(".refusal")
 }

@@ -52,8 +52,10 @@ type Config struct {
 	Logger   *slog.Logger
 	Cases    *casebook.Book
 	Sessions *Sessions
-	// Dev is development mode: a role picker signs anyone in.
-	Dev bool
+	// Dev is development mode: a role picker signs anyone in. Without
+	// it, OIDC signs people in.
+	Dev  bool
+	OIDC *OIDC
 	// Secure marks the session cookie Secure; false only for development
 	// on loopback, where the browser speaks plain http.
 	Secure bool
@@ -81,6 +83,9 @@ func New(cfg Config) (*Console, error) {
 	if cfg.Cases == nil || cfg.Sessions == nil {
 		return nil, errors.New("console: needs the case book and the sessions")
 	}
+	if cfg.Dev == (cfg.OIDC != nil) {
+		return nil, errors.New("console: either development mode or an identity provider")
+	}
 	pages, err := template.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
@@ -100,19 +105,21 @@ func (c *Console) UseCommander(cmd Commander) { c.cmd = cmd }
 // Handler implements httpapi.Console.
 func (c *Console) Handler(name string) http.Handler {
 	h, ok := map[string]http.HandlerFunc{
-		"home":          c.home,
-		"static":        c.static,
-		"sign-in":       c.signInPage,
-		"sign-in-post":  c.signIn,
-		"callback":      c.callback,
-		"language":      c.language,
-		"sign-out":      c.signOut,
-		"worklist":      c.worklist,
-		"open-case":     c.openCase,
-		"case":          c.casePage,
-		"command":       c.command,
-		"aftercare.ics": c.aftercareICS,
-		"leaflet":       c.leaflet,
+		"home":             c.home,
+		"static":           c.static,
+		"sign-in":          c.signInPage,
+		"sign-in-post":     c.signIn,
+		"callback":         c.callback,
+		"choose-role":      c.chooseRolePage,
+		"choose-role-post": c.chooseRole,
+		"language":         c.language,
+		"sign-out":         c.signOut,
+		"worklist":         c.worklist,
+		"open-case":        c.openCase,
+		"case":             c.casePage,
+		"command":          c.command,
+		"aftercare.ics":    c.aftercareICS,
+		"leaflet":          c.leaflet,
 	}[name]
 	if !ok {
 		panic("console: no handler " + name)
@@ -148,6 +155,9 @@ func (c *Console) Session(r *http.Request) (*http.Request, auth.Principal, error
 	if err != nil {
 		return r, auth.Principal{}, err
 	}
+	if se.Role == "" {
+		return r, auth.Principal{}, errChooseRole
+	}
 	p := auth.Principal{Subject: se.Subject, Role: se.Role, Expiry: se.Created.Add(c.cfg.Sessions.Absolute)}
 	return r.WithContext(context.WithValue(r.Context(), sessionKey{}, p)), p, nil
 }
@@ -163,9 +173,11 @@ func (c *Console) Refuse(w http.ResponseWriter, r *http.Request, err error, forb
 	switch {
 	case forbidden:
 		c.errorPage(w, r, http.StatusForbidden, "This page is not for your role.")
-	case errors.Is(err, ErrNoSession) && r.Method == http.MethodGet:
+	case errors.Is(err, errChooseRole) && r.Method == http.MethodGet:
+		http.Redirect(w, r, "/console/choose-role", http.StatusSeeOther)
+	case (errors.Is(err, ErrNoSession) || errors.Is(err, errChooseRole)) && r.Method == http.MethodGet:
 		http.Redirect(w, r, "/console/sign-in", http.StatusSeeOther)
-	case errors.Is(err, ErrNoSession):
+	case errors.Is(err, ErrNoSession) || errors.Is(err, errChooseRole):
 		c.errorPage(w, r, http.StatusUnauthorized, "Your session is over: sign in again.")
 	default:
 		c.cfg.Logger.Error("console session", "error", err.Error())

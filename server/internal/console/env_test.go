@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -60,6 +61,9 @@ type envOptions struct {
 	secure bool
 	now    func() time.Time // the console's clock
 	file   string           // an existing database to reuse
+	// oidc, when set, signs people in through the identity provider it
+	// returns the settings of, given the server's base URL.
+	oidc func(baseURL string) console.OIDCSettings
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -97,13 +101,27 @@ func newEnv(t testing.TB, o envOptions) *env {
 	if o.now != nil {
 		console.SetSessionClock(sessions, o.now)
 	}
-	con, err := console.New(console.Config{Logger: logger, Cases: book, Sessions: sessions, Dev: true, Secure: o.secure, Now: o.now})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	cc := console.Config{Logger: logger, Cases: book, Sessions: sessions, Dev: true, Secure: o.secure, Now: o.now}
+	if o.oidc != nil {
+		cc.Dev = false
+		if cc.OIDC, err = console.NewOIDC(ctx, o.oidc(base)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	con, err := console.New(cc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	api := httpapi.New(httpapi.Deps{Logger: logger, Verifier: verifier, Rules: shelf, Audit: log, Cases: book, Console: con})
 	con.UseCommander(api)
-	e := &env{Server: httptest.NewServer(api), sessions: sessions, book: book, logs: logs, file: file}
+	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: api}}
+	srv.Start()
+	e := &env{Server: srv, sessions: sessions, book: book, logs: logs, file: file}
 	t.Cleanup(func() {
 		e.Close()
 		sessions.Close()

@@ -80,7 +80,11 @@ var russian = map[string]string{
 	"Closed":                               "Закрыт",
 	"Facts":                                "Факты",
 	"row":                                  "строка",
-	"State":                                "Состояние",
+	"Choose your role":                     "Выберите роль",
+	"You have several roles: choose the one for this session.": "У вас несколько ролей: выберите роль для этого сеанса.",
+	"Sign in with the clinic's identity provider":              "Войти через систему входа клиники",
+	"Your account has no role of the procedure.":               "У вашей учётной записи нет роли в процедуре.",
+	"State": "Состояние",
 	// Roles.
 	"administrator": "администратор", "doctor": "врач", "board": "медицинский совет", "lab": "лаборатория",
 	"nurse": "медсестра", "auditor": "аудитор",

@@ -18,7 +18,11 @@ import (
 
 func (c *Console) signInPage(w http.ResponseWriter, r *http.Request) {
 	if !c.cfg.Dev {
-		c.errorPage(w, r, http.StatusNotFound, "Sign-in is through the clinic's identity provider.")
+		// The sign-in form's answer redirects to the provider, which the
+		// form-action of this one page must allow.
+		w.Header().Set("Content-Security-Policy", strings.Replace(ContentSecurityPolicy, "form-action 'self'",
+			"form-action 'self' "+c.cfg.OIDC.authOrigin, 1))
+		c.render(w, r, http.StatusOK, "sign-in.html", "Sign in", nil)
 		return
 	}
 	c.render(w, r, http.StatusOK, "sign-in.html", "Sign in", auth.Roles())
@@ -26,7 +30,7 @@ func (c *Console) signInPage(w http.ResponseWriter, r *http.Request) {
 
 func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 	if !c.cfg.Dev {
-		c.errorPage(w, r, http.StatusNotFound, "Sign-in is through the clinic's identity provider.")
+		c.startOIDC(w, r)
 		return
 	}
 	role := auth.Role(r.PostFormValue("role"))
@@ -45,10 +49,6 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	c.setSession(w, token)
 	http.Redirect(w, r, "/console/worklist", http.StatusSeeOther)
-}
-
-func (c *Console) callback(w http.ResponseWriter, r *http.Request) {
-	c.errorPage(w, r, http.StatusNotFound, "Sign-in is through the clinic's identity provider.")
 }
 
 func (c *Console) signOut(w http.ResponseWriter, r *http.Request) {

@@ -13,7 +13,9 @@ import (
 	"io/fs"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the database/sql driver "pgx"
@@ -28,7 +30,8 @@ var migrations embed.FS
 // Session is one signed-in browser: who, in which role, since when.
 type Session struct {
 	Subject  string
-	Role     auth.Role
+	Role     auth.Role // "" until the person chooses one of Choices
+	Choices  []auth.Role
 	Created  time.Time
 	LastSeen time.Time
 }
@@ -146,14 +149,19 @@ func hashToken(token string) string {
 }
 
 // Create starts a session for subject in role and returns its token, for
-// the cookie.
-func (s *Sessions) Create(ctx context.Context, subject string, role auth.Role) (string, error) {
+// the cookie. A person with several roles gets role "" and the roles as
+// choices, and chooses one with Choose.
+func (s *Sessions) Create(ctx context.Context, subject string, role auth.Role, choices ...auth.Role) (string, error) {
 	var b [32]byte
 	rand.Read(b[:])
 	token := base64.RawURLEncoding.EncodeToString(b[:])
 	now := s.now().UnixMicro()
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO console_sessions (token_hash, subject, role, created_at, last_seen) VALUES ($1, $2, $3, $4, $5)`),
-		hashToken(token), subject, string(role), now, now)
+	names := make([]string, len(choices))
+	for i, c := range choices {
+		names[i] = string(c)
+	}
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO console_sessions (token_hash, subject, role, choices, created_at, last_seen) VALUES ($1, $2, $3, $4, $5, $6)`),
+		hashToken(token), subject, string(role), strings.Join(names, ","), now, now)
 	if err != nil {
 		return "", fmt.Errorf("console sessions: %w", err)
 	}
@@ -172,12 +180,12 @@ func (s *Sessions) Get(ctx context.Context, token string) (Session, error) {
 	}
 	var (
 		se            Session
-		role          string
+		role, choices string
 		created, seen int64
 	)
 	h := hashToken(token)
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT subject, role, created_at, last_seen FROM console_sessions WHERE token_hash = $1`), h).
-		Scan(&se.Subject, &role, &created, &seen)
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT subject, role, choices, created_at, last_seen FROM console_sessions WHERE token_hash = $1`), h).
+		Scan(&se.Subject, &role, &choices, &created, &seen)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, ErrNoSession
 	}
@@ -185,6 +193,11 @@ func (s *Sessions) Get(ctx context.Context, token string) (Session, error) {
 		return Session{}, fmt.Errorf("console sessions: %w", err)
 	}
 	se.Role, se.Created, se.LastSeen = auth.Role(role), time.UnixMicro(created), time.UnixMicro(seen)
+	for _, c := range strings.Split(choices, ",") {
+		if c != "" {
+			se.Choices = append(se.Choices, auth.Role(c))
+		}
+	}
 	now := s.now()
 	if now.Sub(se.LastSeen) > s.Idle || now.Sub(se.Created) > s.Absolute {
 		s.db.ExecContext(ctx, s.q(`DELETE FROM console_sessions WHERE token_hash = $1`), h)
@@ -197,6 +210,26 @@ func (s *Sessions) Get(ctx context.Context, token string) (Session, error) {
 		se.LastSeen = now
 	}
 	return se, nil
+}
+
+// Choose sets the role of a session that has none yet to one of its
+// choices; any other role, or a session that has one, is ErrNoSession.
+func (s *Sessions) Choose(ctx context.Context, token string, role auth.Role) error {
+	se, err := s.Get(ctx, token)
+	if err != nil {
+		return err
+	}
+	if se.Role != "" || !slices.Contains(se.Choices, role) {
+		return ErrNoSession
+	}
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE console_sessions SET role = $1, choices = '' WHERE token_hash = $2 AND role = ''`), string(role), hashToken(token))
+	if err != nil {
+		return fmt.Errorf("console sessions: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return ErrNoSession
+	}
+	return nil
 }
 
 // Delete ends the session of token (signing out); an unknown token is no error.

@@ -4,7 +4,8 @@
 CREATE TABLE console_sessions (
 	token_hash  TEXT PRIMARY KEY,
 	subject     TEXT NOT NULL,
-	role        TEXT NOT NULL,
+	role        TEXT NOT NULL, -- '' until the person chooses one of choices
+	choices     TEXT NOT NULL DEFAULT '', -- the roles to choose from, comma-separated
 	created_at  BIGINT NOT NULL, -- unix microseconds
 	last_seen   BIGINT NOT NULL
 );
