@@ -75,6 +75,8 @@ func (s *Server) Routes() []Route {
 		{Method: "GET", Path: "/console/sign-in", Auth: AuthConsole, handler: s.consoleHandler("sign-in")},
 		{Method: "POST", Path: "/console/sign-in", Auth: AuthConsole, handler: s.consoleHandler("sign-in-post")},
 		{Method: "GET", Path: "/console/callback", Auth: AuthConsole, handler: s.consoleHandler("callback")},
+		{Method: "GET", Path: "/console/choose-role", Auth: AuthConsole, handler: s.consoleHandler("choose-role")},
+		{Method: "POST", Path: "/console/choose-role", Auth: AuthConsole, handler: s.consoleHandler("choose-role-post")},
 		{Method: "POST", Path: "/console/language", Auth: AuthConsole, handler: s.consoleHandler("language")},
 		{Method: "POST", Path: "/console/sign-out", Roles: all, Auth: AuthConsole, handler: s.consoleHandler("sign-out")},
 		{Method: "GET", Path: "/console/worklist", Roles: all, Auth: AuthConsole, handler: s.consoleHandler("worklist")},
