@@ -33,6 +33,16 @@ type Config struct {
 	CDSOrderCodes  string // codes of an MSC therapy order: SYSTEM|CODE, comma-separated
 	CDSFHIRServers string // the only FHIR servers fetched from: base URLs, comma-separated
 
+	// The console's sign-in through the clinic's identity provider (OpenID
+	// Connect, authorisation code with PKCE); see console.go.
+	OIDCIssuer       string // the provider's issuer URL; "" for none
+	OIDCClientID     string
+	OIDCClientSecret string
+	OIDCRedirectURL  string // this server's /console/callback as the provider knows it
+	OIDCRoleClaim    string // the ID token claim with the person's roles
+	OIDCRoles        string // the claim's values to roles: VALUE=ROLE, comma-separated ("": the values are role names)
+	OIDCScopes       string // scopes beside openid, comma-separated
+
 	// Timeouts of the HTTP server; zero values take the defaults
 	// (DefaultTimeouts). Not flags: a clinic has no reason to change them.
 	Timeouts Timeouts
@@ -114,6 +124,13 @@ func (cfg *Config) Flags(fs *flag.FlagSet, only ...string) {
 		"SOURCE the https URL of a key set its JWTs may name in jku, or a JWKS file of keys agreed out of band (default: CDS Hooks off)")
 	add(&cfg.CDSBaseURL, "cds-base-url", "", "public base URL EHRs call this server at, such as https://cds.clinic.example (required with --cds-clients: a JWT's aud must be it + the path)")
 	add(&cfg.CDSOrderCodes, "cds-order-codes", "", "codes that mark an MSC therapy order in order-select/order-sign, comma-separated SYSTEM|CODE (default: the clinic code system's msc-therapy)")
+	add(&cfg.OIDCIssuer, "oidc-issuer", "", "the clinic identity provider's issuer URL: the console signs people in through it (OpenID Connect code flow with PKCE)")
+	add(&cfg.OIDCClientID, "oidc-client-id", "", "the console's client id at the identity provider")
+	add(&cfg.OIDCClientSecret, "oidc-client-secret", "", "the console's client secret at the identity provider")
+	add(&cfg.OIDCRedirectURL, "oidc-redirect-url", "", "this server's /console/callback URL as the identity provider knows it (default: http://ADDR/console/callback)")
+	add(&cfg.OIDCRoleClaim, "oidc-role-claim", "roles", "the ID token claim that holds the person's roles")
+	add(&cfg.OIDCRoles, "oidc-roles", "", "the role claim's values to the procedure's roles, comma-separated VALUE=ROLE (default: the values are role names)")
+	add(&cfg.OIDCScopes, "oidc-scopes", "", "scopes to ask for beside openid, comma-separated (such as groups)")
 	add(&cfg.CDSFHIRServers, "cds-fhir-servers", "", "FHIR server base URLs the CDS service may fetch missing prefetch from with the EHR's token, comma-separated (default: any the EHR names)")
 }
 

@@ -3,11 +3,15 @@ package app
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/oauth2-proxy/mockoidc"
 )
 
 type lockedBuffer struct {
@@ -61,5 +65,37 @@ func TestConsoleOnlyInDevelopmentMode(t *testing.T) {
 		case !prod && !strings.Contains(logs.String(), "the console is in development mode"):
 			t.Errorf("development: the log does not say so:\n%s", logs)
 		}
+	}
+}
+
+// TestConsoleWithAnIdentityProvider: with --oidc-issuer the console is on
+// in production too and signs in through the provider; a bad role mapping
+// stops start-up, naming the setting.
+func TestConsoleWithAnIdentityProvider(t *testing.T) {
+	m, err := mockoidc.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Shutdown()
+	cfg := config(t)
+	cfg.Issuer = "https://idp.clinic.test"
+	cfg.OIDCIssuer, cfg.OIDCClientID, cfg.OIDCClientSecret = m.Issuer(), m.Config().ClientID, m.Config().ClientSecret
+	cfg.OIDCRoles, cfg.OIDCRoleClaim, cfg.OIDCScopes = "clinic-doctors=doctor", "groups", "groups"
+	srv := startServer(t, cfg)
+	resp, err := http.Get(srv.URL + "/console/sign-in")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "identity provider") || strings.Contains(string(body), "Development mode") {
+		t.Errorf("sign-in page: %d\n%s", resp.StatusCode, body)
+	}
+	cfg = config(t)
+	cfg.OIDCIssuer, cfg.OIDCClientID, cfg.OIDCRoles = m.Issuer(), "c", "clinic-doctors=surgeon"
+	_, err = Start(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	var ce *ConfigError
+	if !errors.As(err, &ce) || ce.Setting != "oidc-roles" {
+		t.Errorf("a bad role mapping: %v", err)
 	}
 }
