@@ -159,6 +159,10 @@ func TestWholeCaseInTheBrowser(t *testing.T) {
 		t.Errorf("Russian case page: %q", u.text("#stage-h"))
 	}
 	a11y("case (Russian)")
+	u.run(chromedp.Navigate(e.URL + "/console/rules"))
+	u.waitFor(`!!document.querySelector('.checklist')`, "the rules in force")
+	a11y("rules in force (Russian)")
+	shot(t, ctx, "rules-ru")
 	u.run(chromedp.Navigate(e.URL + "/console/cases/nothing"))
 	u.waitFor(`!!document.querySelector('.error')`, "the error page")
 	a11y("error page")

@@ -27,6 +27,7 @@ import (
 
 	"github.com/reocell/celltherapy/server/internal/auth"
 	"github.com/reocell/celltherapy/server/internal/casebook"
+	"github.com/reocell/celltherapy/server/internal/rulebook"
 )
 
 //go:embed templates/*.html
@@ -52,6 +53,7 @@ type Config struct {
 	Logger   *slog.Logger
 	Cases    *casebook.Book
 	Sessions *Sessions
+	Rules    *rulebook.Shelf // the rules in force; nil: no rules page
 	// Dev is development mode: a role picker signs anyone in. Without
 	// it, OIDC signs people in.
 	Dev  bool
@@ -120,6 +122,7 @@ func (c *Console) Handler(name string) http.Handler {
 		"command":          c.command,
 		"aftercare.ics":    c.aftercareICS,
 		"leaflet":          c.leaflet,
+		"rules":            c.rulesPage,
 	}[name]
 	if !ok {
 		panic("console: no handler " + name)

@@ -34,7 +34,7 @@ func TestEveryPageCarriesTheStrictPolicy(t *testing.T) {
 	checkHeaders(t, "/console/sign-in", resp)
 	e.signIn(t, c, auth.Administrator, "ann")
 	casePath := e.openCase(t, c, "case-1", "Maria Ivanova")
-	for _, path := range []string{"/console/worklist", casePath, "/console/cases/none", "/console/static/console.css"} {
+	for _, path := range []string{"/console/worklist", casePath, "/console/cases/none", "/console/rules", "/console/static/console.css"} {
 		resp, body := e.get(t, c, path)
 		checkHeaders(t, path, resp)
 		pages[path] = body
@@ -346,5 +346,27 @@ func TestRussian(t *testing.T) {
 	// The place to go back to is only ever a console page.
 	if resp := e.post(t, c, "/console/language", url.Values{"lang": {"en"}, "back": {"//evil.example/"}}); resp.Header.Get("Location") != "/console/worklist" {
 		t.Errorf("sent to %q", resp.Header.Get("Location"))
+	}
+}
+
+// TestRulesPage: the rules in force with their digest and source, and the
+// board's checklist of unconfirmed values, in both languages.
+func TestRulesPage(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	c := e.browser(t)
+	e.signIn(t, c, auth.Lab, "lab")
+	resp, body := e.get(t, c, "/console/rules")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("%d", resp.StatusCode)
+	}
+	for _, want := range []string{"msc-contraindications", "msc-therapy-selection", "sha256:", "built-in",
+		`<li class="unconfirmed"><span aria-hidden="true">☐</span> <strong>params.cultureDays</strong>`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the rules page lacks %q", want)
+		}
+	}
+	e.post(t, c, "/console/language", url.Values{"lang": {"ru"}})
+	if _, body := e.get(t, c, "/console/rules"); !strings.Contains(body, "Действующие правила") || !strings.Contains(body, "встроенные") {
+		t.Error("the rules page is not in Russian")
 	}
 }

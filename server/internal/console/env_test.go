@@ -106,7 +106,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	cc := console.Config{Logger: logger, Cases: book, Sessions: sessions, Dev: true, Secure: o.secure, Now: o.now}
+	cc := console.Config{Logger: logger, Cases: book, Sessions: sessions, Rules: shelf, Dev: true, Secure: o.secure, Now: o.now}
 	if o.oidc != nil {
 		cc.Dev = false
 		if cc.OIDC, err = console.NewOIDC(ctx, o.oidc(base)); err != nil {
