@@ -85,6 +85,7 @@ func (s *Server) Routes() []Route {
 		{Method: "POST", Path: "/console/cases/{id}/commands", Roles: writers, Auth: AuthConsole, handler: s.consoleHandler("command")},
 		{Method: "GET", Path: "/console/cases/{id}/aftercare.ics", Roles: all, Auth: AuthConsole, handler: s.consoleHandler("aftercare.ics")},
 		{Method: "GET", Path: "/console/cases/{id}/leaflet", Roles: all, Auth: AuthConsole, handler: s.consoleHandler("leaflet")},
+		{Method: "GET", Path: "/console/rules", Roles: all, Auth: AuthConsole, handler: s.consoleHandler("rules")},
 	}
 }
 
