@@ -142,7 +142,7 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error
 		cases.Close()
 		return nil, err
 	}
-	con, sessions, err := openConsole(ctx, cfg, dev, cases, logger)
+	con, sessions, err := openConsole(ctx, cfg, dev, cases, shelf, logger)
 	if err != nil {
 		ln.Close()
 		log.Close()
