@@ -123,6 +123,9 @@ func (c *Console) Handler(name string) http.Handler {
 		"aftercare.ics":    c.aftercareICS,
 		"leaflet":          c.leaflet,
 		"rules":            c.rulesPage,
+		"playground":       c.playgroundPage,
+		"playground-post":  c.playgroundTry,
+		"playground-lint":  c.playgroundLint,
 	}[name]
 	if !ok {
 		panic("console: no handler " + name)
