@@ -86,6 +86,10 @@ func (s *Server) Routes() []Route {
 		{Method: "GET", Path: "/console/cases/{id}/aftercare.ics", Roles: all, Auth: AuthConsole, handler: s.consoleHandler("aftercare.ics")},
 		{Method: "GET", Path: "/console/cases/{id}/leaflet", Roles: all, Auth: AuthConsole, handler: s.consoleHandler("leaflet")},
 		{Method: "GET", Path: "/console/rules", Roles: all, Auth: AuthConsole, handler: s.consoleHandler("rules")},
+		// The playground changes nothing: every role may try rules.
+		{Method: "GET", Path: "/console/playground", Roles: all, Auth: AuthConsole, handler: s.consoleHandler("playground")},
+		{Method: "POST", Path: "/console/playground", Roles: all, Auth: AuthConsole, handler: s.consoleHandler("playground-post")},
+		{Method: "POST", Path: "/console/playground/lint", Roles: all, Auth: AuthConsole, handler: s.consoleHandler("playground-lint")},
 	}
 }
 
