@@ -12,10 +12,12 @@ import (
 const maxPlayground = 1 << 20
 
 type playgroundView struct {
-	Kinds []string
-	Kind  string
-	YAML  string
-	Trial *rulebook.Trial
+	Kinds  []string
+	Kind   string
+	YAML   string
+	Facts  string
+	Trial  *rulebook.Trial
+	Impact *rulebook.Impact
 }
 
 // playgroundPage opens a ruleset in force (?kind=) or an empty editor.
@@ -37,20 +39,15 @@ func (c *Console) playgroundPage(w http.ResponseWriter, r *http.Request) {
 // playgroundInput reads the posted rule file: an uploaded file, or the
 // editor's text. It is held for this request only.
 func playgroundInput(w http.ResponseWriter, r *http.Request) (string, bool) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxPlayground+64<<10)
+	r.Body = http.MaxBytesReader(w, r.Body, 3*maxPlayground)
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
 		if err := r.ParseMultipartForm(maxPlayground); err != nil {
 			return "", false
 		}
-		if f, _, err := r.FormFile("file"); err == nil {
-			defer f.Close()
-			data, err := io.ReadAll(io.LimitReader(f, maxPlayground))
-			if err != nil {
-				return "", false
-			}
-			if len(data) > 0 {
-				return string(data), true
-			}
+		if data, ok := upload(r, "file"); !ok {
+			return "", false
+		} else if len(data) > 0 {
+			return string(data), true
 		}
 	}
 	if err := r.ParseForm(); err != nil {
@@ -67,8 +64,35 @@ func (c *Console) playgroundTry(w http.ResponseWriter, r *http.Request) {
 		c.errorPage(w, r, http.StatusRequestEntityTooLarge, "The rule file is over 1 MiB or could not be read.")
 		return
 	}
-	t := rulebook.Try(r.Context(), []byte(src))
-	c.render(w, r, http.StatusOK, "playground.html", "Playground", playgroundView{Kinds: rulebook.Kinds(), YAML: src, Trial: &t})
+	facts := r.PostFormValue("facts")
+	population, ok := upload(r, "population")
+	if !ok {
+		c.errorPage(w, r, http.StatusRequestEntityTooLarge, "The population is over 1 MiB or could not be read.")
+		return
+	}
+	v := playgroundView{Kinds: rulebook.Kinds(), YAML: src, Facts: facts}
+	if c.cfg.Rules != nil {
+		t, imp := c.cfg.Rules.TryAgainst(r.Context(), []byte(src), []byte(facts), population)
+		v.Trial, v.Impact = &t, imp
+	} else {
+		t := rulebook.Try(r.Context(), []byte(src))
+		v.Trial = &t
+	}
+	c.render(w, r, http.StatusOK, "playground.html", "Playground", v)
+}
+
+// upload reads the uploaded file of the form field, nil when none.
+func upload(r *http.Request, field string) ([]byte, bool) {
+	if r.MultipartForm == nil {
+		return nil, true
+	}
+	f, _, err := r.FormFile(field)
+	if err != nil {
+		return nil, true
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxPlayground+1))
+	return data, err == nil && len(data) <= maxPlayground
 }
 
 // playgroundLint answers the editor's debounced calls: the problems

@@ -6,6 +6,8 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -77,5 +79,24 @@ func TestPlaygroundInTheBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("yaml"), "pregnent == true\n"))
 	u.waitFor(`document.querySelector('#trial').innerText.includes('playground.yaml:6:')`, "the problem at line 6")
 	t.Log(checkAxe(t, ctx, axe, "playground"))
+
+	// Shorten the oncology window and upload a population: the patient
+	// whose treatment ended four years ago moves to eligible.
+	dir := t.TempDir()
+	pop := filepath.Join(dir, "population.jsonl")
+	const rest = `"pregnant": false, "breastfeeding": false, "hiv": false, "immunodeficiency": false, "mentalStateUnstable": false, "acuteInflammation": false, "chronicExacerbation": false, "clottingDisorder": false`
+	if err := os.WriteFile(pop, []byte(`{"asOf": "2026-11-24", "oncology": {"active": false, "everTreated": false}, `+rest+"}\n"+
+		`{"asOf": "2026-11-24", "oncology": {"active": false, "everTreated": true, "lastTreatmentEnd": "2022-11-01"}, `+rest+"}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	u.run(chromedp.Navigate(e.URL+"/console/playground?kind=eligibility"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('#yaml').value = document.querySelector('#yaml').value.replace('oncologyWindowYears: 5', 'oncologyWindowYears: 3')`),
+		chromedp.SetUploadFiles(chromedp.ID("population"), []string{pop}),
+		chromedp.Click(chromedp.ID("try")))
+	u.waitFor(`!!document.querySelector('#moved')`, "the moved patients")
+	if got := u.text("#moved tbody"); !strings.Contains(got, "2\tineligible\teligible") {
+		t.Errorf("moved patients: %q", got)
+	}
+	t.Log(checkAxe(t, ctx, axe, "playground (impact)"))
 	shot(t, ctx, "playground")
 }
