@@ -79,6 +79,8 @@ func BenchmarkPages(b *testing.B) {
 		{"worklist-administrator", admin, "/console/worklist"},
 		{"case-doctor", doctor, "/console/cases/case-04242"},
 		{"case-administrator", admin, "/console/cases/case-04243"},
+		{"rules", doctor, "/console/rules"},
+		{"playground-eligibility", doctor, "/console/playground?kind=eligibility"},
 	}
 	for _, p := range pages {
 		b.Run(p.name, func(b *testing.B) {
