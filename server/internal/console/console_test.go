@@ -370,3 +370,34 @@ func TestRulesPage(t *testing.T) {
 		t.Error("the rules page is not in Russian")
 	}
 }
+
+// TestCasePageShowsTheDecision: a screening with facts left unknown shows
+// its outcome, the ruleset, what is still unknown with the question to
+// ask, and the facts it read.
+func TestCasePageShowsTheDecision(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	admin, doc := e.browser(t), e.browser(t)
+	e.signIn(t, admin, auth.Administrator, "ann")
+	e.signIn(t, doc, auth.Doctor, "dr")
+	path := e.openCase(t, admin, "case-q", "P")
+	post := func(c *http.Client, form url.Values) {
+		t.Helper()
+		if resp := e.post(t, c, path+"/commands", form); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s: %d", form.Get("type"), resp.StatusCode)
+		}
+	}
+	post(admin, url.Values{"type": {"book-appointment"}, "at": {"2026-09-01T09:05"}, "reason": {"r"}, "specialist": {"s"}, "slot": {"2026-09-03T10:00"}})
+	for _, item := range []string{"history", "records-review", "examination", "preliminary-diagnosis", "diagnostic-plan"} {
+		post(doc, url.Values{"type": {"record-consultation"}, "at": {"2026-09-03T10:30"}, "item": {item}, "text": {"t"}})
+	}
+	post(doc, url.Values{"type": {"screen"}, "at": {"2026-09-10T09:00"}, "facts.pregnant": {"false"}})
+	post(doc, url.Values{"type": {"screen"}, "at": {"2026-09-10T09:10"}, "facts.pregnant": {"false"}, "facts.hiv": {"true"}})
+	_, body := e.get(t, doc, path)
+	for _, want := range []string{"eligibility · Outcome: <strong>undetermined</strong>", "eligibility · Outcome: <strong>ineligible</strong>",
+		"msc-contraindications", "<strong>immunodeficiency</strong>: ", "(read: hiv = true)",
+		"Still unknown", "Question: ", "Facts read", "<li>hiv = true</li>", "<li>pregnant = false</li>"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the case page lacks %q", want)
+		}
+	}
+}

@@ -117,6 +117,7 @@ var russian = map[string]string{
 	"Patients":                                                                         "Пациенты",
 	"Moved patients":                                                                   "Пациенты с другим итогом",
 	"Line":                                                                             "Строка",
+	"read":                                                                             "прочитано",
 	"State":                                                                            "Состояние",
 	// Roles.
 	"administrator": "администратор", "doctor": "врач", "board": "медицинский совет", "lab": "лаборатория",

@@ -239,13 +239,11 @@ type decisionJSON struct {
 		Version string `json:"version"`
 	} `json:"ruleset"`
 	Findings []struct {
-		Rule     string `json:"rule"`
-		Title    string `json:"title"`
-		Message  string `json:"message"`
-		Evidence []struct {
-			Fact  string `json:"Fact"`
-			Value any    `json:"Value"`
-		} `json:"evidence"`
+		Rule     string         `json:"rule"`
+		Title    string         `json:"title"`
+		Message  string         `json:"message"`
+		Evidence map[string]any `json:"evidence"` // fact: value
+		Read     []factLine     `json:"-"`
 	} `json:"findings"`
 	Missing []struct {
 		Fact     string   `json:"fact"`
@@ -300,7 +298,12 @@ func (c *Console) renderCase(w http.ResponseWriter, r *http.Request, status int,
 			continue
 		}
 		d := decisionView{Version: e.Version, At: e.At, Kind: e.Decision.Kind, Digest: e.Decision.Digest}
-		json.Unmarshal(e.Decision.Decision, &d.decisionJSON)
+		if err := json.Unmarshal(e.Decision.Decision, &d.decisionJSON); err != nil {
+			c.cfg.Logger.Warn("console: a decision of unexpected shape", "kind", e.Decision.Kind, "error", err.Error())
+		}
+		for i := range d.Findings {
+			flatten("", d.Findings[i].Evidence, &d.Findings[i].Read)
+		}
 		var facts any
 		json.Unmarshal(e.Decision.Facts, &facts)
 		flatten("", facts, &d.Facts)
