@@ -20,6 +20,7 @@ import (
 	"github.com/reocell/celltherapy/server/internal/audit"
 	"github.com/reocell/celltherapy/server/internal/auth"
 	"github.com/reocell/celltherapy/server/internal/casebook"
+	"github.com/reocell/celltherapy/server/internal/console"
 	"github.com/reocell/celltherapy/server/internal/httpapi"
 	"github.com/reocell/celltherapy/server/internal/metrics"
 	"github.com/reocell/celltherapy/server/internal/rulebook"
@@ -272,7 +273,21 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error
 		logger.Warn("audit: stored case events have no audit entry (left by an earlier version); run celltherapy audit repair",
 			"events", len(gaps), "first", gaps[0].String())
 	}
-	api := httpapi.New(httpapi.Deps{Logger: logger, Verifier: verifier, Rules: shelf, Audit: log, Metrics: m, Cases: cases, CDS: cds, AuditGaps: len(gaps)})
+	con, sessions, err := openConsole(ctx, cfg, dev, cases, shelf, logger)
+	if err != nil {
+		ln.Close()
+		log.Close()
+		cases.Close()
+		return nil, err
+	}
+	deps := httpapi.Deps{Logger: logger, Verifier: verifier, Rules: shelf, Audit: log, Metrics: m, Cases: cases, CDS: cds, AuditGaps: len(gaps)}
+	if con != nil {
+		deps.Console = con
+	}
+	api := httpapi.New(deps)
+	if con != nil {
+		con.UseCommander(api)
+	}
 	timeouts := cfg.Timeouts.orDefaults()
 	srv := &http.Server{
 		Handler:           api,
@@ -283,14 +298,15 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	s := &Server{URL: "http://" + ln.Addr().String(), DevMode: dev, done: make(chan error, 1)}
-	go func() { s.done <- serve(ctx, srv, timeouts.Shutdown, ln, shelf, stores{log, cases}, logger) }()
+	go func() { s.done <- serve(ctx, srv, timeouts.Shutdown, ln, shelf, stores{log, cases, sessions}, logger) }()
 	return s, nil
 }
 
 // stores are what serve closes once the requests in flight are answered.
 type stores struct {
-	audit *audit.Log
-	cases *casebook.Book
+	audit    *audit.Log
+	cases    *casebook.Book
+	sessions *console.Sessions // nil when the console is off
 }
 
 // serve serves until ctx is done, then shuts down in order: the listener
@@ -317,6 +333,11 @@ func serve(ctx context.Context, srv *http.Server, grace time.Duration, ln net.Li
 	}
 	if cerr := st.audit.Close(); cerr != nil && !errors.Is(cerr, audit.ErrClosed) {
 		err = errors.Join(err, cerr)
+	}
+	if st.sessions != nil {
+		if cerr := st.sessions.Close(); cerr != nil {
+			err = errors.Join(err, cerr)
+		}
 	}
 	if cerr := st.cases.Close(); cerr != nil {
 		err = errors.Join(err, cerr)

@@ -42,6 +42,16 @@ type Config struct {
 	CDSFetchLimits string // bounds of what one call reads from a FHIR server: pages=N,resources=N,bytes=N,wait=DURATION
 	Terminology    string // FHIR terminology server base URL for the code tables' descendantsOf and valueSet entries
 
+	// The console's sign-in through the clinic's identity provider (OpenID
+	// Connect, authorisation code with PKCE); see console.go.
+	OIDCIssuer       string // the provider's issuer URL; "" for none
+	OIDCClientID     string
+	OIDCClientSecret string
+	OIDCRedirectURL  string // this server's /console/callback as the provider knows it
+	OIDCRoleClaim    string // the ID token claim with the person's roles
+	OIDCRoles        string // the claim's values to roles: VALUE=ROLE, comma-separated ("": the values are role names)
+	OIDCScopes       string // scopes beside openid, comma-separated
+
 	// Timeouts of the HTTP server; zero values take the defaults
 	// (DefaultTimeouts). Not flags: a clinic has no reason to change them.
 	Timeouts Timeouts
@@ -131,6 +141,13 @@ func (cfg *Config) Flags(fs *flag.FlagSet, only ...string) {
 	add(&cfg.CDSOrigins, "cds-allowed-origins", "", "browser origins (scheme://host[:port]) allowed to call /cds-services, such as a CDS Hooks sandbox, comma-separated (default: none)")
 	add(&cfg.CDSFetchLimits, "cds-fetch-limits", "", "bounds of what one CDS call reads from the EHR's FHIR server: pages=N (of one search, default 20), resources=N (default 5000), bytes=N (default 8388608), wait=DURATION (the call's, default 20s), comma-separated")
 	add(&cfg.Terminology, "terminology-server", "", "FHIR terminology server base URL asked ($subsumes, $validate-code) for the code tables' descendantsOf and valueSet entries, with a 2s timeout and a cache of 10,000 answers; when it fails the local value sets answer and the card says so (default: none)")
+	add(&cfg.OIDCIssuer, "oidc-issuer", "", "the clinic identity provider's issuer URL: the console signs people in through it (OpenID Connect code flow with PKCE)")
+	add(&cfg.OIDCClientID, "oidc-client-id", "", "the console's client id at the identity provider")
+	add(&cfg.OIDCClientSecret, "oidc-client-secret", "", "the console's client secret at the identity provider")
+	add(&cfg.OIDCRedirectURL, "oidc-redirect-url", "", "this server's /console/callback URL as the identity provider knows it (default: http://ADDR/console/callback)")
+	add(&cfg.OIDCRoleClaim, "oidc-role-claim", "roles", "the ID token claim that holds the person's roles")
+	add(&cfg.OIDCRoles, "oidc-roles", "", "the role claim's values to the procedure's roles, comma-separated VALUE=ROLE (default: the values are role names)")
+	add(&cfg.OIDCScopes, "oidc-scopes", "", "scopes to ask for beside openid, comma-separated (such as groups)")
 	add(&cfg.CDSFHIRServers, "cds-fhir-servers", "", "FHIR server base URLs the CDS service may fetch missing prefetch from with the EHR's token, comma-separated (default: any the EHR names)")
 }
 

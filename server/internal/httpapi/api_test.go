@@ -85,6 +85,9 @@ func TestRoutesAndDocumentAgree(t *testing.T) {
 		}
 	}
 	for _, rt := range expandKinds(routes) {
+		if rt.Auth == AuthConsole {
+			continue // the console's HTML pages are not the API
+		}
 		key := strings.ToLower(rt.Method) + " " + rt.Path
 		served[key] = true
 		if _, ok := doc.Paths[rt.Path][strings.ToLower(rt.Method)]; !ok {

@@ -86,6 +86,28 @@ func (s *Server) Routes() []Route {
 		{Method: "GET", Path: "/cds-services", Auth: AuthCDSClient, handler: s.cdsHandler()},
 		{Method: "POST", Path: "/cds-services/{id}", Auth: AuthCDSClient, handler: s.cdsHandler()},
 		{Method: "POST", Path: "/cds-services/{id}/feedback", Auth: AuthCDSClient, handler: s.cdsHandler()},
+		// The console (package console): a session cookie instead of a
+		// bearer token, the same roles as the API's routes it stands for.
+		{Method: "GET", Path: "/console", Auth: AuthConsole, handler: s.consoleHandler("home")},
+		{Method: "GET", Path: "/console/static/{file...}", Auth: AuthConsole, handler: s.consoleHandler("static")},
+		{Method: "GET", Path: "/console/sign-in", Auth: AuthConsole, handler: s.consoleHandler("sign-in")},
+		{Method: "POST", Path: "/console/sign-in", Auth: AuthConsole, handler: s.consoleHandler("sign-in-post")},
+		{Method: "GET", Path: "/console/callback", Auth: AuthConsole, handler: s.consoleHandler("callback")},
+		{Method: "GET", Path: "/console/choose-role", Auth: AuthConsole, handler: s.consoleHandler("choose-role")},
+		{Method: "POST", Path: "/console/choose-role", Auth: AuthConsole, handler: s.consoleHandler("choose-role-post")},
+		{Method: "POST", Path: "/console/language", Auth: AuthConsole, handler: s.consoleHandler("language")},
+		{Method: "POST", Path: "/console/sign-out", Roles: all, Auth: AuthConsole, handler: s.consoleHandler("sign-out")},
+		{Method: "GET", Path: "/console/worklist", Roles: all, Auth: AuthConsole, handler: s.consoleHandler("worklist")},
+		{Method: "POST", Path: "/console/cases", Roles: writers, Auth: AuthConsole, handler: s.consoleHandler("open-case")},
+		{Method: "GET", Path: "/console/cases/{id}", Roles: all, Auth: AuthConsole, handler: s.consoleHandler("case")},
+		{Method: "POST", Path: "/console/cases/{id}/commands", Roles: writers, Auth: AuthConsole, handler: s.consoleHandler("command")},
+		{Method: "GET", Path: "/console/cases/{id}/aftercare.ics", Roles: all, Auth: AuthConsole, handler: s.consoleHandler("aftercare.ics")},
+		{Method: "GET", Path: "/console/cases/{id}/leaflet", Roles: all, Auth: AuthConsole, handler: s.consoleHandler("leaflet")},
+		{Method: "GET", Path: "/console/rules", Roles: all, Auth: AuthConsole, handler: s.consoleHandler("rules")},
+		// The playground changes nothing: every role may try rules.
+		{Method: "GET", Path: "/console/playground", Roles: all, Auth: AuthConsole, handler: s.consoleHandler("playground")},
+		{Method: "POST", Path: "/console/playground", Roles: all, Auth: AuthConsole, handler: s.consoleHandler("playground-post")},
+		{Method: "POST", Path: "/console/playground/lint", Roles: all, Auth: AuthConsole, handler: s.consoleHandler("playground-lint")},
 	}...)
 }
 

@@ -52,6 +52,9 @@ type Deps struct {
 	// CDS is the CDS Hooks service (cdshooks.Handler), nil when not
 	// configured: its routes then answer 404.
 	CDS http.Handler
+	// Console is the clinicians' console, nil when it is off: its routes
+	// then answer 404.
+	Console Console
 }
 
 // Server is the API as an http.Handler.
@@ -65,6 +68,7 @@ type Server struct {
 	cases    *casebook.Book
 	cds      http.Handler
 	gaps     int
+	console  Console
 	ids      *requestIDs
 	mux      *http.ServeMux
 }
@@ -72,7 +76,7 @@ type Server struct {
 // New returns the API with every route of Routes registered.
 func New(d Deps) *Server {
 	s := &Server{log: d.Logger, verifier: d.Verifier, rules: d.Rules, audit: d.Audit, metrics: d.Metrics,
-		maxBody: d.MaxBody, cases: d.Cases, cds: d.CDS, gaps: d.AuditGaps, ids: newRequestIDs(), mux: http.NewServeMux()}
+		maxBody: d.MaxBody, cases: d.Cases, cds: d.CDS, gaps: d.AuditGaps, console: d.Console, ids: newRequestIDs(), mux: http.NewServeMux()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -94,7 +98,10 @@ func New(d Deps) *Server {
 			allow[rt.Path] = append(allow[rt.Path], rt.Method)
 			continue
 		}
-		if rt.Roles != nil {
+		switch {
+		case rt.Auth == AuthConsole:
+			h = s.consoleRoute(rt.Roles, h)
+		case rt.Roles != nil:
 			h = s.authorize(rt.Roles, h)
 		}
 		s.mux.Handle(pattern, s.observe(pattern, s.recoverPanic(h)))

@@ -38,6 +38,7 @@ type Book struct {
 	deciders map[string]decideFunc
 	makers   Makers       // the decision makers of the rules in force (Shelf.Screener screens with makers.Screener)
 	mapper   *fhir.Mapper // the FHIR code tables of the directory, or the built-in ones
+	sets     map[string]*rules.Ruleset
 }
 
 // Makers returns the book's decision makers, for the case routes.
@@ -55,6 +56,11 @@ func Kinds() []string {
 // Rulesets returns the rulesets of the book, by kind in Kinds order.
 func (b *Book) Rulesets() []Ruleset { return append([]Ruleset(nil), b.rulesets...) }
 
+// RulesOf returns the ruleset in force for the decision kind, nil when
+// the kind is not served: its rules, params, tests and unconfirmed values,
+// for pages that show them.
+func (b *Book) RulesOf(kind string) *rules.Ruleset { return b.sets[kind] }
+
 // Decide makes the decision of kind for facts (JSON). Bad facts are a
 // rules.FactErrors naming each JSON path.
 func (b *Book) Decide(ctx context.Context, kind string, facts []byte) (Decision, error) {
@@ -68,7 +74,7 @@ func (b *Book) Decide(ctx context.Context, kind string, facts []byte) (Decision,
 // build makes a book from the built-in rules, overridden kind by kind by
 // the rules loaded from a directory (dir nil: built-in only).
 func build(builtin, dir *rules.Set, now time.Time) (*Book, error) {
-	b := &Book{deciders: map[string]decideFunc{}}
+	b := &Book{deciders: map[string]decideFunc{}, sets: map[string]*rules.Ruleset{}}
 	var problems []string
 	for _, d := range domains() {
 		name := d.Name
@@ -101,6 +107,7 @@ func build(builtin, dir *rules.Set, now time.Time) (*Book, error) {
 			continue
 		}
 		b.deciders[name] = decide
+		b.sets[name] = rs
 		b.rulesets = append(b.rulesets, Ruleset{Name: rs.Name(), Version: rs.Version(), Digest: rs.Digest(),
 			Kind: name, Source: source, File: rs.File(), LoadedAt: now.UTC()})
 	}

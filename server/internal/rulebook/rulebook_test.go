@@ -319,3 +319,20 @@ func TestDeletedFileKeepsItsRules(t *testing.T) {
 	close(stop)
 	wg.Wait()
 }
+
+func TestRulesOfEveryKind(t *testing.T) {
+	shelf, err := Open("", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := shelf.Current()
+	for _, r := range b.Rulesets() {
+		rs := b.RulesOf(r.Kind)
+		if rs == nil || rs.Digest() != r.Digest || rs.Name() != r.Name {
+			t.Errorf("%s: RulesOf gives %v", r.Kind, rs)
+		}
+	}
+	if b.RulesOf("no-such-kind") != nil {
+		t.Error("a ruleset for an unknown kind")
+	}
+}
