@@ -14,24 +14,21 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/reocell/celltherapy/procedure"
+	"github.com/reocell/celltherapy/procedure/internal/groupcommit"
 	"github.com/reocell/celltherapy/procedure/internal/workitem"
 )
 
 // Store is a procedure.Store in a PostgreSQL database. It is safe for
 // concurrent use, also by several processes.
 type Store struct {
-	pool    *pgxpool.Pool
-	jobs    chan *job
-	stop    chan struct{}
-	done    sync.WaitGroup
-	closing sync.Once
+	pool *pgxpool.Pool
+	w    *groupcommit.Writer
 }
 
 // Open connects to the database at dsn (a URL or keyword/value string
@@ -47,16 +44,14 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	s := &Store{pool: pool, jobs: make(chan *job), stop: make(chan struct{})}
-	s.done.Add(1)
-	go s.writer()
+	s := &Store{pool: pool}
+	s.w = groupcommit.Start(s.commit, ErrClosed)
 	return s, nil
 }
 
 // Close stops the writer and closes the connections.
 func (s *Store) Close() {
-	s.closing.Do(func() { close(s.stop) })
-	s.done.Wait()
+	s.w.Close()
 	s.pool.Close()
 }
 
@@ -66,15 +61,6 @@ func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 // ErrClosed is returned by Append after Close.
 var ErrClosed = errors.New("postgres: store closed")
 
-// job is one append waiting for the writer.
-type job struct {
-	ctx  context.Context
-	req  procedure.AppendRequest
-	res  procedure.AppendResult
-	err  error
-	done chan struct{}
-}
-
 // Append implements procedure.Store. Concurrent appends are committed
 // together, in one transaction (group commit): one commit acknowledges
 // many, and the audit log's lock is taken once for all of them.
@@ -82,101 +68,57 @@ func (s *Store) Append(ctx context.Context, req procedure.AppendRequest) (proced
 	if err := req.Check(); err != nil {
 		return procedure.AppendResult{}, err
 	}
-	j := &job{ctx: ctx, req: req, done: make(chan struct{})}
-	select {
-	case s.jobs <- j:
-	case <-s.stop:
-		return procedure.AppendResult{}, ErrClosed
-	case <-ctx.Done():
-		return procedure.AppendResult{}, ctx.Err()
-	}
-	<-j.done
-	return j.res, j.err
-}
-
-// maxBatch is the most appends committed in one transaction.
-const maxBatch = 64
-
-// writer commits the appends waiting at the moment in one transaction.
-func (s *Store) writer() {
-	defer s.done.Done()
-	for {
-		var batch []*job
-		select {
-		case j := <-s.jobs:
-			batch = append(batch, j)
-		case <-s.stop:
-			return
-		}
-	gather:
-		for len(batch) < maxBatch {
-			select {
-			case j := <-s.jobs:
-				batch = append(batch, j)
-			default:
-				break gather
-			}
-		}
-		s.commit(batch)
-	}
+	return s.w.Append(ctx, req)
 }
 
 // commit runs each job under its own savepoint, so that one refused append
 // leaves the others, then writes the audit entries of every job that
 // appended (under the audit log's lock, taken last so that it is held only
 // for those inserts and the commit), and commits.
-func (s *Store) commit(batch []*job) {
+func (s *Store) commit(batch []*groupcommit.Job) {
 	ctx := context.Background() // the commit serves several callers: none may cancel it
-	finish := func(err error) {
-		for _, j := range batch {
-			if err != nil && j.err == nil {
-				j.err, j.res = err, procedure.AppendResult{}
-			}
-			close(j.done)
-		}
-	}
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
-		finish(fmt.Errorf("postgres: begin: %w", err))
+		groupcommit.Finish(batch, fmt.Errorf("postgres: begin: %w", err))
 		return
 	}
 	defer tx.Rollback(ctx)
-	var audited []*job
+	var audited []*groupcommit.Job
 	for _, j := range batch {
-		if err := j.ctx.Err(); err != nil {
-			j.err = err
+		if err := j.Ctx.Err(); err != nil {
+			j.Err = err
 			continue
 		}
 		if _, err := tx.Exec(ctx, "SAVEPOINT append"); err != nil {
-			finish(err)
+			groupcommit.Finish(batch, err)
 			return
 		}
-		j.res, j.err = appendTx(ctx, tx, j.req)
-		if j.err != nil {
+		j.Res, j.Err = appendTx(ctx, tx, j.Req)
+		if j.Err != nil {
 			if _, err := tx.Exec(ctx, "ROLLBACK TO SAVEPOINT append"); err != nil {
-				finish(err)
+				groupcommit.Finish(batch, err)
 				return
 			}
-			j.res, j.err = lost(ctx, tx, j.req, j.err)
-		} else if !j.res.Replayed && j.req.Audit != nil {
+			j.Res, j.Err = lost(ctx, tx, j.Req, j.Err)
+		} else if !j.Res.Replayed && j.Req.Audit != nil {
 			audited = append(audited, j)
 		}
 		if _, err := tx.Exec(ctx, "RELEASE SAVEPOINT append"); err != nil {
-			finish(err)
+			groupcommit.Finish(batch, err)
 			return
 		}
 	}
 	if len(audited) > 0 {
 		if err := appendAudit(ctx, tx, audited); err != nil {
-			finish(err)
+			groupcommit.Finish(batch, err)
 			return
 		}
 	}
 	if err := tx.Commit(ctx); err != nil {
-		finish(fmt.Errorf("postgres: commit: %w", err))
+		groupcommit.Finish(batch, fmt.Errorf("postgres: commit: %w", err))
 		return
 	}
-	finish(nil)
+	groupcommit.Finish(batch, nil)
 }
 
 // lost turns the error of an append that lost a race with another writer
@@ -267,7 +209,7 @@ func appendTx(ctx context.Context, tx pgx.Tx, req procedure.AppendRequest) (proc
 // writers (this store's batches, the server's own log, other servers), so
 // the log has one end. A trail that fails fails the whole batch: no event
 // is committed without its entry.
-func appendAudit(ctx context.Context, tx pgx.Tx, jobs []*job) error {
+func appendAudit(ctx context.Context, tx pgx.Tx, jobs []*groupcommit.Job) error {
 	if _, err := tx.Exec(ctx, `LOCK TABLE audit_entries IN EXCLUSIVE MODE`); err != nil {
 		return fmt.Errorf("postgres: lock the audit log: %w", err)
 	}
@@ -279,7 +221,7 @@ func appendAudit(ctx context.Context, tx pgx.Tx, jobs []*job) error {
 	var rows [][]any
 	for _, j := range jobs {
 		var entries []procedure.AuditEntry
-		entries, tail, err = procedure.ChainAudit(j.req.Audit, tail, j.req.Events)
+		entries, tail, err = procedure.ChainAudit(j.Req.Audit, tail, j.Req.Events)
 		if err != nil {
 			return err
 		}

@@ -16,23 +16,20 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
 
 	"github.com/reocell/celltherapy/procedure"
+	"github.com/reocell/celltherapy/procedure/internal/groupcommit"
 	"github.com/reocell/celltherapy/procedure/internal/workitem"
 )
 
 // Store is a procedure.Store in one SQLite file. It is safe for concurrent
 // use, also by several processes on one machine.
 type Store struct {
-	db      *sql.DB
-	jobs    chan *job
-	stop    chan struct{}
-	done    sync.WaitGroup
-	closing sync.Once
+	db *sql.DB
+	w  *groupcommit.Writer
 }
 
 // Open opens (creating it if needed) the SQLite database at path and
@@ -57,9 +54,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	s := &Store{db: db, jobs: make(chan *job), stop: make(chan struct{})}
-	s.done.Add(1)
-	go s.writer()
+	s := &Store{db: db}
+	s.w = groupcommit.Start(s.commit, ErrClosed)
 	return s, nil
 }
 
@@ -82,22 +78,12 @@ func check(ctx context.Context, db *sql.DB) error {
 
 // Close stops the writer and closes the database.
 func (s *Store) Close() error {
-	s.closing.Do(func() { close(s.stop) })
-	s.done.Wait()
+	s.w.Close()
 	return s.db.Close()
 }
 
 // DB returns the database, for tests and tools that read it directly.
 func (s *Store) DB() *sql.DB { return s.db }
-
-// job is one append waiting for the writer.
-type job struct {
-	ctx  context.Context
-	req  procedure.AppendRequest
-	res  procedure.AppendResult
-	err  error
-	done chan struct{}
-}
 
 // ErrClosed is returned by Append after Close.
 var ErrClosed = errors.New("sqlite: store closed")
@@ -108,100 +94,56 @@ func (s *Store) Append(ctx context.Context, req procedure.AppendRequest) (proced
 	if err := req.Check(); err != nil {
 		return procedure.AppendResult{}, err
 	}
-	j := &job{ctx: ctx, req: req, done: make(chan struct{})}
-	select {
-	case s.jobs <- j:
-	case <-s.stop:
-		return procedure.AppendResult{}, ErrClosed
-	case <-ctx.Done():
-		return procedure.AppendResult{}, ctx.Err()
-	}
-	<-j.done
-	return j.res, j.err
-}
-
-// maxBatch is the most appends committed in one transaction.
-const maxBatch = 64
-
-// writer commits the appends waiting at the moment in one transaction.
-func (s *Store) writer() {
-	defer s.done.Done()
-	for {
-		var batch []*job
-		select {
-		case j := <-s.jobs:
-			batch = append(batch, j)
-		case <-s.stop:
-			return
-		}
-	gather:
-		for len(batch) < maxBatch {
-			select {
-			case j := <-s.jobs:
-				batch = append(batch, j)
-			default:
-				break gather
-			}
-		}
-		s.commit(batch)
-	}
+	return s.w.Append(ctx, req)
 }
 
 // commit runs each job under its own savepoint, so that one refused append
 // leaves the others, and commits them all with one sync. The audit
 // entries of the jobs that carry a trail are chained in the same
 // transaction, after the audit log's end as read under the write lock.
-func (s *Store) commit(batch []*job) {
-	finish := func(err error) {
-		for _, j := range batch {
-			if err != nil && j.err == nil {
-				j.err, j.res = err, procedure.AppendResult{}
-			}
-			close(j.done)
-		}
-	}
+func (s *Store) commit(batch []*groupcommit.Job) {
 	tx, err := s.db.BeginTx(context.Background(), nil)
 	if err != nil {
-		finish(fmt.Errorf("sqlite: begin: %w", err))
+		groupcommit.Finish(batch, fmt.Errorf("sqlite: begin: %w", err))
 		return
 	}
 	var tail *procedure.AuditTail // read once, when a job needs it
 	for _, j := range batch {
-		if err := j.ctx.Err(); err != nil {
-			j.err = err
+		if err := j.Ctx.Err(); err != nil {
+			j.Err = err
 			continue
 		}
-		if j.req.Audit != nil && tail == nil {
+		if j.Req.Audit != nil && tail == nil {
 			if tail, err = auditTail(tx); err != nil {
 				tx.Rollback()
-				finish(err)
+				groupcommit.Finish(batch, err)
 				return
 			}
 		}
 		if _, err := tx.Exec("SAVEPOINT append"); err != nil {
 			tx.Rollback()
-			finish(err)
+			groupcommit.Finish(batch, err)
 			return
 		}
 		var next procedure.AuditTail
-		j.res, next, j.err = appendTx(j.ctx, tx, j.req, tail)
+		j.Res, next, j.Err = appendTx(j.Ctx, tx, j.Req, tail)
 		release := "RELEASE append"
-		if j.err != nil {
+		if j.Err != nil {
 			release = "ROLLBACK TO append; RELEASE append"
 		} else if tail != nil {
 			*tail = next
 		}
 		if _, err := tx.Exec(release); err != nil {
 			tx.Rollback()
-			finish(err)
+			groupcommit.Finish(batch, err)
 			return
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		finish(fmt.Errorf("sqlite: commit: %w", err))
+		groupcommit.Finish(batch, fmt.Errorf("sqlite: commit: %w", err))
 		return
 	}
-	finish(nil)
+	groupcommit.Finish(batch, nil)
 }
 
 // auditTail reads the audit log's last entry.
