@@ -204,7 +204,7 @@ func (u *ui) text(sel string) string {
 // waitFor polls the page until js is true.
 func (u *ui) waitFor(js, what string) {
 	u.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(30 * time.Second) // CI runs other packages' tests beside the browser
 	for {
 		ok, err := chromedp.Run(u.ctx, chromedp.Evaluate[bool](js))
 		if err == nil && ok {
@@ -261,6 +261,9 @@ func (u *ui) give(typ string, at string, fields map[string]string) {
 // try is give, returning the refusal shown, "" when the command was taken.
 func (u *ui) try(typ string, at string, fields map[string]string) string {
 	u.t.Helper()
+	// The page the last command led to must have finished loading (htmx
+	// included) before its form is filled and clicked.
+	u.waitFor(`document.readyState === "complete"`, "the page to load")
 	if u.maybeText(".refusal") != "" {
 		u.openCasePage(u.caseID) // the page of the refusal, not of the case
 	}
