@@ -253,6 +253,15 @@ func TestStartRefusesUnapprovedRules(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "--approval-quorum") {
 		t.Fatalf("a quorum of 2 with one key: %v", err)
 	}
+	// Approvals inside the watched rules are a bad setting.
+	rulesDir := t.TempDir()
+	inside := filepath.Join(rulesDir, "approvals")
+	os.Mkdir(inside, 0o755)
+	err = run(context.Background(), []string{"--addr", "127.0.0.1:0", "--data-dir", data, "--rules", rulesDir, "--require-approval",
+		"--approvals", inside, "--board-keys", alicePub + "," + bobPub}, noEnv, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "--approvals") || !strings.Contains(err.Error(), "inside the rules directory") {
+		t.Fatalf("approvals inside the rules: %v", err)
+	}
 }
 
 // TestApprovalsShownWithoutRequiringThem: with board keys but without
