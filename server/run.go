@@ -29,6 +29,7 @@ import (
 	"github.com/reocell/celltherapy/server/internal/app"
 	"github.com/reocell/celltherapy/server/internal/audit"
 	"github.com/reocell/celltherapy/server/internal/auth"
+	"github.com/reocell/celltherapy/server/internal/rulebook"
 )
 
 const usage = `Usage:
@@ -38,6 +39,8 @@ const usage = `Usage:
   celltherapy audit repair [flags]       append entries, marked reconstructed, for events stored without one
   celltherapy audit prove ENTRY [flags]  print an inclusion proof of an entry in the latest signed checkpoint
   celltherapy audit keygen --out FILE    create an audit signing key (for --audit-key); prints its public key
+  celltherapy approve --key FILE [--approvals DIR] [--built-in] [RULES...]
+                                         sign the board's approval of each ruleset in RULES (files or directories)
 
 Every flag can also be set by the environment variable named after it.
 Run celltherapy COMMAND --help for the flags of a command.`
@@ -90,6 +93,8 @@ func runAs(ctx context.Context, prog string, args []string, getenv func(string) 
 		}
 		fmt.Fprintln(stderr, "celltherapy audit: the audit commands are verify, repair, prove and keygen\n\n"+usage)
 		return app.ErrUsage
+	case "approve":
+		return approveCmd(args, getenv, stdout, stderr)
 	case "help":
 		fmt.Fprintln(stdout, usage)
 		return nil
@@ -293,6 +298,89 @@ func auditKeygenCmd(args []string, getenv func(string) string, stdout, stderr io
 	}
 	fmt.Fprintln(stdout, vkey)
 	return nil
+}
+
+func approveCmd(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var cfg app.Config
+	fs := app.NewFlagSet("approve", "Usage: celltherapy approve --key FILE [--approvals DIR] [--built-in] [RULES...]\n\nSigns, with a board member's key (celltherapy audit keygen --name NAME), a note\napproving each ruleset in RULES (rule files or directories, read as the\nserver reads them) or, with --built-in, the built-in rules: its name,\nversion and digest. The notes go into the approvals directory, one file\nper ruleset and key; a server with --require-approval serves a ruleset\nonly when --approval-quorum distinct --board-keys approve its digest.\n\nFlags:", stderr)
+	cfg.Flags(fs, "approvals")
+	key := fs.String("key", "", "the board member's signing key file (celltherapy audit keygen)")
+	builtIn := fs.Bool("built-in", false, "approve the built-in rules")
+	paths, done, err := parseWithArgs(fs, args, getenv, stdout)
+	if done {
+		return err
+	}
+	switch {
+	case *key == "":
+		return &app.ConfigError{Setting: "key", Problem: "give the board member's signing key file"}
+	case cfg.Approvals == "":
+		return &app.ConfigError{Setting: "approvals", Problem: "give the approvals directory the server reads (--approvals)"}
+	case len(paths) == 0 && !*builtIn:
+		fmt.Fprintln(stderr, "celltherapy approve: give the rule files or directories to approve, or --built-in")
+		return app.ErrUsage
+	case len(paths) > 0 && *builtIn:
+		fmt.Fprintln(stderr, "celltherapy approve: give rule files or --built-in, not both")
+		return app.ErrUsage
+	}
+	signer, _, err := audit.ReadKey(*key)
+	if err != nil {
+		return &app.ConfigError{Setting: "key", Problem: err.Error()}
+	}
+	for _, p := range paths {
+		if abs, err := filepath.Abs(cfg.Approvals); err == nil {
+			if dir, err := filepath.Abs(p); err == nil && (abs == dir || strings.HasPrefix(abs, dir+string(filepath.Separator))) {
+				return &app.ConfigError{Setting: "approvals", Problem: fmt.Sprintf("%s is inside the rules %s; keep the approvals outside the watched rules", cfg.Approvals, p)}
+			}
+		}
+	}
+	sets, err := rulebook.ReadRulesets(paths...)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(cfg.Approvals, 0o755); err != nil {
+		return &app.ConfigError{Setting: "approvals", Problem: err.Error()}
+	}
+	for _, rs := range sets {
+		file, err := rulebook.SignApproval(cfg.Approvals, rs, signer)
+		if err != nil {
+			return &app.ConfigError{Setting: "approvals", Problem: err.Error()}
+		}
+		fmt.Fprintf(stdout, "approved %s %s (%s, %s) as %s: %s\n", rs.Name, rs.Version, rs.Kind, rs.Digest, signer.Name(), file)
+	}
+	return nil
+}
+
+// parseWithArgs is parse for a command that takes arguments beside its
+// flags, in any order ("--" ends the flags); it returns the arguments.
+func parseWithArgs(fs *flag.FlagSet, args []string, getenv func(string) string, stdout io.Writer) (rest []string, done bool, err error) {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if a == "-h" || a == "-help" || a == "--help" || a == "--h" {
+			app.PrintHelp(fs, stdout)
+			return nil, true, nil
+		}
+	}
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, true, app.ErrUsage
+		}
+		left := fs.Args()
+		if consumed := len(args) - len(left); consumed > 0 && args[consumed-1] == "--" {
+			rest = append(rest, left...)
+			break
+		}
+		if len(left) == 0 {
+			break
+		}
+		rest, args = append(rest, left[0]), left[1:]
+	}
+	// The flags given stay set; those not given are taken from the environment.
+	if err := app.Parse(fs, nil, getenv); err != nil {
+		return nil, true, err
+	}
+	return rest, false, nil
 }
 
 func auditRepairCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

@@ -41,6 +41,8 @@ func commands() []command {
 			run: serverCommand("token")},
 		{name: "audit", synopsis: "audit verify|repair [flags]", summary: "check the server's audit log, or fill the gaps earlier versions left in it",
 			run: serverCommand("audit")},
+		{name: "approve", synopsis: "approve --key FILE [--approvals DIR] [--built-in] [PATH...]", summary: "sign the medical board's approval of rulesets, for a server run with --require-approval",
+			run: serverCommand("approve")},
 	}
 }
 

@@ -199,14 +199,23 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error
 	if err != nil {
 		return nil, err
 	}
+	approvals, err := cfg.approvals()
+	if err != nil {
+		return nil, err
+	}
 	m := metrics.New()
 	var rulesAudit func(action string, l rulebook.Load) // set once the audit log is open, before the watcher starts
 	shelf, err := rulebook.Open(cfg.RulesDir, rulebook.Options{Logger: logger, OnReload: m.ObserveReload,
+		Approvals: approvals, RequireApproval: cfg.RequireApproval, OnUnapproved: m.CountUnapprovedReload,
 		OnLoad: func(l rulebook.Load) {
 			if rulesAudit != nil {
 				rulesAudit(ActionRulesReload, l)
 			}
 		}})
+	var unapproved *rulebook.UnapprovedError
+	if errors.As(err, &unapproved) {
+		return nil, &ConfigError{"require-approval", err.Error()}
+	}
 	if err != nil {
 		return nil, &ConfigError{"rules", firstLine(err)}
 	}

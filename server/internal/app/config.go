@@ -33,6 +33,12 @@ type Config struct {
 	AuditKeys            string // more audit verifier keys accepted (other servers', rotated ones): files or keys, comma-separated
 	AuditCheckpointEvery string // how long an entry may wait for a signed checkpoint (a duration, default 1s)
 
+	// The board's approval of the rules (see approval.go).
+	RequireApproval bool   // serve only rulesets approved by ApprovalQuorum distinct BoardKeys
+	Approvals       string // directory of the approval notes (celltherapy approve), outside RulesDir
+	BoardKeys       string // the board's public keys: files or keys, comma-separated
+	ApprovalQuorum  string // distinct board keys a ruleset needs (default 2)
+
 	// CDS Hooks (see cds.go); off while CDSClients is empty.
 	CDSClients     string // allow-listed CDS clients: ISSUER=JKU-URL or ISSUER=JWKS-FILE, comma-separated
 	CDSBaseURL     string // the public base URL EHRs call (the JWT aud is checked against it)
@@ -134,6 +140,12 @@ func (cfg *Config) Flags(fs *flag.FlagSet, only ...string) {
 	add(&cfg.AuditKey, "audit-key", "", "file of the audit signing key (celltherapy audit keygen) that signs checkpoints (default: the development key in the data directory)")
 	add(&cfg.AuditKeys, "audit-keys", "", "more audit public keys accepted on checkpoints (other servers', earlier keys): files or keys, comma-separated")
 	add(&cfg.AuditCheckpointEvery, "audit-checkpoint-every", "1s", "the longest an audit entry waits for a signed checkpoint, and the copy outside the database lags")
+	if len(only) == 0 || contains(only, "require-approval") {
+		fs.BoolVar(&cfg.RequireApproval, "require-approval", false, "serve a ruleset (the built-in ones too) only when its digest carries approvals signed by --approval-quorum distinct --board-keys; an unapproved change is not loaded (env "+EnvName("require-approval")+")")
+	}
+	add(&cfg.Approvals, "approvals", "", "directory of the board's approval notes (celltherapy approve), outside the rules directory")
+	add(&cfg.BoardKeys, "board-keys", "", "the medical board's public keys (celltherapy audit keygen prints one): files or keys, comma-separated")
+	add(&cfg.ApprovalQuorum, "approval-quorum", "2", "how many distinct board keys must approve a ruleset, at most the number of --board-keys")
 	add(&cfg.CDSClients, "cds-clients", "", "CDS Hooks clients allowed to call /cds-services, comma-separated ISSUER=SOURCE, "+
 		"SOURCE the https URL of a key set its JWTs may name in jku, or a JWKS file of keys agreed out of band (default: CDS Hooks off)")
 	add(&cfg.CDSBaseURL, "cds-base-url", "", "public base URL EHRs call this server at, such as https://cds.clinic.example (required with --cds-clients: a JWT's aud must be it + the path)")
@@ -238,6 +250,9 @@ func (cfg *Config) Check() error {
 		return &ConfigError{"audience", "must not be empty"}
 	}
 	if _, err := cfg.CheckpointEvery(); err != nil {
+		return err
+	}
+	if _, err := cfg.approvals(); err != nil {
 		return err
 	}
 	_, err := cfg.cdsSettings()

@@ -20,6 +20,7 @@ type Metrics struct {
 	requests    *prometheus.HistogramVec
 	decisions   *prometheus.CounterVec
 	reloads     *prometheus.CounterVec
+	unapproved  prometheus.Counter
 	lastReload  prometheus.Gauge
 	auditBatch  prometheus.Histogram
 	storeAppend *prometheus.HistogramVec
@@ -44,6 +45,10 @@ func New() *Metrics {
 			Name: "celltherapy_rules_reloads_total",
 			Help: "Rule reloads from the rules directory, by result (success or failure).",
 		}, []string{"result"}),
+		unapproved: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "celltherapy_rules_reloads_unapproved_total",
+			Help: "Rule reloads refused because a ruleset lacks the board's approval (--require-approval); counted among the failures too.",
+		}),
 		lastReload: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "celltherapy_rules_last_reload_success_timestamp_seconds",
 			Help: "When the rules in force were loaded, as a Unix time.",
@@ -65,7 +70,7 @@ func New() *Metrics {
 	}
 	m.reloads.WithLabelValues("success")
 	m.reloads.WithLabelValues("failure")
-	m.registry.MustRegister(m.requests, m.decisions, m.reloads, m.lastReload, m.auditBatch, m.storeAppend, m.auditGaps,
+	m.registry.MustRegister(m.requests, m.decisions, m.reloads, m.unapproved, m.lastReload, m.auditBatch, m.storeAppend, m.auditGaps,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -97,6 +102,9 @@ func (m *Metrics) ObserveReload(ok bool, at time.Time) {
 	m.reloads.WithLabelValues("success").Inc()
 	m.lastReload.Set(float64(at.UnixNano()) / 1e9)
 }
+
+// CountUnapprovedReload records a reload refused for want of approvals.
+func (m *Metrics) CountUnapprovedReload() { m.unapproved.Inc() }
 
 // SetLoaded records when the rules in force at start were loaded.
 func (m *Metrics) SetLoaded(at time.Time) { m.lastReload.Set(float64(at.UnixNano()) / 1e9) }

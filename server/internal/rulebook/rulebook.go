@@ -30,6 +30,9 @@ type Ruleset struct {
 	Source   string    `json:"source"` // "built-in" or "directory"
 	File     string    `json:"file"`
 	LoadedAt time.Time `json:"loadedAt"`
+	// Approval is the board's approval of the digest, when the server
+	// checks approvals (nil when it has no board keys).
+	Approval *Approval `json:"approval,omitempty"`
 }
 
 // Book is the rules in force: immutable, safe for concurrent use.

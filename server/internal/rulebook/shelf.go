@@ -34,6 +34,13 @@ type Options struct {
 	// OnLoad, when set, is told every reload with what it loaded or why it
 	// failed, for the audit log.
 	OnLoad func(Load)
+	// Approvals, when set, are checked on every load and shown with each
+	// ruleset; with RequireApproval a load whose rulesets do not all have
+	// the quorum's approval is refused (an *UnapprovedError), at start
+	// and on reload, and OnUnapproved is told of each refused reload.
+	Approvals       *Approvals
+	RequireApproval bool
+	OnUnapproved    func()
 }
 
 // Load is one load of the rules: when, from where, whether it took, the
@@ -123,7 +130,34 @@ func (s *Shelf) load() (*Book, error) {
 		return nil, describe(err)
 	}
 	b.mapper = fhir.NewMapper(codes)
+	if err := s.approve(b); err != nil {
+		return nil, err
+	}
 	return b, nil
+}
+
+// approve sets the approval of each ruleset of b and, when approval is
+// required, refuses b unless every ruleset has the quorum's.
+func (s *Shelf) approve(b *Book) error {
+	if s.opts.Approvals == nil {
+		return nil
+	}
+	found, err := s.opts.Approvals.Of(b.rulesets)
+	if err != nil {
+		return err
+	}
+	var missing []Ruleset
+	for i := range b.rulesets {
+		ap := found[b.rulesets[i].Digest]
+		b.rulesets[i].Approval = &ap
+		if !ap.Approved {
+			missing = append(missing, b.rulesets[i])
+		}
+	}
+	if s.opts.RequireApproval && len(missing) > 0 {
+		return &UnapprovedError{Rulesets: missing}
+	}
+	return nil
 }
 
 // describe turns a failed load into one error listing every problem.
@@ -154,6 +188,10 @@ func (s *Shelf) Reload() error {
 	if err != nil {
 		s.status.LastError = err.Error()
 		s.opts.Logger.Error("rules reload failed; the rules in force stay", "dir", s.dir, "error", err.Error())
+		var unapproved *UnapprovedError
+		if errors.As(err, &unapproved) && s.opts.OnUnapproved != nil {
+			s.opts.OnUnapproved()
+		}
 		s.notify(false, now)
 		s.told(Load{At: now, Dir: s.dir, OK: false, Rulesets: s.Current().Rulesets(), Error: err.Error()})
 		return err
@@ -222,7 +260,7 @@ func (s *Shelf) watchTree(w *fsnotify.Watcher) error {
 }
 
 // Watch reloads the rules whenever the directory, or any directory under
-// it (new ones included), has changed and then been quiet for the
+// it (new ones included), or the approvals directory has changed and then been quiet for the
 // debounce time, until ctx is done. Without a directory
 // it only waits for ctx.
 func (s *Shelf) Watch(ctx context.Context) error {
@@ -237,6 +275,12 @@ func (s *Shelf) Watch(ctx context.Context) error {
 	defer w.Close()
 	if err := s.watchTree(w); err != nil {
 		return fmt.Errorf("rules: watch %s: %w", s.dir, err)
+	}
+	if a := s.opts.Approvals; a != nil && a.Dir != "" {
+		// A new approval may make a refused change servable: reload then too.
+		if err := w.Add(a.Dir); err != nil {
+			return fmt.Errorf("rules: watch the approvals %s: %w", a.Dir, err)
+		}
 	}
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()

@@ -1,0 +1,165 @@
+package rulebook
+
+import (
+	"crypto/rand"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/mod/sumdb/note"
+)
+
+type boardKey struct {
+	signer note.Signer
+	vkey   string
+}
+
+func newBoardKey(t *testing.T, name string) boardKey {
+	t.Helper()
+	skey, vkey, err := note.GenerateKey(rand.Reader, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := note.NewSigner(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return boardKey{s, vkey}
+}
+
+func verifiers(t *testing.T, keys ...boardKey) note.Verifiers {
+	t.Helper()
+	var vs []note.Verifier
+	for _, k := range keys {
+		v, err := note.NewVerifier(k.vkey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vs = append(vs, v)
+	}
+	return note.VerifierList(vs...)
+}
+
+// TestApprovalsCountDistinctBoardKeysOfTheDigest: a ruleset's approvals
+// are the distinct board keys that signed a note naming its digest; a
+// second note of one key, a key outside the board, a note of another
+// digest and a note whose text was edited after signing count nothing.
+func TestApprovalsCountDistinctBoardKeysOfTheDigest(t *testing.T) {
+	dir := t.TempDir()
+	alice, bob, mallory := newBoardKey(t, "board-alice"), newBoardKey(t, "board-bob"), newBoardKey(t, "mallory")
+	rs := Ruleset{Name: "contraindications", Version: "clinic-1", Digest: "sha256:aaaa", Kind: "eligibility"}
+	other := Ruleset{Name: "contraindications", Version: "clinic-2", Digest: "sha256:bbbb", Kind: "eligibility"}
+	a := Approvals{Dir: dir, Keys: verifiers(t, alice, bob), Quorum: 2}
+	count := func() Approval {
+		t.Helper()
+		got, err := a.Of([]Ruleset{rs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got[rs.Digest]
+	}
+	sign := func(k boardKey, r Ruleset) string {
+		t.Helper()
+		f, err := SignApproval(dir, r, k.signer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+
+	first := sign(alice, rs)
+	if got := count(); got.Count != 1 || got.Approved || strings.Join(got.By, ",") != "board-alice" {
+		t.Fatalf("one approval: %+v", got)
+	}
+	// The same key's approval again, under another file name: still one.
+	raw, err := os.ReadFile(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "copy"+ApprovalExt), raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sign(mallory, rs) // not a board key
+	sign(bob, other)  // another digest
+	// Bob's note for the other ruleset, edited to name this digest.
+	forged := strings.Replace(strings.Replace(string(mustRead(t, sign(bob, other))), "sha256:bbbb", "sha256:aaaa", 1), "clinic-2", "clinic-1", 1)
+	if err := os.WriteFile(filepath.Join(dir, "forged"+ApprovalExt), []byte(forged), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := count(); got.Count != 1 || got.Approved {
+		t.Fatalf("a repeated, a foreign, another digest's and a forged note counted: %+v", got)
+	}
+	sign(bob, rs)
+	if got := count(); got.Count != 2 || !got.Approved || strings.Join(got.By, ",") != "board-alice,board-bob" || got.Quorum != 2 {
+		t.Fatalf("two board keys: %+v", got)
+	}
+}
+
+func mustRead(t *testing.T, file string) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+// TestRequireApprovalRefusesAtOpenAndOnReload: without the quorum the
+// shelf does not open; on reload an unapproved change keeps the rules in
+// force and is told to OnUnapproved; once approved it is served.
+func TestRequireApprovalRefusesAtOpenAndOnReload(t *testing.T) {
+	rulesDir, approvals := t.TempDir(), t.TempDir()
+	alice, bob := newBoardKey(t, "board-alice"), newBoardKey(t, "board-bob")
+	a := &Approvals{Dir: approvals, Keys: verifiers(t, alice, bob), Quorum: 2}
+	write(t, rulesDir, "contraindications.yaml", eligibilityRules(t, "clinic-1"))
+	refused := 0
+	opts := Options{Approvals: a, RequireApproval: true, OnUnapproved: func() { refused++ }}
+	_, err := Open(rulesDir, opts)
+	var ue *UnapprovedError
+	if !errors.As(err, &ue) || len(ue.Rulesets) != len(Kinds()) || !strings.Contains(err.Error(), "has 0 valid approvals of the quorum of 2") {
+		t.Fatalf("open without approvals: %v", err)
+	}
+	approveAll := func(keys ...boardKey) {
+		t.Helper()
+		sets, err := ReadRulesets(rulesDir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		builtin, err := ReadRulesets()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rs := range append(sets, builtin...) {
+			for _, k := range keys {
+				if _, err := SignApproval(approvals, rs, k.signer); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	approveAll(alice, bob)
+	s, err := Open(rulesDir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := digestOf(t, s.Current(), "eligibility")
+	write(t, rulesDir, "contraindications.yaml", eligibilityRules(t, "clinic-2"))
+	if err := s.Reload(); !errors.As(err, &ue) || refused != 1 || digestOf(t, s.Current(), "eligibility") != before {
+		t.Fatalf("an unapproved change: %v, refused %d", err, refused)
+	}
+	approveAll(alice)
+	if err := s.Reload(); !errors.As(err, &ue) || !strings.Contains(err.Error(), "clinic-2") || !strings.Contains(err.Error(), "has 1 valid approvals") {
+		t.Fatalf("below quorum: %v", err)
+	}
+	approveAll(bob)
+	if err := s.Reload(); err != nil || digestOf(t, s.Current(), "eligibility") == before {
+		t.Fatalf("an approved change: %v", err)
+	}
+	for _, rs := range s.Current().Rulesets() {
+		if rs.Approval == nil || !rs.Approval.Approved || rs.Approval.Count != 2 {
+			t.Fatalf("%s served with approval %+v", rs.Kind, rs.Approval)
+		}
+	}
+}
