@@ -261,9 +261,10 @@ func (u *ui) give(typ string, at string, fields map[string]string) {
 // try is give, returning the refusal shown, "" when the command was taken.
 func (u *ui) try(typ string, at string, fields map[string]string) string {
 	u.t.Helper()
-	// The page the last command led to must have finished loading (htmx
-	// included) before its form is filled and clicked.
-	u.waitFor(`document.readyState === "complete"`, "the page to load")
+	// The page the last command led to must have finished loading, and
+	// htmx its request, swap and settle, before its form is filled and
+	// clicked: a click on a page being swapped is lost.
+	u.waitFor(`document.readyState === "complete" && !document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling")`, "the page to load")
 	if u.maybeText(".refusal") != "" {
 		u.openCasePage(u.caseID) // the page of the refusal, not of the case
 	}
