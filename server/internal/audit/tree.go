@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -163,6 +164,10 @@ func Verifiers(vkeys ...string) (note.Verifiers, error) {
 // leafData is what leaf n of the tree is the record hash of.
 func leafData(e *Entry) []byte { return []byte(e.Hash) }
 
+// restoreSeen is an entry that recorded a restore: its seq and the
+// entries the restored log held.
+type restoreSeen struct{ seq, logSize int64 }
+
 // memTree is a tree's stored hashes in memory.
 type memTree struct{ hashes []tlog.Hash }
 
@@ -213,14 +218,31 @@ func (e *CheckpointError) Error() string {
 func (l *Log) VerifyCheckpoints(ctx context.Context, known note.Verifiers, outside map[string][]byte) (*Checkpoint, error) {
 	var tree memTree
 	var n int64
+	restores := map[string]restoreSeen{} // by the lost checkpoint's size and hash
 	if err := l.b.scan(ctx, func(e *Entry) error {
 		if err := tree.add(n, leafData(e)); err != nil {
 			return err
 		}
 		n++
+		if e.Action == ActionRestored {
+			var out restoreOutput
+			if json.Unmarshal(e.Output, &out) == nil {
+				restores[fmt.Sprint(out.CheckpointSize, out.CheckpointHash)] = restoreSeen{e.Seq, out.LogSize}
+			}
+		}
 		return nil
 	}); err != nil {
 		return nil, err
+	}
+	// A checkpoint the log no longer matches, whose loss a server recorded
+	// at start (a database restored from an older backup), says so.
+	restored := func(c *Checkpoint) string {
+		r, ok := restores[fmt.Sprint(c.Size, c.Hash.String())]
+		if !ok {
+			return ""
+		}
+		return fmt.Sprintf("the database was restored from a backup of %d entries, and the log now holds %d: entries %d to %d were lost, signed at %s (entry %d records the restore)",
+			r.logSize, n, r.logSize+1, c.Size, c.At.Format(time.RFC3339), r.seq)
 	}
 	stored, err := l.b.checkpoints(ctx)
 	if err != nil {
@@ -254,6 +276,9 @@ func (l *Log) VerifyCheckpoints(ctx context.Context, known note.Verifiers, outsi
 	var largest *Checkpoint
 	for _, o := range cs {
 		s, c := o, o.c
+		if why := restored(c); why != "" {
+			return nil, &CheckpointError{Source: s.name, Size: c.Size, Reason: why}
+		}
 		if c.Size > n {
 			return nil, &CheckpointError{Source: s.name, Size: c.Size, Reason: fmt.Sprintf(
 				"the log holds %d entries, %d fewer than signed at %s: entries %d to %d were lost (truncated, or the database restored from an older backup)",
