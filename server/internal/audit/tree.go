@@ -5,12 +5,10 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -205,106 +203,6 @@ func (e *CheckpointError) Error() string {
 		return fmt.Sprintf("audit: checkpoint of size %d (%s): %s", e.Size, e.Source, e.Reason)
 	}
 	return fmt.Sprintf("audit: checkpoint (%s): %s", e.Source, e.Reason)
-}
-
-// VerifyCheckpoints checks the log against every checkpoint stored with it
-// and every one given (outside copies, a witness's), each signed by one of
-// known: each must be signed by a known key; a checkpoint larger than the
-// log says entries were lost (truncation, or a database restored from a
-// backup); one whose root the log's first Size entries do not give says
-// they were rewritten, hashes recomputed or not; entries after the largest
-// checkpoint are covered by no signature (appended without the server, or
-// in its last moments before a crash). It returns the largest checkpoint.
-func (l *Log) VerifyCheckpoints(ctx context.Context, known note.Verifiers, outside map[string][]byte) (*Checkpoint, error) {
-	var tree memTree
-	var n int64
-	restores := map[string]restoreSeen{} // by the lost checkpoint's size and hash
-	if err := l.b.scan(ctx, func(e *Entry) error {
-		if err := tree.add(n, leafData(e)); err != nil {
-			return err
-		}
-		n++
-		if e.Action == ActionRestored {
-			var out restoreOutput
-			if json.Unmarshal(e.Output, &out) == nil {
-				restores[fmt.Sprint(out.CheckpointSize, out.CheckpointHash)] = restoreSeen{e.Seq, out.LogSize}
-			}
-		}
-		return nil
-	}); err != nil {
-		return nil, err
-	}
-	// A checkpoint the log no longer matches, whose loss a server recorded
-	// at start (a database restored from an older backup), says so.
-	restored := func(c *Checkpoint) string {
-		r, ok := restores[fmt.Sprint(c.Size, c.Hash.String())]
-		if !ok {
-			return ""
-		}
-		return fmt.Sprintf("the database was restored from a backup of %d entries, and the log now holds %d: entries %d to %d were lost, signed at %s (entry %d records the restore)",
-			r.logSize, n, r.logSize+1, c.Size, c.At.Format(time.RFC3339), r.seq)
-	}
-	stored, err := l.b.checkpoints(ctx)
-	if err != nil {
-		return nil, err
-	}
-	type source struct {
-		name string
-		msg  []byte
-	}
-	var all []source
-	for _, m := range stored {
-		all = append(all, source{"database", m})
-	}
-	for name, m := range outside {
-		all = append(all, source{name, m})
-	}
-	type opened struct {
-		name string
-		c    *Checkpoint
-	}
-	var cs []opened
-	for _, s := range all {
-		c, err := OpenCheckpoint(s.msg, known)
-		if err != nil {
-			return nil, &CheckpointError{Source: s.name, Reason: err.Error()}
-		}
-		cs = append(cs, opened{s.name, c})
-	}
-	// The largest first: it names the most that was lost.
-	sort.SliceStable(cs, func(i, j int) bool { return cs[i].c.Size > cs[j].c.Size })
-	var largest *Checkpoint
-	for _, o := range cs {
-		s, c := o, o.c
-		if why := restored(c); why != "" {
-			return nil, &CheckpointError{Source: s.name, Size: c.Size, Reason: why}
-		}
-		if c.Size > n {
-			return nil, &CheckpointError{Source: s.name, Size: c.Size, Reason: fmt.Sprintf(
-				"the log holds %d entries, %d fewer than signed at %s: entries %d to %d were lost (truncated, or the database restored from an older backup)",
-				n, c.Size-n, c.At.Format(time.RFC3339), n+1, c.Size)}
-		}
-		h, err := tlog.TreeHash(c.Size, &tree)
-		if err != nil {
-			return nil, err
-		}
-		if h != c.Hash {
-			return nil, &CheckpointError{Source: s.name, Size: c.Size, Reason: fmt.Sprintf(
-				"entries 1 to %d do not give the root signed at %s: entries were rewritten (their hashes recomputed)", c.Size, c.At.Format(time.RFC3339))}
-		}
-		if largest == nil || c.Size > largest.Size {
-			largest = c
-		}
-	}
-	var have int64
-	if largest != nil {
-		have = largest.Size
-	}
-	if n > have {
-		return largest, &CheckpointError{Source: "database", Size: have, Reason: fmt.Sprintf(
-			"entries %d to %d are covered by no signed checkpoint: appended without the server's key (forged), or just before a crash", have+1, n)}
-	}
-	return largest, nil
 }
 
 // Prove returns the inclusion proof of entry seq in the tree of the latest
