@@ -119,3 +119,36 @@ func TestRestoreFromAnOlderBackup(t *testing.T) {
 		t.Errorf("the restore recorded twice:\n%s", r.stderr)
 	}
 }
+
+// TestAuditVerifyState: audit verify --state keeps the last checkpoint
+// verified, and the next run hashes only the entries after it into the
+// tree; a state file that is not one is refused naming the setting.
+func TestAuditVerifyState(t *testing.T) {
+	data := t.TempDir()
+	state := filepath.Join(t.TempDir(), "verify-state")
+	r := start(t, "--data-dir", data)
+	doctor := token(t, data, "doctor")
+	for range 5 {
+		if status, body := post(t, r.url, doctor, strings.NewReader(patient)); status != 200 {
+			t.Fatalf("%d %s", status, body)
+		}
+	}
+	r.stop(t)
+	out, err := runCmd(t, "audit", "verify", "--data-dir", data, "--state", state)
+	if err != nil || !strings.Contains(out, "ok: 6 entries") || !strings.Contains(out, "tree: 6 entries hashed") {
+		t.Fatalf("the first run: %v %s", err, out)
+	}
+	r = start(t, "--data-dir", data)
+	if status, body := post(t, r.url, doctor, strings.NewReader(patient)); status != 200 {
+		t.Fatalf("%d %s", status, body)
+	}
+	r.stop(t)
+	out, err = runCmd(t, "audit", "verify", "--data-dir", data, "--state", state)
+	if err != nil || !strings.Contains(out, "ok: 8 entries") || !strings.Contains(out, "tree: 2 entries hashed") {
+		t.Fatalf("from the state: %v %s, want the rules load and the decision since hashed", err, out)
+	}
+	writeFile(t, state, "{")
+	if out, err := runCmd(t, "audit", "verify", "--data-dir", data, "--state", state); err == nil || !strings.Contains(err.Error(), "state") {
+		t.Fatalf("a broken state file: %v %s", err, out)
+	}
+}

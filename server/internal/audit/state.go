@@ -130,7 +130,9 @@ func (l *Log) VerifyCheckpoints(ctx context.Context, known note.Verifiers, outsi
 // smaller than it are not checked again, and the latest checkpoint must
 // extend the state's by a consistency proof. Entries before the state's
 // checkpoint are tied to it by the hash of its last entry, which commits to
-// every earlier one through the chain (the caller walks the chain, Verify).
+// every earlier one through the chain (the caller walks the chain, Verify);
+// only the entries from it on are read, so a restore recorded before it is
+// not named.
 // A checkpoint given outside smaller than the state's makes it check from
 // the first entry. It returns the largest checkpoint, the state to keep for
 // the next run (nil when there is no checkpoint) and the work done.
@@ -168,10 +170,13 @@ func (l *Log) VerifyCheckpointsFrom(ctx context.Context, known note.Verifiers, o
 		from = base.Size
 	}
 	tree.off = tlog.StoredHashIndex(0, from)
-	var n int64
 	var after []string // the hashes of the entries after from
 	restores := map[string]restoreSeen{}
-	if err := l.b.scan(ctx, func(e *Entry) error {
+	n := max(from-1, 0)
+	if err := l.b.scanFrom(ctx, max(from, 1), func(e *Entry) error {
+		if e.Seq != n+1 {
+			return &CheckpointError{Source: "database", Size: from, Reason: fmt.Sprintf("entry %d follows entry %d: entries are missing", e.Seq, n)}
+		}
 		if e.Action == ActionRestored {
 			var out restoreOutput
 			if json.Unmarshal(e.Output, &out) == nil {
@@ -180,7 +185,7 @@ func (l *Log) VerifyCheckpointsFrom(ctx context.Context, known note.Verifiers, o
 		}
 		if n < from {
 			n++
-			if n == from && e.Hash != st.EntryHash {
+			if e.Hash != st.EntryHash {
 				return &CheckpointError{Source: "state", Size: from, Reason: fmt.Sprintf(
 					"entry %d's hash is not the one verified at %s: entries 1 to %d were rewritten since (their hashes recomputed)", from, base.At.Format(time.RFC3339), from)}
 			}
@@ -200,8 +205,8 @@ func (l *Log) VerifyCheckpointsFrom(ctx context.Context, known note.Verifiers, o
 	}
 	if n < from {
 		return nil, nil, work, &CheckpointError{Source: "state", Size: from, Reason: fmt.Sprintf(
-			"the log holds %d entries, %d fewer than verified at %s: entries %d to %d were lost (truncated, or the database restored from an older backup)",
-			n, from-n, base.At.Format(time.RFC3339), n+1, from)}
+			"entry %d, the last verified at %s, is gone: entries were lost (truncated, or the database restored from an older backup)",
+			from, base.At.Format(time.RFC3339))}
 	}
 	// A checkpoint the log no longer matches, whose loss a server recorded
 	// at start (a database restored from an older backup), says so.

@@ -105,3 +105,26 @@ func TestIncrementalVerify(t *testing.T) {
 		})
 	}
 }
+
+// TestIncrementalVerifyTruncated: a log cut shorter than the state's
+// checkpoint is named so.
+func TestIncrementalVerifyTruncated(t *testing.T) {
+	signer, known := testKey(t)
+	for _, s := range stores(t) {
+		t.Run(s.name, func(t *testing.T) {
+			ctx := context.Background()
+			sealed(t, s, signer, "", 10)
+			l := s.open(t, Options{})
+			_, st, _, err := l.VerifyCheckpointsFrom(ctx, known, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dropAndRun(t, s, `DELETE FROM audit_entries WHERE seq > 7`)
+			_, _, _, err = l.VerifyCheckpointsFrom(ctx, known, nil, st)
+			var ce *CheckpointError
+			if !errors.As(err, &ce) || !strings.Contains(ce.Reason, "entry 10, the last verified") {
+				t.Errorf("a log cut below the state's checkpoint: %v", err)
+			}
+		})
+	}
+}
