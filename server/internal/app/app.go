@@ -143,6 +143,42 @@ func recordRestore(ctx context.Context, cfg Config, log *audit.Log, file string,
 	return nil
 }
 
+// startLoad is the output of the rules:load entry at start: the load,
+// and the digests last served before it when they differ.
+type startLoad struct {
+	rulebook.Load
+	LastServed string `json:"lastServed,omitempty"` // the digests in force when the server last ran
+	Changed    bool   `json:"changed,omitempty"`    // the rules loaded now are not those
+}
+
+// auditStartRules records the rules in force at start, compared with the
+// digests the log last recorded in force (the last rules:load or
+// rules:reload entry): rules that changed while the server was down are
+// said so in the server's log and in the entry.
+func auditStartRules(ctx context.Context, log *audit.Log, l rulebook.Load, logger *slog.Logger) error {
+	var last string
+	if err := log.Entries(ctx, func(e *audit.Entry) error {
+		if e.Action == ActionRulesLoad || e.Action == ActionRulesReload {
+			last = e.RulesetDigest
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	rec := startLoad{Load: l}
+	if now := l.Digests(); last != "" && last != now {
+		rec.LastServed, rec.Changed = last, true
+		logger.Warn("rules: the rules loaded are not those in force when the server last ran", "lastServed", last, "now", now)
+	}
+	out, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	_, err = log.Append(context.WithoutCancel(ctx), audit.Record{ActorID: "celltherapy-server", ActorRole: "system",
+		Action: ActionRulesLoad, RulesetDigest: l.Digests(), Input: []byte(`{}`), Output: out})
+	return err
+}
+
 // AuditSigner returns the audit key that signs checkpoints (--audit-key,
 // or the development key in the data directory, created when missing) and
 // its public key.
@@ -299,8 +335,8 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error
 			logger.Error("audit: recording the rules load failed", "error", err.Error())
 		}
 	}
-	if err := auditRules(ctx, log, ActionRulesLoad, rulebook.Load{At: shelf.Status().LastSuccess, Dir: cfg.RulesDir,
-		OK: true, Rulesets: shelf.Current().Rulesets()}); err != nil {
+	if err := auditStartRules(ctx, log, rulebook.Load{At: shelf.Status().LastSuccess, Dir: cfg.RulesDir,
+		OK: true, Rulesets: shelf.Current().Rulesets()}, logger); err != nil {
 		ln.Close()
 		log.Close()
 		cases.Close()
