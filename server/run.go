@@ -169,8 +169,16 @@ func auditVerifyCmd(ctx context.Context, args []string, getenv func(string) stri
 	fs := app.NewFlagSet("audit verify", "Usage: celltherapy audit verify [flags]\n\nWalks the audit log's hash chain and names the first entry that does not\nmatch, re-hashes every case event its entry records, naming the first\nthat was changed or removed in the case store, and checks the log against\nevery signed checkpoint (in the database, the copy in the data directory,\nand each --checkpoint FILE): a checkpoint not signed by a known audit key,\nentries lost (truncation, a restore from an older backup), entries\nrewritten, and entries no checkpoint covers are each named. Exit 0 when\nall match, 1 otherwise.\n\nFlags:", stderr)
 	cfg.Flags(fs, "data-dir", "postgres", "audit-key", "audit-keys")
 	checkpoints := fs.String("checkpoint", "", "files of checkpoints kept outside (a witness's), comma-separated")
+	stateFile := fs.String("state", "", "a file keeping the last checkpoint verified: the next run checks the tree from it on (the chain and events are always checked whole)")
 	if done, err := parse(fs, args, getenv, stdout); done {
 		return err
+	}
+	var state *audit.State
+	if *stateFile != "" {
+		var err error
+		if state, err = audit.ReadState(*stateFile); err != nil {
+			return &app.ConfigError{Setting: "state", Problem: err.Error()}
+		}
 	}
 	if cfg.Postgres == "" {
 		if _, err := filepathStat(cfg.DataDir); err != nil {
@@ -222,7 +230,7 @@ func auditVerifyCmd(ctx context.Context, args []string, getenv func(string) stri
 		}
 		outside[f] = raw
 	}
-	latest, err := log.VerifyCheckpoints(ctx, known, outside)
+	latest, next, work, err := log.VerifyCheckpointsFrom(ctx, known, outside, state)
 	var cpe *audit.CheckpointError
 	if errors.As(err, &cpe) {
 		fmt.Fprintf(stdout, "%d entries match their chain and events; the checkpoints do not: %s\n", n, strings.TrimPrefix(cpe.Error(), "audit: "))
@@ -231,8 +239,18 @@ func auditVerifyCmd(ctx context.Context, args []string, getenv func(string) stri
 	if err != nil {
 		return err
 	}
+	if latest == nil {
+		fmt.Fprintf(stdout, "ok: %d entries, the chain is intact and every case event matches its entry; no signed checkpoint yet\n", n)
+		return nil
+	}
 	fmt.Fprintf(stdout, "ok: %d entries, the chain is intact and every case event matches its entry; signed checkpoint of size %d at %s, %d checked\n",
 		n, latest.Size, latest.At.Format(time.RFC3339), len(outside))
+	if *stateFile != "" {
+		fmt.Fprintf(stdout, "tree: %d entries hashed, %d checkpoints checked\n", work.Leaves, work.Checkpoints)
+		if err := audit.WriteState(*stateFile, next); err != nil {
+			return &app.ConfigError{Setting: "state", Problem: err.Error()}
+		}
+	}
 	return nil
 }
 

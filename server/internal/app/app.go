@@ -109,6 +109,76 @@ func auditRules(ctx context.Context, log *audit.Log, action string, l rulebook.L
 	return err
 }
 
+// recordRestore compares the log with the checkpoint last written outside
+// it (outside, read from file before the log was opened): a log shorter
+// than it was restored from an older backup, or cut short. The server says
+// so in its log and appends an entry that records what was lost, then
+// carries on: what the database holds is served.
+func recordRestore(ctx context.Context, cfg Config, log *audit.Log, file string, outside []byte, logger *slog.Logger) error {
+	if len(outside) == 0 {
+		return nil
+	}
+	known, err := AuditVerifiers(cfg)
+	if err != nil {
+		return err
+	}
+	r, err := log.CheckRestore(ctx, file, outside, known)
+	if err != nil {
+		var ce *audit.CheckpointError
+		if errors.As(err, &ce) {
+			logger.Warn("audit: the checkpoint outside the database is not checked against the log", "error", err.Error())
+			return nil
+		}
+		return fmt.Errorf("audit: compare the log with %s: %w", file, err)
+	}
+	if r == nil {
+		return nil
+	}
+	e, err := log.RecordRestore(ctx, "celltherapy-server", r)
+	if err != nil {
+		return fmt.Errorf("audit: record the restore: %w", err)
+	}
+	logger.Warn("audit: the database is shorter than the checkpoint outside it (restored from an older backup, or cut short); recorded", "entry", e.Seq,
+		"logSize", r.LogSize, "checkpointSize", r.Checkpoint.Size, "checkpointHash", r.Checkpoint.Hash.String(), "lost", fmt.Sprintf("entries %d to %d", r.LogSize+1, r.Checkpoint.Size))
+	return nil
+}
+
+// startLoad is the output of the rules:load entry at start: the load,
+// and the digests last served before it when they differ.
+type startLoad struct {
+	rulebook.Load
+	LastServed string `json:"lastServed,omitempty"` // the digests in force when the server last ran
+	Changed    bool   `json:"changed,omitempty"`    // the rules loaded now are not those
+}
+
+// auditStartRules records the rules in force at start, compared with the
+// digests the log last recorded in force (the last rules:load or
+// rules:reload entry): rules that changed while the server was down are
+// said so in the server's log and in the entry.
+func auditStartRules(ctx context.Context, log *audit.Log, l rulebook.Load, logger *slog.Logger) error {
+	var last string
+	if err := log.Entries(ctx, func(e *audit.Entry) error {
+		if e.Action == ActionRulesLoad || e.Action == ActionRulesReload {
+			last = e.RulesetDigest
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	rec := startLoad{Load: l}
+	if now := l.Digests(); last != "" && last != now {
+		rec.LastServed, rec.Changed = last, true
+		logger.Warn("rules: the rules loaded are not those in force when the server last ran", "lastServed", last, "now", now)
+	}
+	out, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	_, err = log.Append(context.WithoutCancel(ctx), audit.Record{ActorID: "celltherapy-server", ActorRole: "system",
+		Action: ActionRulesLoad, RulesetDigest: l.Digests(), Input: []byte(`{}`), Output: out})
+	return err
+}
+
 // AuditSigner returns the audit key that signs checkpoints (--audit-key,
 // or the development key in the data directory, created when missing) and
 // its public key.
@@ -238,6 +308,11 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error
 		return nil, err
 	}
 	every, _ := cfg.CheckpointEvery()
+	// The checkpoint last written outside the database, read before the
+	// log signs a new one over it: a database restored from an older
+	// backup is shorter than it.
+	outsideFile := filepath.Join(cfg.DataDir, audit.CheckpointFile)
+	outside, _ := os.ReadFile(outsideFile)
 	log, err := OpenAudit(ctx, cfg, audit.Options{ObserveBatch: m.ObserveAuditBatch, Signer: signer, CheckpointEvery: every,
 		CheckpointFile: filepath.Join(cfg.DataDir, audit.CheckpointFile),
 		OnSealError:    func(err error) { logger.Error("audit: signing a checkpoint failed", "error", err.Error()) }})
@@ -249,6 +324,12 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error
 	if err != nil {
 		ln.Close()
 		log.Close()
+		return nil, err
+	}
+	if err := recordRestore(ctx, cfg, log, outsideFile, outside, logger); err != nil {
+		ln.Close()
+		log.Close()
+		cases.Close()
 		return nil, err
 	}
 	cds, err := cdsService(cdsConf, shelf, log, logger)
@@ -263,8 +344,8 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error
 			logger.Error("audit: recording the rules load failed", "error", err.Error())
 		}
 	}
-	if err := auditRules(ctx, log, ActionRulesLoad, rulebook.Load{At: shelf.Status().LastSuccess, Dir: cfg.RulesDir,
-		OK: true, Rulesets: shelf.Current().Rulesets()}); err != nil {
+	if err := auditStartRules(ctx, log, rulebook.Load{At: shelf.Status().LastSuccess, Dir: cfg.RulesDir,
+		OK: true, Rulesets: shelf.Current().Rulesets()}, logger); err != nil {
 		ln.Close()
 		log.Close()
 		cases.Close()

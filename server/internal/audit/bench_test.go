@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"testing"
 )
@@ -37,6 +38,57 @@ func BenchmarkAppend(b *testing.B) {
 				}
 			})
 			b.ReportMetric(float64(entries.Load())/float64(max(commits.Load(), 1)), "entries/commit")
+		})
+	}
+}
+
+// BenchmarkVerifyCheckpoints checks the tree of a log of 20,000 entries,
+// checkpointed every 100, with 100 entries after the last run's state:
+// from the first entry (the baseline) and from the state.
+func BenchmarkVerifyCheckpoints(b *testing.B) {
+	ctx := context.Background()
+	signer, known := testKey(b)
+	l, err := OpenSQLite(ctx, b.TempDir()+"/audit.db", Options{Signer: signer})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	var wg sync.WaitGroup
+	batch := func() {
+		for i := range 100 {
+			wg.Go(func() {
+				if _, err := l.Append(ctx, record(i)); err != nil {
+					b.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		if _, err := l.Seal(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for range 199 {
+		batch()
+	}
+	_, st, _, err := l.VerifyCheckpointsFrom(ctx, known, nil, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	batch()
+	for _, bc := range []struct {
+		name  string
+		state *State
+	}{{"from-first-entry", nil}, {"from-state", st}} {
+		b.Run(bc.name, func(b *testing.B) {
+			var w Work
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, w, err = l.VerifyCheckpointsFrom(ctx, known, nil, bc.state); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(w.Leaves), "leaves")
+			b.ReportMetric(float64(w.Checkpoints), "checkpoints")
 		})
 	}
 }

@@ -17,6 +17,8 @@ type backend interface {
 	appendBatch(ctx context.Context, now time.Time, recs []Record) ([]Entry, error)
 	// scan calls fn for every entry in Seq order.
 	scan(ctx context.Context, fn func(*Entry) error) error
+	// scanFrom calls fn for every entry from seq on, in Seq order.
+	scanFrom(ctx context.Context, seq int64, fn func(*Entry) error) error
 	ping(ctx context.Context) error
 	close() error
 	// seal extends the Merkle tree by the entries not yet in it and

@@ -122,7 +122,11 @@ func (p *postgresBackend) appendBatch(ctx context.Context, now time.Time, recs [
 }
 
 func (p *postgresBackend) scan(ctx context.Context, fn func(*Entry) error) error {
-	rows, err := p.pool.Query(ctx, `SELECT `+entryColumns+` FROM audit_entries ORDER BY seq`)
+	return p.scanFrom(ctx, 1, fn)
+}
+
+func (p *postgresBackend) scanFrom(ctx context.Context, seq int64, fn func(*Entry) error) error {
+	rows, err := p.pool.Query(ctx, `SELECT `+entryColumns+` FROM audit_entries WHERE seq >= $1 ORDER BY seq`, seq)
 	if err != nil {
 		return fmt.Errorf("audit: read entries: %w", err)
 	}

@@ -139,7 +139,11 @@ func (s *sqliteBackend) appendBatch(ctx context.Context, now time.Time, recs []R
 }
 
 func (s *sqliteBackend) scan(ctx context.Context, fn func(*Entry) error) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+entryColumns+` FROM audit_entries ORDER BY seq`)
+	return s.scanFrom(ctx, 1, fn)
+}
+
+func (s *sqliteBackend) scanFrom(ctx context.Context, seq int64, fn func(*Entry) error) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+entryColumns+` FROM audit_entries WHERE seq >= ? ORDER BY seq`, seq)
 	if err != nil {
 		return fmt.Errorf("audit: read entries: %w", err)
 	}

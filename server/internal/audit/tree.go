@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -163,6 +162,10 @@ func Verifiers(vkeys ...string) (note.Verifiers, error) {
 // leafData is what leaf n of the tree is the record hash of.
 func leafData(e *Entry) []byte { return []byte(e.Hash) }
 
+// restoreSeen is an entry that recorded a restore: its seq and the
+// entries the restored log held.
+type restoreSeen struct{ seq, logSize int64 }
+
 // memTree is a tree's stored hashes in memory.
 type memTree struct{ hashes []tlog.Hash }
 
@@ -200,86 +203,6 @@ func (e *CheckpointError) Error() string {
 		return fmt.Sprintf("audit: checkpoint of size %d (%s): %s", e.Size, e.Source, e.Reason)
 	}
 	return fmt.Sprintf("audit: checkpoint (%s): %s", e.Source, e.Reason)
-}
-
-// VerifyCheckpoints checks the log against every checkpoint stored with it
-// and every one given (outside copies, a witness's), each signed by one of
-// known: each must be signed by a known key; a checkpoint larger than the
-// log says entries were lost (truncation, or a database restored from a
-// backup); one whose root the log's first Size entries do not give says
-// they were rewritten, hashes recomputed or not; entries after the largest
-// checkpoint are covered by no signature (appended without the server, or
-// in its last moments before a crash). It returns the largest checkpoint.
-func (l *Log) VerifyCheckpoints(ctx context.Context, known note.Verifiers, outside map[string][]byte) (*Checkpoint, error) {
-	var tree memTree
-	var n int64
-	if err := l.b.scan(ctx, func(e *Entry) error {
-		if err := tree.add(n, leafData(e)); err != nil {
-			return err
-		}
-		n++
-		return nil
-	}); err != nil {
-		return nil, err
-	}
-	stored, err := l.b.checkpoints(ctx)
-	if err != nil {
-		return nil, err
-	}
-	type source struct {
-		name string
-		msg  []byte
-	}
-	var all []source
-	for _, m := range stored {
-		all = append(all, source{"database", m})
-	}
-	for name, m := range outside {
-		all = append(all, source{name, m})
-	}
-	type opened struct {
-		name string
-		c    *Checkpoint
-	}
-	var cs []opened
-	for _, s := range all {
-		c, err := OpenCheckpoint(s.msg, known)
-		if err != nil {
-			return nil, &CheckpointError{Source: s.name, Reason: err.Error()}
-		}
-		cs = append(cs, opened{s.name, c})
-	}
-	// The largest first: it names the most that was lost.
-	sort.SliceStable(cs, func(i, j int) bool { return cs[i].c.Size > cs[j].c.Size })
-	var largest *Checkpoint
-	for _, o := range cs {
-		s, c := o, o.c
-		if c.Size > n {
-			return nil, &CheckpointError{Source: s.name, Size: c.Size, Reason: fmt.Sprintf(
-				"the log holds %d entries, %d fewer than signed at %s: entries %d to %d were lost (truncated, or the database restored from an older backup)",
-				n, c.Size-n, c.At.Format(time.RFC3339), n+1, c.Size)}
-		}
-		h, err := tlog.TreeHash(c.Size, &tree)
-		if err != nil {
-			return nil, err
-		}
-		if h != c.Hash {
-			return nil, &CheckpointError{Source: s.name, Size: c.Size, Reason: fmt.Sprintf(
-				"entries 1 to %d do not give the root signed at %s: entries were rewritten (their hashes recomputed)", c.Size, c.At.Format(time.RFC3339))}
-		}
-		if largest == nil || c.Size > largest.Size {
-			largest = c
-		}
-	}
-	var have int64
-	if largest != nil {
-		have = largest.Size
-	}
-	if n > have {
-		return largest, &CheckpointError{Source: "database", Size: have, Reason: fmt.Sprintf(
-			"entries %d to %d are covered by no signed checkpoint: appended without the server's key (forged), or just before a crash", have+1, n)}
-	}
-	return largest, nil
 }
 
 // Prove returns the inclusion proof of entry seq in the tree of the latest

@@ -15,7 +15,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 )
 
-func testKey(t *testing.T) (note.Signer, note.Verifiers) {
+func testKey(t testing.TB) (note.Signer, note.Verifiers) {
 	t.Helper()
 	skey, vkey, err := note.GenerateKey(rand.Reader, KeyName)
 	if err != nil {
