@@ -173,6 +173,21 @@ func TestWholeCaseInTheBrowser(t *testing.T) {
 	u.waitFor(`!!document.querySelector('.checklist')`, "the rules in force")
 	a11y("rules in force (Russian)")
 	shot(t, ctx, "rules-ru")
+	// The command forms' labels are Russian too.
+	u.signInAs("administrator")
+	u.run(chromedp.SetValue(chromedp.ID("#open-caseId"), "case-b2"),
+		chromedp.SetValue(chromedp.ID("#open-patient"), "patient-18"),
+		chromedp.SetValue(chromedp.ID("#open-at"), "2026-09-21T09:00"),
+		chromedp.Click(chromedp.CSS(`#form-open-case button`)))
+	u.waitFor(`!!document.querySelector('#stage')`, "the second case's page")
+	u.run(chromedp.Click(chromedp.CSS(`#cmd-book-appointment > summary`)))
+	if got := u.text(`label[for="book-appointment--reason"]`); got != "Причина" {
+		t.Errorf("Russian label of the booking's reason: %q", got)
+	}
+	if got := u.text(`#cmd-book-appointment > summary`); !strings.Contains(got, "первичную консультацию") {
+		t.Errorf("Russian title of the booking: %q", got)
+	}
+	a11y("case (booking, administrator, Russian)")
 	u.run(chromedp.Navigate(e.URL + "/console/cases/nothing"))
 	u.waitFor(`!!document.querySelector('.error')`, "the error page")
 	a11y("error page")

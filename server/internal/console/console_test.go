@@ -343,6 +343,20 @@ func TestRussian(t *testing.T) {
 	if strings.Contains(body, ">Worklist<") {
 		t.Error("English left on the Russian page")
 	}
+	// The command forms' labels and titles, too.
+	admin := e.browser(t)
+	e.signIn(t, admin, auth.Administrator, "ann")
+	e.post(t, admin, "/console/language", url.Values{"lang": {"ru"}})
+	_, body = e.get(t, admin, e.openCase(t, admin, "case-ru", "P"))
+	for _, want := range []string{`<label for="book-appointment--reason">Причина</label>`, `<label for="book-appointment--slot">Время приёма (UTC)</label>`,
+		"записать на первичную консультацию: причина, специалист, время"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the Russian case page lacks %q", want)
+		}
+	}
+	if strings.Contains(body, `>reason</label>`) || strings.Contains(body, "book the initial consultation") {
+		t.Error("English left in the Russian command forms")
+	}
 	// The place to go back to is only ever a console page.
 	if resp := e.post(t, c, "/console/language", url.Values{"lang": {"en"}, "back": {"//evil.example/"}}); resp.Header.Get("Location") != "/console/worklist" {
 		t.Errorf("sent to %q", resp.Header.Get("Location"))

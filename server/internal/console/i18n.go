@@ -135,7 +135,7 @@ var russian = map[string]string{
 	"administer": "ввести продукт", "refer-to-board": "вернуть на совет", "record-contact": "записать контакт",
 	"report-side-effect": "сообщить о побочном эффекте", "review-side-effect": "рассмотреть побочный эффект",
 	"record-adverse-event": "записать нежелательное явление", "assess-effectiveness": "оценить эффективность",
-	"complete": "завершить случай", "withdraw": "пациент выбыл",
+	"complete": "завершить случай", "withdraw": "пациент выбыл", "record-missed-contact": "записать пропущенный контакт",
 	// Due kinds.
 	"consultation-due": "консультация", "book-appointment-due": "запись", "board-review-due": "рассмотрение советом",
 	"flagged-report": "отмеченное сообщение", "contact": "контакт", "administration-due": "введение",

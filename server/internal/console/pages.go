@@ -317,7 +317,7 @@ func (c *Console) renderCase(w http.ResponseWriter, r *http.Request, status int,
 		if info.Type == procedure.CmdOpenCase || !info.Allows(p.Role, cs.Stage) {
 			continue
 		}
-		f := commandForm{Type: info.Type, Title: info.Title, Fields: formFields(info.New()), At: now, Key: randomKey(), Version: cs.Version}
+		f := commandForm{Type: info.Type, Title: commandTitle(c.lang(r), info), Fields: formFields(info.New()), At: now, Key: randomKey(), Version: cs.Version}
 		if info.Type == failed {
 			f.Error, f.Open = message, true
 			for i := range f.Fields {
