@@ -137,6 +137,10 @@ func TestWholeCaseInTheBrowser(t *testing.T) {
 	u.give("record-contact", "2026-06-17T11:00", map[string]string{"contact": "a1-day-3-call"})
 	u.give("record-contact", "2026-06-21T10:00", map[string]string{"contact": "a1-week-1-visit"})
 	u.give("record-missed-contact", "2026-07-14T10:00", map[string]string{"contact": "a1-month-1-visit", "reason": "patient abroad; called instead"})
+	if f := u.text("#findings"); !strings.Contains(f, "Missed contact") || !strings.Contains(f, "a1-month-1-visit") {
+		t.Errorf("the Findings section does not show the missed contact: %q", f)
+	}
+	a11y("case (finding shown, doctor)")
 	refusal = u.try("assess-effectiveness", "2026-08-20T10:00", map[string]string{"result": "improved"})
 	if !strings.Contains(refusal, "assess-in-effect-window") {
 		t.Errorf("assessing before the effect window: %q", refusal)

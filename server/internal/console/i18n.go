@@ -118,6 +118,11 @@ var russian = map[string]string{
 	"Moved patients":                                                                   "Пациенты с другим итогом",
 	"Line":                                                                             "Строка",
 	"read":                                                                             "прочитано",
+	"Findings":                                                                         "Находки",
+	"No finding or flag is open.":                                                      "Открытых находок и отметок нет.",
+	"referred to the board":                                                            "передано совету",
+	"For":                                                                              "Для",
+	"event":                                                                            "событие",
 	"State":                                                                            "Состояние",
 	// Roles.
 	"administrator": "администратор", "doctor": "врач", "board": "медицинский совет", "lab": "лаборатория",

@@ -219,6 +219,9 @@ type caseView struct {
 	Decisions []decisionView
 	Commands  []commandForm
 	Aftercare bool
+	// Findings are the case's open findings and flags (the worklist's),
+	// then the findings already referred to the board.
+	Findings []findingLine
 	// Error is a refusal of a command whose form the page no longer
 	// offers (the case moved on, or closed).
 	Error string
@@ -311,6 +314,7 @@ func (c *Console) renderCase(w http.ResponseWriter, r *http.Request, status int,
 		flatten("", facts, &d.Facts)
 		v.Decisions = append(v.Decisions, d)
 	}
+	v.Findings = findingsOf(cs, c.cfg.Cases.Summarize(cs))
 	p := who(r)
 	now := c.cfg.Now().UTC().Format(localLayout)
 	for _, info := range procedure.Commands() {
