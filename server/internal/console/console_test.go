@@ -473,7 +473,12 @@ func TestCasePageShowsFindings(t *testing.T) {
 		t.Error("the Findings section says none is open")
 	}
 	e.post(t, doc, "/console/language", url.Values{"lang": {"ru"}})
-	if _, body := e.get(t, doc, path); !strings.Contains(body, "Тяжёлое нежелательное явление") || !strings.Contains(body, ">Находки</h2>") {
+	_, body = e.get(t, doc, path)
+	if !strings.Contains(body, "Тяжёлое нежелательное явление") || !strings.Contains(body, ">Находки</h2>") {
 		t.Error("the Findings section is not in Russian")
+	}
+	// The forms' lists name their values in Russian, and send them as they are.
+	if !strings.Contains(body, `<option value="severe">тяжёлая</option>`) {
+		t.Error("the severity's values are not named in Russian")
 	}
 }

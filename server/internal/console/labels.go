@@ -74,6 +74,32 @@ var fieldLabels = map[string]label{
 	"severity":        {"Severity", "Тяжесть"},
 }
 
+// russianOptions are the allowed values of the forms' lists in Russian,
+// by the value (which the English page shows as it is).
+var russianOptions = map[string]string{
+	"history": "анамнез", "records-review": "изучение медицинской документации", "examination": "осмотр",
+	"preliminary-diagnosis": "предварительный диагноз", "diagnostic-plan": "план обследования",
+	"laboratory": "лабораторное", "instrumental": "инструментальное", "specialist": "консультация специалиста",
+	"improved": "улучшение", "unchanged": "без изменений", "worsened": "ухудшение",
+	"autologous": "аутологичная", "allogeneic": "аллогенная",
+	"orthopedic": "ортопедическое", "neurological": "неврологическое", "endocrine": "эндокринное",
+	"autoimmune": "аутоиммунное", "dermatological": "дерматологическое", "other": "другое",
+	"intravenous": "внутривенно", "intra-articular": "внутрисуставно", "intrathecal": "интратекально",
+	"subcutaneous": "подкожно", "local": "местно",
+	"bone-marrow": "костный мозг", "adipose": "жировая ткань",
+	"fever": "повышение температуры", "headache": "головная боль", "nausea": "тошнота",
+	"injection-site-pain": "боль в месте введения", "injection-site-redness": "покраснение в месте введения",
+	"mild": "лёгкая", "moderate": "средняя", "severe": "тяжёлая",
+}
+
+// optionLabel is an allowed value of a list as lang shows it.
+func optionLabel(lang Lang, value string) string {
+	if s, ok := russianOptions[value]; ok && lang == "ru" {
+		return s
+	}
+	return value
+}
+
 // russianTitles are the commands' titles (procedure.CommandInfo.Title)
 // in Russian, by command type.
 var russianTitles = map[procedure.CommandType]string{

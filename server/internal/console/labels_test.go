@@ -9,10 +9,11 @@ import (
 
 // TestEveryFieldHasALabel walks every command of the procedure and every
 // field its form has: each has a label in English and in Russian, and
-// each command a title and a name in both; the table has no label that
+// each value of its lists a Russian name, each command a title and a
+// name in both; the table has no label that
 // no form uses.
 func TestEveryFieldHasALabel(t *testing.T) {
-	used := map[string]bool{}
+	used, usedOptions := map[string]bool{}, map[string]bool{}
 	for _, info := range procedure.Commands() {
 		if info.Title == "" || russianTitles[info.Type] == "" {
 			t.Errorf("%s: no title in English or Russian", info.Type)
@@ -21,6 +22,12 @@ func TestEveryFieldHasALabel(t *testing.T) {
 			t.Errorf("%s: no Russian name", info.Type)
 		}
 		for _, f := range formFields(info.New()) {
+			for _, o := range f.Options {
+				usedOptions[o] = true
+				if optionLabel("ru", o) == o {
+					t.Errorf("%s: field %s: the value %q has no Russian name", info.Type, f.Name, o)
+				}
+			}
 			key, _ := labelKey(f.Name)
 			used[key] = true
 			l, ok := fieldLabels[key]
@@ -44,6 +51,11 @@ func TestEveryFieldHasALabel(t *testing.T) {
 	for key := range fieldLabels {
 		if !used[key] {
 			t.Errorf("label %q is of no field of any form", key)
+		}
+	}
+	for o := range russianOptions {
+		if !usedOptions[o] {
+			t.Errorf("Russian name of %q, which is no form's value", o)
 		}
 	}
 	for typ := range russianTitles {
