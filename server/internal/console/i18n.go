@@ -154,6 +154,21 @@ var russian = map[string]string{
 	// Due kinds.
 	"consultation-due": "консультация", "book-appointment-due": "запись", "board-review-due": "рассмотрение советом",
 	"flagged-report": "отмеченное сообщение", "contact": "контакт", "administration-due": "введение",
+	"culture-release": "выпуск продукта", "donor-lot": "донорская партия",
+	"contraindication-found": "найдено противопоказание", "severe-adverse-event": "тяжёлое нежелательное явление",
+	"culture-failed": "неудачное культивирование", "missed-contact": "пропущенный контакт", "product-expiring": "истекает срок годности продукта",
+	// Events.
+	"case-opened": "случай открыт", "appointment-booked": "запись на консультацию", "consultation-item-recorded": "записан пункт консультации",
+	"measure-resulted": "получен результат обследования", "measure-cancelled": "обследование отменено", "screening-recorded": "проверка противопоказаний",
+	"therapy-selected": "выбрана терапия", "plan-proposed": "предложен план", "consent-given": "согласие получено", "consent-refused": "отказ пациента",
+	"biomaterial-collected": "биоматериал забран", "culture-started": "культивирование начато",
+	"lot-allocated": "партия выделена", "product-released": "продукт выпущен", "administered": "продукт введён", "aftercare-planned": "план наблюдения",
+	"referred-to-board": "передано совету", "contact-recorded": "контакт записан", "contact-missed": "контакт пропущен",
+	"side-effect-triaged": "сообщение о побочном эффекте оценено", "side-effect-reviewed": "побочный эффект рассмотрен",
+	"adverse-event-recorded": "нежелательное явление записано", "effectiveness-assessed": "эффективность оценена",
+	"stage-changed": "смена этапа", "case-closed": "случай закрыт",
+	// Outcomes of a case.
+	"completed": "завершён", "declined": "отказано по противопоказанию", "refused": "отказ пациента", "withdrawn": "пациент выбыл", "cancelled": "отменён",
 }
 
 // tr returns text in lang.
