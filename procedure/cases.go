@@ -321,6 +321,10 @@ func (cs *Cases) History(ctx context.Context, caseID string) ([]Event, error) {
 	return cs.store.Events(ctx, caseID)
 }
 
+// Summarize returns the summary of case c under the params of cs: what
+// the worklist shows of it, its findings and flags among them.
+func (cs *Cases) Summarize(c *Case) Summary { return Summarize(c, cs.params) }
+
 // List lists the summaries of cases.
 func (cs *Cases) List(ctx context.Context, q CaseQuery) ([]Summary, error) {
 	if !utf8.ValidString(q.After) || strings.ContainsRune(q.After, 0) {

@@ -26,6 +26,10 @@ func (b *Book) CaseAndHistory(ctx context.Context, caseID string) (*procedure.Ca
 	return c, events, nil
 }
 
+// Summarize returns the summary of a case as the store keeps it (its
+// dues, findings and flags), under the book's params.
+func (b *Book) Summarize(c *procedure.Case) procedure.Summary { return b.cases.Summarize(c) }
+
 // WorkItems returns what is due, as procedure.Cases.Worklist does.
 func (b *Book) WorkItems(ctx context.Context, q procedure.WorklistQuery) ([]procedure.WorkItem, error) {
 	items, err := b.cases.Worklist(ctx, q)

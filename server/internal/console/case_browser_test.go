@@ -137,6 +137,10 @@ func TestWholeCaseInTheBrowser(t *testing.T) {
 	u.give("record-contact", "2026-06-17T11:00", map[string]string{"contact": "a1-day-3-call"})
 	u.give("record-contact", "2026-06-21T10:00", map[string]string{"contact": "a1-week-1-visit"})
 	u.give("record-missed-contact", "2026-07-14T10:00", map[string]string{"contact": "a1-month-1-visit", "reason": "patient abroad; called instead"})
+	if f := u.text("#findings"); !strings.Contains(f, "Missed contact") || !strings.Contains(f, "a1-month-1-visit") {
+		t.Errorf("the Findings section does not show the missed contact: %q", f)
+	}
+	a11y("case (finding shown, doctor)")
 	refusal = u.try("assess-effectiveness", "2026-08-20T10:00", map[string]string{"result": "improved"})
 	if !strings.Contains(refusal, "assess-in-effect-window") {
 		t.Errorf("assessing before the effect window: %q", refusal)
@@ -173,6 +177,21 @@ func TestWholeCaseInTheBrowser(t *testing.T) {
 	u.waitFor(`!!document.querySelector('.checklist')`, "the rules in force")
 	a11y("rules in force (Russian)")
 	shot(t, ctx, "rules-ru")
+	// The command forms' labels are Russian too.
+	u.signInAs("administrator")
+	u.run(chromedp.SetValue(chromedp.ID("#open-caseId"), "case-b2"),
+		chromedp.SetValue(chromedp.ID("#open-patient"), "patient-18"),
+		chromedp.SetValue(chromedp.ID("#open-at"), "2026-09-21T09:00"),
+		chromedp.Click(chromedp.CSS(`#form-open-case button`)))
+	u.waitFor(`!!document.querySelector('#stage')`, "the second case's page")
+	u.run(chromedp.Click(chromedp.CSS(`#cmd-book-appointment > summary`)))
+	if got := u.text(`label[for="book-appointment--reason"]`); got != "Причина" {
+		t.Errorf("Russian label of the booking's reason: %q", got)
+	}
+	if got := u.text(`#cmd-book-appointment > summary`); !strings.Contains(got, "первичную консультацию") {
+		t.Errorf("Russian title of the booking: %q", got)
+	}
+	a11y("case (booking, administrator, Russian)")
 	u.run(chromedp.Navigate(e.URL + "/console/cases/nothing"))
 	u.waitFor(`!!document.querySelector('.error')`, "the error page")
 	a11y("error page")

@@ -240,7 +240,8 @@ func (c *Console) errorPage(w http.ResponseWriter, r *http.Request, status int, 
 }
 
 var funcs = template.FuncMap{
-	"t": func(l Lang, s any) string { return tr(l, fmt.Sprint(s)) },
+	"t":   func(l Lang, s any) string { return tr(l, fmt.Sprint(s)) },
+	"opt": optionLabel,
 	"when": func(t time.Time) string {
 		if t.IsZero() {
 			return ""

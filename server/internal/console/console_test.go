@@ -343,6 +343,20 @@ func TestRussian(t *testing.T) {
 	if strings.Contains(body, ">Worklist<") {
 		t.Error("English left on the Russian page")
 	}
+	// The command forms' labels and titles, too.
+	admin := e.browser(t)
+	e.signIn(t, admin, auth.Administrator, "ann")
+	e.post(t, admin, "/console/language", url.Values{"lang": {"ru"}})
+	_, body = e.get(t, admin, e.openCase(t, admin, "case-ru", "P"))
+	for _, want := range []string{`<label for="book-appointment--reason">Причина</label>`, `<label for="book-appointment--slot">Время приёма (UTC)</label>`,
+		"записать на первичную консультацию: причина, специалист, время"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the Russian case page lacks %q", want)
+		}
+	}
+	if strings.Contains(body, `>reason</label>`) || strings.Contains(body, "book the initial consultation") {
+		t.Error("English left in the Russian command forms")
+	}
 	// The place to go back to is only ever a console page.
 	if resp := e.post(t, c, "/console/language", url.Values{"lang": {"en"}, "back": {"//evil.example/"}}); resp.Header.Get("Location") != "/console/worklist" {
 		t.Errorf("sent to %q", resp.Header.Get("Location"))
@@ -399,5 +413,72 @@ func TestCasePageShowsTheDecision(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("the case page lacks %q", want)
 		}
+	}
+}
+
+// TestCasePageShowsFindings: the case page has a Findings section with
+// the case's open findings and flags (here a severe adverse event after an
+// administration, for the board and the doctor), and says when none is open.
+func TestCasePageShowsFindings(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	admin, doc, board, lab, nurse := e.browser(t), e.browser(t), e.browser(t), e.browser(t), e.browser(t)
+	e.signIn(t, admin, auth.Administrator, "ann")
+	e.signIn(t, doc, auth.Doctor, "dr")
+	e.signIn(t, board, auth.Board, "bo")
+	e.signIn(t, lab, auth.Lab, "la")
+	e.signIn(t, nurse, auth.Nurse, "nu")
+	path := e.openCase(t, admin, "case-f", "P")
+	post := func(c *http.Client, form url.Values) {
+		t.Helper()
+		if resp := e.post(t, c, path+"/commands", form); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s: %d", form.Get("type"), resp.StatusCode)
+		}
+	}
+	facts := func(typ, at string, m map[string]string) url.Values {
+		v := url.Values{"type": {typ}, "at": {at}}
+		for k, s := range m {
+			v.Set(k, s)
+		}
+		return v
+	}
+	post(admin, url.Values{"type": {"book-appointment"}, "at": {"2026-09-01T09:05"}, "reason": {"r"}, "specialist": {"s"}, "slot": {"2026-09-03T10:00"}})
+	for _, item := range []string{"history", "records-review", "examination", "preliminary-diagnosis", "diagnostic-plan"} {
+		post(doc, url.Values{"type": {"record-consultation"}, "at": {"2026-09-03T10:30"}, "item": {item}, "text": {"t"}})
+	}
+	_, body := e.get(t, doc, path)
+	if !strings.Contains(body, `<h2 id="findings-h">Findings</h2>`) || !strings.Contains(body, "No finding or flag is open.") {
+		t.Error("the case page has no Findings section saying none is open")
+	}
+	post(board, facts("screen", "2026-09-10T09:10", eligible))
+	post(board, facts("select-therapy", "2026-09-10T09:20", map[string]string{"facts.ownCells.sufficient": "true", "facts.ownCells.goodQuality": "false",
+		"facts.startBy": "2027-01-15", "facts.harvest.boneMarrowPossible": "true", "facts.harvest.adiposePossible": "true",
+		"facts.condition.category": "orthopedic", "facts.condition.site": "left knee", "facts.patient.weightKg": "78"}))
+	post(board, url.Values{"type": {"propose-plan"}, "at": {"2026-09-10T09:30"}, "therapy": {"allogeneic"}, "route": {"intra-articular"},
+		"site": {"left knee"}, "cells": {"50000000"}, "procedures": {"1"}, "quorum": {"dr-a, dr-b, dr-c"}})
+	post(doc, url.Values{"type": {"agree"}, "at": {"2026-09-11T10:00"}})
+	post(lab, url.Values{"type": {"allocate-lot"}, "at": {"2026-09-12T10:00"}, "lot": {"D-1"}})
+	post(lab, url.Values{"type": {"release-product"}, "at": {"2026-09-13T10:00"}, "lot": {"D-1"}, "cells": {"50000000"}, "checksPassed": {"true"}})
+	post(nurse, facts("screen", "2026-09-14T08:30", eligible))
+	post(nurse, url.Values{"type": {"administer"}, "at": {"2026-09-14T09:30"}, "route": {"intra-articular"}, "site": {"left knee"}, "cells": {"50000000"}, "lot": {"D-1"}})
+	post(doc, url.Values{"type": {"record-adverse-event"}, "at": {"2026-09-15T09:00"}, "description": {"anaphylaxis"}, "severity": {"severe"}})
+	_, body = e.get(t, doc, path)
+	_, section, _ := strings.Cut(body, `<section aria-labelledby="findings-h"`)
+	section, _, _ = strings.Cut(section, "</section>")
+	for _, want := range []string{`data-kind="severe-adverse-event"`, "<strong>Severe adverse event</strong>", "For: board, doctor"} {
+		if !strings.Contains(section, want) {
+			t.Errorf("the Findings section lacks %q:\n%s", want, section)
+		}
+	}
+	if strings.Contains(section, "No finding or flag is open.") {
+		t.Error("the Findings section says none is open")
+	}
+	e.post(t, doc, "/console/language", url.Values{"lang": {"ru"}})
+	_, body = e.get(t, doc, path)
+	if !strings.Contains(body, "Тяжёлое нежелательное явление") || !strings.Contains(body, ">Находки</h2>") {
+		t.Error("the Findings section is not in Russian")
+	}
+	// The forms' lists name their values in Russian, and send them as they are.
+	if !strings.Contains(body, `<option value="severe">тяжёлая</option>`) {
+		t.Error("the severity's values are not named in Russian")
 	}
 }

@@ -27,18 +27,6 @@ type Field struct {
 // ID is the field's element id in the form of command typ.
 func (f Field) ID(typ string) string { return typ + "--" + strings.ReplaceAll(f.Name, ".", "-") }
 
-// Label is the field's name for people: the last part of its path.
-func (f Field) Label() string {
-	parts := strings.Split(f.Name, ".")
-	if len(parts) > 1 {
-		if _, err := strconv.Atoi(parts[len(parts)-2]); err == nil {
-			return parts[len(parts)-3] + " " + parts[len(parts)-2] + ": " + parts[len(parts)-1]
-		}
-		return strings.Join(parts[max(0, len(parts)-2):], ": ")
-	}
-	return f.Name
-}
-
 // options are the allowed values of fields whose Go type does not list
 // them (the procedure checks them), by the field's last JSON name.
 var options = map[string][]string{

@@ -219,6 +219,9 @@ type caseView struct {
 	Decisions []decisionView
 	Commands  []commandForm
 	Aftercare bool
+	// Findings are the case's open findings and flags (the worklist's),
+	// then the findings already referred to the board.
+	Findings []findingLine
 	// Error is a refusal of a command whose form the page no longer
 	// offers (the case moved on, or closed).
 	Error string
@@ -311,13 +314,14 @@ func (c *Console) renderCase(w http.ResponseWriter, r *http.Request, status int,
 		flatten("", facts, &d.Facts)
 		v.Decisions = append(v.Decisions, d)
 	}
+	v.Findings = findingsOf(cs, c.cfg.Cases.Summarize(cs))
 	p := who(r)
 	now := c.cfg.Now().UTC().Format(localLayout)
 	for _, info := range procedure.Commands() {
 		if info.Type == procedure.CmdOpenCase || !info.Allows(p.Role, cs.Stage) {
 			continue
 		}
-		f := commandForm{Type: info.Type, Title: info.Title, Fields: formFields(info.New()), At: now, Key: randomKey(), Version: cs.Version}
+		f := commandForm{Type: info.Type, Title: commandTitle(c.lang(r), info), Fields: formFields(info.New()), At: now, Key: randomKey(), Version: cs.Version}
 		if info.Type == failed {
 			f.Error, f.Open = message, true
 			for i := range f.Fields {
