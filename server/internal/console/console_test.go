@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"crypto/rand"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -10,8 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
+
 	"github.com/reocell/celltherapy/server/internal/auth"
 	"github.com/reocell/celltherapy/server/internal/console"
+	"github.com/reocell/celltherapy/server/internal/rulebook"
 )
 
 // openCase opens a case as the administrator and returns its path.
@@ -382,6 +386,52 @@ func TestRulesPage(t *testing.T) {
 	e.post(t, c, "/console/language", url.Values{"lang": {"ru"}})
 	if _, body := e.get(t, c, "/console/rules"); !strings.Contains(body, "Действующие правила") || !strings.Contains(body, "встроенные") {
 		t.Error("the rules page is not in Russian")
+	}
+}
+
+// TestRulesPageShowsApprovals: with the board's keys set, each ruleset
+// shows whether it is approved, how many of the quorum approved it and
+// who, in both languages.
+func TestRulesPageShowsApprovals(t *testing.T) {
+	dir := t.TempDir()
+	var signers []note.Signer
+	var vkeys []note.Verifier
+	for _, name := range []string{"board-alice", "board-boris"} {
+		skey, vkey, err := note.GenerateKey(rand.Reader, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, _ := note.NewSigner(skey)
+		v, _ := note.NewVerifier(vkey)
+		signers, vkeys = append(signers, s), append(vkeys, v)
+	}
+	sets, err := rulebook.ReadRulesets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rs := range sets {
+		if _, err := rulebook.SignApproval(dir, rs, signers[0]); err != nil {
+			t.Fatal(err)
+		}
+		if rs.Kind == "eligibility" {
+			if _, err := rulebook.SignApproval(dir, rs, signers[1]); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	e := newEnv(t, envOptions{approvals: &rulebook.Approvals{Dir: dir, Keys: note.VerifierList(vkeys...), Quorum: 2}})
+	c := e.browser(t)
+	e.signIn(t, c, auth.Board, "board")
+	_, body := e.get(t, c, "/console/rules")
+	for _, want := range []string{"<strong>approved</strong>: 2 of 2 · board-alice, board-boris",
+		`<strong class="unconfirmed">not approved</strong>: 1 of 2 · board-alice`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the rules page lacks %q", want)
+		}
+	}
+	e.post(t, c, "/console/language", url.Values{"lang": {"ru"}})
+	if _, body := e.get(t, c, "/console/rules"); !strings.Contains(body, "Одобрение совета") || !strings.Contains(body, "не одобрен</strong>: 1 из 2") {
+		t.Error("the approvals are not in Russian")
 	}
 }
 

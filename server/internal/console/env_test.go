@@ -64,6 +64,8 @@ type envOptions struct {
 	// oidc, when set, signs people in through the identity provider it
 	// returns the settings of, given the server's base URL.
 	oidc func(baseURL string) console.OIDCSettings
+	// approvals, when set, are the board's approvals the rules are shown with.
+	approvals *rulebook.Approvals
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -78,7 +80,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	}
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, nil))
-	shelf, err := rulebook.Open("", rulebook.Options{Logger: logger})
+	shelf, err := rulebook.Open("", rulebook.Options{Logger: logger, Approvals: o.approvals})
 	if err != nil {
 		t.Fatal(err)
 	}
