@@ -242,6 +242,9 @@ func (c *Console) errorPage(w http.ResponseWriter, r *http.Request, status int, 
 var funcs = template.FuncMap{
 	"t":   func(l Lang, s any) string { return tr(l, fmt.Sprint(s)) },
 	"opt": optionLabel,
+	// kind and outcome name a decision kind and its outcome in a language.
+	"kind":    kindLabel,
+	"outcome": outcomeLabel,
 	"when": func(t time.Time) string {
 		if t.IsZero() {
 			return ""
