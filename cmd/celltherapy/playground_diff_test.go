@@ -88,7 +88,7 @@ func TestPlaygroundShowsTheDiffTable(t *testing.T) {
 		treated("null", "2022-01-01"),  // unknown whether active: ineligible, then undetermined
 		"",                             // a blank line: a bad line for both
 		strings.Replace(treated("false", "2022-01-01"), `"hiv":false`, `"hiv":"maybe"`, 1), // a bad value
-		strings.Replace(treated("false", "2022-06-01"), `"pregnant":false,`, "", 1),          // pregnancy unknown
+		strings.Replace(treated("false", "2022-06-01"), `"pregnant":false,`, "", 1),        // pregnancy unknown
 	}, "\n") + "\n"
 	popFile := filepath.Join(t.TempDir(), "population.jsonl")
 	if err := os.WriteFile(popFile, []byte(population), 0o644); err != nil {
