@@ -77,6 +77,8 @@ type Console struct {
 	pages *template.Template
 	csrf  *http.CrossOriginProtection
 	files http.Handler
+	// screenings are the unreviewed records read so far.
+	screenings screeningIndex
 }
 
 // New returns the console.

@@ -1,11 +1,13 @@
 package console
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/reocell/celltherapy/fhir"
@@ -23,9 +25,19 @@ import (
 // says so; the facts they bear on are recorded on the patient's case with
 // the screening command, as any other.
 
-// Screenings reads the audit log's entries, oldest first (*audit.Log).
+// Screenings reads the audit log's entries from a Seq on, oldest first
+// (*audit.Log).
 type Screenings interface {
-	Entries(ctx context.Context, fn func(*audit.Entry) error) error
+	EntriesFrom(ctx context.Context, seq int64, fn func(*audit.Entry) error) error
+}
+
+// screeningIndex holds the screenings with unreviewed records read so far
+// from the audit log, which is append-only: each look reads only the
+// entries appended since the last (by any server sharing the database).
+type screeningIndex struct {
+	mu   sync.Mutex
+	next int64 // the Seq to read from
+	list []unreviewedScreening
 }
 
 // ActionCDSScreening is the audit action of a CDS Hooks screening
@@ -74,9 +86,12 @@ func (c *Console) unreviewed(ctx context.Context, seq int64) ([]unreviewedScreen
 	if c.cfg.Screenings == nil {
 		return nil, nil
 	}
-	var out []unreviewedScreening
-	err := c.cfg.Screenings.Entries(ctx, func(e *audit.Entry) error {
-		if e.Action != ActionCDSScreening || (seq > 0 && e.Seq != seq) {
+	x := &c.screenings
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	err := c.cfg.Screenings.EntriesFrom(ctx, max(x.next, 1), func(e *audit.Entry) error {
+		x.next = e.Seq + 1
+		if e.Action != ActionCDSScreening {
 			return nil
 		}
 		var s unreviewedScreening
@@ -88,20 +103,29 @@ func (c *Console) unreviewed(ctx context.Context, seq int64) ([]unreviewedScreen
 			return nil
 		}
 		s.Seq = e.Seq
-		if seq > 0 {
-			var d struct {
-				Decision struct {
-					Outcome string `json:"outcome"`
-				} `json:"decision"`
-			}
-			json.Unmarshal(e.Output, &d)
-			s.Outcome = d.Decision.Outcome
+		var d struct {
+			Decision struct {
+				Outcome string `json:"outcome"`
+			} `json:"decision"`
 		}
-		out = append(out, s)
+		json.Unmarshal(e.Output, &d)
+		s.Outcome = d.Decision.Outcome
+		x.list = append(x.list, s)
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	if seq > 0 {
+		i, ok := slices.BinarySearchFunc(x.list, seq, func(s unreviewedScreening, seq int64) int { return cmp.Compare(s.Seq, seq) })
+		if !ok {
+			return nil, nil
+		}
+		return x.list[i : i+1], nil
+	}
+	out := slices.Clone(x.list)
 	slices.Reverse(out)
-	return out, err
+	return out, nil
 }
 
 type unreviewedView struct {

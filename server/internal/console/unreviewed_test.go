@@ -74,6 +74,17 @@ func TestUnreviewedRecords(t *testing.T) {
 	if strings.Contains(main, "<form") {
 		t.Error("the read-only page offers a form")
 	}
+	// A screening recorded after the page was read shows on the next read, first.
+	if err := (httpapi.CDSAudit{Log: e.audit}).RecordScreening(context.Background(), cdshooks.Screening{Service: "msc-screening", Hook: "order-sign",
+		PatientID: "pat-8", At: time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC), Facts: json.RawMessage(`{}`),
+		Unreviewed: []fhir.UnreviewedRecord{{Reference: "MedicationRequest/m-1", Text: "an unknown drug"}},
+		Decision:   json.RawMessage(`{"outcome":"undetermined","ruleset":{"digest":"sha256:ru1e"}}`)}); err != nil {
+		t.Fatal(err)
+	}
+	_, again := e.get(t, nurse, "/console/unreviewed")
+	if i, j := strings.Index(again, "<td>pat-8</td>"), strings.Index(again, "<td>pat-7</td>"); i < 0 || j < 0 || i > j {
+		t.Errorf("the later screening is not listed first (%d, %d)", i, j)
+	}
 	link := regexp.MustCompile(`href="(/console/unreviewed/\d+)"`).FindStringSubmatch(body)
 	if link == nil {
 		t.Fatal("no link to the screening")
