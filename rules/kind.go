@@ -18,6 +18,9 @@ import (
 type Kind interface {
 	// Name is the value of decision: in rule files, e.g. "eligibility".
 	Name() string
+	// Outcomes are the values the kind's decision's outcome takes, in
+	// the kind's order (nil when the kind declares none).
+	Outcomes() []string
 	// DecideJSON decodes a JSON object of facts strictly (see
 	// the vocabulary) and makes the kind's decision with rs.
 	// Options are those of the kind's decision maker (rules.WithLocale...).
@@ -63,6 +66,10 @@ func (k *kindBase) base() *kindBase { return k }
 
 // Name returns the kind's name, as written after decision: in rule files.
 func (k *kindBase) Name() string { return k.name }
+
+// Outcomes returns the values the kind's outcome takes; the slice is the
+// caller's own.
+func (k *kindBase) Outcomes() []string { return slices.Clone(k.outcomes) }
 
 // DecodeAny decodes a JSON object of facts strictly into a new facts
 // struct, and returns a pointer to it.

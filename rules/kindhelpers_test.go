@@ -89,3 +89,23 @@ func TestThenOfTheWrongShapeSaysWhatToGive(t *testing.T) {
 		t.Errorf("problems %v, want one at line 5 saying to give a text", err)
 	}
 }
+
+// TestKindOutcomes: a kind gives the outcomes its spec declares, as the
+// caller's own slice.
+func TestKindOutcomes(t *testing.T) {
+	kind := ruleskit.MustKind(ruleskit.Spec[testFacts, testDecision]{Then: testThen{}, Params: map[string]any{},
+		Name: "test",
+		Decide: func(context.Context, *rules.Ruleset, testFacts, ...rules.Option) (testDecision, error) {
+			return testDecision{}, nil
+		},
+		Outcomes: []string{"none", "some"},
+	})
+	got := kind.Outcomes()
+	if strings.Join(got, ",") != "none,some" {
+		t.Fatalf("Outcomes: %q", got)
+	}
+	got[0] = "changed"
+	if kind.Outcomes()[0] != "none" {
+		t.Error("the caller's change reached the kind")
+	}
+}

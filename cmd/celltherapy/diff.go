@@ -5,9 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
-	"strings"
 
+	"github.com/reocell/celltherapy/internal/rulediff"
 	"github.com/reocell/celltherapy/rules"
 )
 
@@ -41,7 +40,7 @@ failed at run time.`)
 		c.errorf("diff %s needs --from or --to (or both) and one FILE, or - for standard input", kind.Name())
 		return exitBadUsed
 	}
-	d := &ruleDiff{kind: kind, json: *asJSON, name: displayName(fs.Arg(1)), table: map[[2]string]int{}}
+	d := &ruleDiff{kind: kind, json: *asJSON, name: displayName(fs.Arg(1))}
 	if d.from, ok = c.ruleset(kind, *from); !ok {
 		return exitBadUsed
 	}
@@ -61,9 +60,9 @@ failed at run time.`)
 	switch {
 	case d.fault:
 		return exitRuleRun
-	case d.bad > 0:
+	case d.table.Bad > 0:
 		return exitBadUsed
-	case d.changed > 0:
+	case d.table.Changed > 0:
 		return exitFailed
 	}
 	return exitOK
@@ -76,16 +75,15 @@ type ruleDiff struct {
 	json     bool
 	name     string
 
-	patients, changed, bad int
-	fault                  bool              // a rule failed at run time
-	table                  map[[2]string]int // (from outcome, to outcome) -> patients
+	fault bool // a rule failed at run time
+	table rulediff.Table
 }
 
 // change is one patient whose decision differs, as --json writes it.
 type change struct {
-	Line int     `json:"line"`
-	From verdict `json:"from"`
-	To   verdict `json:"to"`
+	Line int              `json:"line"`
+	From rulediff.Verdict `json:"from"`
+	To   rulediff.Verdict `json:"to"`
 }
 
 // run compares every line of in, writing changes to out as it goes and the
@@ -128,18 +126,13 @@ func (d *ruleDiff) run(ctx context.Context, in io.Reader, out, notes io.Writer) 
 // line compares the patient on line i of ch.
 func (d *ruleDiff) line(ctx context.Context, ch *chunk, i int, enc *json.Encoder, out, notes io.Writer) error {
 	n := ch.first + i
-	var from, to verdict
+	var from, to rulediff.Verdict
 	line, err := ch.facts(i)
 	if err == nil {
-		var facts any
-		if facts, err = decodeFacts(d.kind, line); err == nil {
-			if from, err = judge(ctx, d.kind, d.from, facts); err == nil {
-				to, err = judge(ctx, d.kind, d.to, facts)
-			}
-		}
+		from, to, err = rulediff.Compare(ctx, d.kind, d.from, d.to, line)
 	}
 	if err != nil {
-		d.bad++
+		d.table.Bad++
 		probs, input := problems(err)
 		d.fault = d.fault || !input
 		for _, note := range notesOf(d.name, n, probs, input) {
@@ -147,97 +140,39 @@ func (d *ruleDiff) line(ctx context.Context, ch *chunk, i int, enc *json.Encoder
 		}
 		return nil
 	}
-	d.patients++
-	d.table[[2]string{from.Outcome, to.Outcome}]++
-	if from.Outcome == to.Outcome && slices.Equal(from.Fired, to.Fired) && slices.Equal(from.Missing, to.Missing) {
+	if !d.table.Add(from, to) {
 		return nil
 	}
-	d.changed++
 	if d.json {
 		return enc.Encode(change{Line: n, From: from, To: to})
 	}
-	_, err = fmt.Fprintf(out, "line %d: %s\n", n, describeChange(from, to))
+	_, err = fmt.Fprintf(out, "line %d: %s\n", n, rulediff.Describe(from, to))
 	return err
-}
-
-// describeChange says for people what differs between two verdicts.
-func describeChange(from, to verdict) string {
-	var parts []string
-	if from.Outcome != to.Outcome {
-		parts = append(parts, fmt.Sprintf("outcome %s -> %s", from.Outcome, to.Outcome))
-	} else {
-		parts = append(parts, "outcome "+from.Outcome)
-	}
-	if s := setChange(from.Fired, to.Fired); s != "" {
-		parts = append(parts, "fired "+s)
-	}
-	if s := setChange(from.Missing, to.Missing); s != "" {
-		parts = append(parts, "missing "+s)
-	}
-	return strings.Join(parts, "; ")
-}
-
-// setChange lists what to adds to from (+x) and takes away (-x), or "".
-func setChange(from, to []string) string {
-	var out []string
-	for _, x := range to {
-		if !slices.Contains(from, x) {
-			out = append(out, "+"+x)
-		}
-	}
-	for _, x := range from {
-		if !slices.Contains(to, x) {
-			out = append(out, "-"+x)
-		}
-	}
-	return strings.Join(out, " ")
 }
 
 // summary writes the from x to table of outcomes and the totals.
 func (d *ruleDiff) summary(out io.Writer, enc *json.Encoder) error {
-	var outcomes []string
-	for k := range d.table {
-		outcomes = append(outcomes, k[0], k[1])
+	if !d.json {
+		return d.table.Write(out)
 	}
-	slices.Sort(outcomes)
-	outcomes = slices.Compact(outcomes)
-	if d.json {
-		type cell struct {
-			From     string `json:"from"`
-			To       string `json:"to"`
-			Patients int    `json:"patients"`
-		}
-		s := struct {
-			Patients int    `json:"patients"`
-			Changed  int    `json:"changed"`
-			Bad      int    `json:"bad"`
-			Outcomes []cell `json:"outcomes"`
-		}{Patients: d.patients, Changed: d.changed, Bad: d.bad, Outcomes: []cell{}}
-		for _, f := range outcomes {
-			for _, t := range outcomes {
-				if n := d.table[[2]string{f, t}]; n > 0 {
-					s.Outcomes = append(s.Outcomes, cell{From: f, To: t, Patients: n})
-				}
+	type cell struct {
+		From     string `json:"from"`
+		To       string `json:"to"`
+		Patients int    `json:"patients"`
+	}
+	s := struct {
+		Patients int    `json:"patients"`
+		Changed  int    `json:"changed"`
+		Bad      int    `json:"bad"`
+		Outcomes []cell `json:"outcomes"`
+	}{Patients: d.table.Patients, Changed: d.table.Changed, Bad: d.table.Bad, Outcomes: []cell{}}
+	outcomes := d.table.Outcomes()
+	for _, f := range outcomes {
+		for _, t := range outcomes {
+			if n := d.table.Count(f, t); n > 0 {
+				s.Outcomes = append(s.Outcomes, cell{From: f, To: t, Patients: n})
 			}
 		}
-		return enc.Encode(map[string]any{"summary": s})
 	}
-	width := len("from \\ to")
-	for _, o := range outcomes {
-		width = max(width, len(o))
-	}
-	fmt.Fprintf(out, "\n%-*s", width, "from \\ to")
-	for _, o := range outcomes {
-		fmt.Fprintf(out, "  %*s", width, o)
-	}
-	fmt.Fprintln(out)
-	for _, f := range outcomes {
-		fmt.Fprintf(out, "%-*s", width, f)
-		for _, t := range outcomes {
-			fmt.Fprintf(out, "  %*d", width, d.table[[2]string{f, t}])
-		}
-		fmt.Fprintln(out)
-	}
-	_, err := fmt.Fprintf(out, "%d of %d patient(s) changed; %d bad line(s)\n", d.changed, d.patients, d.bad)
-	return err
+	return enc.Encode(map[string]any{"summary": s})
 }

@@ -363,7 +363,7 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error
 		logger.Warn("audit: stored case events have no audit entry (left by an earlier version); run celltherapy audit repair",
 			"events", len(gaps), "first", gaps[0].String())
 	}
-	con, sessions, err := openConsole(ctx, cfg, dev, cases, shelf, logger)
+	con, sessions, err := openConsole(ctx, cfg, dev, cases, shelf, log, logger)
 	if err != nil {
 		ln.Close()
 		log.Close()

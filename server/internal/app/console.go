@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/reocell/celltherapy/server/internal/audit"
 	"github.com/reocell/celltherapy/server/internal/auth"
 
 	"github.com/reocell/celltherapy/server/internal/casebook"
@@ -34,7 +35,7 @@ func consoleMode(cfg Config, dev bool) (on bool, why string) {
 
 // openConsole opens the console's sessions in the case database and
 // returns the console, or nil (and says why in the log) when it is off.
-func openConsole(ctx context.Context, cfg Config, dev bool, cases *casebook.Book, shelf *rulebook.Shelf, logger *slog.Logger) (*console.Console, *console.Sessions, error) {
+func openConsole(ctx context.Context, cfg Config, dev bool, cases *casebook.Book, shelf *rulebook.Shelf, log *audit.Log, logger *slog.Logger) (*console.Console, *console.Sessions, error) {
 	on, why := consoleMode(cfg, dev)
 	if !on {
 		logger.Warn(why)
@@ -50,7 +51,7 @@ func openConsole(ctx context.Context, cfg Config, dev bool, cases *casebook.Book
 		return nil, nil, &ConfigError{setting, err.Error()}
 	}
 	host, _, _ := net.SplitHostPort(cfg.Addr)
-	cc := console.Config{Logger: logger, Cases: cases, Sessions: sessions, Rules: shelf, Dev: true, Secure: !isLoopback(host)}
+	cc := console.Config{Logger: logger, Cases: cases, Sessions: sessions, Rules: shelf, Screenings: log, Dev: true, Secure: !isLoopback(host)}
 	if cfg.OIDCIssuer != "" {
 		settings, err := cfg.oidcSettings()
 		if err == nil {

@@ -277,6 +277,13 @@ func (l *Log) Entries(ctx context.Context, fn func(*Entry) error) error {
 	return l.b.scan(ctx, fn)
 }
 
+// EntriesFrom calls fn for every entry from seq on, in order; fn's error
+// stops the walk. A reader that remembers the last Seq it saw reads only
+// what was appended since.
+func (l *Log) EntriesFrom(ctx context.Context, seq int64, fn func(*Entry) error) error {
+	return l.b.scanFrom(ctx, max(seq, 1), fn)
+}
+
 // Ping reports whether the database answers.
 func (l *Log) Ping(ctx context.Context) error { return l.b.ping(ctx) }
 

@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/reocell/celltherapy/procedure"
+	"github.com/reocell/celltherapy/server/internal/audit"
 	"github.com/reocell/celltherapy/server/internal/auth"
 	"github.com/reocell/celltherapy/server/internal/casebook"
 )
@@ -55,6 +58,35 @@ func seedCases(b *testing.B, book *casebook.Book, n int) {
 	}
 }
 
+// seedAudit appends n audit entries of case events, from 16 writers, and
+// 50 screenings with unreviewed records spread among them.
+func seedAudit(b *testing.B, e *env, n int) {
+	b.Helper()
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for w := range 16 {
+		wg.Go(func() {
+			for i := w; i < n; i += 16 {
+				in := fmt.Sprintf(`{"type":"book-appointment","at":"2026-09-01T09:05:00Z","reason":"knee","specialist":"s","slot":"2026-09-02T09:00:00Z","case":"case-%05d"}`, i)
+				if _, err := e.audit.Append(ctx, audit.Record{ActorID: "seed", ActorRole: "administrator", Action: "case:appointment-booked",
+					Subject: fmt.Sprintf("case-%05d", i), Input: []byte(in), Output: []byte(`{"version":2}`)}); err != nil {
+					errs <- err
+					return
+				}
+				if i%(n/50) == 0 {
+					e.screened(b)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		b.Fatal(err)
+	}
+}
+
 // BenchmarkPages renders each console page through the whole server
 // (loopback HTTP, session, route table, store, template) with 10,000 cases
 // in the SQLite store. The baseline is the console's stylesheet: the same
@@ -64,6 +96,18 @@ func BenchmarkPages(b *testing.B) {
 	start := time.Now()
 	seedCases(b, e.book, 10000)
 	b.Logf("seeded 10000 cases in %v", time.Since(start).Round(time.Millisecond))
+	// The audit log as 10,000 cases leave it (an entry per event), with the
+	// CDS Hooks screenings among them, for the unreviewed records' pages.
+	start = time.Now()
+	seedAudit(b, e, 15000)
+	b.Logf("seeded 15000 audit entries and 50 screenings in %v", time.Since(start).Round(time.Millisecond))
+	var screening int64 // a screening in the middle of the log
+	e.audit.Entries(context.Background(), func(en *audit.Entry) error {
+		if en.Action == "cds-screening" && en.Seq < 8000 && strings.Contains(string(en.Input), "unreviewedRecords") {
+			screening = en.Seq
+		}
+		return nil
+	})
 	doctor, admin := e.browser(b), e.browser(b)
 	e.signIn(b, doctor, auth.Doctor, "dr")
 	e.signIn(b, admin, auth.Administrator, "ann")
@@ -82,6 +126,8 @@ func BenchmarkPages(b *testing.B) {
 		{"case-administrator", admin, "/console/cases/case-04243"},
 		{"rules", doctor, "/console/rules"},
 		{"playground-eligibility", doctor, "/console/playground?kind=eligibility"},
+		{"unreviewed", doctor, "/console/unreviewed"},
+		{"unreviewed-one", doctor, "/console/unreviewed/" + strconv.FormatInt(screening, 10)},
 	}
 	for _, p := range pages {
 		b.Run(p.name, func(b *testing.B) {

@@ -22,6 +22,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -54,6 +55,10 @@ type Config struct {
 	Cases    *casebook.Book
 	Sessions *Sessions
 	Rules    *rulebook.Shelf // the rules in force; nil: no rules page
+	// Screenings is the audit log, where the CDS Hooks screenings and the
+	// records they could not map are recorded; nil: the unreviewed-records
+	// page lists none and says why.
+	Screenings Screenings
 	// Dev is development mode: a role picker signs anyone in. Without
 	// it, OIDC signs people in.
 	Dev  bool
@@ -72,6 +77,8 @@ type Console struct {
 	pages *template.Template
 	csrf  *http.CrossOriginProtection
 	files http.Handler
+	// screenings are the unreviewed records read so far.
+	screenings screeningIndex
 }
 
 // New returns the console.
@@ -126,6 +133,8 @@ func (c *Console) Handler(name string) http.Handler {
 		"playground":       c.playgroundPage,
 		"playground-post":  c.playgroundTry,
 		"playground-lint":  c.playgroundLint,
+		"unreviewed":       c.unreviewedPage,
+		"unreviewed-one":   c.unreviewedOne,
 	}[name]
 	if !ok {
 		panic("console: no handler " + name)
@@ -242,6 +251,9 @@ func (c *Console) errorPage(w http.ResponseWriter, r *http.Request, status int, 
 var funcs = template.FuncMap{
 	"t":   func(l Lang, s any) string { return tr(l, fmt.Sprint(s)) },
 	"opt": optionLabel,
+	// kind and outcome name a decision kind and its outcome in a language.
+	"kind":    kindLabel,
+	"outcome": outcomeLabel,
 	"when": func(t time.Time) string {
 		if t.IsZero() {
 			return ""
@@ -251,6 +263,8 @@ var funcs = template.FuncMap{
 	"day": func(t time.Time) string { return t.UTC().Format(time.DateOnly) },
 	"add": func(a, b int) int { return a + b },
 	"sub": func(a, b int) int { return a - b },
+	// screens says whether role may read the unreviewed records.
+	"screens": func(role auth.Role) bool { return slices.Contains(screeningRoles(), role) },
 }
 
 func randomKey() string {

@@ -457,11 +457,21 @@ func TestCasePageShowsTheDecision(t *testing.T) {
 	post(doc, url.Values{"type": {"screen"}, "at": {"2026-09-10T09:00"}, "facts.pregnant": {"false"}})
 	post(doc, url.Values{"type": {"screen"}, "at": {"2026-09-10T09:10"}, "facts.pregnant": {"false"}, "facts.hiv": {"true"}})
 	_, body := e.get(t, doc, path)
-	for _, want := range []string{"eligibility · Outcome: <strong>undetermined</strong>", "eligibility · Outcome: <strong>ineligible</strong>",
+	for _, want := range []string{`eligibility</span> · Outcome: <strong class="decision-outcome" data-outcome="undetermined">undetermined</strong>`,
+		`eligibility</span> · Outcome: <strong class="decision-outcome" data-outcome="ineligible">ineligible</strong>`,
 		"msc-contraindications", "<strong>immunodeficiency</strong>: ", "(read: hiv = true)",
 		"Still unknown", "Question: ", "Facts read", "<li>hiv = true</li>", "<li>pregnant = false</li>"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the case page lacks %q", want)
+		}
+	}
+	// On a Russian page the kind and its outcomes are named in Russian.
+	e.post(t, doc, "/console/language", url.Values{"lang": {"ru"}})
+	_, body = e.get(t, doc, path)
+	for _, want := range []string{`допустимость терапии</span> · Итог: <strong class="decision-outcome" data-outcome="undetermined">не определено</strong>`,
+		`допустимость терапии</span> · Итог: <strong class="decision-outcome" data-outcome="ineligible">терапия недопустима</strong>`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the Russian case page lacks %q", want)
 		}
 	}
 }

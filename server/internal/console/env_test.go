@@ -55,6 +55,8 @@ type env struct {
 	book     *casebook.Book
 	logs     *syncBuffer
 	file     string
+	audit    *audit.Log
+	api      *httpapi.Server
 }
 
 type envOptions struct {
@@ -108,7 +110,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	cc := console.Config{Logger: logger, Cases: book, Sessions: sessions, Rules: shelf, Dev: true, Secure: o.secure, Now: o.now}
+	cc := console.Config{Logger: logger, Cases: book, Sessions: sessions, Rules: shelf, Screenings: log, Dev: true, Secure: o.secure, Now: o.now}
 	if o.oidc != nil {
 		cc.Dev = false
 		if cc.OIDC, err = console.NewOIDC(ctx, o.oidc(base)); err != nil {
@@ -123,7 +125,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	con.UseCommander(api)
 	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: api}}
 	srv.Start()
-	e := &env{Server: srv, sessions: sessions, book: book, logs: logs, file: file}
+	e := &env{Server: srv, sessions: sessions, book: book, logs: logs, file: file, audit: log, api: api}
 	t.Cleanup(func() {
 		e.Close()
 		sessions.Close()

@@ -84,3 +84,54 @@ func TestListRowLabels(t *testing.T) {
 		t.Errorf("ru: %q", got)
 	}
 }
+
+// TestEveryOutcomeIsTranslated walks every decision kind and each
+// outcome its rules give: each has its Russian name, and the tables name
+// no kind or outcome that does not exist. An outcome the table does not
+// know shows as written.
+func TestEveryOutcomeIsTranslated(t *testing.T) {
+	known := map[string]map[string]bool{}
+	for _, k := range procedure.DecisionKinds() {
+		known[k.Name] = map[string]bool{}
+		if s := kindLabel("ru", k.Name); s == k.Name || s == "" {
+			t.Errorf("the kind %s has no Russian name", k.Name)
+		}
+		if kindLabel("en", k.Name) != k.Name {
+			t.Errorf("the kind %s is not shown as written on an English page", k.Name)
+		}
+		outcomes := k.Kind().Outcomes()
+		if len(outcomes) == 0 {
+			t.Errorf("the kind %s declares no outcome", k.Name)
+		}
+		for _, o := range outcomes {
+			known[k.Name][o] = true
+			if s := outcomeLabel("ru", k.Name, o); s == o || s == "" {
+				t.Errorf("%s: the outcome %s has no Russian name", k.Name, o)
+			}
+			if outcomeLabel("en", k.Name, o) != o {
+				t.Errorf("%s: the outcome %s is not shown as written on an English page", k.Name, o)
+			}
+		}
+	}
+	for kind, outcomes := range russianOutcomes {
+		if known[kind] == nil {
+			t.Errorf("Russian outcomes of %q, which is no decision kind", kind)
+		}
+		for o := range outcomes {
+			if !known[kind][o] {
+				t.Errorf("%s: Russian name of %q, which is no outcome of the kind", kind, o)
+			}
+		}
+	}
+	for kind := range russianKinds {
+		if known[kind] == nil {
+			t.Errorf("Russian name of %q, which is no decision kind", kind)
+		}
+	}
+	if got := outcomeLabel("ru", "eligibility", "deferred"); got != "deferred" {
+		t.Errorf("an unknown outcome shows as %q", got)
+	}
+	if got := outcomeLabel("ru", "no-such-kind", "eligible"); got != "eligible" {
+		t.Errorf("an outcome of an unknown kind shows as %q", got)
+	}
+}

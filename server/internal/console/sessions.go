@@ -96,12 +96,17 @@ func (s *Sessions) q(query string) string {
 	return numbered.ReplaceAllString(query, "?$1")
 }
 
-// migrate applies the console's migrations not yet applied, each in a
-// transaction with its row in console_migrations.
+// migrationLock is the PostgreSQL advisory lock that keeps two servers
+// starting at once from migrating the console's tables together (as the
+// procedure store's migrations do, under a lock of their own).
+const migrationLock = 0x636f6e73 // "cons"
+
+// migrate applies the console's migrations not yet applied, all in one
+// transaction with their rows in console_migrations. On PostgreSQL the
+// transaction first takes migrationLock, so a second server waits and then
+// finds the migrations done; on SQLite the transaction is BEGIN IMMEDIATE
+// (_txlock), which holds the database's write lock from its start.
 func (s *Sessions) migrate(ctx context.Context) error {
-	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS console_migrations (version INTEGER PRIMARY KEY)`); err != nil {
-		return err
-	}
 	dir := "migrations/sqlite"
 	if s.postgres {
 		dir = "migrations/postgres"
@@ -111,8 +116,21 @@ func (s *Sessions) migrate(ctx context.Context) error {
 		return err
 	}
 	sort.Strings(names)
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if s.postgres {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLock); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS console_migrations (version INTEGER PRIMARY KEY)`); err != nil {
+		return err
+	}
 	var have int
-	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM console_migrations`).Scan(&have); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM console_migrations`).Scan(&have); err != nil {
 		return err
 	}
 	if have > len(names) {
@@ -124,23 +142,14 @@ func (s *Sessions) migrate(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		tx, err := s.db.BeginTx(ctx, nil)
-		if err != nil {
-			return err
-		}
 		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-			tx.Rollback()
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO console_migrations (version) VALUES ($1)`), v); err != nil {
-			tx.Rollback()
-			return err
-		}
-		if err := tx.Commit(); err != nil {
 			return err
 		}
 	}
-	return nil
+	return tx.Commit()
 }
 
 func hashToken(token string) string {

@@ -68,6 +68,15 @@ func (s *Server) Routes() []Route {
 		kinds = append(kinds, KindRoute{Kind: k.Name, Roles: k.Roles, Body: k.MinimalFacts})
 	}
 	routes = append(routes, Route{Method: "POST", Path: "/v1/decisions/{kind}", Kinds: kinds, handler: s.handleDecision()})
+	// The roles that screen a patient (the eligibility decision's), and the
+	// auditor: the readers of the records CDS Hooks brought that the FHIR
+	// mapping could not map.
+	var screeners []auth.Role
+	for _, k := range kinds {
+		if k.Kind == "eligibility" {
+			screeners = append(append(screeners, k.Roles...), auth.Auditor)
+		}
+	}
 	return append(routes, []Route{
 		{Method: "POST", Path: "/v1/cases", Roles: writers, Body: SampleOpenCase("walk-open"),
 			Decided: []int{http.StatusForbidden, http.StatusConflict}, handler: s.handleOpenCase()},
@@ -108,6 +117,9 @@ func (s *Server) Routes() []Route {
 		{Method: "GET", Path: "/console/playground", Roles: all, Auth: AuthConsole, handler: s.consoleHandler("playground")},
 		{Method: "POST", Path: "/console/playground", Roles: all, Auth: AuthConsole, handler: s.consoleHandler("playground-post")},
 		{Method: "POST", Path: "/console/playground/lint", Roles: all, Auth: AuthConsole, handler: s.consoleHandler("playground-lint")},
+		// Read only: the API has no action on an unreviewed record.
+		{Method: "GET", Path: "/console/unreviewed", Roles: screeners, Auth: AuthConsole, handler: s.consoleHandler("unreviewed")},
+		{Method: "GET", Path: "/console/unreviewed/{seq}", Roles: screeners, Auth: AuthConsole, handler: s.consoleHandler("unreviewed-one")},
 	}...)
 }
 

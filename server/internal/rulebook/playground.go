@@ -8,9 +8,9 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"sort"
 	"strings"
 
+	"github.com/reocell/celltherapy/internal/rulediff"
 	"github.com/reocell/celltherapy/rules"
 	"github.com/reocell/celltherapy/rules/rulestest"
 )
@@ -86,32 +86,32 @@ type Impact struct {
 	// JSON; FactsError why there is none.
 	Decision   string
 	FactsError string
-	// Patients is how many lines the population had; Moved those whose
-	// outcome the tried ruleset changes; Changes counts them by outcome in
-	// force -> outcome tried.
-	Patients int
-	Moved    []MovedPatient
-	Changes  []Change
+	// Table compares the population under the rules in force (from) and
+	// the ruleset tried (to) as celltherapy diff does, with the same code;
+	// TableText is it as celltherapy diff prints it.
+	Table     rulediff.Table
+	TableText string
+	// Moved are the patients whose decision changes (outcome, fired rules
+	// or missing facts), in order.
+	Moved []MovedPatient
 	// LineErrors are the population's lines that could not be decided.
 	LineErrors []string
 }
 
-// MovedPatient is a line of the population whose outcome changes.
+// MovedPatient is a line of the population whose decision changes: the
+// outcomes in force and tried, and Change, what differs as celltherapy
+// diff says it ("outcome ineligible -> eligible; fired -oncology-window").
 type MovedPatient struct {
 	Line           int
 	InForce, Trial string
-}
-
-// Change is how many patients go from one outcome to another.
-type Change struct {
-	InForce, Trial string
-	Patients       int
+	Change         string
 }
 
 // TryAgainst tries data as Try does and, when it loads, decides facts
-// (JSON, may be empty) with it and the population (JSON Lines of facts,
-// may be empty) with it and with the rules in force, to show the impact.
-// Nothing is kept; the rules in force are not touched.
+// (JSON, may be empty) with it and compares the population (JSON Lines of
+// facts, may be empty) under the rules in force and under it, line by line
+// as celltherapy diff does. Nothing is kept; the rules in force are not
+// touched.
 func (s *Shelf) TryAgainst(ctx context.Context, data, facts, population []byte) (Trial, *Impact) {
 	t, set := try(ctx, data)
 	if set == nil {
@@ -132,32 +132,34 @@ func (s *Shelf) TryAgainst(ctx context.Context, data, facts, population []byte) 
 			imp.Decision = string(out)
 		}
 	}
-	counts := map[[2]string]int{}
-	for i, line := range bytes.Split(population, []byte("\n")) {
-		if len(bytes.TrimSpace(line)) == 0 {
+	from, to := in.RulesOf(t.Kind), trial.RulesOf(t.Kind)
+	if len(population) == 0 || from == nil || to == nil {
+		return t, imp
+	}
+	lines := bytes.Split(population, []byte("\n"))
+	if len(lines[len(lines)-1]) == 0 {
+		lines = lines[:len(lines)-1] // the newline that ends the last line
+	}
+	for i, line := range lines {
+		var before, after rulediff.Verdict
+		line = bytes.TrimSpace(line)
+		var err error = rules.FactErrors{{Path: "$", Message: "empty line; want one JSON object of facts a line"}}
+		if len(line) > 0 {
+			before, after, err = rulediff.Compare(ctx, from.Kind(), from, to, line)
+		}
+		if err != nil {
+			imp.Table.Bad++
+			imp.LineErrors = append(imp.LineErrors, fmt.Sprintf("line %d: %v", i+1, err))
 			continue
 		}
-		imp.Patients++
-		before, err := in.Decide(ctx, t.Kind, line)
-		if err == nil {
-			var after Decision
-			if after, err = trial.Decide(ctx, t.Kind, line); err == nil {
-				counts[[2]string{before.Outcome, after.Outcome}]++
-				if before.Outcome != after.Outcome {
-					imp.Moved = append(imp.Moved, MovedPatient{Line: i + 1, InForce: before.Outcome, Trial: after.Outcome})
-				}
-				continue
-			}
+		if imp.Table.Add(before, after) {
+			imp.Moved = append(imp.Moved, MovedPatient{Line: i + 1, InForce: before.Outcome, Trial: after.Outcome,
+				Change: rulediff.Describe(before, after)})
 		}
-		imp.LineErrors = append(imp.LineErrors, fmt.Sprintf("line %d: %v", i+1, err))
 	}
-	for k, n := range counts {
-		imp.Changes = append(imp.Changes, Change{InForce: k[0], Trial: k[1], Patients: n})
-	}
-	sort.Slice(imp.Changes, func(i, j int) bool {
-		a, b := imp.Changes[i], imp.Changes[j]
-		return a.InForce+"\x00"+a.Trial < b.InForce+"\x00"+b.Trial
-	})
+	var buf strings.Builder
+	imp.Table.Write(&buf)
+	imp.TableText = buf.String()
 	return t, imp
 }
 

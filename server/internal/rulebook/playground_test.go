@@ -52,8 +52,14 @@ func TestImpactOfAWindowChange(t *testing.T) {
 	if len(trial.Problems) > 0 || imp == nil {
 		t.Fatalf("%v", trial.Problems)
 	}
-	if imp.Patients != 3 || len(imp.Moved) != 1 || imp.Moved[0].Line != 1 || imp.Moved[0].InForce != "ineligible" || imp.Moved[0].Trial != "eligible" {
+	if imp.Table.Patients != 3 || len(imp.Moved) != 1 || imp.Moved[0].Line != 1 || imp.Moved[0].InForce != "ineligible" || imp.Moved[0].Trial != "eligible" {
 		t.Errorf("impact %+v", imp)
+	}
+	if !strings.HasPrefix(imp.Moved[0].Change, "outcome ineligible -> eligible; fired -") {
+		t.Errorf("the change is said %q", imp.Moved[0].Change)
+	}
+	if !strings.Contains(imp.TableText, "1 of 3 patient(s) changed; 0 bad line(s)") {
+		t.Errorf("the table:\n%s", imp.TableText)
 	}
 	if !strings.Contains(imp.Decision, `"outcome": "eligible"`) {
 		t.Errorf("decision %s", imp.Decision)
