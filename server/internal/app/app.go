@@ -344,8 +344,7 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error
 			logger.Error("audit: recording the rules load failed", "error", err.Error())
 		}
 	}
-	if err := auditStartRules(ctx, log, rulebook.Load{At: shelf.Status().LastSuccess, Dir: cfg.RulesDir,
-		OK: true, Rulesets: shelf.Current().Rulesets()}, logger); err != nil {
+	if err := auditStartRules(ctx, log, rulebook.LoadOf(shelf.Current(), shelf.Status().LastSuccess, cfg.RulesDir), logger); err != nil {
 		ln.Close()
 		log.Close()
 		cases.Close()

@@ -8,9 +8,11 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/reocell/celltherapy/fhir"
 	"github.com/reocell/celltherapy/rules"
 )
 
@@ -137,30 +139,58 @@ type UnapprovedError struct {
 func (e *UnapprovedError) Error() string {
 	var lines []string
 	for _, rs := range e.Rulesets {
-		lines = append(lines, fmt.Sprintf("ruleset %s %s (%s, %s) has %d valid approvals of the quorum of %d: the board has not approved it",
-			rs.Name, rs.Version, rs.Kind, rs.Digest, rs.Approval.Count, rs.Approval.Quorum))
+		what := "ruleset"
+		if rs.Kind == CodeTablesKind {
+			what = "FHIR code tables"
+		}
+		lines = append(lines, fmt.Sprintf("%s %s %s (%s, %s) has %d valid approvals of the quorum of %d: the board has not approved it",
+			what, rs.Name, rs.Version, rs.Kind, rs.Digest, rs.Approval.Count, rs.Approval.Quorum))
 	}
 	return strings.Join(lines, "\n")
 }
 
 // ReadRulesets loads the rule files and directories in paths (every rule
 // file of a directory, its subdirectories included, as the server reads
-// it) and returns the rulesets of the decision kinds among them; no paths
-// is the built-in rules. It is what a board member approves.
+// it) and returns the rulesets of the decision kinds among them, then the
+// FHIR code tables among them (a directory's codes.yaml, or a code table
+// file given, as a Ruleset of kind CodeTablesKind); no paths is the
+// built-in rules and code tables. It is what a board member approves.
 func ReadRulesets(paths ...string) ([]Ruleset, error) {
 	var set *rules.Set
 	var err error
+	var tables []Ruleset
 	switch {
 	case len(paths) == 0:
 		set, err = loadDefaults()
-	case len(paths) == 1:
-		if st, serr := os.Stat(paths[0]); serr == nil && st.IsDir() {
-			set, err = loadDir(paths[0])
+		tables = append(tables, codeTables(fhir.DefaultCodes(), "", time.Time{}))
+	case len(paths) == 1 && isDir(paths[0]):
+		if set, err = loadDir(paths[0]); err != nil {
 			break
 		}
-		fallthrough
+		codes, file, cerr := loadCodes(paths[0])
+		if cerr != nil {
+			return nil, describe(cerr)
+		}
+		if file != "" {
+			tables = append(tables, codeTables(codes, file, time.Time{}))
+		}
 	default:
-		set, err = loader().LoadPaths(paths...)
+		var ruleFiles []string
+		for _, p := range paths {
+			if isDir(p) || !isCodeTable(p) {
+				ruleFiles = append(ruleFiles, p)
+				continue
+			}
+			codes, cerr := fhir.LoadCodesFile(p)
+			if cerr != nil {
+				return nil, describe(cerr)
+			}
+			tables = append(tables, codeTables(codes, p, time.Time{}))
+		}
+		set = &rules.Set{}
+		if len(ruleFiles) > 0 {
+			set, err = loader().LoadPaths(ruleFiles...)
+		}
 	}
 	if err != nil {
 		return nil, describe(err)
@@ -171,8 +201,17 @@ func ReadRulesets(paths ...string) ([]Ruleset, error) {
 			out = append(out, Ruleset{Name: rs.Name(), Version: rs.Version(), Digest: rs.Digest(), Kind: kind, File: rs.File()})
 		}
 	}
+	for _, t := range tables {
+		t.LoadedAt, t.Source = time.Time{}, ""
+		out = append(out, t)
+	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("%s: no ruleset of a decision kind (%s)", strings.Join(paths, ", "), strings.Join(Kinds(), ", "))
+		return nil, fmt.Errorf("%s: no ruleset of a decision kind (%s) and no FHIR code tables", strings.Join(paths, ", "), strings.Join(Kinds(), ", "))
 	}
 	return out, nil
+}
+
+func isDir(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
 }

@@ -46,20 +46,27 @@ type Options struct {
 // Load is one load of the rules: when, from where, whether it took, the
 // rulesets in force after it and, when it failed, why.
 type Load struct {
-	At       time.Time `json:"at"`
-	Dir      string    `json:"dir,omitempty"`
-	OK       bool      `json:"ok"`
-	Rulesets []Ruleset `json:"rulesets"`
-	Error    string    `json:"error,omitempty"`
+	At         time.Time `json:"at"`
+	Dir        string    `json:"dir,omitempty"`
+	OK         bool      `json:"ok"`
+	Rulesets   []Ruleset `json:"rulesets"`
+	CodeTables []Ruleset `json:"codeTables,omitempty"` // the FHIR code tables in force after it
+	Error      string    `json:"error,omitempty"`
 }
 
-// Digests returns the load's ruleset digests, KIND=DIGEST space-separated.
+// Digests returns the load's ruleset digests, then the code tables',
+// KIND=DIGEST space-separated.
 func (l Load) Digests() string {
 	var out []string
-	for _, rs := range l.Rulesets {
+	for _, rs := range append(l.Rulesets[:len(l.Rulesets):len(l.Rulesets)], l.CodeTables...) {
 		out = append(out, rs.Kind+"="+rs.Digest)
 	}
 	return strings.Join(out, " ")
+}
+
+// LoadOf returns the load of the book: its rulesets and code tables.
+func LoadOf(b *Book, at time.Time, dir string) Load {
+	return Load{At: at, Dir: dir, OK: true, Rulesets: b.Rulesets(), CodeTables: b.CodeTables()}
 }
 
 // Shelf keeps the Book in force and replaces it when its directory
@@ -125,33 +132,36 @@ func (s *Shelf) load() (*Book, error) {
 	if err != nil {
 		return nil, err
 	}
-	codes, err := loadCodes(s.dir)
+	codes, file, err := loadCodes(s.dir)
 	if err != nil {
 		return nil, describe(err)
 	}
 	b.mapper = fhir.NewMapper(codes)
+	b.codeTables = []Ruleset{codeTables(codes, file, s.opts.Now())}
 	if err := s.approve(b); err != nil {
 		return nil, err
 	}
 	return b, nil
 }
 
-// approve sets the approval of each ruleset of b and, when approval is
-// required, refuses b unless every ruleset has the quorum's.
+// approve sets the approval of each ruleset and code table of b and,
+// when approval is required, refuses b unless every one has the quorum's.
 func (s *Shelf) approve(b *Book) error {
 	if s.opts.Approvals == nil {
 		return nil
 	}
-	found, err := s.opts.Approvals.Of(b.rulesets)
+	found, err := s.opts.Approvals.Of(append(b.Rulesets(), b.codeTables...))
 	if err != nil {
 		return err
 	}
 	var missing []Ruleset
-	for i := range b.rulesets {
-		ap := found[b.rulesets[i].Digest]
-		b.rulesets[i].Approval = &ap
-		if !ap.Approved {
-			missing = append(missing, b.rulesets[i])
+	for _, list := range [][]Ruleset{b.rulesets, b.codeTables} {
+		for i := range list {
+			ap := found[list[i].Digest]
+			list[i].Approval = &ap
+			if !ap.Approved {
+				missing = append(missing, list[i])
+			}
 		}
 	}
 	if s.opts.RequireApproval && len(missing) > 0 {
@@ -193,7 +203,8 @@ func (s *Shelf) Reload() error {
 			s.opts.OnUnapproved()
 		}
 		s.notify(false, now)
-		s.told(Load{At: now, Dir: s.dir, OK: false, Rulesets: s.Current().Rulesets(), Error: err.Error()})
+		cur := s.Current()
+		s.told(Load{At: now, Dir: s.dir, OK: false, Rulesets: cur.Rulesets(), CodeTables: cur.CodeTables(), Error: err.Error()})
 		return err
 	}
 	s.cur.Store(b)
@@ -202,9 +213,9 @@ func (s *Shelf) Reload() error {
 	for _, rs := range b.rulesets {
 		digests = append(digests, rs.Kind+"="+rs.Digest)
 	}
-	s.opts.Logger.Info("rules reloaded", "dir", s.dir, "rulesets", strings.Join(digests, " "))
+	s.opts.Logger.Info("rules reloaded", "dir", s.dir, "rulesets", strings.Join(digests, " "), "codeTables", b.codeTables[0].Digest)
 	s.notify(true, now)
-	s.told(Load{At: now, Dir: s.dir, OK: true, Rulesets: b.Rulesets()})
+	s.told(LoadOf(b, now, s.dir))
 	return nil
 }
 
