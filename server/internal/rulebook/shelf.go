@@ -41,6 +41,10 @@ type Options struct {
 	Approvals       *Approvals
 	RequireApproval bool
 	OnUnapproved    func()
+	// OnApprovals, when set, is told the approval notes read by every
+	// reload (before OnLoad), for the audit log; Shelf.Notes gives those
+	// read at Open.
+	OnApprovals func([]Note)
 }
 
 // Load is one load of the rules: when, from where, whether it took, the
@@ -78,6 +82,7 @@ type Shelf struct {
 	cur     atomic.Pointer[Book]
 	mu      sync.Mutex // serialises reloads and guards status
 	status  Status
+	notes   []Note // the approval notes the last load read
 }
 
 // Open loads the built-in rules, and the rules in dir when dir is not "",
@@ -112,6 +117,14 @@ func (s *Shelf) Dir() string { return s.dir }
 
 // Current returns the Book in force.
 func (s *Shelf) Current() *Book { return s.cur.Load() }
+
+// Notes returns the approval notes the last load read (nil without
+// approvals).
+func (s *Shelf) Notes() []Note {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Note(nil), s.notes...)
+}
 
 // Status returns how the last loads went.
 func (s *Shelf) Status() Status {
@@ -150,10 +163,12 @@ func (s *Shelf) approve(b *Book) error {
 	if s.opts.Approvals == nil {
 		return nil
 	}
-	found, err := s.opts.Approvals.Of(append(b.Rulesets(), b.codeTables...))
+	notes, err := s.opts.Approvals.Notes()
 	if err != nil {
 		return err
 	}
+	s.notes = notes
+	found := s.opts.Approvals.of(append(b.Rulesets(), b.codeTables...), notes)
 	var missing []Ruleset
 	for _, list := range [][]Ruleset{b.rulesets, b.codeTables} {
 		for i := range list {
@@ -191,9 +206,13 @@ func (s *Shelf) Reload() error {
 	defer s.mu.Unlock()
 	now := s.opts.Now().UTC()
 	s.status.LastAttempt = now
+	s.notes = nil
 	b, err := s.load()
 	if err == nil {
 		err = s.stillThere(b)
+	}
+	if s.notes != nil && s.opts.OnApprovals != nil {
+		s.opts.OnApprovals(append([]Note(nil), s.notes...))
 	}
 	if err != nil {
 		s.status.LastError = err.Error()
