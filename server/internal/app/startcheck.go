@@ -74,6 +74,7 @@ func checkStart(ctx context.Context, log *audit.Log, cases audit.CaseStore, file
 	if err != nil {
 		return nil, err
 	}
+	logger.Info("audit: start-up check", "full", res.Full, "entries", res.Work.Entries, "events", res.Work.Events, "gaps", len(res.Gaps), "logSize", rec.Coverage.Size)
 	if err := writeStartRecord(file, rec); err != nil {
 		logger.Warn("audit: the record of the start-up check is not written; the next start checks the whole log", "file", file, "error", err.Error())
 	}
