@@ -108,7 +108,7 @@ func TestApprovalNotesAreAuditEntries(t *testing.T) {
 	rulesDir, approvals, data := t.TempDir(), t.TempDir(), t.TempDir()
 	aliceKey, alicePub := keygen(t, "board-alice")
 	bobKey, bobPub := keygen(t, "board-bob")
-	carolKey, _ := keygen(t, "carol") // not on the board
+	carolKey, carolPub := keygen(t, "carol") // not on the board, until the end
 	os.WriteFile(filepath.Join(rulesDir, "contraindications.yaml"), eligibilityVersion(t, "clinic-1"), 0o644)
 	var eligibilityNotes []string
 	for _, k := range []string{aliceKey, bobKey} {
@@ -195,6 +195,15 @@ func TestApprovalNotesAreAuditEntries(t *testing.T) {
 		t.Fatalf("a rescan recorded %d approval entries", len(after)-len(before))
 	}
 	r.stop(t)
+	// Carol's key added to the board: her note, recorded as not counting,
+	// is recorded once more, counting.
+	before, _ = auditedRules(t, data)
+	r = start(t, append(args[:len(args)-4:len(args)-4], "--board-keys", alicePub+","+bobPub+","+carolPub, "--approval-quorum", "2")...)
+	r.stop(t)
+	after, _ := auditedRules(t, data)
+	if len(after) != len(before)+1 || after[len(after)-1].Hash != noteHash(t, carolFile) || !after[len(after)-1].Counted {
+		t.Fatalf("carol's note once her key is a board key: %+v", after[len(before):])
+	}
 	var out, errOut bytes.Buffer
 	if err := run(context.Background(), []string{"audit", "verify", "--data-dir", data}, noEnv, &out, &errOut); err != nil || !strings.Contains(out.String(), "ok: ") {
 		t.Fatalf("audit verify: %v %s %s", err, out.String(), errOut.String())

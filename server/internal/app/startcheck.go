@@ -32,14 +32,14 @@ const ActionRulesApproval = "rules:approval"
 type startRecord struct {
 	Coverage  *audit.Coverage `json:"coverage"`
 	Rules     string          `json:"rules,omitempty"`
-	Approvals []string        `json:"approvals,omitempty"`
+	Approvals []string        `json:"approvals,omitempty"` // noteKey of each
 }
 
 // startCheck is the outcome of the start-up check.
 type startCheck struct {
 	Gaps      []audit.Gap     // stored events without an entry
 	LastRules string          // the digests in force when the server last ran ("" for none)
-	Approvals map[string]bool // the hashes of the approval notes already recorded
+	Approvals map[string]bool // the approval notes already recorded (noteKey)
 	Full      bool            // the whole log was read
 	Work      audit.CheckWork
 }
@@ -95,11 +95,9 @@ func checkFrom(ctx context.Context, log *audit.Log, cases audit.CaseStore, prev 
 		case ActionRulesLoad, ActionRulesReload:
 			res.LastRules = e.RulesetDigest
 		case ActionRulesApproval:
-			var n struct {
-				Hash string `json:"hash"`
-			}
+			var n rulebook.Note
 			if json.Unmarshal(e.Output, &n) == nil && n.Hash != "" {
-				res.Approvals[n.Hash] = true
+				res.Approvals[noteKey(n)] = true
 			}
 		}
 	})
@@ -127,8 +125,14 @@ func writeStartRecord(file string, r *startRecord) error {
 	return os.Rename(tmp, file)
 }
 
+// noteKey is what an approval note is recorded once by: its hash and
+// whether it counted, so that a note that comes to count (its key added
+// to the board keys) is recorded again, saying so.
+func noteKey(n rulebook.Note) string { return fmt.Sprintf("%s %t", n.Hash, n.Counted) }
+
 // approvalAudit records each approval note the server reads as an audit
-// entry of its own, once per note (by its hash), whether it counted or not.
+// entry of its own, once per note (by its hash and whether it counted),
+// whether it counted or not.
 type approvalAudit struct {
 	log  *audit.Log
 	mu   sync.Mutex
@@ -140,7 +144,7 @@ func (a *approvalAudit) record(ctx context.Context, notes []rulebook.Note) error
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, n := range notes {
-		if a.seen[n.Hash] {
+		if a.seen[noteKey(n)] {
 			continue
 		}
 		out, err := json.Marshal(n)
@@ -151,7 +155,7 @@ func (a *approvalAudit) record(ctx context.Context, notes []rulebook.Note) error
 			Action: ActionRulesApproval, RulesetDigest: n.Digest, Input: []byte(`{}`), Output: out}); err != nil {
 			return fmt.Errorf("audit: record the approval note %s: %w", n.File, err)
 		}
-		a.seen[n.Hash] = true
+		a.seen[noteKey(n)] = true
 	}
 	return nil
 }

@@ -125,3 +125,47 @@ func TestCheckGapsFromTheLastCheck(t *testing.T) {
 		})
 	}
 }
+
+// hiding is a case store listed as it was before the case hidden was
+// stored: another server committed it while the check listed the cases.
+type hiding struct {
+	storeCases
+	hidden string
+}
+
+func (h hiding) EachCase(ctx context.Context, fn func(string, int) error) error {
+	return h.storeCases.EachCase(ctx, func(id string, v int) error {
+		if id == h.hidden {
+			return nil
+		}
+		return fn(id, v)
+	})
+}
+
+// TestCheckGapsEntriesAheadOfTheirEvents: an entry read by a check whose
+// event the check did not list (committed between the listing and the
+// reading of the log) covers the event when the next check reads it: no
+// false gap.
+func TestCheckGapsEntriesAheadOfTheirEvents(t *testing.T) {
+	for _, s := range stores(t) {
+		t.Run(s.name, func(t *testing.T) {
+			ctx := context.Background()
+			l := s.open(t, Options{})
+			store := storeCases{s.cases(t)}
+			cases := procedure.NewCases(store.Store, procedure.WithClock(func() time.Time { return t0.Add(time.Hour) }))
+			for _, id := range []string{"a-1", "a-2"} {
+				if err := givePair(ctx, cases, id); err != nil {
+					t.Fatal(err)
+				}
+			}
+			gaps, cov, _, err := l.CheckGaps(ctx, hiding{store, "a-2"}, nil, nil)
+			if err != nil || len(gaps) != 0 || len(cov.Ahead) == 0 {
+				t.Fatalf("the check that did not list a-2: %v %v, ahead %v", gaps, err, cov.Ahead)
+			}
+			gaps, cov, work, err := l.CheckGaps(ctx, store, cov, nil)
+			if err != nil || len(gaps) != 0 || work.Entries != 0 || work.Events == 0 || len(cov.Ahead) != 0 {
+				t.Fatalf("the next check: gaps %v, %v, read %+v, ahead %v", gaps, err, work, cov.Ahead)
+			}
+		})
+	}
+}

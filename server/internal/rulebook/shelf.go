@@ -239,7 +239,7 @@ func (s *Shelf) Reload() error {
 }
 
 // stillThere refuses a reload in which a kind served from the directory
-// has no file there any more: falling back to the built-in rules would
+// (or the code tables) has no file there any more: falling back to the built-in rules would
 // change what is served (a clinic's window replaced by the built-in one)
 // without anyone asking for it. The last rules of the kind stay.
 func (s *Shelf) stillThere(next *Book) error {
@@ -253,6 +253,10 @@ func (s *Shelf) stillThere(next *Book) error {
 			gone = append(gone, fmt.Sprintf("%s: its rules file %s is gone from %s; the last %s rules (%s) stay in force, never the built-in ones: put a %s ruleset back",
 				rs.Kind, rs.File, s.dir, rs.Kind, rs.Digest, rs.Kind))
 		}
+	}
+	if cur, next := s.Current().codeTables, next.codeTables; len(cur) == 1 && len(next) == 1 && cur[0].Source == "directory" && next[0].Source != "directory" {
+		gone = append(gone, fmt.Sprintf("%s: the code tables file %s is gone from %s; the last code tables (%s) stay in force, never the built-in ones: put a %s back",
+			CodeTablesKind, cur[0].File, s.dir, cur[0].Digest, CodeTablesFile))
 	}
 	if len(gone) > 0 {
 		return errors.New(strings.Join(gone, "\n"))
