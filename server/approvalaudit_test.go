@@ -172,6 +172,9 @@ func TestApprovalNotesAreAuditEntries(t *testing.T) {
 		}
 	}
 	_, loads = waitRules("the refused change", func(_ []approvalEntry, l []rulesEntry) bool { return len(l) == 3 })
+	if loads[2].Action != app.ActionRulesReload || loads[2].OK {
+		t.Fatalf("an unapproved change: %+v", loads[2])
+	}
 	var clinic2 []string
 	for i, k := range []string{aliceKey, bobKey} {
 		clinic2 = append(clinic2, noteHash(t, approvedFile(t, approve(t, k, approvals, rulesDir), "eligibility")))
