@@ -269,3 +269,47 @@ func TestCodeTablesAreGatedLikeARuleset(t *testing.T) {
 		t.Fatalf("approved tables served as %+v", ct)
 	}
 }
+
+// TestReadRulesetsListsTheCodeTables: what a board member approves holds
+// the code tables: the built-in ones with the built-in rules, a
+// directory's codes.yaml, a code table file given by name (alone or with
+// rule files), each with the digest the server serves them under.
+func TestReadRulesetsListsTheCodeTables(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "contraindications.yaml", eligibilityRules(t, "clinic-1"))
+	tablesOf := func(sets []Ruleset) []string {
+		var out []string
+		for _, rs := range sets {
+			if rs.Kind == CodeTablesKind {
+				out = append(out, rs.Version+" "+rs.Digest)
+			}
+		}
+		return out
+	}
+	builtin, err := ReadRulesets()
+	if err != nil || strings.Join(tablesOf(builtin), ",") != "2026.12.1 "+fhir.DefaultCodes().Digest() {
+		t.Fatalf("built-in: %v %v", tablesOf(builtin), err)
+	}
+	if sets, err := ReadRulesets(dir); err != nil || len(tablesOf(sets)) != 0 {
+		t.Fatalf("a directory without codes.yaml: %v %v", tablesOf(sets), err)
+	}
+	write(t, dir, CodeTablesFile, []byte(strings.Replace(string(fhir.DefaultCodesYAML()), "version: \"2026.12.1\"", "version: \"clinic-7\"", 1)))
+	file := filepath.Join(dir, CodeTablesFile)
+	want, err := fhir.LoadCodesFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, paths := range [][]string{{dir}, {file}, {filepath.Join(dir, "contraindications.yaml"), file}} {
+		sets, err := ReadRulesets(paths...)
+		if err != nil || strings.Join(tablesOf(sets), ",") != "clinic-7 "+want.Digest() {
+			t.Errorf("%v: %v %v", paths, tablesOf(sets), err)
+		}
+	}
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Current().CodeTables()[0].Digest; got != want.Digest() {
+		t.Errorf("served under %s, approved under %s", got, want.Digest())
+	}
+}
