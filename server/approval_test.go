@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/reocell/celltherapy/eligibility"
+	"github.com/reocell/celltherapy/fhir"
 	"github.com/reocell/celltherapy/server/internal/httpapi"
 	"github.com/reocell/celltherapy/server/internal/openapitest"
 )
@@ -286,6 +287,67 @@ func TestApprovalsShownWithoutRequiringThem(t *testing.T) {
 		if rs.Approval == nil || rs.Approval.Count != 1 || rs.Approval.Approved || rs.Approval.Quorum != 2 {
 			t.Fatalf("%s: approval %+v", rs.Kind, rs.Approval)
 		}
+	}
+	r.stop(t)
+}
+
+// TestApproveSignsTheCodeTables: celltherapy approve signs the code tables
+// of a rules directory (its codes.yaml) with the digest the server lists
+// in /v1/rulesets; the clinic's tables approved by the rules but not by
+// the board stop the server at start with one line naming them.
+func TestApproveSignsTheCodeTables(t *testing.T) {
+	rulesDir, approvals, data := t.TempDir(), t.TempDir(), t.TempDir()
+	aliceKey, alicePub := keygen(t, "board-alice")
+	bobKey, bobPub := keygen(t, "board-bob")
+	os.WriteFile(filepath.Join(rulesDir, "contraindications.yaml"), eligibilityVersion(t, "clinic-1"), 0o644)
+	for _, k := range []string{aliceKey, bobKey} {
+		approve(t, k, approvals, "--built-in")
+	}
+	// The directory's rule files approved, its codes.yaml added after.
+	for _, k := range []string{aliceKey, bobKey} {
+		approve(t, k, approvals, rulesDir)
+	}
+	os.WriteFile(filepath.Join(rulesDir, "codes.yaml"), []byte(strings.Replace(string(fhir.DefaultCodesYAML()), `version: "2026.12.1"`, `version: "clinic-7"`, 1)), 0o644)
+	args := []string{"--addr", "127.0.0.1:0", "--data-dir", data, "--rules", rulesDir, "--require-approval",
+		"--approvals", approvals, "--board-keys", alicePub + "," + bobPub}
+	var stdout, stderr bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := run(ctx, args, noEnv, &stdout, &stderr)
+	if err == nil || strings.Contains(err.Error(), "\n") || !strings.HasPrefix(err.Error(), "--require-approval") ||
+		!strings.Contains(err.Error(), "FHIR code tables msc-contraindication-codes clinic-7 (fhir-codes, sha256:") ||
+		!strings.Contains(err.Error(), "has 0 valid approvals of the quorum of 2") {
+		t.Fatalf("start with unapproved code tables: %v", err)
+	}
+	var out string
+	for _, k := range []string{aliceKey, bobKey} {
+		out = approve(t, k, approvals, rulesDir)
+	}
+	m := regexp.MustCompile(`approved msc-contraindication-codes clinic-7 \(fhir-codes, (\S+)\)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("approve printed %q", out)
+	}
+	r := start(t, args[2:]...)
+	req, _ := http.NewRequest("GET", r.url+"/v1/rulesets", nil)
+	req.Header.Set("Authorization", "Bearer "+token(t, data, "doctor"))
+	resp, err := (&http.Client{Transport: openapitest.Transport(t, httpapi.OpenAPI(), nil)}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b struct {
+		CodeTables []struct {
+			Kind, Version, Digest string
+			Approval              struct {
+				By       []string
+				Approved bool
+			}
+		}
+	}
+	json.NewDecoder(resp.Body).Decode(&b)
+	if len(b.CodeTables) != 1 || b.CodeTables[0].Digest != m[1] || b.CodeTables[0].Version != "clinic-7" || b.CodeTables[0].Kind != "fhir-codes" ||
+		!b.CodeTables[0].Approval.Approved || strings.Join(b.CodeTables[0].Approval.By, ",") != "board-alice,board-bob" {
+		t.Fatalf("served code tables %+v, approved digest %s", b.CodeTables, m[1])
 	}
 	r.stop(t)
 }

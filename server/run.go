@@ -320,7 +320,7 @@ func auditKeygenCmd(args []string, getenv func(string) string, stdout, stderr io
 
 func approveCmd(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var cfg app.Config
-	fs := app.NewFlagSet("approve", "Usage: celltherapy approve --key FILE [--approvals DIR] [--built-in] [RULES...]\n\nSigns, with a board member's key (celltherapy audit keygen --name NAME), a note\napproving each ruleset in RULES (rule files or directories, read as the\nserver reads them) or, with --built-in, the built-in rules: its name,\nversion and digest. The notes go into the approvals directory, one file\nper ruleset and key; a server with --require-approval serves a ruleset\nonly when --approval-quorum distinct --board-keys approve its digest.\n\nFlags:", stderr)
+	fs := app.NewFlagSet("approve", "Usage: celltherapy approve --key FILE [--approvals DIR] [--built-in] [RULES...]\n\nSigns, with a board member's key (celltherapy audit keygen --name NAME), a note\napproving each ruleset in RULES (rule files or directories, read as the\nserver reads them) and the FHIR code tables among them (a directory's\ncodes.yaml, or a code table file) or, with --built-in, the built-in rules\nand code tables: its name, version and digest. The notes go into the approvals directory, one file\nper ruleset and key; a server with --require-approval serves a ruleset\nonly when --approval-quorum distinct --board-keys approve its digest.\n\nFlags:", stderr)
 	cfg.Flags(fs, "approvals")
 	key := fs.String("key", "", "the board member's signing key file (celltherapy audit keygen)")
 	builtIn := fs.Bool("built-in", false, "approve the built-in rules")

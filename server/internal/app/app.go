@@ -151,20 +151,11 @@ type startLoad struct {
 	Changed    bool   `json:"changed,omitempty"`    // the rules loaded now are not those
 }
 
-// auditStartRules records the rules in force at start, compared with the
-// digests the log last recorded in force (the last rules:load or
-// rules:reload entry): rules that changed while the server was down are
-// said so in the server's log and in the entry.
-func auditStartRules(ctx context.Context, log *audit.Log, l rulebook.Load, logger *slog.Logger) error {
-	var last string
-	if err := log.Entries(ctx, func(e *audit.Entry) error {
-		if e.Action == ActionRulesLoad || e.Action == ActionRulesReload {
-			last = e.RulesetDigest
-		}
-		return nil
-	}); err != nil {
-		return err
-	}
+// auditStartRules records the rules in force at start, compared with
+// last, the digests the log last recorded in force (the last rules:load or
+// rules:reload entry, from the start-up check): rules that changed while
+// the server was down are said so in the server's log and in the entry.
+func auditStartRules(ctx context.Context, log *audit.Log, l rulebook.Load, last string, logger *slog.Logger) error {
 	rec := startLoad{Load: l}
 	if now := l.Digests(); last != "" && last != now {
 		rec.LastServed, rec.Changed = last, true
@@ -275,11 +266,17 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error
 	}
 	m := metrics.New()
 	var rulesAudit func(action string, l rulebook.Load) // set once the audit log is open, before the watcher starts
+	var notesAudit func([]rulebook.Note)                // likewise
 	shelf, err := rulebook.Open(cfg.RulesDir, rulebook.Options{Logger: logger, OnReload: m.ObserveReload,
 		Approvals: approvals, RequireApproval: cfg.RequireApproval, OnUnapproved: m.CountUnapprovedReload,
 		OnLoad: func(l rulebook.Load) {
 			if rulesAudit != nil {
 				rulesAudit(ActionRulesReload, l)
+			}
+		},
+		OnApprovals: func(notes []rulebook.Note) {
+			if notesAudit != nil {
+				notesAudit(notes)
 			}
 		}})
 	var unapproved *rulebook.UnapprovedError
@@ -339,25 +336,37 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error
 		cases.Close()
 		return nil, err
 	}
-	rulesAudit = func(action string, l rulebook.Load) {
-		if err := auditRules(ctx, log, action, l); err != nil {
-			logger.Error("audit: recording the rules load failed", "error", err.Error())
-		}
-	}
-	if err := auditStartRules(ctx, log, rulebook.Load{At: shelf.Status().LastSuccess, Dir: cfg.RulesDir,
-		OK: true, Rulesets: shelf.Current().Rulesets()}, logger); err != nil {
-		ln.Close()
-		log.Close()
-		cases.Close()
-		return nil, fmt.Errorf("audit: record the rules loaded: %w", err)
-	}
-	gaps, err := log.Gaps(ctx, cases)
+	check, err := checkStart(ctx, log, cases, filepath.Join(cfg.DataDir, StartCheckFile), cfg.AuditFullCheck, logger)
 	if err != nil {
 		ln.Close()
 		log.Close()
 		cases.Close()
 		return nil, fmt.Errorf("audit: check that every stored event has its entry: %w", err)
 	}
+	approvalsSeen := &approvalAudit{log: log, seen: check.Approvals}
+	if err := approvalsSeen.record(ctx, shelf.Notes()); err != nil {
+		ln.Close()
+		log.Close()
+		cases.Close()
+		return nil, err
+	}
+	notesAudit = func(notes []rulebook.Note) {
+		if err := approvalsSeen.record(ctx, notes); err != nil {
+			logger.Error("audit: recording the approval notes failed", "error", err.Error())
+		}
+	}
+	rulesAudit = func(action string, l rulebook.Load) {
+		if err := auditRules(ctx, log, action, l); err != nil {
+			logger.Error("audit: recording the rules load failed", "error", err.Error())
+		}
+	}
+	if err := auditStartRules(ctx, log, rulebook.LoadOf(shelf.Current(), shelf.Status().LastSuccess, cfg.RulesDir), check.LastRules, logger); err != nil {
+		ln.Close()
+		log.Close()
+		cases.Close()
+		return nil, fmt.Errorf("audit: record the rules loaded: %w", err)
+	}
+	gaps := check.Gaps
 	m.SetAuditGaps(len(gaps))
 	if len(gaps) > 0 {
 		logger.Warn("audit: stored case events have no audit entry (left by an earlier version); run celltherapy audit repair",

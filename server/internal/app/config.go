@@ -32,6 +32,7 @@ type Config struct {
 	AuditKey             string // file of the audit signing key; "" for the development key in DataDir
 	AuditKeys            string // more audit verifier keys accepted (other servers', rotated ones): files or keys, comma-separated
 	AuditCheckpointEvery string // how long an entry may wait for a signed checkpoint (a duration, default 1s)
+	AuditFullCheck       bool   // check the whole log at start, not only what came after the last start
 
 	// The board's approval of the rules (see approval.go).
 	RequireApproval bool   // serve only rulesets approved by ApprovalQuorum distinct BoardKeys
@@ -140,6 +141,9 @@ func (cfg *Config) Flags(fs *flag.FlagSet, only ...string) {
 	add(&cfg.AuditKey, "audit-key", "", "file of the audit signing key (celltherapy audit keygen) that signs checkpoints (default: the development key in the data directory)")
 	add(&cfg.AuditKeys, "audit-keys", "", "more audit public keys accepted on checkpoints (other servers', earlier keys): files or keys, comma-separated")
 	add(&cfg.AuditCheckpointEvery, "audit-checkpoint-every", "1s", "the longest an audit entry waits for a signed checkpoint, and the copy outside the database lags")
+	if len(only) == 0 || contains(only, "audit-full-check") {
+		fs.BoolVar(&cfg.AuditFullCheck, "audit-full-check", false, "at start, check every audit entry and stored event (that each event has its entry, the rules last in force, the approvals recorded), not only those after the last start (env "+EnvName("audit-full-check")+")")
+	}
 	if len(only) == 0 || contains(only, "require-approval") {
 		fs.BoolVar(&cfg.RequireApproval, "require-approval", false, "serve a ruleset (the built-in ones too) only when its digest carries approvals signed by --approval-quorum distinct --board-keys; an unapproved change is not loaded (env "+EnvName("require-approval")+")")
 	}

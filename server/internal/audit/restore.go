@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -34,6 +35,21 @@ func (l *Log) CheckRestore(ctx context.Context, source string, msg []byte, known
 	c, err := OpenCheckpoint(msg, known)
 	if err != nil {
 		return nil, &CheckpointError{Source: source, Reason: err.Error()}
+	}
+	// The log reaches the checkpoint when it holds entry c.Size: one row
+	// read, not the log. Only a shorter log is counted.
+	reached := c.Size <= 0
+	if !reached {
+		err := l.b.scanFrom(ctx, c.Size, func(e *Entry) error {
+			reached = e.Seq >= c.Size
+			return errStop
+		})
+		if err != nil && !errors.Is(err, errStop) {
+			return nil, err
+		}
+	}
+	if reached {
+		return nil, nil
 	}
 	var n int64
 	if err := l.b.scan(ctx, func(*Entry) error { n++; return nil }); err != nil {

@@ -125,6 +125,27 @@ func (b *Book) Events(ctx context.Context, caseID string) ([]procedure.Event, er
 	return b.store.Events(ctx, caseID)
 }
 
+// EachCase calls fn for every stored case with its version (its number
+// of events), in id order.
+func (b *Book) EachCase(ctx context.Context, fn func(caseID string, version int) error) error {
+	after := ""
+	for {
+		page, err := b.store.Cases(ctx, procedure.CaseQuery{After: after, Limit: 500})
+		if err != nil {
+			return err
+		}
+		for _, sm := range page {
+			if err := fn(sm.CaseID, sm.Version); err != nil {
+				return err
+			}
+		}
+		if len(page) < 500 {
+			return nil
+		}
+		after = page[len(page)-1].CaseID
+	}
+}
+
 // EachEvent calls fn for every stored event, case by case in id order,
 // each case's events in version order.
 func (b *Book) EachEvent(ctx context.Context, fn func(procedure.Event) error) error {

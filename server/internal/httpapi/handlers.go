@@ -88,8 +88,9 @@ func (s *Server) handleDecision() http.Handler {
 }
 
 type rulesetsBody struct {
-	Rulesets []rulebook.Ruleset `json:"rulesets"`
-	Reload   reloadBody         `json:"reload"`
+	Rulesets   []rulebook.Ruleset `json:"rulesets"`
+	CodeTables []rulebook.Ruleset `json:"codeTables"` // the FHIR code tables in force
+	Reload     reloadBody         `json:"reload"`
 }
 
 type reloadBody struct {
@@ -102,7 +103,8 @@ type reloadBody struct {
 func (s *Server) handleRulesets() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := s.rules.Status()
-		body := rulesetsBody{Rulesets: s.rules.Current().Rulesets(),
+		book := s.rules.Current()
+		body := rulesetsBody{Rulesets: book.Rulesets(), CodeTables: book.CodeTables(),
 			Reload: reloadBody{Dir: s.rules.Dir(), LastSuccess: st.LastSuccess, LastError: st.LastError}}
 		if !st.LastAttempt.IsZero() {
 			body.Reload.LastAttempt = &st.LastAttempt

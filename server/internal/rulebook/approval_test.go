@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"golang.org/x/mod/sumdb/note"
+
+	"github.com/reocell/celltherapy/fhir"
 )
 
 type boardKey struct {
@@ -118,7 +120,7 @@ func TestRequireApprovalRefusesAtOpenAndOnReload(t *testing.T) {
 	opts := Options{Approvals: a, RequireApproval: true, OnUnapproved: func() { refused++ }}
 	_, err := Open(rulesDir, opts)
 	var ue *UnapprovedError
-	if !errors.As(err, &ue) || len(ue.Rulesets) != len(Kinds()) || !strings.Contains(err.Error(), "has 0 valid approvals of the quorum of 2") {
+	if !errors.As(err, &ue) || len(ue.Rulesets) != len(Kinds())+1 || !strings.Contains(err.Error(), "has 0 valid approvals of the quorum of 2") {
 		t.Fatalf("open without approvals: %v", err)
 	}
 	approveAll := func(keys ...boardKey) {
@@ -161,5 +163,153 @@ func TestRequireApprovalRefusesAtOpenAndOnReload(t *testing.T) {
 		if rs.Approval == nil || !rs.Approval.Approved || rs.Approval.Count != 2 {
 			t.Fatalf("%s served with approval %+v", rs.Kind, rs.Approval)
 		}
+	}
+}
+
+// TestCodeTablesAreGatedLikeARuleset: with approval required, the FHIR
+// code tables (the built-in ones, then the directory's codes.yaml) are
+// served only when their digest, as ReadRulesets gives it to a board
+// member, has the quorum's approval; an unapproved or below-quorum change
+// keeps the tables in force and says which tables lack what.
+func TestCodeTablesAreGatedLikeARuleset(t *testing.T) {
+	rulesDir, approvals := t.TempDir(), t.TempDir()
+	alice, bob := newBoardKey(t, "board-alice"), newBoardKey(t, "board-bob")
+	a := &Approvals{Dir: approvals, Keys: verifiers(t, alice, bob), Quorum: 2}
+	write(t, rulesDir, "contraindications.yaml", eligibilityRules(t, "clinic-1"))
+	approve := func(codesOnly bool, keys ...boardKey) {
+		t.Helper()
+		sets, err := ReadRulesets(rulesDir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		builtin, err := ReadRulesets()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rs := range append(sets, builtin...) {
+			if codesOnly && rs.Kind != CodeTablesKind {
+				continue
+			}
+			for _, k := range keys {
+				if _, err := SignApproval(approvals, rs, k.signer); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	// Every ruleset approved, but the built-in code tables by one key only.
+	for _, dir := range []string{rulesDir, ""} {
+		var sets []Ruleset
+		var err error
+		if dir == "" {
+			sets, err = ReadRulesets()
+		} else {
+			sets, err = ReadRulesets(dir)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rs := range sets {
+			keys := []boardKey{alice, bob}
+			if rs.Kind == CodeTablesKind {
+				keys = keys[:1]
+			}
+			for _, k := range keys {
+				if _, err := SignApproval(approvals, rs, k.signer); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	refused := 0
+	opts := Options{Approvals: a, RequireApproval: true, OnUnapproved: func() { refused++ }}
+	_, err := Open(rulesDir, opts)
+	var ue *UnapprovedError
+	if !errors.As(err, &ue) || len(ue.Rulesets) != 1 || ue.Rulesets[0].Kind != CodeTablesKind ||
+		!strings.Contains(err.Error(), "FHIR code tables msc-contraindication-codes") || !strings.Contains(err.Error(), "has 1 valid approvals of the quorum of 2") {
+		t.Fatalf("open with the code tables below quorum: %v", err)
+	}
+	approve(true, bob)
+	s, err := Open(rulesDir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables := func() Ruleset {
+		t.Helper()
+		ct := s.Current().CodeTables()
+		if len(ct) != 1 {
+			t.Fatalf("code tables %+v", ct)
+		}
+		return ct[0]
+	}
+	if ct := tables(); ct.Source != "built-in" || ct.Digest != fhir.DefaultCodes().Digest() || ct.Approval == nil || !ct.Approval.Approved {
+		t.Fatalf("built-in tables served as %+v", ct)
+	}
+	// The clinic's own tables: unapproved, then one key, then the quorum.
+	src := strings.Replace(string(fhir.DefaultCodesYAML()), "version: \"2026.12.1\"", "version: \"clinic-7\"", 1)
+	write(t, rulesDir, CodeTablesFile, []byte(src))
+	if err := s.Reload(); !errors.As(err, &ue) || refused != 1 || tables().Digest != fhir.DefaultCodes().Digest() ||
+		s.Mapper().Codes().Version() != "2026.12.1" || !strings.Contains(err.Error(), "clinic-7 (fhir-codes") {
+		t.Fatalf("an unapproved code table change: %v, refused %d, serving %+v", err, refused, tables())
+	}
+	approve(true, alice)
+	if err := s.Reload(); !errors.As(err, &ue) || !strings.Contains(err.Error(), "has 1 valid approvals") || s.Mapper().Codes().Version() != "2026.12.1" {
+		t.Fatalf("below quorum: %v", err)
+	}
+	approve(true, bob)
+	if err := s.Reload(); err != nil {
+		t.Fatalf("an approved change: %v", err)
+	}
+	want, err := fhir.LoadCodesFile(filepath.Join(rulesDir, CodeTablesFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ct := tables(); ct.Source != "directory" || ct.Digest != want.Digest() || ct.Version != "clinic-7" || !ct.Approval.Approved ||
+		s.Mapper().Codes().Digest() != want.Digest() {
+		t.Fatalf("approved tables served as %+v", ct)
+	}
+}
+
+// TestReadRulesetsListsTheCodeTables: what a board member approves holds
+// the code tables: the built-in ones with the built-in rules, a
+// directory's codes.yaml, a code table file given by name (alone or with
+// rule files), each with the digest the server serves them under.
+func TestReadRulesetsListsTheCodeTables(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "contraindications.yaml", eligibilityRules(t, "clinic-1"))
+	tablesOf := func(sets []Ruleset) []string {
+		var out []string
+		for _, rs := range sets {
+			if rs.Kind == CodeTablesKind {
+				out = append(out, rs.Version+" "+rs.Digest)
+			}
+		}
+		return out
+	}
+	builtin, err := ReadRulesets()
+	if err != nil || strings.Join(tablesOf(builtin), ",") != "2026.12.1 "+fhir.DefaultCodes().Digest() {
+		t.Fatalf("built-in: %v %v", tablesOf(builtin), err)
+	}
+	if sets, err := ReadRulesets(dir); err != nil || len(tablesOf(sets)) != 0 {
+		t.Fatalf("a directory without codes.yaml: %v %v", tablesOf(sets), err)
+	}
+	write(t, dir, CodeTablesFile, []byte(strings.Replace(string(fhir.DefaultCodesYAML()), "version: \"2026.12.1\"", "version: \"clinic-7\"", 1)))
+	file := filepath.Join(dir, CodeTablesFile)
+	want, err := fhir.LoadCodesFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, paths := range [][]string{{dir}, {file}, {filepath.Join(dir, "contraindications.yaml"), file}} {
+		sets, err := ReadRulesets(paths...)
+		if err != nil || strings.Join(tablesOf(sets), ",") != "clinic-7 "+want.Digest() {
+			t.Errorf("%v: %v %v", paths, tablesOf(sets), err)
+		}
+	}
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Current().CodeTables()[0].Digest; got != want.Digest() {
+		t.Errorf("served under %s, approved under %s", got, want.Digest())
 	}
 }

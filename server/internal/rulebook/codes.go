@@ -10,9 +10,29 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/reocell/celltherapy/fhir"
 )
+
+// CodeTablesKind is the Kind of the Ruleset that describes the FHIR code
+// tables in force: they are digested, approved, audited and reloaded like
+// a decision kind's ruleset, and listed apart from them (Book.CodeTables).
+const CodeTablesKind = "fhir-codes"
+
+// BuiltInCodeTablesFile is the File of the built-in code tables.
+const BuiltInCodeTablesFile = "fhir/codes.yaml"
+
+// codeTables describes codes as a Ruleset: its name, version and digest
+// are what a board member approves.
+func codeTables(codes *fhir.Codes, file string, now time.Time) Ruleset {
+	source := "directory"
+	if file == "" {
+		source, file = "built-in", BuiltInCodeTablesFile
+	}
+	return Ruleset{Name: codes.Name(), Version: codes.Version(), Digest: codes.Digest(), Kind: CodeTablesKind,
+		Source: source, File: file, LoadedAt: now.UTC()}
+}
 
 // CodeTablesFile is the file of a rules directory that holds its FHIR code
 // tables; without it the built-in tables are used.
@@ -43,17 +63,24 @@ func ruleFiles(dir string) ([]string, error) {
 }
 
 // loadCodes loads the code tables of dir, the built-in ones when dir is ""
-// or has no codes.yaml.
-func loadCodes(dir string) (*fhir.Codes, error) {
+// or has no codes.yaml, and returns the file they came from ("" for the
+// built-in ones).
+func loadCodes(dir string) (*fhir.Codes, string, error) {
 	if dir == "" {
-		return fhir.DefaultCodes(), nil
+		return fhir.DefaultCodes(), "", nil
 	}
 	p := filepath.Join(dir, CodeTablesFile)
 	if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
-		return fhir.DefaultCodes(), nil
+		return fhir.DefaultCodes(), "", nil
 	}
-	return fhir.LoadCodesFile(p)
+	c, err := fhir.LoadCodesFile(p)
+	return c, p, err
 }
+
+// CodeTables returns the code tables in force described as a Ruleset of
+// kind CodeTablesKind (one today), with their approval when the server
+// checks approvals.
+func (b *Book) CodeTables() []Ruleset { return append([]Ruleset(nil), b.codeTables...) }
 
 // Codes returns the book's FHIR code tables.
 func (b *Book) Codes() *fhir.Codes { return b.mapper.Codes() }

@@ -50,3 +50,29 @@ func TestCodeTablesFromTheRulesDirectory(t *testing.T) {
 		t.Error("a bad codes.yaml replaced the tables in force")
 	}
 }
+
+// TestDeletedCodeTablesKeepTheLast: a codes.yaml that disappears from the
+// directory keeps the tables it held in force and fails the reload,
+// naming the file, never a silent fall-back to the built-in tables.
+func TestDeletedCodeTablesKeepTheLast(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "contraindications.yaml", eligibilityRules(t, "clinic-1"))
+	write(t, dir, CodeTablesFile, []byte(strings.Replace(string(fhir.DefaultCodesYAML()), "version: \"2026.12.1\"", "version: \"clinic-7\"", 1)))
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, CodeTablesFile)); err != nil {
+		t.Fatal(err)
+	}
+	err = s.Reload()
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, CodeTablesFile)+" is gone") {
+		t.Fatalf("a deleted codes.yaml: %v", err)
+	}
+	if v := s.Mapper().Codes().Version(); v != "clinic-7" || s.Current().CodeTables()[0].Source != "directory" {
+		t.Fatalf("serving tables %s after the file went", v)
+	}
+	if st := s.Status(); !strings.Contains(st.LastError, "never the built-in ones") {
+		t.Errorf("status: %+v", st)
+	}
+}

@@ -42,6 +42,10 @@ type Book struct {
 	makers   Makers       // the decision makers of the rules in force (Shelf.Screener screens with makers.Screener)
 	mapper   *fhir.Mapper // the FHIR code tables of the directory, or the built-in ones
 	sets     map[string]*rules.Ruleset
+
+	// codeTables describes the mapper's tables (one Ruleset of kind
+	// CodeTablesKind), with their approval.
+	codeTables []Ruleset
 }
 
 // Makers returns the book's decision makers, for the case routes.

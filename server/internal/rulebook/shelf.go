@@ -41,25 +41,36 @@ type Options struct {
 	Approvals       *Approvals
 	RequireApproval bool
 	OnUnapproved    func()
+	// OnApprovals, when set, is told the approval notes read by every
+	// reload (before OnLoad), for the audit log; Shelf.Notes gives those
+	// read at Open.
+	OnApprovals func([]Note)
 }
 
 // Load is one load of the rules: when, from where, whether it took, the
 // rulesets in force after it and, when it failed, why.
 type Load struct {
-	At       time.Time `json:"at"`
-	Dir      string    `json:"dir,omitempty"`
-	OK       bool      `json:"ok"`
-	Rulesets []Ruleset `json:"rulesets"`
-	Error    string    `json:"error,omitempty"`
+	At         time.Time `json:"at"`
+	Dir        string    `json:"dir,omitempty"`
+	OK         bool      `json:"ok"`
+	Rulesets   []Ruleset `json:"rulesets"`
+	CodeTables []Ruleset `json:"codeTables,omitempty"` // the FHIR code tables in force after it
+	Error      string    `json:"error,omitempty"`
 }
 
-// Digests returns the load's ruleset digests, KIND=DIGEST space-separated.
+// Digests returns the load's ruleset digests, then the code tables',
+// KIND=DIGEST space-separated.
 func (l Load) Digests() string {
 	var out []string
-	for _, rs := range l.Rulesets {
+	for _, rs := range append(l.Rulesets[:len(l.Rulesets):len(l.Rulesets)], l.CodeTables...) {
 		out = append(out, rs.Kind+"="+rs.Digest)
 	}
 	return strings.Join(out, " ")
+}
+
+// LoadOf returns the load of the book: its rulesets and code tables.
+func LoadOf(b *Book, at time.Time, dir string) Load {
+	return Load{At: at, Dir: dir, OK: true, Rulesets: b.Rulesets(), CodeTables: b.CodeTables()}
 }
 
 // Shelf keeps the Book in force and replaces it when its directory
@@ -71,6 +82,7 @@ type Shelf struct {
 	cur     atomic.Pointer[Book]
 	mu      sync.Mutex // serialises reloads and guards status
 	status  Status
+	notes   []Note // the approval notes the last load read
 }
 
 // Open loads the built-in rules, and the rules in dir when dir is not "",
@@ -106,6 +118,14 @@ func (s *Shelf) Dir() string { return s.dir }
 // Current returns the Book in force.
 func (s *Shelf) Current() *Book { return s.cur.Load() }
 
+// Notes returns the approval notes the last load read (nil without
+// approvals).
+func (s *Shelf) Notes() []Note {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Note(nil), s.notes...)
+}
+
 // Status returns how the last loads went.
 func (s *Shelf) Status() Status {
 	s.mu.Lock()
@@ -125,33 +145,38 @@ func (s *Shelf) load() (*Book, error) {
 	if err != nil {
 		return nil, err
 	}
-	codes, err := loadCodes(s.dir)
+	codes, file, err := loadCodes(s.dir)
 	if err != nil {
 		return nil, describe(err)
 	}
 	b.mapper = fhir.NewMapper(codes)
+	b.codeTables = []Ruleset{codeTables(codes, file, s.opts.Now())}
 	if err := s.approve(b); err != nil {
 		return nil, err
 	}
 	return b, nil
 }
 
-// approve sets the approval of each ruleset of b and, when approval is
-// required, refuses b unless every ruleset has the quorum's.
+// approve sets the approval of each ruleset and code table of b and,
+// when approval is required, refuses b unless every one has the quorum's.
 func (s *Shelf) approve(b *Book) error {
 	if s.opts.Approvals == nil {
 		return nil
 	}
-	found, err := s.opts.Approvals.Of(b.rulesets)
+	notes, err := s.opts.Approvals.Notes()
 	if err != nil {
 		return err
 	}
+	s.notes = notes
+	found := s.opts.Approvals.of(append(b.Rulesets(), b.codeTables...), notes)
 	var missing []Ruleset
-	for i := range b.rulesets {
-		ap := found[b.rulesets[i].Digest]
-		b.rulesets[i].Approval = &ap
-		if !ap.Approved {
-			missing = append(missing, b.rulesets[i])
+	for _, list := range [][]Ruleset{b.rulesets, b.codeTables} {
+		for i := range list {
+			ap := found[list[i].Digest]
+			list[i].Approval = &ap
+			if !ap.Approved {
+				missing = append(missing, list[i])
+			}
 		}
 	}
 	if s.opts.RequireApproval && len(missing) > 0 {
@@ -181,9 +206,13 @@ func (s *Shelf) Reload() error {
 	defer s.mu.Unlock()
 	now := s.opts.Now().UTC()
 	s.status.LastAttempt = now
+	s.notes = nil
 	b, err := s.load()
 	if err == nil {
 		err = s.stillThere(b)
+	}
+	if s.notes != nil && s.opts.OnApprovals != nil {
+		s.opts.OnApprovals(append([]Note(nil), s.notes...))
 	}
 	if err != nil {
 		s.status.LastError = err.Error()
@@ -193,7 +222,8 @@ func (s *Shelf) Reload() error {
 			s.opts.OnUnapproved()
 		}
 		s.notify(false, now)
-		s.told(Load{At: now, Dir: s.dir, OK: false, Rulesets: s.Current().Rulesets(), Error: err.Error()})
+		cur := s.Current()
+		s.told(Load{At: now, Dir: s.dir, OK: false, Rulesets: cur.Rulesets(), CodeTables: cur.CodeTables(), Error: err.Error()})
 		return err
 	}
 	s.cur.Store(b)
@@ -202,14 +232,14 @@ func (s *Shelf) Reload() error {
 	for _, rs := range b.rulesets {
 		digests = append(digests, rs.Kind+"="+rs.Digest)
 	}
-	s.opts.Logger.Info("rules reloaded", "dir", s.dir, "rulesets", strings.Join(digests, " "))
+	s.opts.Logger.Info("rules reloaded", "dir", s.dir, "rulesets", strings.Join(digests, " "), "codeTables", b.codeTables[0].Digest)
 	s.notify(true, now)
-	s.told(Load{At: now, Dir: s.dir, OK: true, Rulesets: b.Rulesets()})
+	s.told(LoadOf(b, now, s.dir))
 	return nil
 }
 
 // stillThere refuses a reload in which a kind served from the directory
-// has no file there any more: falling back to the built-in rules would
+// (or the code tables) has no file there any more: falling back to the built-in rules would
 // change what is served (a clinic's window replaced by the built-in one)
 // without anyone asking for it. The last rules of the kind stay.
 func (s *Shelf) stillThere(next *Book) error {
@@ -223,6 +253,10 @@ func (s *Shelf) stillThere(next *Book) error {
 			gone = append(gone, fmt.Sprintf("%s: its rules file %s is gone from %s; the last %s rules (%s) stay in force, never the built-in ones: put a %s ruleset back",
 				rs.Kind, rs.File, s.dir, rs.Kind, rs.Digest, rs.Kind))
 		}
+	}
+	if cur, next := s.Current().codeTables, next.codeTables; len(cur) == 1 && len(next) == 1 && cur[0].Source == "directory" && next[0].Source != "directory" {
+		gone = append(gone, fmt.Sprintf("%s: the code tables file %s is gone from %s; the last code tables (%s) stay in force, never the built-in ones: put a %s back",
+			CodeTablesKind, cur[0].File, s.dir, cur[0].Digest, CodeTablesFile))
 	}
 	if len(gone) > 0 {
 		return errors.New(strings.Join(gone, "\n"))
