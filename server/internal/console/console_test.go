@@ -429,8 +429,17 @@ func TestRulesPageShowsApprovals(t *testing.T) {
 			t.Errorf("the rules page lacks %q", want)
 		}
 	}
+	// The FHIR code tables are approved like a ruleset and listed after
+	// the rulesets, with their approval and without a rules checklist.
+	_, tables, ok := strings.Cut(body, "<h2 id=\"rs-"+rulebook.CodeTablesKind+"\">FHIR code tables: ")
+	if !ok {
+		t.Fatal("the rules page does not list the FHIR code tables")
+	}
+	if !strings.Contains(tables, `<strong class="unconfirmed">not approved</strong>: 1 of 2 · board-alice`) || strings.Contains(tables, "checklist") {
+		t.Errorf("the code tables' section lacks its approval or has a checklist:\n%s", tables)
+	}
 	e.post(t, c, "/console/language", url.Values{"lang": {"ru"}})
-	if _, body := e.get(t, c, "/console/rules"); !strings.Contains(body, "Одобрение совета") || !strings.Contains(body, "не одобрен</strong>: 1 из 2") {
+	if _, body := e.get(t, c, "/console/rules"); !strings.Contains(body, "Одобрение совета") || !strings.Contains(body, "не одобрен</strong>: 1 из 2") || !strings.Contains(body, "Таблицы кодов FHIR: ") {
 		t.Error("the approvals are not in Russian")
 	}
 }

@@ -15,6 +15,9 @@ type rulesetView struct {
 	Title       string
 	Rules       []ruleLine
 	Unconfirmed []rules.Unconfirmed
+	// CodeTables marks the FHIR code tables, which the board approves like
+	// a ruleset but which have no rules and no checklist.
+	CodeTables bool
 }
 
 type ruleLine struct{ ID, Title string }
@@ -37,6 +40,9 @@ func (c *Console) rulesPage(w http.ResponseWriter, r *http.Request) {
 			v.Unconfirmed = rs.Unconfirmed()
 		}
 		views = append(views, v)
+	}
+	for _, s := range book.CodeTables() {
+		views = append(views, rulesetView{Ruleset: s, CodeTables: true})
 	}
 	c.render(w, r, http.StatusOK, "rules.html", "Rules in force", views)
 }
