@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/ruleskit"
 )
 
 // This file is the one place the program turns facts JSON into decisions,
@@ -13,7 +14,7 @@ import (
 
 // decideJSON makes the decision of kind with rs for one JSON object of
 // facts. A decode
-// error is a rules.FactErrors naming each bad value's JSON path.
+// error is a rules.FieldErrors naming each bad value's JSON path.
 func decideJSON(ctx context.Context, kind rules.Kind, rs *rules.Ruleset, data []byte, opts ...rules.Option) (any, error) {
 	return kind.DecideJSON(ctx, rs, data, opts...)
 }
@@ -34,7 +35,7 @@ func decodeFacts(kind rules.Kind, data []byte) (any, error) { return kind.Decode
 // returns its verdict: the fired rules as the engine found them, the
 // outcome and missing facts as the decision reports them.
 func judge(ctx context.Context, kind rules.Kind, rs *rules.Ruleset, facts any) (verdict, error) {
-	ev, err := kind.EvaluateAny(ctx, rs, facts)
+	ev, err := ruleskit.EvaluateAny(ctx, kind, rs, facts)
 	if err != nil {
 		return verdict{}, err
 	}
