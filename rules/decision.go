@@ -20,14 +20,13 @@ type MissingFact struct {
 	Rules    []string `json:"rules"`
 }
 
-// missingFactsOf gathers the missing facts of n results, the ith given by
-// at, into one list in vocabulary order, each naming the rules (in file
-// order) that need it (ruleskit.MissingFacts).
-func missingFactsOf(rs *Ruleset, locale string, n int, at func(i int) (*Rule, []string)) []MissingFact {
+// missingFactsOf gathers the missing facts of results into one list in
+// vocabulary order, each naming the rules (in file order) that need it
+// (ruleskit.MissingFacts).
+func missingFactsOf(rs *Ruleset, locale string, results []*result) []MissingFact {
 	var need factSet
-	for i := range n {
-		_, missing := at(i)
-		for _, f := range missing {
+	for _, r := range results {
+		for _, f := range missingOf(r) {
 			need.add(rs.kind.vocab.byName[f])
 		}
 	}
@@ -37,11 +36,10 @@ func missingFactsOf(rs *Ruleset, locale string, n int, at func(i int) (*Rule, []
 			continue
 		}
 		m := MissingFact{Fact: f.Name, Question: rs.Question(f.Name, locale)}
-		for i := range n {
-			r, missing := at(i)
-			for _, name := range missing {
+		for _, r := range results {
+			for _, name := range missingOf(r) {
 				if name == f.Name {
-					m.Rules = append(m.Rules, r.id)
+					m.Rules = append(m.Rules, r.Rule.id)
 					break
 				}
 			}
@@ -53,12 +51,12 @@ func missingFactsOf(rs *Ruleset, locale string, n int, at func(i int) (*Rule, []
 
 // missing returns the unknown facts that keep the undetermined rules of e
 // open, in vocabulary order, each with its question in locale.
-func (e *evaluation) missing(locale string) []MissingFact {
+func missingOfEvaluation(e *evaluation, locale string) []MissingFact {
 	var open []*result
 	for i := range e.Results {
 		if e.Results[i].Status == statusUndetermined {
 			open = append(open, &e.Results[i])
 		}
 	}
-	return missingFactsOf(e.Ruleset, locale, len(open), func(i int) (*Rule, []string) { return open[i].Rule, missingOf(open[i]) })
+	return missingFactsOf(e.Ruleset, locale, open)
 }

@@ -26,19 +26,9 @@ func init() {
 	}
 	hook.PlainFacts = func(k Kind, f any) map[string]any { return k.base().vocab.plain(f) }
 	hook.Owns = func(k Kind, rs *Ruleset) error { return k.base().owns(rs) }
-	hook.Evaluate = func(ctx context.Context, rs *Ruleset, facts any, t reflect.Type) ([]result, error) {
-		ev, err := evaluateTyped(ctx, rs, facts, t)
-		if ev == nil {
-			return nil, err
-		}
-		return ev.Results, err
-	}
-	hook.EvaluateAny = func(ctx context.Context, k Kind, rs *Ruleset, facts any) ([]result, error) {
-		ev, err := k.base().evaluateAny(ctx, rs, facts)
-		if ev == nil {
-			return nil, err
-		}
-		return ev.Results, err
+	hook.Evaluate = evaluateTyped
+	hook.EvaluateAny = func(ctx context.Context, k Kind, rs *Ruleset, facts any) (*evaluation, error) {
+		return k.base().evaluateAny(ctx, rs, facts)
 	}
 	hook.RuleThen = func(r *Rule, key string) (any, bool, bool) {
 		if _, isExpr := r.thenExprs[key]; isExpr {
@@ -47,9 +37,8 @@ func init() {
 		v, ok := r.then[key]
 		return v, false, ok
 	}
-	hook.UnconfirmedIn = func(rs *Ruleset, params []string, n int, at func(int) (*Rule, uint8)) []string {
-		return rs.unconfirmedIn(params, n, at)
-	}
+	hook.UnconfirmedIn = (*Ruleset).unconfirmedIn
+	hook.UnconfirmedAll = (*Ruleset).unconfirmedAll
 	hook.IsUnconfirmed = (*Ruleset).isUnconfirmed
 	hook.ThenOf = func(r *Rule) (any, string) { return clonePlain(r.thenTyped), r.ruleset.kind.thenType.String() }
 	hook.ParamsOf = func(rs *Ruleset) (any, string) { return clonePlain(rs.paramsTyped), rs.kind.paramsType.String() }

@@ -138,7 +138,4 @@ func missingOf(r *result) []string {
 
 // evaluation is the outcome of every rule of a ruleset for one set of
 // facts, in the order of the rule file (ruleskit.Evaluation).
-type evaluation struct {
-	Ruleset *Ruleset
-	Results []result
-}
+type evaluation = hook.Evaluation[*Ruleset, *Rule, Evidence]

@@ -84,7 +84,7 @@ func missingFacts(got map[string]any, ev *evaluation) []string {
 		}
 		return facts
 	}
-	for _, m := range ev.missing("en") {
+	for _, m := range missingOfEvaluation(ev, "en") {
 		facts = append(facts, m.Fact)
 	}
 	return facts

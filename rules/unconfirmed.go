@@ -44,17 +44,30 @@ func (rs *Ruleset) isUnconfirmed(value string) bool {
 	return slices.ContainsFunc(rs.unconfirmed, func(u Unconfirmed) bool { return u.Value == value })
 }
 
-// unconfirmedIn returns the unconfirmed values that shaped a decision of n
-// results, the ith given by at (ruleskit.UnconfirmedIn).
-func (rs *Ruleset) unconfirmedIn(params []string, n int, at func(i int) (*Rule, uint8)) []string {
+// unconfirmedIn returns the unconfirmed values that shaped a decision
+// resting on results (ruleskit.UnconfirmedIn).
+func (rs *Ruleset) unconfirmedIn(params []string, results []*result) []string {
 	if len(rs.unconfirmed) == 0 {
 		return nil
 	}
 	var small [32]bool
 	used := rs.unconfirmedUsed(small[:0], params)
-	for i := range n {
-		r, status := at(i)
-		markUnconfirmed(r, status, used)
+	for _, r := range results {
+		markUnconfirmed(r.Rule, r.Status, used)
+	}
+	return rs.unconfirmedNames(used)
+}
+
+// unconfirmedAll is unconfirmedIn over every result of an evaluation
+// (ruleskit.Evaluation.Unconfirmed).
+func (rs *Ruleset) unconfirmedAll(params []string, results []result) []string {
+	if len(rs.unconfirmed) == 0 {
+		return nil
+	}
+	var small [32]bool
+	used := rs.unconfirmedUsed(small[:0], params)
+	for i := range results {
+		markUnconfirmed(results[i].Rule, results[i].Status, used)
 	}
 	return rs.unconfirmedNames(used)
 }

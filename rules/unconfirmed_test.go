@@ -82,9 +82,11 @@ func TestUnconfirmedValues(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			at := func(i int) (*Rule, uint8) { return ev.Results[i].Rule, ev.Results[i].Status }
-			if got := rs.unconfirmedIn(tt.goParams, 2, at); !slices.Equal(got, tt.want) {
+			if got := rs.unconfirmedIn(tt.goParams, []*result{&ev.Results[0], &ev.Results[1]}); !slices.Equal(got, tt.want) {
 				t.Errorf("UnconfirmedIn = %v, want %v", got, tt.want)
+			}
+			if got := rs.unconfirmedAll(tt.goParams, ev.Results); len(ev.Results) == 2 && !slices.Equal(got, tt.want) {
+				t.Errorf("Evaluation.Unconfirmed = %v, want %v", got, tt.want)
 			}
 		})
 	}

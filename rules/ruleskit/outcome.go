@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"unsafe"
 
 	"github.com/reocell/celltherapy/rules"
 	"github.com/reocell/celltherapy/rules/internal/hook"
@@ -86,16 +87,28 @@ type Evaluation struct {
 	Results []Result
 }
 
-// evaluation makes an Evaluation of what the engine gave.
-func evaluation(rs *rules.Ruleset, out []hook.Outcome[*rules.Rule, rules.Evidence], err error) (*Evaluation, error) {
-	if out == nil && err != nil {
-		return nil, err
-	}
-	ev := &Evaluation{Ruleset: rs, Results: make([]Result, len(out))}
-	for i, o := range out {
-		ev.Results[i] = Result{Rule: o.Rule, Status: Status(o.Status), more: o.More}
-	}
-	return ev, err
+// outcome is a rule's result as the engine gives it. Result has its
+// layout (TestResultLayout holds it so): the engine's outcomes are an
+// evaluation's results as they are, without a copy per decision.
+type outcome = hook.Outcome[*rules.Rule, rules.Evidence]
+
+// outcomesOf views Results as the engine's outcomes.
+func outcomesOf(rs []Result) []outcome {
+	return unsafe.Slice((*outcome)(unsafe.Pointer(unsafe.SliceData(rs))), len(rs))
+}
+
+// outcomePointers views pointers to Results as pointers to outcomes.
+func outcomePointers(rs []*Result) []*outcome {
+	return unsafe.Slice((**outcome)(unsafe.Pointer(unsafe.SliceData(rs))), len(rs))
+}
+
+// engineEvaluation is an evaluation as the engine gives it; Evaluation has
+// its layout (TestResultLayout).
+type engineEvaluation = hook.Evaluation[*rules.Ruleset, *rules.Rule, rules.Evidence]
+
+// evaluation views what the engine gave as an Evaluation.
+func evaluation(ev *engineEvaluation, err error) (*Evaluation, error) {
+	return (*Evaluation)(unsafe.Pointer(ev)), err
 }
 
 // Fired returns the results of the rules that fired.
@@ -133,9 +146,7 @@ func (e *Evaluation) Missing(locale string) []rules.MissingFact {
 
 // Unconfirmed is UnconfirmedIn over every result of the evaluation.
 func (e *Evaluation) Unconfirmed(params ...string) []string {
-	return unconfirmedIn(e.Ruleset, params, len(e.Results), func(i int) (*rules.Rule, uint8) {
-		return e.Results[i].Rule, uint8(e.Results[i].Status)
-	})
+	return unconfirmedAll(e.Ruleset, params, outcomesOf(e.Results))
 }
 
 // UnconfirmedIn returns the unconfirmed values of rs (see
@@ -146,9 +157,7 @@ func (e *Evaluation) Unconfirmed(params ...string) []string {
 // code read (named without "params."). A decision maker passes the results
 // its decision rests on.
 func UnconfirmedIn(rs *rules.Ruleset, results []*Result, params ...string) []string {
-	return unconfirmedIn(rs, params, len(results), func(i int) (*rules.Rule, uint8) {
-		return results[i].Rule, uint8(results[i].Status)
-	})
+	return unconfirmedIn(rs, params, outcomePointers(results))
 }
 
 // IsUnconfirmed reports whether value (params.NAME or rules.ID.then.KEY)
@@ -159,8 +168,7 @@ func IsUnconfirmed(rs *rules.Ruleset, value string) bool { return isUnconfirmed(
 // k.DecodeAny, for tools that handle every kind alike; domain code calls
 // Evaluate.
 func EvaluateAny(ctx context.Context, k rules.Kind, rs *rules.Ruleset, facts any) (*Evaluation, error) {
-	out, err := evaluateAny(ctx, k, rs, facts)
-	return evaluation(rs, out, err)
+	return evaluation(evaluateAny(ctx, k, rs, facts))
 }
 
 // Expr is a then: value that is an expression, in a kind's then: type: the

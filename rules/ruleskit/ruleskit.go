@@ -22,21 +22,22 @@ import (
 // The engine's hooks, asserted once: a mismatch is a bug that every test of
 // this package meets at start-up.
 var (
-	newKind       = hook.NewKind.(func(hook.KindSpec) (rules.Kind, error))
-	decodeFacts   = hook.DecodeFacts.(func(rules.Kind, []byte, any) error)
-	decodeReader  = hook.DecodeReader.(func(rules.Kind, io.Reader, any, int64) error)
-	plainFacts    = hook.PlainFacts.(func(rules.Kind, any) map[string]any)
-	owns          = hook.Owns.(func(rules.Kind, *rules.Ruleset) error)
-	evaluate      = hook.Evaluate.(func(context.Context, *rules.Ruleset, any, reflect.Type) ([]hook.Outcome[*rules.Rule, rules.Evidence], error))
-	evaluateAny   = hook.EvaluateAny.(func(context.Context, rules.Kind, *rules.Ruleset, any) ([]hook.Outcome[*rules.Rule, rules.Evidence], error))
-	ruleThen      = hook.RuleThen.(func(*rules.Rule, string) (any, bool, bool))
-	unconfirmedIn = hook.UnconfirmedIn.(func(*rules.Ruleset, []string, int, func(int) (*rules.Rule, uint8)) []string)
-	isUnconfirmed = hook.IsUnconfirmed.(func(*rules.Ruleset, string) bool)
-	thenOf        = hook.ThenOf.(func(*rules.Rule) (any, string))
-	paramsOf      = hook.ParamsOf.(func(*rules.Ruleset) (any, string))
-	prepared      = hook.Prepared.(func(*rules.Ruleset, reflect.Type, func() any) any)
-	settingsOf    = hook.Settings.(func([]rules.Option) (func() time.Time, string))
-	missingFacts  = hook.MissingFacts.(func(*rules.Ruleset, string, int, func(int) (*rules.Rule, []string)) []rules.MissingFact)
+	newKind        = hook.NewKind.(func(hook.KindSpec) (rules.Kind, error))
+	decodeFacts    = hook.DecodeFacts.(func(rules.Kind, []byte, any) error)
+	decodeReader   = hook.DecodeReader.(func(rules.Kind, io.Reader, any, int64) error)
+	plainFacts     = hook.PlainFacts.(func(rules.Kind, any) map[string]any)
+	owns           = hook.Owns.(func(rules.Kind, *rules.Ruleset) error)
+	evaluate       = hook.Evaluate.(func(context.Context, *rules.Ruleset, any, reflect.Type) (*engineEvaluation, error))
+	evaluateAny    = hook.EvaluateAny.(func(context.Context, rules.Kind, *rules.Ruleset, any) (*engineEvaluation, error))
+	ruleThen       = hook.RuleThen.(func(*rules.Rule, string) (any, bool, bool))
+	unconfirmedIn  = hook.UnconfirmedIn.(func(*rules.Ruleset, []string, []*outcome) []string)
+	unconfirmedAll = hook.UnconfirmedAll.(func(*rules.Ruleset, []string, []outcome) []string)
+	isUnconfirmed  = hook.IsUnconfirmed.(func(*rules.Ruleset, string) bool)
+	thenOf         = hook.ThenOf.(func(*rules.Rule) (any, string))
+	paramsOf       = hook.ParamsOf.(func(*rules.Ruleset) (any, string))
+	prepared       = hook.Prepared.(func(*rules.Ruleset, reflect.Type, func() any) any)
+	settingsOf     = hook.Settings.(func([]rules.Option) (func() time.Time, string))
+	missingFacts   = hook.MissingFacts.(func(*rules.Ruleset, string, []*outcome) []rules.MissingFact)
 )
 
 // Function is an expr function a decision kind adds for its rules (see
@@ -209,8 +210,7 @@ func Evaluate[F any](ctx context.Context, rs *rules.Ruleset, facts *F) (*Evaluat
 	if facts == nil {
 		return nil, errors.New("rules: Evaluate needs a ruleset and facts")
 	}
-	out, err := evaluate(ctx, rs, facts, reflect.TypeFor[F]())
-	return evaluation(rs, out, err)
+	return evaluation(evaluate(ctx, rs, facts, reflect.TypeFor[F]()))
 }
 
 // ThenOf returns what rule r's then: holds, decoded into T, the then: type
@@ -253,7 +253,5 @@ func Prepared[T any](rs *rules.Ruleset, prepare func(*rules.Ruleset) T) T {
 // MissingFacts gathers the Missing facts of results into one list in
 // vocabulary order, each naming the rules (in file order) that need it.
 func MissingFacts(rs *rules.Ruleset, locale string, results []*Result) []rules.MissingFact {
-	return missingFacts(rs, locale, len(results), func(i int) (*rules.Rule, []string) {
-		return results[i].Rule, results[i].Missing()
-	})
+	return missingFacts(rs, locale, outcomePointers(results))
 }

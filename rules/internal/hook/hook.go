@@ -49,10 +49,19 @@ const (
 
 // Outcome is what one rule came to, as the engine gives it to ruleskit: R
 // is *rules.Rule and E rules.Evidence. More is nil for a clear rule.
+// ruleskit.Result has the same layout, so that the engine's outcomes are
+// its results without a copy (ruleskit's TestResultLayout holds it so).
 type Outcome[R, E any] struct {
 	Rule   R
 	Status uint8
 	More   *Detail[E]
+}
+
+// Evaluation is the outcome of every rule of a ruleset, RS
+// *rules.Ruleset; ruleskit.Evaluation has its layout.
+type Evaluation[RS, R, E any] struct {
+	Ruleset RS
+	Results []Outcome[R, E]
 }
 
 // Detail is what only fired and undetermined rules carry: the facts that
@@ -88,26 +97,27 @@ type Fact struct {
 
 // Set by package rules in its init; see rules/hooks.go for their types.
 var (
-	NewKind       any // func(KindSpec) (rules.Kind, error)
-	DecodeFacts   any // func(k rules.Kind, data []byte, f any) error
-	DecodeReader  any // func(k rules.Kind, r io.Reader, f any, maxBytes int64) error
-	PlainFacts    any // func(k rules.Kind, f any) map[string]any
-	Owns          any // func(k rules.Kind, rs *rules.Ruleset) error
-	Evaluate      any // func(ctx context.Context, rs *rules.Ruleset, facts any, t reflect.Type) ([]Outcome[*rules.Rule, rules.Evidence], error)
-	EvaluateAny   any // func(ctx context.Context, k rules.Kind, rs *rules.Ruleset, facts any) ([]Outcome[*rules.Rule, rules.Evidence], error)
-	RuleThen      any // func(r *rules.Rule, key string) (v any, isExpr, ok bool): a rule's literal then: value
-	UnconfirmedIn any // func(rs *rules.Ruleset, params []string, n int, at func(i int) (*rules.Rule, uint8)) []string
-	IsUnconfirmed any // func(rs *rules.Ruleset, value string) bool
-	ThenOf        any // func(r *rules.Rule) (then any, typeName string)
-	ParamsOf      any // func(rs *rules.Ruleset) (params any, typeName string)
-	Prepared      any // func(rs *rules.Ruleset, key reflect.Type, prepare func() any) any
-	Settings      any // func(opts []rules.Option) (now func() time.Time, locale string)
-	MissingFacts  any // func(rs *rules.Ruleset, locale string, n int, at func(i int) (r *rules.Rule, missing []string)) []rules.MissingFact
-	Analyze       any // func(set *rules.Set, emit func(pos rules.Pos, code, message string))
-	Tests         any // func(rs *rules.Ruleset) []TestCase
-	Constant      any // func(rs *rules.Ruleset) []bool: which rules read no fact
-	RunTest       any // func(ctx context.Context, rs *rules.Ruleset, i int) (statuses []uint8, diff string, want, have map[string]any, err error)
-	FileStem      any // func(file string) string
-	Facts         any // func(k rules.Kind) []Fact
-	ValidateFacts any // func(k rules.Kind, facts any) error
+	NewKind        any // func(KindSpec) (rules.Kind, error)
+	DecodeFacts    any // func(k rules.Kind, data []byte, f any) error
+	DecodeReader   any // func(k rules.Kind, r io.Reader, f any, maxBytes int64) error
+	PlainFacts     any // func(k rules.Kind, f any) map[string]any
+	Owns           any // func(k rules.Kind, rs *rules.Ruleset) error
+	Evaluate       any // func(ctx context.Context, rs *rules.Ruleset, facts any, t reflect.Type) (*Evaluation[*rules.Ruleset, *rules.Rule, rules.Evidence], error)
+	EvaluateAny    any // func(ctx context.Context, k rules.Kind, rs *rules.Ruleset, facts any) (*Evaluation[*rules.Ruleset, *rules.Rule, rules.Evidence], error)
+	RuleThen       any // func(r *rules.Rule, key string) (v any, isExpr, ok bool): a rule's literal then: value
+	UnconfirmedIn  any // func(rs *rules.Ruleset, params []string, results []*Outcome[*rules.Rule, rules.Evidence]) []string
+	UnconfirmedAll any // func(rs *rules.Ruleset, params []string, results []Outcome[*rules.Rule, rules.Evidence]) []string
+	IsUnconfirmed  any // func(rs *rules.Ruleset, value string) bool
+	ThenOf         any // func(r *rules.Rule) (then any, typeName string)
+	ParamsOf       any // func(rs *rules.Ruleset) (params any, typeName string)
+	Prepared       any // func(rs *rules.Ruleset, key reflect.Type, prepare func() any) any
+	Settings       any // func(opts []rules.Option) (now func() time.Time, locale string)
+	MissingFacts   any // func(rs *rules.Ruleset, locale string, results []*Outcome[*rules.Rule, rules.Evidence]) []rules.MissingFact
+	Analyze        any // func(set *rules.Set, emit func(pos rules.Pos, code, message string))
+	Tests          any // func(rs *rules.Ruleset) []TestCase
+	Constant       any // func(rs *rules.Ruleset) []bool: which rules read no fact
+	RunTest        any // func(ctx context.Context, rs *rules.Ruleset, i int) (statuses []uint8, diff string, want, have map[string]any, err error)
+	FileStem       any // func(file string) string
+	Facts          any // func(k rules.Kind) []Fact
+	ValidateFacts  any // func(k rules.Kind, facts any) error
 )
