@@ -20,11 +20,6 @@ const (
 	statusUndetermined = hook.Undetermined // unknown facts keep the condition open
 )
 
-// statusName names a status as rule files' tests write it.
-func statusName(s uint8) string {
-	return [...]string{"clear", "fired", "undetermined"}[s]
-}
-
 // FactValue is one fact a rule read, with its value: bool, float64, int,
 // string, Date (a date fact) or time.Time (an instant).
 type FactValue struct {

@@ -42,7 +42,7 @@ func TestResultLayout(t *testing.T) {
 	// The check itself: a type with a field more is told apart.
 	type longer struct {
 		Result
-		extra int
+		Extra int
 	}
 	if sameLayout(reflect.TypeFor[longer](), reflect.TypeFor[outcome]()) == "" {
 		t.Error("a longer type passed")
