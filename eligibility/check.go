@@ -6,7 +6,7 @@ import (
 	"github.com/reocell/celltherapy/rules"
 )
 
-// checkFacts reports facts that contradict each other, as rules.FactErrors
+// checkFacts reports facts that contradict each other, as rules.FieldErrors
 // naming the JSON path of the fact to correct. They are bad input whether
 // they came as JSON or were built in Go: no screening may rest on them, and
 // they could otherwise yield eligible (a patient recorded as never treated
@@ -20,7 +20,7 @@ func checkFacts(f *Facts) error {
 	if o == nil || o.EverTreated == nil || *o.EverTreated || o.LastTreatmentEnd == nil {
 		return nil
 	}
-	return rules.FactErrors{{
+	return rules.FieldErrors{{
 		Path: "$.oncology.lastTreatmentEnd",
 		Message: "is given (" + o.LastTreatmentEnd.Format(time.DateOnly) + "), but oncology.everTreated is false: " +
 			"a patient never treated for cancer has no last treatment end; correct one of the two",

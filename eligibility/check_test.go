@@ -27,7 +27,7 @@ func TestContradictoryOncologyIsBadInput(t *testing.T) {
 	for name, facts := range map[string]eligibility.Facts{"built in Go": built, "from JSON": fromJSON} {
 		t.Run(name, func(t *testing.T) {
 			d, err := eligibility.NewDefaultScreener().Screen(context.Background(), facts)
-			var fe rules.FactErrors
+			var fe rules.FieldErrors
 			if !errors.As(err, &fe) || len(fe) != 1 || fe[0].Path != "$.oncology.lastTreatmentEnd" {
 				t.Fatalf("got %v, %v; want a FactErrors at $.oncology.lastTreatmentEnd", d, err)
 			}
@@ -36,7 +36,7 @@ func TestContradictoryOncologyIsBadInput(t *testing.T) {
 	t.Run("through the kind, as the CLI decides", func(t *testing.T) {
 		_, err := eligibility.Kind().DecideJSON(context.Background(), eligibility.DefaultRules(),
 			[]byte(`{"oncology": {"everTreated": false, "lastTreatmentEnd": "2025-06-01"}}`))
-		var fe rules.FactErrors
+		var fe rules.FieldErrors
 		if !errors.As(err, &fe) || fe[0].Path != "$.oncology.lastTreatmentEnd" {
 			t.Fatalf("got %v", err)
 		}

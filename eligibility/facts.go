@@ -36,7 +36,7 @@ type Oncology struct {
 }
 
 // DecodeFacts decodes a JSON object of facts strictly: unknown names, wrong
-// types and impossible dates are errors (rules.FactErrors) that name the JSON
+// types and impossible dates are errors (rules.FieldErrors) that name the JSON
 // path of each offender.
 func DecodeFacts(data []byte) (Facts, error) { return Kind().Decode(data) }
 

@@ -18,8 +18,8 @@ const DecisionKind = "eligibility"
 // is permanent or temporary, and an expression giving the first day
 // screening may be repeated.
 type Then struct {
-	Duration     Duration              `json:"duration,omitempty"`
-	RescreenFrom rules.Expr[time.Time] `json:"rescreenFrom"`
+	Duration     Duration                 `json:"duration,omitempty"`
+	RescreenFrom ruleskit.Expr[time.Time] `json:"rescreenFrom"`
 }
 
 // thenSchema says what then: may hold, for errors at their position in the

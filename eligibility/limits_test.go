@@ -32,7 +32,7 @@ func TestScreenRefusesDatesOutsideTheirYears(t *testing.T) {
 			f := allClear()
 			tt.edit(&f)
 			_, err := eligibility.NewDefaultScreener().Screen(context.Background(), f)
-			var fe rules.FactErrors
+			var fe rules.FieldErrors
 			if !errors.As(err, &fe) || len(fe) != 1 || fe[0].Path != tt.path {
 				t.Errorf("error %v, want one at %s", err, tt.path)
 			}

@@ -87,7 +87,7 @@ func (s *Screener) Ruleset() *rules.Ruleset { return s.rs }
 // Screen screens one patient: ineligible if any contraindication rule fired,
 // else undetermined (with the facts to ask for) if any rule is open, else
 // eligible. Facts that contradict each other are bad input: a
-// rules.FactErrors naming the JSON path of each, and no decision.
+// rules.FieldErrors naming the JSON path of each, and no decision.
 func (s *Screener) Screen(ctx context.Context, facts Facts) (*Decision, error) {
 	if err := checkFacts(&facts); err != nil {
 		return nil, err
@@ -103,7 +103,7 @@ func (s *Screener) Screen(ctx context.Context, facts Facts) (*Decision, error) {
 	for i := range ev.Results {
 		r := &ev.Results[i]
 		switch r.Status {
-		case rules.Fired:
+		case ruleskit.Fired:
 			then := &s.thens[i]
 			c := Contraindication{Finding: r.Finding(s.set.Locale), Duration: then.Duration}
 			if t, ok := then.RescreenFrom.In(r); ok {
@@ -111,7 +111,7 @@ func (s *Screener) Screen(ctx context.Context, facts Facts) (*Decision, error) {
 				c.RescreenFrom = &day
 			}
 			d.Findings = append(d.Findings, c)
-		case rules.Undetermined:
+		case ruleskit.Undetermined:
 			undetermined = true
 		}
 	}

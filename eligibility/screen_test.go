@@ -144,7 +144,7 @@ func TestDecodeFacts(t *testing.T) {
 	} {
 		var got eligibility.Facts
 		err := json.Unmarshal([]byte(bad.in), &got)
-		var fe rules.FactErrors
+		var fe rules.FieldErrors
 		if !errors.As(err, &fe) || fe[0].Path != bad.path {
 			t.Errorf("%s: got %v, want an error at %s", bad.in, err, bad.path)
 		}

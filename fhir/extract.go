@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/reocell/celltherapy/rules"
 	"maps"
 	"slices"
 	"strings"
@@ -148,7 +149,7 @@ type reader struct {
 }
 
 func (r *reader) fail(path, format string, args ...any) {
-	r.errs = append(r.errs, &InputError{Path: path, Message: fmt.Sprintf(format, args...)})
+	r.errs = append(r.errs, &rules.FieldError{Path: path, Message: fmt.Sprintf(format, args...)})
 }
 
 const maxBundleDepth = 4

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/reocell/celltherapy/rules"
 	"strconv"
 	"strings"
 	"time"
@@ -89,17 +90,10 @@ var readTypes = map[string]bool{"Bundle": true, "Patient": true, "Condition": tr
 // to all of them.
 var medicationRecords = map[string]bool{"MedicationStatement": true, "MedicationRequest": true, "MedicationAdministration": true}
 
-// InputError is one problem in FHIR input: the JSON path of the offending
-// value and what is wrong with it.
-type InputError struct {
-	Path    string
-	Message string
-}
-
-func (e *InputError) Error() string { return e.Path + ": " + e.Message }
-
-// InputErrors is every problem found in one FHIR input.
-type InputErrors []*InputError
+// InputErrors is every problem found in one FHIR input, each a
+// rules.FieldError: the JSON path of the offending value and what is wrong
+// with it.
+type InputErrors []*rules.FieldError
 
 func (l InputErrors) Error() string {
 	parts := make([]string, len(l))
@@ -132,7 +126,7 @@ func jsonKind(goKind string) string {
 // decodeResource decodes data once. A resource of a type the mapping does
 // not read is returned with only its type (its elements may have other
 // JSON types); ok is false when data is not a resource.
-func decodeResource(path string, data []byte) (res *resource, ok bool, bad *InputError) {
+func decodeResource(path string, data []byte) (res *resource, ok bool, bad *rules.FieldError) {
 	data = bytes.TrimSpace(data)
 	if len(data) == 0 || data[0] != '{' {
 		return nil, false, nil
@@ -150,9 +144,9 @@ func decodeResource(path string, data []byte) (res *resource, ok bool, bad *Inpu
 		if te.Field != "" {
 			p += "." + te.Field
 		}
-		return nil, true, &InputError{Path: p, Message: fmt.Sprintf("want a JSON %s, got %s", jsonKind(te.Type.Kind().String()), te.Value)}
+		return nil, true, &rules.FieldError{Path: p, Message: fmt.Sprintf("want a JSON %s, got %s", jsonKind(te.Type.Kind().String()), te.Value)}
 	case err != nil:
-		return nil, true, &InputError{Path: path, Message: "not valid JSON: " + err.Error()}
+		return nil, true, &rules.FieldError{Path: path, Message: "not valid JSON: " + err.Error()}
 	}
 	return res, true, nil
 }

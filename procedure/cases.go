@@ -328,7 +328,7 @@ func (cs *Cases) Summarize(c *Case) Summary { return Summarize(c, cs.params) }
 // List lists the summaries of cases.
 func (cs *Cases) List(ctx context.Context, q CaseQuery) ([]Summary, error) {
 	if !utf8.ValidString(q.After) || strings.ContainsRune(q.After, 0) {
-		return nil, (problems{{"after", fmt.Sprintf("%q is not a case id: it holds a NUL or is not UTF-8", q.After)}}).err()
+		return nil, (problems{{Path: "after", Message: fmt.Sprintf("%q is not a case id: it holds a NUL or is not UTF-8", q.After)}}).err()
 	}
 	return cs.store.Cases(ctx, q)
 }

@@ -44,7 +44,7 @@ const MaxCommandBytes = 1 << 20
 // an *InvalidError naming each field by its JSON path.
 func DecodeCommand(data []byte) (Command, error) {
 	if len(data) > MaxCommandBytes {
-		return nil, (problems{{"$", fmt.Sprintf("command is %d bytes; at most %d", len(data), MaxCommandBytes)}}).err()
+		return nil, (problems{{Path: "$", Message: fmt.Sprintf("command is %d bytes; at most %d", len(data), MaxCommandBytes)}}).err()
 	}
 	if err := CheckJSON(data); err != nil {
 		return nil, err
@@ -72,7 +72,7 @@ func DecodeCommand(data []byte) (Command, error) {
 		return nil, decodeProblem(err, data)
 	}
 	if dec.More() {
-		return nil, (problems{{"$", "more than one JSON value"}}).err()
+		return nil, (problems{{Path: "$", Message: "more than one JSON value"}}).err()
 	}
 	if err := validate(cmd); err != nil {
 		return nil, err
@@ -104,7 +104,7 @@ func decodeProblem(err error, data []byte) error {
 	var (
 		syn   *json.SyntaxError
 		typ   *json.UnmarshalTypeError
-		facts rules.FactErrors
+		facts rules.FieldErrors
 		ps    problems
 	)
 	switch {

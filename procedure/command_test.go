@@ -47,7 +47,7 @@ func TestDecodeCommandErrors(t *testing.T) {
 				t.Fatalf("got %v, want an InvalidError", err)
 			}
 			for _, p := range ie.Problems {
-				if p.Field == tc.field {
+				if p.Path == tc.field {
 					return
 				}
 			}
@@ -73,7 +73,7 @@ func TestEveryCommandDecodes(t *testing.T) {
 		}
 		if ie != nil {
 			for _, p := range ie.Problems {
-				if p.Field == "$.type" {
+				if p.Path == "$.type" {
 					t.Errorf("%s: unknown type", typ)
 				}
 			}

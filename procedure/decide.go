@@ -74,7 +74,7 @@ func record(kind, digest string, facts, decision any) (*DecisionRecord, error) {
 // factProblems turns the decision packages' fact errors into an
 // *InvalidError whose fields are paths in the command.
 func factProblems(err error, prefix string) error {
-	var fe rules.FactErrors
+	var fe rules.FieldErrors
 	if !errors.As(err, &fe) {
 		return err
 	}
@@ -95,7 +95,7 @@ func asOfDay(asOf **time.Time, at time.Time, loc *time.Location) error {
 		return nil
 	}
 	if given := (*asOf).UTC(); !given.Equal(day) {
-		return (problems{{"$.facts.asOf", fmt.Sprintf("is %s, but the command happened on %s (%s, time zone %s): a decision is of the day it is made; leave asOf out or give that day",
+		return (problems{{Path: "$.facts.asOf", Message: fmt.Sprintf("is %s, but the command happened on %s (%s, time zone %s): a decision is of the day it is made; leave asOf out or give that day",
 			given.Format(time.DateOnly), day.Format(time.DateOnly), at.In(loc).Format(time.RFC3339), loc)}}).err()
 	}
 	return nil
@@ -190,7 +190,7 @@ func checkSymptom(ps *problems, s recommendations.Symptom) {
 	if err == nil {
 		_, err = recommendations.DecodeTriageFacts(b)
 	}
-	var fe rules.FactErrors
+	var fe rules.FieldErrors
 	if errors.As(err, &fe) {
 		for _, f := range fe {
 			ps.add(f.Path, "%s", f.Message)

@@ -3,6 +3,7 @@ package procedure
 import (
 	"errors"
 	"fmt"
+	"github.com/reocell/celltherapy/rules"
 	"strings"
 )
 
@@ -52,24 +53,20 @@ func Code(err error) string {
 	return "internal"
 }
 
-// Problem is one thing wrong with a command: the JSON path of the field
-// (such as $.measures[1].name) and what is wrong with it.
-type Problem struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-}
-
 // InvalidError lists every problem found in a command. It matches
 // ErrInvalid.
+// Each problem is a rules.FieldError: the JSON path of the field (such as
+// $.measures[1].name), or the header or parameter it names, and what is
+// wrong with it.
 type InvalidError struct {
-	Problems []Problem
+	Problems []rules.FieldError
 }
 
 // Error lists the problems, each as field: message.
 func (e *InvalidError) Error() string {
 	parts := make([]string, len(e.Problems))
 	for i, p := range e.Problems {
-		parts[i] = p.Field + ": " + p.Message
+		parts[i] = p.Path + ": " + p.Message
 	}
 	return "invalid command: " + strings.Join(parts, "; ")
 }
@@ -78,10 +75,10 @@ func (e *InvalidError) Error() string {
 func (e *InvalidError) Is(target error) bool { return target == ErrInvalid }
 
 // problems collects the problems of one command.
-type problems []Problem
+type problems []rules.FieldError
 
 func (ps *problems) add(field, format string, args ...any) {
-	*ps = append(*ps, Problem{Field: field, Message: fmt.Sprintf(format, args...)})
+	*ps = append(*ps, rules.FieldError{Path: field, Message: fmt.Sprintf(format, args...)})
 }
 
 func (ps problems) err() error {

@@ -26,7 +26,7 @@ func FuzzDecodeCommand(f *testing.F) {
 			t.Fatalf("error %v is not an InvalidError with problems", err)
 		case err != nil:
 			for _, p := range ie.Problems {
-				if p.Field == "" || p.Message == "" {
+				if p.Path == "" || p.Message == "" {
 					t.Fatalf("a problem without a field or message: %+v", p)
 				}
 			}

@@ -143,7 +143,7 @@ func checkRefusal(t *testing.T, err error, rule, field string, is error) {
 			t.Fatalf("got %v, want invalid field %s", err, field)
 		}
 		for _, p := range ie.Problems {
-			if p.Field == field {
+			if p.Path == field {
 				return
 			}
 		}

@@ -34,7 +34,7 @@ func scanJSON(data []byte, paths bool) (map[string]string, error) {
 		return nil, err
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, (problems{{"$", "more than one JSON value"}}).err()
+		return nil, (problems{{Path: "$", Message: "more than one JSON value"}}).err()
 	}
 	return s.strs, nil
 }
@@ -69,7 +69,7 @@ func (s *scanner) value(path string) error {
 
 func (s *scanner) nested(path string, f func(string) error) error {
 	if s.depth++; s.depth > maxDepth {
-		return (problems{{path, fmt.Sprintf("nests deeper than %d levels", maxDepth)}}).err()
+		return (problems{{Path: path, Message: fmt.Sprintf("nests deeper than %d levels", maxDepth)}}).err()
 	}
 	defer func() { s.depth-- }()
 	return f(path)
@@ -85,7 +85,7 @@ func (s *scanner) object(path string) error {
 		key, _ := tok.(string)
 		at := memberPath(path, key)
 		if seen[key] {
-			return (problems{{at, "is given twice: a key appears once in an object"}}).err()
+			return (problems{{Path: at, Message: "is given twice: a key appears once in an object"}}).err()
 		}
 		seen[key] = true
 		if err := s.value(at); err != nil {
@@ -125,10 +125,10 @@ func memberPath(path, key string) string {
 func syntaxProblem(err error, offset int64) error {
 	var syn *json.SyntaxError
 	if errors.As(err, &syn) {
-		return (problems{{"$", fmt.Sprintf("not valid JSON at byte %d: %v", syn.Offset, syn)}}).err()
+		return (problems{{Path: "$", Message: fmt.Sprintf("not valid JSON at byte %d: %v", syn.Offset, syn)}}).err()
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return (problems{{"$", fmt.Sprintf("not valid JSON: it ends at byte %d before the value does", offset)}}).err()
+		return (problems{{Path: "$", Message: fmt.Sprintf("not valid JSON: it ends at byte %d before the value does", offset)}}).err()
 	}
-	return (problems{{"$", fmt.Sprintf("not valid JSON at byte %d: %v", offset, err)}}).err()
+	return (problems{{Path: "$", Message: fmt.Sprintf("not valid JSON at byte %d: %v", offset, err)}}).err()
 }

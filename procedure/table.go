@@ -47,14 +47,14 @@ func buildCommandTypes() map[reflect.Type]CommandType {
 func typed(cmd Command) error {
 	want, ok := commandTypes[reflect.TypeOf(cmd)]
 	if !ok || reflect.ValueOf(cmd).IsNil() {
-		return (problems{{"$", fmt.Sprintf("%T is not a command of this package", cmd)}}).err()
+		return (problems{{Path: "$", Message: fmt.Sprintf("%T is not a command of this package", cmd)}}).err()
 	}
 	h := cmd.Head()
 	if h.Type == "" {
 		h.Type = want
 	}
 	if h.Type != want {
-		return (problems{{"$.type", fmt.Sprintf("%q does not match the command %T (%s)", h.Type, cmd, want)}}).err()
+		return (problems{{Path: "$.type", Message: fmt.Sprintf("%q does not match the command %T (%s)", h.Type, cmd, want)}}).err()
 	}
 	return nil
 }

@@ -18,7 +18,7 @@ type Facts struct {
 
 // DecodeFacts decodes a JSON object of aftercare facts strictly: unknown
 // names, wrong types, bad instants and routes outside the list are errors
-// (rules.FactErrors) that name the JSON path of each offender.
+// (rules.FieldErrors) that name the JSON path of each offender.
 func DecodeFacts(data []byte) (Facts, error) { return AftercareKind().Decode(data) }
 
 // UnmarshalJSON decodes facts with the checks of DecodeFacts.

@@ -32,8 +32,8 @@ var triageSchema []byte
 // which its recommendation applies, as expressions giving instants (from,
 // and until unless it applies until the doctor says otherwise).
 type AftercareThen struct {
-	From  rules.Expr[time.Time] `json:"from"`
-	Until rules.Expr[time.Time] `json:"until"`
+	From  ruleskit.Expr[time.Time] `json:"from"`
+	Until ruleskit.Expr[time.Time] `json:"until"`
 }
 
 // AftercareParams are the params the Planner reads.
@@ -48,11 +48,11 @@ type AftercareParams struct {
 // ScheduledContact is one contact of the monitoring schedule as the rules
 // give it: when it is due after the day of administration.
 type ScheduledContact struct {
-	ID                    string      `json:"id"`
-	After                 Interval    `json:"after"`
-	Contact               ContactKind `json:"contact"`
-	Purpose               rules.Text  `json:"purpose"`
-	AssessesEffectiveness bool        `json:"assessesEffectiveness,omitempty"`
+	ID                    string        `json:"id"`
+	After                 Interval      `json:"after"`
+	Contact               ContactKind   `json:"contact"`
+	Purpose               ruleskit.Text `json:"purpose"`
+	AssessesEffectiveness bool          `json:"assessesEffectiveness,omitempty"`
 }
 
 // Interval is a span of calendar days and months.

@@ -34,7 +34,7 @@ func TestFactsBuiltInGoAreChecked(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var fe rules.FactErrors
+			var fe rules.FieldErrors
 			if err := tt.run(); !errors.As(err, &fe) || len(fe) != 1 || fe[0].Path != tt.path {
 				t.Errorf("error %v, want one at %s", err, tt.path)
 			}

@@ -203,16 +203,16 @@ func (p *Planner) Plan(ctx context.Context, facts Facts) (*Plan, error) {
 		Items:          []Item{},
 		Schedule:       []Contact{},
 	}
-	var open, fired []*rules.Result
+	var open, fired []*ruleskit.Result
 	for i := range ev.Results {
 		r := &ev.Results[i]
-		if r.Status == rules.Fired {
+		if r.Status == ruleskit.Fired {
 			fired = append(fired, r)
 		}
 		if len(r.Missing()) > 0 {
 			open = append(open, r)
 		}
-		if r.Status != rules.Fired {
+		if r.Status != ruleskit.Fired {
 			continue
 		}
 		plan.Findings = append(plan.Findings, r.Finding(p.set.Locale))
@@ -222,7 +222,7 @@ func (p *Planner) Plan(ctx context.Context, facts Facts) (*Plan, error) {
 			continue // its window reads an unknown fact: in Missing
 		}
 		it := Item{ID: r.Rule.ID(), Title: r.Rule.TitleIn(p.set.Locale), Text: r.Rule.Message(p.set.Locale), From: from, Origin: FromRule, Rule: r.Rule.ID(),
-			Unconfirmed: len(p.rs.UnconfirmedIn([]*rules.Result{r})) > 0}
+			Unconfirmed: len(ruleskit.UnconfirmedIn(p.rs, []*ruleskit.Result{r})) > 0}
 		if until, ok := then.Until.In(r); ok {
 			it.Until = &until
 		} else if then.Until.IsSet() {
@@ -245,6 +245,6 @@ func (p *Planner) Plan(ctx context.Context, facts Facts) (*Plan, error) {
 			goParams = append(goParams, "sideEffectWindowHours")
 		}
 	}
-	plan.Unconfirmed = p.rs.UnconfirmedIn(fired, goParams...)
+	plan.Unconfirmed = ruleskit.UnconfirmedIn(p.rs, fired, goParams...)
 	return plan, nil
 }

@@ -253,9 +253,9 @@ func TestDecodeFactsRejectsBadInput(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := recommendations.DecodeFacts([]byte(tc.json))
-			var fe rules.FactErrors
+			var fe rules.FieldErrors
 			if !errors.As(err, &fe) {
-				t.Fatalf("error %v, want rules.FactErrors", err)
+				t.Fatalf("error %v, want rules.FieldErrors", err)
 			}
 			if fe[0].Path != tc.path {
 				t.Errorf("path %s, want %s", fe[0].Path, tc.path)
@@ -275,8 +275,8 @@ func TestNewPlannerNeedsAftercareRules(t *testing.T) {
 
 // TestSideEffectWindowsAgree keeps the leaflet's advice and triage in step.
 func TestSideEffectWindowsAgree(t *testing.T) {
-	a, _ := recommendations.DefaultAftercareRules().Param("sideEffectWindowHours")
-	b, _ := recommendations.DefaultTriageRules().Param("sideEffectWindowHours")
+	a, _ := recommendations.DefaultAftercareRules().Params()["sideEffectWindowHours"]
+	b, _ := recommendations.DefaultTriageRules().Params()["sideEffectWindowHours"]
 	if a != b || a != 72 {
 		t.Errorf("sideEffectWindowHours: aftercare %v, triage %v; want both 72", a, b)
 	}

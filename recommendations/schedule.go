@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/ruleskit"
 )
 
 // ContactKind is how the doctor gets in touch.
@@ -42,7 +43,7 @@ type Contact struct {
 // contacts returns the schedule for an administration at `at`, by day.
 func (p *Planner) contacts(at time.Time) []Contact {
 	day := rules.DateOf(at)
-	unconfirmed := p.rs.IsUnconfirmed("params.monitoring")
+	unconfirmed := ruleskit.IsUnconfirmed(p.rs, "params.monitoring")
 	out := make([]Contact, 0, len(p.params.Monitoring))
 	for _, s := range p.params.Monitoring {
 		out = append(out, Contact{

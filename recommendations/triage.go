@@ -80,7 +80,7 @@ func (t *Triager) Ruleset() *rules.Ruleset { return t.rs }
 // Triage answers every report a patient can make: a symptom that began
 // before the procedure is for the rules to judge (the default rules say
 // contact-clinic). Only a report that cannot be true is bad input, a
-// rules.FactErrors: instants out of order (a symptom that began after now,
+// rules.FieldErrors: instants out of order (a symptom that began after now,
 // ended before it began or after now, triage before the administration),
 // or a symptom both still present and ended.
 func (t *Triager) Triage(ctx context.Context, facts TriageFacts) (*TriageDecision, error) {
@@ -93,10 +93,10 @@ func (t *Triager) Triage(ctx context.Context, facts TriageFacts) (*TriageDecisio
 	}
 	asOf, _ := t.set.AsOf(facts.Now)
 	d := &TriageDecision{Header: ruleskit.NewHeader[Action, rules.Finding](t.rs, Open, asOf)}
-	var contact, expected []*rules.Result
+	var contact, expected []*ruleskit.Result
 	for i := range ev.Results {
 		r := &ev.Results[i]
-		if r.Status != rules.Fired {
+		if r.Status != ruleskit.Fired {
 			continue
 		}
 		switch t.actions[i] {
@@ -107,7 +107,7 @@ func (t *Triager) Triage(ctx context.Context, facts TriageFacts) (*TriageDecisio
 		}
 	}
 	open := ev.Undetermined()
-	var decided []*rules.Result
+	var decided []*ruleskit.Result
 	switch {
 	case len(contact) > 0:
 		d.Action, decided = ContactClinic, contact
@@ -127,20 +127,20 @@ func (t *Triager) Triage(ctx context.Context, facts TriageFacts) (*TriageDecisio
 	if len(decided) > 0 {
 		d.Reason = decided[0].Rule.Message(t.set.Locale)
 	}
-	d.Unconfirmed = t.rs.UnconfirmedIn(decided)
+	d.Unconfirmed = ruleskit.UnconfirmedIn(t.rs, decided)
 	return d, nil
 }
 
 // noRuleReason is the reason of a contact-clinic that no rule gave.
-var noRuleReason = rules.Text{
+var noRuleReason = ruleskit.Text{
 	"en": "No rule says this symptom is an expected side effect: contact the clinic.",
 	"ru": "Ни одно правило не относит этот симптом к ожидаемым побочным эффектам: свяжитесь с клиникой.",
 }
 
 // checkTimeline reports known facts that cannot all be true.
 func checkTimeline(f TriageFacts) error {
-	var errs rules.FactErrors
-	bad := func(path, msg string) { errs = append(errs, &rules.FactError{Path: path, Message: msg}) }
+	var errs rules.FieldErrors
+	bad := func(path, msg string) { errs = append(errs, &rules.FieldError{Path: path, Message: msg}) }
 	if s := f.Symptom; s != nil {
 		if s.Onset != nil && f.Now != nil && s.Onset.After(*f.Now) {
 			bad("$.symptom.onset", "is after now; give the moment the symptom began")

@@ -119,9 +119,9 @@ func TestTriageRejectsImpossibleTimeline(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := triage(t, tc.facts)
-			var fe rules.FactErrors
+			var fe rules.FieldErrors
 			if !errors.As(err, &fe) || fe[0].Path != tc.path {
-				t.Errorf("error %v, want rules.FactErrors at %s", err, tc.path)
+				t.Errorf("error %v, want rules.FieldErrors at %s", err, tc.path)
 			}
 		})
 	}
@@ -137,9 +137,9 @@ func TestDecodeTriageFactsRejectsBadInput(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := recommendations.DecodeTriageFacts([]byte(tc.json))
-			var fe rules.FactErrors
+			var fe rules.FieldErrors
 			if !errors.As(err, &fe) || fe[0].Path != tc.path {
-				t.Errorf("error %v, want rules.FactErrors at %s", err, tc.path)
+				t.Errorf("error %v, want rules.FieldErrors at %s", err, tc.path)
 			}
 		})
 	}

@@ -77,14 +77,13 @@ func exportedNames(t *testing.T, dir string) []string {
 }
 
 // TestAPISize keeps the rules packages small: rules is what an embedder
-// reads (load, decide, errors, dates), ruleskit what a kind author needs,
-// lint and rulestest the tools. A name added to one of them has to push
-// another out. The aim for rules is at most 90 names; 125 is where the
-// split into ruleskit, lint and rulestest left it, and the limit only goes
-// down: Evaluation, Result, Status, Expr and Text are the kind author's
-// and belong in ruleskit next.
+// reads (load, decide, explain, errors, dates, a ruleset's rules), ruleskit
+// what a kind author needs (the evaluation and its results, then:
+// expressions and texts, the kind's types), lint and rulestest the tools.
+// A name added to one of them has to push another out; the limits only go
+// down.
 func TestAPISize(t *testing.T) {
-	limits := map[string]int{".": 125, "ruleskit": 31, "lint": 10, "rulestest": 14}
+	limits := map[string]int{".": 90, "ruleskit": 58, "lint": 10, "rulestest": 16}
 	for dir, limit := range limits {
 		names := exportedNames(t, dir)
 		if len(names) > limit {

@@ -12,10 +12,10 @@ import (
 	"github.com/expr-lang/expr/ast"
 )
 
-// DefaultEvalBudget is the most the loops of one evaluation may cost, in
-// the steps of DefaultMaxRuleCost, unless Loader.EvalBudget says otherwise:
+// defaultEvalBudget is the most the loops of one evaluation may cost, in
+// the steps of defaultMaxRuleCost, unless Loader.EvalBudget says otherwise:
 // ten rules at the load-time limit.
-const DefaultEvalBudget = 10 * DefaultMaxRuleCost
+const defaultEvalBudget = 10 * defaultMaxRuleCost
 
 // ErrCostBudget is the cause of a RuleError when an evaluation's loops ran
 // past the ruleset's budget (Loader.EvalBudget).
@@ -43,14 +43,14 @@ func (l *Loader) maxRuleCost() int64 {
 	if l.MaxRuleCost > 0 {
 		return l.MaxRuleCost
 	}
-	return DefaultMaxRuleCost
+	return defaultMaxRuleCost
 }
 
 func (l *Loader) evalBudget() int64 {
 	if l.EvalBudget > 0 {
 		return l.EvalBudget
 	}
-	return DefaultEvalBudget
+	return defaultEvalBudget
 }
 
 // withinBudget reports whether the expressions of r together cost at most

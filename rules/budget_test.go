@@ -90,7 +90,7 @@ func TestDefaultRulesAreWithinTheDefaultCostBudget(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			// A budget a thousand times smaller than the default still
 			// passes: the clinic's rules are far from the limit.
-			l := &rules.Loader{Kinds: k.kinds, MaxRuleCost: rules.DefaultMaxRuleCost / 1000}
+			l := &rules.Loader{Kinds: k.kinds, MaxRuleCost: 1_000_000 / 1000}
 			if _, err := l.Load(k.fs()...); err != nil {
 				t.Fatal(err)
 			}
@@ -178,9 +178,9 @@ func TestMeteredRulesDecideAsBefore(t *testing.T) {
 				// Every goroutine shares one facts value: each evaluation
 				// meters its own copy.
 				f := facts
-				want := rules.Fired
+				want := ruleskit.Fired
 				if (i+j)%2 == 1 {
-					f, want = &testFacts{N: new(100.5)}, rules.Clear
+					f, want = &testFacts{N: new(100.5)}, ruleskit.Clear
 				}
 				ev, err := ruleskit.Evaluate(context.Background(), rs, f)
 				if err != nil {
@@ -195,7 +195,7 @@ func TestMeteredRulesDecideAsBefore(t *testing.T) {
 	}
 	wg.Wait()
 	ev, err := ruleskit.Evaluate(context.Background(), rs, &testFacts{})
-	if err != nil || ev.Results[0].Status != rules.Undetermined {
+	if err != nil || ev.Results[0].Status != ruleskit.Undetermined {
 		t.Errorf("unknown n: %v, %v", ev, err)
 	}
 }
@@ -216,7 +216,7 @@ func TestBudgetCountsTheSecondLookAtUndeterminedRules(t *testing.T) {
 	}
 	l.EvalBudget = 6500
 	set, _ = l.Load(file("f.yaml", withList(1000, "a || any(params.xs, # == n)")))
-	if ev, err := ruleskit.Evaluate(context.Background(), set.Ruleset("t"), &testFacts{N: new(5000.0)}); err != nil || ev.Results[0].Status != rules.Undetermined {
+	if ev, err := ruleskit.Evaluate(context.Background(), set.Ruleset("t"), &testFacts{N: new(5000.0)}); err != nil || ev.Results[0].Status != ruleskit.Undetermined {
 		t.Errorf("within the budget: %v", err)
 	}
 }

@@ -89,7 +89,7 @@ func newRuleset(d *document, top map[string]any, src []byte, kind Kind) *Ruleset
 		file:        d.file,
 		digest:      "sha256:" + hex.EncodeToString(sum[:]),
 		params:      map[string]any{},
-		questions:   map[string]Text{},
+		questions:   map[string]localized{},
 		paramPos:    map[string]Pos{},
 		questionPos: map[string]Pos{},
 	}
@@ -163,7 +163,7 @@ func (rs *Ruleset) addRule(c *exprCompiler, ptr string, m map[string]any, seen m
 
 // setThenTyped decodes the rule's then: into its kind's then: type.
 func (r *Rule) setThenTyped(d *document, ptr string, then map[string]any, errs *ErrorList) {
-	v, err := decodeThen(r.ruleset.kind.thenType, then)
+	v, err := decodeThen(r.ruleset.kind, then)
 	if err != nil {
 		reportDecode(d, ptr+"/then", err, errs)
 		return

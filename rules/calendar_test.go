@@ -77,7 +77,7 @@ func TestCalendarFunctionsClamp(t *testing.T) {
 					t.Fatal(err)
 				}
 				var fired []string
-				for _, r := range ev.Fired() {
+				for _, r := range firedOf(ev) {
 					fired = append(fired, r.Rule.ID())
 				}
 				if fmt.Sprint(fired) != fmt.Sprint(tt.fired) {

@@ -7,13 +7,13 @@ import (
 	"github.com/expr-lang/expr/ast"
 )
 
-// DefaultMaxRuleCost is the worst-case cost a rule may have when the rules
+// defaultMaxRuleCost is the worst-case cost a rule may have when the rules
 // load, unless Loader.MaxRuleCost says otherwise. A cost is a count of
 // expression steps: one per operation, and a loop costs the number of
 // elements it may visit times the cost of its body. One million steps run in
 // tens of milliseconds; the clinic's rules cost well under a hundred each,
 // while three nested loops over a 1,000-element list cost a billion.
-const DefaultMaxRuleCost = 1_000_000
+const defaultMaxRuleCost = 1_000_000
 
 // maxRunSize is the largest list an expression can build while it runs:
 // the memory budget Evaluate gives expr's machine (a range such as 1..n

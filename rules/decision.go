@@ -12,11 +12,6 @@ type Finding struct {
 	Evidence Evidence `json:"evidence"`
 }
 
-// Finding returns the result as a Finding, with the message in locale.
-func (r *Result) Finding(locale string) Finding {
-	return Finding{Rule: r.Rule.id, Title: r.Rule.TitleIn(locale), Message: r.Rule.message.In(locale), Evidence: r.Evidence()}
-}
-
 // MissingFact is an unknown fact that keeps a decision open: the question to
 // ask for it and the rules that wait on it.
 type MissingFact struct {
@@ -25,18 +20,13 @@ type MissingFact struct {
 	Rules    []string `json:"rules"`
 }
 
-// Missing returns the unknown facts that keep the undetermined rules open,
-// in vocabulary order, each with its question in locale.
-func (e *Evaluation) Missing(locale string) []MissingFact {
-	return missingFactsOf(e.Ruleset, locale, e.Undetermined())
-}
-
-// missingFactsOf gathers the Missing facts of results into one list in
-// vocabulary order, each naming the rules (in file order) that need it.
-func missingFactsOf(rs *Ruleset, locale string, results []*Result) []MissingFact {
+// missingFactsOf gathers the missing facts of results into one list in
+// vocabulary order, each naming the rules (in file order) that need it
+// (ruleskit.MissingFacts).
+func missingFactsOf(rs *Ruleset, locale string, results []*result) []MissingFact {
 	var need factSet
 	for _, r := range results {
-		for _, f := range r.Missing() {
+		for _, f := range missingOf(r) {
 			need.add(rs.kind.vocab.byName[f])
 		}
 	}
@@ -47,7 +37,7 @@ func missingFactsOf(rs *Ruleset, locale string, results []*Result) []MissingFact
 		}
 		m := MissingFact{Fact: f.Name, Question: rs.Question(f.Name, locale)}
 		for _, r := range results {
-			for _, name := range r.Missing() {
+			for _, name := range missingOf(r) {
 				if name == f.Name {
 					m.Rules = append(m.Rules, r.Rule.id)
 					break
@@ -57,4 +47,16 @@ func missingFactsOf(rs *Ruleset, locale string, results []*Result) []MissingFact
 		out = append(out, m)
 	}
 	return out
+}
+
+// missing returns the unknown facts that keep the undetermined rules of e
+// open, in vocabulary order, each with its question in locale.
+func missingOfEvaluation(e *evaluation, locale string) []MissingFact {
+	var open []*result
+	for i := range e.Results {
+		if e.Results[i].Status == statusUndetermined {
+			open = append(open, &e.Results[i])
+		}
+	}
+	return missingFactsOf(e.Ruleset, locale, open)
 }

@@ -13,23 +13,28 @@ import (
 	"time"
 )
 
-// FactError is a problem with one value in a set of facts, at its JSON path
-// (such as $.oncology.lastTreatmentEnd).
-type FactError struct {
-	Path    string
-	Message string
-	err     error // the cause, for errors.Is (ErrFactsTooLarge)
+// FieldError is a problem with one value of an input, at its JSON path
+// (such as $.oncology.lastTreatmentEnd in a set of facts, or
+// $.measures[1].name in a case command), or for a value outside the body,
+// the header or parameter it names (Idempotency-Key). It is the one type
+// for a bad field from the domain to the wire: a kind's facts report it,
+// procedure.InvalidError lists it, and the API's error body encodes it as
+// {"path": ..., "message": ...}.
+type FieldError struct {
+	Path    string `json:"path"`
+	Message string `json:"message"`
+	err     error  // the cause, for errors.Is (ErrFactsTooLarge)
 }
 
-func (e *FactError) Error() string { return e.Path + ": " + e.Message }
+func (e *FieldError) Error() string { return e.Path + ": " + e.Message }
 
 // Unwrap returns the cause of the problem, when it has one.
-func (e *FactError) Unwrap() error { return e.err }
+func (e *FieldError) Unwrap() error { return e.err }
 
-// FactErrors is every problem found in one set of facts, in path order.
-type FactErrors []*FactError
+// FieldErrors is every problem found in one input, in path order.
+type FieldErrors []*FieldError
 
-func (l FactErrors) Error() string {
+func (l FieldErrors) Error() string {
 	msgs := make([]string, len(l))
 	for i, e := range l {
 		msgs[i] = e.Error()
@@ -38,7 +43,7 @@ func (l FactErrors) Error() string {
 }
 
 // Unwrap returns the problems, for errors.Is and errors.As.
-func (l FactErrors) Unwrap() []error {
+func (l FieldErrors) Unwrap() []error {
 	out := make([]error, len(l))
 	for i, e := range l {
 		out[i] = e
@@ -46,15 +51,15 @@ func (l FactErrors) Unwrap() []error {
 	return out
 }
 
-func (l *FactErrors) add(path, format string, args ...any) {
-	*l = append(*l, &FactError{Path: path, Message: fmt.Sprintf(format, args...)})
+func (l *FieldErrors) add(path, format string, args ...any) {
+	*l = append(*l, &FieldError{Path: path, Message: fmt.Sprintf(format, args...)})
 }
 
-func (l FactErrors) err() error {
+func (l FieldErrors) err() error {
 	if len(l) == 0 {
 		return nil
 	}
-	slices.SortStableFunc(l, func(a, b *FactError) int { return strings.Compare(a.Path, b.Path) })
+	slices.SortStableFunc(l, func(a, b *FieldError) int { return strings.Compare(a.Path, b.Path) })
 	return l
 }
 
@@ -62,7 +67,7 @@ func (l FactErrors) err() error {
 // vocabulary's struct. It is strict: unknown names, duplicate names, wrong
 // types, values outside an enumeration or a fact's range, impossible dates
 // and dates outside firstFactYear..lastFactYear are errors, all reported
-// together as FactErrors naming each offender's JSON path. An absent name or
+// together as FieldErrors naming each offender's JSON path. An absent name or
 // null leaves the fact unknown. Data longer than DefaultMaxFactsBytes is
 // refused (see DecodeReader for another limit).
 func (v *vocabulary) decodeJSON(data []byte, dst any) error {
@@ -87,13 +92,13 @@ func (v *vocabulary) decodeCareful(data []byte, dst any) error {
 func (v *vocabulary) decodeFrom(r io.Reader, dst any) error {
 	dec := json.NewDecoder(r)
 	dec.UseNumber()
-	var errs FactErrors
+	var errs FieldErrors
 	val, err := readJSON(dec, "$", &errs)
 	if err != nil {
-		return FactErrors{{Path: "$", Message: "not valid JSON: " + err.Error()}}
+		return FieldErrors{{Path: "$", Message: "not valid JSON: " + err.Error()}}
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return FactErrors{{Path: "$", Message: "more than one JSON value; send a single object"}}
+		return FieldErrors{{Path: "$", Message: "more than one JSON value; send a single object"}}
 	}
 	if err := errs.err(); err != nil {
 		return err
@@ -108,14 +113,14 @@ func (v *vocabulary) decodeValue(val any, dst any) error {
 	if rv.Kind() != reflect.Pointer || rv.Elem().Type() != v.typ {
 		return fmt.Errorf("rules: decode into %T, want *%s", dst, v.typ)
 	}
-	var errs FactErrors
+	var errs FieldErrors
 	if val != nil {
 		v.decodeGroup(val, rv.Elem(), v.root, "", "$", &errs)
 	}
 	return errs.err()
 }
 
-func (v *vocabulary) decodeGroup(val any, dst reflect.Value, fields []vfield, prefix, path string, errs *FactErrors) {
+func (v *vocabulary) decodeGroup(val any, dst reflect.Value, fields []vfield, prefix, path string, errs *FieldErrors) {
 	obj, ok := val.(map[string]any)
 	if !ok {
 		errs.add(path, "want an object of facts, got %s", describe(val))
@@ -147,7 +152,7 @@ func (v *vocabulary) decodeGroup(val any, dst reflect.Value, fields []vfield, pr
 	}
 }
 
-func (v *vocabulary) decodeFact(val any, i int, field reflect.Value, path string, errs *FactErrors) {
+func (v *vocabulary) decodeFact(val any, i int, field reflect.Value, path string, errs *FieldErrors) {
 	f := v.facts[i]
 	var out any
 	switch f.Type {
@@ -256,11 +261,11 @@ const maxJSONDepth = 64
 
 // readJSON reads one JSON value token by token, so that a name given twice in
 // one object is reported (encoding/json keeps the last silently).
-func readJSON(dec *json.Decoder, path string, errs *FactErrors) (any, error) {
+func readJSON(dec *json.Decoder, path string, errs *FieldErrors) (any, error) {
 	return readJSONDepth(dec, path, errs, 0)
 }
 
-func readJSONDepth(dec *json.Decoder, path string, errs *FactErrors, depth int) (any, error) {
+func readJSONDepth(dec *json.Decoder, path string, errs *FieldErrors, depth int) (any, error) {
 	if depth > maxJSONDepth {
 		return nil, fmt.Errorf("nested deeper than %d levels", maxJSONDepth)
 	}

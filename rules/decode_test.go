@@ -49,9 +49,9 @@ func TestDecodeJSONErrorsNameThePath(t *testing.T) {
 		t.Run(tt.in[:min(len(tt.in), 40)], func(t *testing.T) {
 			var f testFacts
 			err := rules.VocabDecodeJSON(testKind, []byte(tt.in), &f)
-			var fe rules.FactErrors
+			var fe rules.FieldErrors
 			if !errors.As(err, &fe) {
-				t.Fatalf("error %v is not FactErrors", err)
+				t.Fatalf("error %v is not FieldErrors", err)
 			}
 			var paths []string
 			for _, e := range fe {

@@ -33,7 +33,7 @@
 //
 // A rule file declares the languages of its texts (locales:) and lists the
 // values the clinic's medical board has not confirmed (unconfirmed:); every
-// decision header names those it rests on (Ruleset.UnconfirmedIn).
+// decision header names those it rests on (ruleskit.UnconfirmedIn).
 //
 // rulestest.RunTests runs the tests that rule files carry, comparing each
 // decision with what the test expects and recording, for each rule, which

@@ -44,7 +44,8 @@ func fileOrder(name string) string {
 // tests can tell problems apart without reading their messages.
 type Code string
 
-// The codes a load can report.
+// The codes a load can report; those of problems in test files are
+// rulestest's (rulestest.CodeFacts, rulestest.CodeExpect).
 const (
 	CodeIO            Code = "io"            // a file could not be read
 	CodeSyntax        Code = "syntax"        // YAML syntax
@@ -58,11 +59,15 @@ const (
 	CodeType          Code = "type"          // an expression does not type-check
 	CodeNotBoolean    Code = "not-boolean"   // a condition whose result is not a boolean
 	CodeUnknownSet    Code = "unknown-ruleset"
-	CodeFacts         Code = "facts"       // facts in a test do not fit the vocabulary
-	CodeExpect        Code = "expect"      // a test expects a key or an outcome its decision never has
 	CodeUnconfirmed   Code = "unconfirmed" // an unconfirmed: entry names no value of the ruleset
 	CodeLocale        Code = "locale"      // a text lacks a locale the ruleset declares
 	CodeCost          Code = "cost"        // a rule's worst-case cost is over the loader's budget
+)
+
+// The codes of problems in test files, exported by rulestest.
+const (
+	codeFacts  Code = "facts"  // facts in a test do not fit the vocabulary
+	codeExpect Code = "expect" // a test expects a key or an outcome its decision never has
 )
 
 // Error is one problem at one position.

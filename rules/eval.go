@@ -13,10 +13,10 @@ import (
 // the ruleset's kind; nil fields are unknown. A rule whose facts are all
 // known runs its compiled condition as a whole; otherwise its condition is
 // judged in strong Kleene logic over its parts. Facts that
-// vocabulary.Validate refuses are an error (FactErrors) before any rule
+// vocabulary.Validate refuses are an error (FieldErrors) before any rule
 // runs; a rule that fails, or that ctx or the ruleset's cost budget stops,
 // is a *RuleError. It is safe for concurrent use.
-func (rs *Ruleset) evaluate(ctx context.Context, facts any) (*Evaluation, error) {
+func (rs *Ruleset) evaluate(ctx context.Context, facts any) (*evaluation, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -37,7 +37,7 @@ func (rs *Ruleset) evaluate(ctx context.Context, facts any) (*Evaluation, error)
 	run.machine = rs.vms.Get().(*vm.VM)
 	defer rs.vms.Put(run.machine)
 
-	ev := &Evaluation{Ruleset: rs, Results: make([]Result, len(rs.rules))}
+	ev := &evaluation{Ruleset: rs, Results: make([]result, len(rs.rules))}
 	sizes, err := run.judge(ctx, ev)
 	if err != nil || sizes.details == 0 {
 		return ev, err
@@ -64,7 +64,7 @@ type detailSizes struct {
 }
 
 // judge gives every rule its status: fired, clear or undetermined.
-func (run *evalRun) judge(ctx context.Context, ev *Evaluation) (detailSizes, error) {
+func (run *evalRun) judge(ctx context.Context, ev *evaluation) (detailSizes, error) {
 	rs := run.rs
 	var n detailSizes
 	for i, r := range rs.rules {
@@ -89,13 +89,13 @@ func (run *evalRun) judge(ctx context.Context, ev *Evaluation) (detailSizes, err
 		}
 		switch value {
 		case triFalse:
-			res.Status = Clear
+			res.Status = statusClear
 		case triUnknown:
-			res.Status = Undetermined
+			res.Status = statusUndetermined
 			n.details++
 			n.unknowns += rs.conds[i].reads.minus(run.known).count()
 		case triTrue:
-			res.Status = Fired
+			res.Status = statusFired
 			n.details++
 			n.evidence += r.reads.intersect(run.known).count()
 			n.thens += len(r.thenOrder)
@@ -106,7 +106,7 @@ func (run *evalRun) judge(ctx context.Context, ev *Evaluation) (detailSizes, err
 
 // detail gives the fired rules their evidence and then: values, and the
 // undetermined ones the facts they miss.
-func (run *evalRun) detail(ev *Evaluation, n detailSizes) error {
+func (run *evalRun) detail(ev *evaluation, n detailSizes) error {
 	rs := run.rs
 	more := make([]resultDetail, n.details)
 	// The evidence and then: values of all fired rules share one backing
@@ -122,22 +122,22 @@ func (run *evalRun) detail(ev *Evaluation, n detailSizes) error {
 	names := make([]string, 0, n.unknowns)
 	for i := range ev.Results {
 		res := &ev.Results[i]
-		if res.Status == Clear {
+		if res.Status == statusClear {
 			continue
 		}
-		res.more, more = &more[0], more[1:]
-		if res.Status == Undetermined {
+		res.More, more = &more[0], more[1:]
+		if res.Status == statusUndetermined {
 			var missing factSet
 			res.Rule.when.tree.missing(run.machine, run.facts, run.base, &run.known, &missing)
 			if run.m != nil && run.m.stopped != nil { // missing ignores errors: look
 				return rs.ruleError(res.Rule, run.m, "", run.m.stopped)
 			}
-			names, res.more.missing = rs.kind.vocab.appendNames(names, missing)
+			names, res.More.Missing = rs.kind.vocab.appendNames(names, missing)
 			continue
 		}
 		start := len(evBuf)
 		evBuf = rs.evidence(evBuf, run.s, res.Rule.reads.intersect(run.known))
-		res.more.evidence = evBuf[start:len(evBuf):len(evBuf)]
+		res.More.Evidence = evBuf[start:len(evBuf):len(evBuf)]
 		var err error
 		if thenBuf, err = rs.then(run.machine, run.m, res, thenBuf, run.facts, run.base, run.known); err != nil {
 			return err
@@ -158,7 +158,7 @@ func (rs *Ruleset) evidence(buf Evidence, s reflect.Value, facts factSet) Eviden
 
 // then computes the then: expressions of a fired rule into buf, and names
 // the unknown facts that kept any of them from a value.
-func (rs *Ruleset) then(machine *vm.VM, m *meter, res *Result, buf []thenValue, facts any, base unsafe.Pointer, known factSet) ([]thenValue, error) {
+func (rs *Ruleset) then(machine *vm.VM, m *meter, res *result, buf []thenValue, facts any, base unsafe.Pointer, known factSet) ([]thenValue, error) {
 	var missing factSet
 	start := len(buf)
 	for j, p := range res.Rule.thenProgs {
@@ -180,12 +180,12 @@ func (rs *Ruleset) then(machine *vm.VM, m *meter, res *Result, buf []thenValue, 
 		if err := checkThen(v); err != nil {
 			return buf, rs.ruleError(res.Rule, m, key, err)
 		}
-		buf = append(buf, thenValue{key: key, value: v})
+		buf = append(buf, thenValue{Key: key, Value: v})
 	}
 	if len(buf) > start {
-		res.more.then = buf[start:len(buf):len(buf)]
+		res.More.Then = buf[start:len(buf):len(buf)]
 	}
-	res.more.missing = rs.kind.vocab.namesOf(missing)
+	res.More.Missing = rs.kind.vocab.namesOf(missing)
 	return buf, nil
 }
 

@@ -29,31 +29,31 @@ func TestKleene(t *testing.T) {
 	tests := []struct {
 		when    string
 		a, b, c *bool
-		want    rules.Status
+		want    ruleskit.Status
 		missing []string
 	}{
-		{"a || b", T, nil, nil, rules.Fired, nil},
-		{"a || b", nil, T, nil, rules.Fired, nil},
-		{"a || b", F, nil, nil, rules.Undetermined, []string{"b"}},
-		{"a || b", F, F, nil, rules.Clear, nil},
-		{"a && b", F, nil, nil, rules.Clear, nil},
-		{"a && b", nil, F, nil, rules.Clear, nil},
-		{"a && b", T, nil, nil, rules.Undetermined, []string{"b"}},
-		{"a && b", nil, nil, nil, rules.Undetermined, []string{"a", "b"}},
-		{"not a", nil, nil, nil, rules.Undetermined, []string{"a"}},
-		{"!a", F, nil, nil, rules.Fired, nil},
-		{"a || (b && c)", nil, F, nil, rules.Undetermined, []string{"a"}},
-		{"a || (b && c)", nil, T, T, rules.Fired, nil},
-		{"a and b or c", nil, nil, T, rules.Fired, nil},
-		{"a ? b : c", nil, T, T, rules.Fired, nil},
-		{"a ? b : c", nil, T, F, rules.Undetermined, []string{"a"}},
-		{"a ? b : c", F, nil, T, rules.Fired, nil},
-		{"n > params.limit || a", T, nil, nil, rules.Fired, nil},
-		{"n > params.limit || a", F, nil, nil, rules.Undetermined, []string{"n"}},
-		{"(a == true) || b", nil, T, nil, rules.Fired, nil},
-		{"a == nil", nil, nil, nil, rules.Undetermined, []string{"a"}},
-		{"let x = 1; a && x > 0", F, nil, nil, rules.Clear, nil},
-		{"let x = 1; a && x > 0", nil, nil, nil, rules.Undetermined, []string{"a"}},
+		{"a || b", T, nil, nil, ruleskit.Fired, nil},
+		{"a || b", nil, T, nil, ruleskit.Fired, nil},
+		{"a || b", F, nil, nil, ruleskit.Undetermined, []string{"b"}},
+		{"a || b", F, F, nil, ruleskit.Clear, nil},
+		{"a && b", F, nil, nil, ruleskit.Clear, nil},
+		{"a && b", nil, F, nil, ruleskit.Clear, nil},
+		{"a && b", T, nil, nil, ruleskit.Undetermined, []string{"b"}},
+		{"a && b", nil, nil, nil, ruleskit.Undetermined, []string{"a", "b"}},
+		{"not a", nil, nil, nil, ruleskit.Undetermined, []string{"a"}},
+		{"!a", F, nil, nil, ruleskit.Fired, nil},
+		{"a || (b && c)", nil, F, nil, ruleskit.Undetermined, []string{"a"}},
+		{"a || (b && c)", nil, T, T, ruleskit.Fired, nil},
+		{"a and b or c", nil, nil, T, ruleskit.Fired, nil},
+		{"a ? b : c", nil, T, T, ruleskit.Fired, nil},
+		{"a ? b : c", nil, T, F, ruleskit.Undetermined, []string{"a"}},
+		{"a ? b : c", F, nil, T, ruleskit.Fired, nil},
+		{"n > params.limit || a", T, nil, nil, ruleskit.Fired, nil},
+		{"n > params.limit || a", F, nil, nil, ruleskit.Undetermined, []string{"n"}},
+		{"(a == true) || b", nil, T, nil, ruleskit.Fired, nil},
+		{"a == nil", nil, nil, nil, ruleskit.Undetermined, []string{"a"}},
+		{"let x = 1; a && x > 0", F, nil, nil, ruleskit.Clear, nil},
+		{"let x = 1; a && x > 0", nil, nil, nil, ruleskit.Undetermined, []string{"a"}},
 	}
 	for _, tt := range tests {
 		name := tt.when + " " + show(tt.a) + show(tt.b) + show(tt.c)
@@ -91,7 +91,7 @@ func TestFiredRuleCarriesEvidenceAndThen(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := ev.Results[0]
-	if res.Status != rules.Fired {
+	if res.Status != ruleskit.Fired {
 		t.Fatalf("status %v", res.Status)
 	}
 	want := rules.Evidence{
@@ -156,11 +156,11 @@ func TestEvaluateConcurrently(t *testing.T) {
 					t.Error(err)
 					return
 				}
-				want := rules.Clear
+				want := ruleskit.Clear
 				if n > 3 {
-					want = rules.Fired
+					want = ruleskit.Fired
 				} else if a == nil {
-					want = rules.Undetermined
+					want = ruleskit.Undetermined
 				}
 				if got := ev.Results[0].Status; got != want {
 					t.Errorf("n=%v a=%v: %v, want %v", n, a, got, want)
@@ -193,7 +193,7 @@ func TestEvidenceIncludesFactsReadByThen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v, ok := ev.Results[0].Evidence().Value("group.day"); !ok || v != rules.DateOf(day) {
+	if e := ev.Results[0].Evidence(); !slices.Contains(e, rules.FactValue{Fact: "group.day", Value: rules.DateOf(day)}) {
 		t.Errorf("evidence %v lacks group.day", ev.Results[0].Evidence())
 	}
 }

@@ -30,14 +30,14 @@ func checkExpect(d *document, ptr string, expect map[string]any, k *kindBase, er
 		top = slices.Compact(top)
 		for key := range expect {
 			if !slices.Contains(top, key) {
-				errs.add(d.keyAt(ptr+"/"+escapePointer(key)), CodeExpect, "expect: %s is not part of the %s decision%s; it has: %s",
+				errs.add(d.keyAt(ptr+"/"+escapePointer(key)), codeExpect, "expect: %s is not part of the %s decision%s; it has: %s",
 					key, k.name, didYouMean(key, top), strings.Join(top, ", "))
 			}
 		}
 	}
 	outcome, ok := expect["outcome"].(string)
 	if ok && len(k.outcomes) > 0 && !slices.Contains(k.outcomes, outcome) {
-		errs.add(d.at(ptr+"/outcome"), CodeExpect, "outcome %s is not one the %s decision gives%s; it gives: %s",
+		errs.add(d.at(ptr+"/outcome"), codeExpect, "outcome %s is not one the %s decision gives%s; it gives: %s",
 			outcome, k.name, didYouMean(outcome, k.outcomes), strings.Join(k.outcomes, ", "))
 	}
 }
@@ -72,7 +72,7 @@ func checkObject(d *document, ptr, where string, m map[string]any, t reflect.Typ
 	keys := jsonKeys(t)
 	for _, key := range slices.Sorted(maps.Keys(m)) {
 		if !slices.Contains(keys, key) {
-			errs.add(d.keyAt(ptr+"/"+escapePointer(key)), CodeExpect, "expect: %s has no key %s%s; it has: %s",
+			errs.add(d.keyAt(ptr+"/"+escapePointer(key)), codeExpect, "expect: %s has no key %s%s; it has: %s",
 				where, key, didYouMean(key, keys), strings.Join(keys, ", "))
 			continue
 		}

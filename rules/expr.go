@@ -8,59 +8,11 @@ import (
 	"strings"
 )
 
-// Expr is a then: value that is an expression, in a kind's then: type: the
-// rule file gives its source, the loader compiles it (checking it gives a V),
-// and a fired rule's Result holds its value. For example eligibility's
-//
-//	RescreenFrom rules.Expr[time.Time] `json:"rescreenFrom"`
-//
-// is written in a rule as rescreenFrom: addDays(oncology.lastTreatmentEnd, 1).
-type Expr[V any] struct {
-	key, src string
-}
-
-// Source returns the expression as written, or "" when the rule has none.
-func (e Expr[V]) Source() string { return e.src }
-
-// IsSet reports whether the rule gives this expression.
-func (e Expr[V]) IsSet() bool { return e.key != "" }
-
-// In returns the value the expression gave for a fired rule's result; ok is
-// false when the rule has no such expression, did not fire, or the
-// expression read unknown facts (Result.Missing names them).
-func (e Expr[V]) In(r *Result) (v V, ok bool) {
-	if e.key == "" {
-		return v, false
-	}
-	x, ok := r.then(e.key)
-	if !ok {
-		return v, false
-	}
-	v, ok = x.(V)
-	return v, ok
-}
-
-// MarshalJSON writes the expression's source.
-func (e Expr[V]) MarshalJSON() ([]byte, error) { return json.Marshal(e.src) }
-
-// UnmarshalJSON reads an expression's source; the loader compiles it.
-func (e *Expr[V]) UnmarshalJSON(b []byte) error { return json.Unmarshal(b, &e.src) }
-
-func (e *Expr[V]) setKey(key string)      { e.key = key }
-func (*Expr[V]) resultType() reflect.Type { return reflect.TypeFor[V]() }
-
-// exprField is what the loader sees of an Expr field of a then: type.
-type exprField interface {
-	setKey(key string)
-	resultType() reflect.Type
-}
-
-var exprFieldType = reflect.TypeFor[exprField]()
-
-// thenShape checks a kind's then: type and names its expression fields by
-// their then: key. A then: type is a struct whose exported fields have JSON
-// names, or an empty struct for kinds whose rules need no then:.
-func thenShape(t reflect.Type) (reflect.Type, map[string]reflect.Type, error) {
+// thenShape checks a kind's then: type and names its expression fields
+// (ruleskit.Expr, told by exprType) by their then: key, with the type of
+// the value each gives. A then: type is a struct whose exported fields have
+// JSON names, or an empty struct for kinds whose rules need no then:.
+func thenShape(t reflect.Type, exprType func(reflect.Type) (reflect.Type, bool)) (reflect.Type, map[string]reflect.Type, error) {
 	if t.Kind() != reflect.Struct {
 		return nil, nil, fmt.Errorf("the then: type %s is not a struct", t)
 	}
@@ -74,8 +26,11 @@ func thenShape(t reflect.Type) (reflect.Type, map[string]reflect.Type, error) {
 		if key == "" {
 			return nil, nil, fmt.Errorf("field %s of the then: type %s needs a json name", f.Name, t)
 		}
-		if reflect.PointerTo(f.Type).Implements(exprFieldType) {
-			exprs[key] = reflect.New(f.Type).Interface().(exprField).resultType()
+		if exprType == nil {
+			continue
+		}
+		if v, ok := exprType(f.Type); ok {
+			exprs[key] = v
 		}
 	}
 	return t, exprs, nil
@@ -94,9 +49,10 @@ func jsonName(f reflect.StructField) string {
 }
 
 // decodeThen decodes the literal then: of a rule into the kind's then:
-// type, and gives each Expr field its key. Expression values arrive as
-// their source strings.
-func decodeThen(t reflect.Type, then map[string]any) (any, error) {
+// type, and gives each expression field its key. Expression values arrive
+// as their source strings.
+func decodeThen(k *kindBase, then map[string]any) (any, error) {
+	t := k.thenType
 	v := reflect.New(t)
 	if len(then) > 0 {
 		if err := decodeInto(then, v.Interface(), true); err != nil {
@@ -110,10 +66,8 @@ func decodeThen(t reflect.Type, then map[string]any) (any, error) {
 			continue
 		}
 		key := jsonName(f)
-		if e, ok := s.Field(i).Addr().Interface().(exprField); ok {
-			if _, given := then[key]; given && then[key] != nil {
-				e.setKey(key)
-			}
+		if _, isExpr := k.thenExprs[key]; isExpr && then[key] != nil {
+			k.setExprKey(s.Field(i).Addr().Interface(), key)
 		}
 	}
 	return s.Interface(), nil

@@ -38,12 +38,12 @@ func TestKindFunctions(t *testing.T) {
 	tests := []struct {
 		name  string
 		facts testFacts
-		want  rules.Status
+		want  ruleskit.Status
 	}{
-		{"96 hours", testFacts{A: new(true), AsOf: &asOf, Group: &testGroup{At: &at}}, rules.Fired},
-		{"0 hours", testFacts{A: new(true), AsOf: &at, Group: &testGroup{At: &at}}, rules.Clear},
-		{"unknown argument", testFacts{A: new(true), AsOf: &asOf}, rules.Undetermined},
-		{"unknown argument, other part false", testFacts{A: new(false), AsOf: &asOf}, rules.Clear},
+		{"96 hours", testFacts{A: new(true), AsOf: &asOf, Group: &testGroup{At: &at}}, ruleskit.Fired},
+		{"0 hours", testFacts{A: new(true), AsOf: &at, Group: &testGroup{At: &at}}, ruleskit.Clear},
+		{"unknown argument", testFacts{A: new(true), AsOf: &asOf}, ruleskit.Undetermined},
+		{"unknown argument, other part false", testFacts{A: new(false), AsOf: &asOf}, ruleskit.Clear},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -27,6 +27,19 @@ func init() {
 	hook.PlainFacts = func(k Kind, f any) map[string]any { return k.base().vocab.plain(f) }
 	hook.Owns = func(k Kind, rs *Ruleset) error { return k.base().owns(rs) }
 	hook.Evaluate = evaluateTyped
+	hook.EvaluateAny = func(ctx context.Context, k Kind, rs *Ruleset, facts any) (*evaluation, error) {
+		return k.base().evaluateAny(ctx, rs, facts)
+	}
+	hook.RuleThen = func(r *Rule, key string) (any, bool, bool) {
+		if _, isExpr := r.thenExprs[key]; isExpr {
+			return nil, true, false
+		}
+		v, ok := r.then[key]
+		return v, false, ok
+	}
+	hook.UnconfirmedIn = (*Ruleset).unconfirmedIn
+	hook.UnconfirmedAll = (*Ruleset).unconfirmedAll
+	hook.IsUnconfirmed = (*Ruleset).isUnconfirmed
 	hook.ThenOf = func(r *Rule) (any, string) { return clonePlain(r.thenTyped), r.ruleset.kind.thenType.String() }
 	hook.ParamsOf = func(rs *Ruleset) (any, string) { return clonePlain(rs.paramsTyped), rs.kind.paramsType.String() }
 	hook.Prepared = func(rs *Ruleset, key reflect.Type, prepare func() any) any {
@@ -57,7 +70,7 @@ func init() {
 		}
 		return out
 	}
-	hook.RunTest = func(ctx context.Context, rs *Ruleset, i int) ([]Status, string, map[string]any, map[string]any, error) {
+	hook.RunTest = func(ctx context.Context, rs *Ruleset, i int) ([]uint8, string, map[string]any, map[string]any, error) {
 		return runTest(ctx, rs, i)
 	}
 	hook.FileStem = fileStem

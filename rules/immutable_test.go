@@ -29,7 +29,7 @@ func scramble(v any) {
 			scramble(e)
 			x[i] = "scrambled"
 		}
-	case rules.Text:
+	case ruleskit.Text:
 		for k := range x {
 			x[k] = "scrambled"
 		}
@@ -97,7 +97,7 @@ func TestLoadedRulesCannotBeChangedThroughTheAPI(t *testing.T) {
 		params := rs.Params()
 		scramble(params)
 		for name := range rs.Params() {
-			v, _ := rs.Param(name)
+			v, _ := rs.Params()[name]
 			scramble(v)
 		}
 		for _, r := range rs.Rules() {

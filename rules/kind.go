@@ -26,12 +26,11 @@ type Kind interface {
 	// Options are those of the kind's decision maker (rules.WithLocale...).
 	DecideJSON(ctx context.Context, rs *Ruleset, facts []byte, opts ...Option) (any, error)
 
-	// DecodeAny, EvaluateAny and DecideAny are DecideJSON in steps, for
-	// tools that handle every kind alike and tell bad input from a rule
-	// that fails: DecodeAny gives a pointer to a new facts struct, which
-	// the other two take.
+	// DecodeAny and DecideAny are DecideJSON in two steps, for tools that
+	// handle every kind alike and tell bad input from a rule that fails:
+	// DecodeAny gives a pointer to a new facts struct, which DecideAny
+	// takes (and ruleskit.EvaluateAny, for the rules' own outcomes).
 	DecodeAny(facts []byte) (any, error)
-	EvaluateAny(ctx context.Context, rs *Ruleset, facts any) (*Evaluation, error)
 	DecideAny(ctx context.Context, rs *Ruleset, facts any, opts ...Option) (any, error)
 
 	base() *kindBase
@@ -46,6 +45,8 @@ type kindBase struct {
 	// its Expr fields (by then: key) with the type each expression gives.
 	thenType   reflect.Type
 	thenExprs  map[string]reflect.Type
+	setExprKey func(field any, key string)
+	textType   reflect.Type // ruleskit.Text, in params checked for every locale
 	paramsType reflect.Type
 	funcs      []hook.Function
 	schema     func() (*schemaDoc, error)
@@ -81,8 +82,9 @@ func (k *kindBase) DecodeAny(data []byte) (any, error) {
 	return f, nil
 }
 
-// EvaluateAny evaluates rs, a ruleset of this kind, on facts from DecodeAny.
-func (k *kindBase) EvaluateAny(ctx context.Context, rs *Ruleset, facts any) (*Evaluation, error) {
+// evaluateAny evaluates rs, a ruleset of this kind, on facts from DecodeAny
+// (ruleskit.EvaluateAny).
+func (k *kindBase) evaluateAny(ctx context.Context, rs *Ruleset, facts any) (*evaluation, error) {
 	if err := k.owns(rs); err != nil {
 		return nil, err
 	}
@@ -134,7 +136,7 @@ func newKind(s hook.KindSpec) (*kindBase, error) {
 	if err != nil {
 		return nil, err
 	}
-	thenType, thenExprs, err := thenShape(thenT)
+	thenType, thenExprs, err := thenShape(thenT, s.ExprType)
 	if err != nil {
 		return nil, fmt.Errorf("rules: kind %s: %w", s.Name, err)
 	}
@@ -144,6 +146,8 @@ func newKind(s hook.KindSpec) (*kindBase, error) {
 		env:        reflect.New(vocab.typ).Elem().Interface(),
 		thenType:   thenType,
 		thenExprs:  thenExprs,
+		setExprKey: s.SetExprKey,
+		textType:   s.Text,
 		paramsType: paramsType,
 		decision:   decisionType,
 		outcomes:   slices.Clone(s.Outcomes),
@@ -184,7 +188,7 @@ func newKind(s hook.KindSpec) (*kindBase, error) {
 
 // evaluateTyped is ruleskit.Evaluate: it evaluates rs on facts, a pointer
 // to a value of type t, which must be rs's kind's facts struct.
-func evaluateTyped(ctx context.Context, rs *Ruleset, facts any, t reflect.Type) (*Evaluation, error) {
+func evaluateTyped(ctx context.Context, rs *Ruleset, facts any, t reflect.Type) (*evaluation, error) {
 	if rs == nil || facts == nil || reflect.ValueOf(facts).IsNil() {
 		return nil, errors.New("rules: Evaluate needs a ruleset and facts")
 	}

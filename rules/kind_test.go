@@ -33,8 +33,8 @@ type testDecision struct {
 // testThen is what a test rule's then: may hold: an instant expression
 // and a literal note.
 type testThen struct {
-	Until rules.Expr[time.Time] `json:"until"`
-	Note  string                `json:"note"`
+	Until ruleskit.Expr[time.Time] `json:"until"`
+	Note  string                   `json:"note"`
 }
 
 var testKind = ruleskit.MustKind(ruleskit.Spec[testFacts, testDecision]{Then: testThen{}, Params: map[string]any{},

@@ -36,7 +36,7 @@ const (
 	pastFactUnix  = 7258118400
 )
 
-// ErrFactsTooLarge is in the FactErrors of facts longer than the limit.
+// ErrFactsTooLarge is in the FieldErrors of facts longer than the limit.
 var ErrFactsTooLarge = errors.New("facts too large")
 
 // decodeReader decodes a JSON object of facts from r into dst, with the
@@ -50,7 +50,7 @@ func (v *vocabulary) decodeReader(r io.Reader, dst any, maxBytes int64) error {
 	lr := &limitReader{r: r, left: maxBytes}
 	err := v.decodeFrom(lr, dst)
 	if lr.over {
-		return FactErrors{{Path: "$", Message: fmt.Sprintf("facts are longer than %s bytes; send at most that much", thousands(maxBytes)), err: ErrFactsTooLarge}}
+		return FieldErrors{{Path: "$", Message: fmt.Sprintf("facts are longer than %s bytes; send at most that much", thousands(maxBytes)), err: ErrFactsTooLarge}}
 	}
 	return err
 }
@@ -110,7 +110,7 @@ func parseRange(tag string) (lo, hi float64, err error) {
 // Validate checks facts built in Go, a pointer to the vocabulary's struct,
 // as DecodeJSON checks decoded ones: strings within their enumeration,
 // numbers within their range, dates and instants from firstFactYear to
-// lastFactYear. It returns FactErrors naming the JSON path of each offender,
+// lastFactYear. It returns FieldErrors naming the JSON path of each offender,
 // or nil. Ruleset.Evaluate calls it first.
 func (v *vocabulary) validateAny(facts any) error {
 	rv := reflect.ValueOf(facts)
@@ -122,7 +122,7 @@ func (v *vocabulary) validateAny(facts any) error {
 
 // validate checks the facts struct at base. Valid facts cost no allocation.
 func (v *vocabulary) validate(base unsafe.Pointer) error {
-	var errs FactErrors
+	var errs FieldErrors
 	for _, i := range v.checked {
 		p := v.pointer(base, i)
 		if p == nil {

@@ -39,7 +39,7 @@ func TestDecodeReaderRefusesInputOverTheLimitWhileReading(t *testing.T) {
 	if !errors.Is(err, rules.ErrFactsTooLarge) {
 		t.Fatalf("error %v is not ErrFactsTooLarge", err)
 	}
-	var fe rules.FactErrors
+	var fe rules.FieldErrors
 	if !errors.As(err, &fe) || fe[0].Path != "$" || !strings.Contains(fe[0].Message, "1,048,576 bytes") {
 		t.Errorf("error %v does not say the limit", err)
 	}
@@ -99,7 +99,7 @@ func TestDecodeBoundsDatesAndNumbers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.src, func(t *testing.T) {
 			err := rules.VocabDecodeJSON(testKind, []byte(tt.src), &testFacts{})
-			var fe rules.FactErrors
+			var fe rules.FieldErrors
 			switch {
 			case tt.path == "" && err != nil:
 				t.Errorf("refused: %v", err)
@@ -141,7 +141,7 @@ func TestValidateChecksFactsBuiltInGo(t *testing.T) {
 				}
 				return
 			}
-			var fe rules.FactErrors
+			var fe rules.FieldErrors
 			if !errors.As(err, &fe) || len(fe) != 1 || fe[0].Path != tt.path || !strings.Contains(fe[0].Message, tt.msg) {
 				t.Errorf("error %v, want %s: ...%s...", err, tt.path, tt.msg)
 			}

@@ -13,7 +13,7 @@ func (rs *Ruleset) Locales() []string { return slices.Clone(rs.locales) }
 
 // parseLocales reads locales: of d into rs and checks that every text of
 // the ruleset is given in each: rule titles written as texts, messages,
-// questions, and the Text values of the kind's params (such as the purpose
+// questions, and the ruleskit.Text values of the kind's params (such as the purpose
 // of a scheduled contact). A missing translation is reported at the text.
 func parseLocales(d *document, rs *Ruleset, errs *ErrorList) {
 	rs.locales = []string{"en"}
@@ -29,7 +29,7 @@ func parseLocales(d *document, rs *Ruleset, errs *ErrorList) {
 	if len(rs.locales) == 1 {
 		return
 	}
-	check := func(ptr string, t Text) {
+	check := func(ptr string, t localized) {
 		for _, l := range rs.locales {
 			if t[l] == "" {
 				errs.add(d.at(ptr), CodeLocale, "this text has no %s: the ruleset declares locales %s; add %s: with the text in that language",
@@ -50,32 +50,33 @@ func parseLocales(d *document, rs *Ruleset, errs *ErrorList) {
 		check("/questions/"+escapePointer(fact), q)
 	}
 	if rs.paramsTyped != nil {
-		walkTexts(reflect.ValueOf(rs.paramsTyped), "/params", check)
+		walkTexts(reflect.ValueOf(rs.paramsTyped), rs.kind.textType, "/params", check)
 	}
 }
 
-var textType = reflect.TypeFor[Text]()
+var localizedType = reflect.TypeFor[localized]()
 
-// walkTexts calls f with the JSON pointer of every Text in v, a value
-// decoded from a rule file (struct fields by their JSON names).
-func walkTexts(v reflect.Value, ptr string, f func(string, Text)) {
-	if v.Type() == textType {
-		f(ptr, v.Interface().(Text))
+// walkTexts calls f with the JSON pointer of every text in v (a value of
+// type textType, ruleskit.Text), a value decoded from a rule file (struct
+// fields by their JSON names).
+func walkTexts(v reflect.Value, textType reflect.Type, ptr string, f func(string, localized)) {
+	if textType != nil && v.Type() == textType {
+		f(ptr, v.Convert(localizedType).Interface().(localized))
 		return
 	}
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if !v.IsNil() {
-			walkTexts(v.Elem(), ptr, f)
+			walkTexts(v.Elem(), textType, ptr, f)
 		}
 	case reflect.Slice, reflect.Array:
 		for i := range v.Len() {
-			walkTexts(v.Index(i), ptr+"/"+strconv.Itoa(i), f)
+			walkTexts(v.Index(i), textType, ptr+"/"+strconv.Itoa(i), f)
 		}
 	case reflect.Map:
 		for _, k := range v.MapKeys() {
 			if k.Kind() == reflect.String {
-				walkTexts(v.MapIndex(k), ptr+"/"+escapePointer(k.String()), f)
+				walkTexts(v.MapIndex(k), textType, ptr+"/"+escapePointer(k.String()), f)
 			}
 		}
 	case reflect.Struct:
@@ -91,7 +92,7 @@ func walkTexts(v reflect.Value, ptr string, f func(string, Text)) {
 			if name == "" {
 				name = sf.Name
 			}
-			walkTexts(v.Field(i), ptr+"/"+escapePointer(name), f)
+			walkTexts(v.Field(i), textType, ptr+"/"+escapePointer(name), f)
 		}
 	}
 }

@@ -155,8 +155,8 @@ func checkNativeAgrees(t *testing.T, native, ref *Ruleset, b []byte) {
 		known := native.kind.vocab.known(reflect.ValueOf(facts).Elem())
 		for i, r := range native.rules {
 			g, w := &got.Results[i], &want.Results[i]
-			if g.Status != w.Status || !slices.Equal(g.Missing(), w.Missing()) {
-				t.Fatalf("%q on %s: native %v missing %v, expr parts %v missing %v", r.when.src, b, g.Status, g.Missing(), w.Status, w.Missing())
+			if g.Status != w.Status || !slices.Equal(missingOf(g), missingOf(w)) {
+				t.Fatalf("%q on %s: native %v missing %v, expr parts %v missing %v", r.when.src, b, g.Status, missingOf(g), w.Status, missingOf(w))
 			}
 			if !r.when.reads.within(&known) {
 				continue
@@ -165,7 +165,7 @@ func checkNativeAgrees(t *testing.T, native, ref *Ruleset, b []byte) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if (g.Status == Fired) != deref(whole).(bool) || g.Status == Undetermined {
+			if (g.Status == statusFired) != deref(whole).(bool) || g.Status == statusUndetermined {
 				t.Fatalf("%q on %v: native %v, whole expr %v", r.when.src, b, g.Status, whole)
 			}
 		}
@@ -230,7 +230,7 @@ func TestNativeThenAgreesWithExpr(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got, _ := ev.Results[i].then("x"); got != want {
+			if got, _ := thenOfResult(&ev.Results[i], "x"); got != want {
 				t.Errorf("%q with n=%v: native %v (%T), expr %v (%T)", r.thenProgs[0].src, n, got, got, want, want)
 			}
 		}

@@ -5,27 +5,20 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+
+	"github.com/reocell/celltherapy/rules/internal/hook"
 )
 
 // The outcome of an evaluation: each rule's status, and for fired and
 // undetermined rules what they read, gave and miss.
 
-// Status is what a rule came to for one set of facts.
-type Status uint8
-
-// The three outcomes of a rule, in strong Kleene logic.
+// A rule's status, as ruleskit.Status gives it to kind authors: the three
+// outcomes of a rule in strong Kleene logic.
 const (
-	Clear        Status = iota // the condition is false
-	Fired                      // the condition is true
-	Undetermined               // unknown facts keep the condition open
+	statusClear        = hook.Clear        // the condition is false
+	statusFired        = hook.Fired        // the condition is true
+	statusUndetermined = hook.Undetermined // unknown facts keep the condition open
 )
-
-func (s Status) String() string {
-	return [...]string{"clear", "fired", "undetermined"}[s]
-}
-
-// MarshalText writes the status as clear, fired or undetermined.
-func (s Status) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 // FactValue is one fact a rule read, with its value: bool, float64, int,
 // string, Date (a date fact) or time.Time (an instant).
@@ -37,16 +30,6 @@ type FactValue struct {
 // Evidence is the known facts a fired rule read, in vocabulary order. It
 // encodes as a JSON object from fact to value.
 type Evidence []FactValue
-
-// Value returns the value of fact in the evidence.
-func (e Evidence) Value(fact string) (any, bool) {
-	for _, fv := range e {
-		if fv.Fact == fact {
-			return fv.Value, true
-		}
-	}
-	return nil, false
-}
 
 // MarshalJSON writes the evidence as an object, facts in vocabulary order.
 // Fact names that need no escaping, booleans, whole numbers and dates are
@@ -130,94 +113,24 @@ func plainName(s string) bool {
 	return true
 }
 
-// Result is what one rule came to.
-type Result struct {
-	Rule   *Rule
-	Status Status
-	more   *resultDetail // for a fired or undetermined rule
-}
+// result is what one rule came to (ruleskit.Result, to kind authors). Its
+// detail is only for fired and undetermined rules; clear rules, usually
+// most of them, carry nothing, which keeps an evaluation small.
+type result = hook.Outcome[*Rule, Evidence]
 
-// resultDetail is what only fired and undetermined rules carry; clear rules,
-// usually most of them, carry nothing, which keeps an evaluation small.
-type resultDetail struct {
-	missing  []string
-	evidence Evidence
-	then     []thenValue
-}
+type resultDetail = hook.Detail[Evidence]
 
-// Missing names, for an undetermined rule, the unknown facts that keep it
-// open (facts whose part of the condition was outweighed by a known one are
-// left out). For a fired rule it names the unknown facts that a then:
-// expression needed, whose value is therefore absent.
-func (r *Result) Missing() []string {
-	if r.more == nil {
+type thenValue = hook.ThenValue
+
+// missingOf names, for an undetermined rule, the unknown facts that keep it
+// open; for a fired rule the unknown facts a then: expression needed.
+func missingOf(r *result) []string {
+	if r.More == nil {
 		return nil
 	}
-	return r.more.missing
+	return r.More.Missing
 }
 
-// Evidence returns, for a fired rule, the known facts the rule reads, in its
-// condition or its then: expressions.
-func (r *Result) Evidence() Evidence {
-	if r.more == nil {
-		return nil
-	}
-	return r.more.evidence
-}
-
-type thenValue struct {
-	key   string
-	value any
-}
-
-// then returns the value of then.KEY for a fired rule: the literal of the
-// rule file, or the value its expression gave. ok is false when the rule
-// has no such key or its expression read unknown facts.
-func (r *Result) then(key string) (v any, ok bool) {
-	if r.more != nil {
-		for _, tv := range r.more.then {
-			if tv.key == key {
-				return tv.value, true
-			}
-		}
-	}
-	if _, isExpr := r.Rule.thenExprs[key]; isExpr {
-		return nil, false
-	}
-	v, ok = r.Rule.then[key]
-	return v, ok
-}
-
-// Evaluation is the outcome of every rule of a ruleset for one set of facts,
-// in the order of the rule file.
-type Evaluation struct {
-	Ruleset *Ruleset
-	Results []Result
-}
-
-// Fired returns the results of the rules that fired.
-func (e *Evaluation) Fired() []*Result { return e.with(Fired) }
-
-// Undetermined returns the results of the rules left open by unknown facts.
-func (e *Evaluation) Undetermined() []*Result { return e.with(Undetermined) }
-
-func (e *Evaluation) with(s Status) []*Result {
-	var out []*Result
-	for i := range e.Results {
-		if e.Results[i].Status == s {
-			out = append(out, &e.Results[i])
-		}
-	}
-	return out
-}
-
-// Count returns how many rules came to s.
-func (e *Evaluation) Count(s Status) int {
-	n := 0
-	for i := range e.Results {
-		if e.Results[i].Status == s {
-			n++
-		}
-	}
-	return n
-}
+// evaluation is the outcome of every rule of a ruleset for one set of
+// facts, in the order of the rule file (ruleskit.Evaluation).
+type evaluation = hook.Evaluation[*Ruleset, *Rule, Evidence]

@@ -6,11 +6,13 @@ import (
 	"sync"
 )
 
-// Text is text for people by locale ("en", "de", ...). "en" is always there.
-type Text map[string]string
+// localized is text for people by locale ("en", "de", ...), as rule files
+// give titles, messages and questions (ruleskit.Text, in a kind's types).
+// "en" is always there.
+type localized map[string]string
 
 // In returns the text in locale, falling back to English.
-func (t Text) In(locale string) string {
+func (t localized) In(locale string) string {
 	if s, ok := t[locale]; ok {
 		return s
 	}
@@ -27,7 +29,7 @@ type Ruleset struct {
 	digest                            string
 	params                            map[string]any // plain data, for expressions and tools
 	paramsTyped                       any            // the kind's P
-	questions                         map[string]Text
+	questions                         map[string]localized
 	paramPos, questionPos             map[string]Pos // of their keys, for Analyze
 	locales                           []string       // declared, "en" first
 	unconfirmed                       []Unconfirmed  // not yet confirmed, file order
@@ -86,15 +88,10 @@ func (rs *Ruleset) Rule(id string) *Rule {
 	return nil
 }
 
-// Param returns the value of a param as plain data (int, float64, string,
-// bool, []any or map[string]any), for tools that show rules; domain code
-// reads its typed params with KindOf.Params. The value is the caller's own.
-func (rs *Ruleset) Param(name string) (any, bool) {
-	v, ok := rs.params[name]
-	return clonePlain(v), ok
-}
-
-// Params returns a deep copy of all params as plain data.
+// Params returns a deep copy of all params as plain data (int, float64,
+// string, bool, []any or map[string]any), for tools that show rules;
+// domain code reads its typed params with ruleskit.ParamsOf. The value is
+// the caller's own.
 func (rs *Ruleset) Params() map[string]any { return clonePlain(rs.params).(map[string]any) }
 
 // Question returns the question to ask, in locale, when fact is unknown, or
@@ -104,8 +101,8 @@ func (rs *Ruleset) Question(fact, locale string) string { return rs.questions[fa
 // Rule is one rule of a ruleset.
 type Rule struct {
 	id, title, description, source string
-	titles                         Text // title by locale; title is its English
-	message                        Text
+	titles                         localized // title by locale; title is its English
+	message                        localized
 	pos, whenPos                   Pos
 	when                           *program
 	then                           map[string]any // literal values, plain data
@@ -115,16 +112,13 @@ type Rule struct {
 	thenProgs                      []*program // thenExprs in thenOrder
 	reads                          factSet    // facts read by when and then
 	// Indexes into the ruleset's unconfirmed values: those the condition
-	// reads, and those then: gives or reads (see Ruleset.UnconfirmedIn).
+	// reads, and those then: gives or reads (see ruleskit.UnconfirmedIn).
 	unconfirmedWhen, unconfirmedThen []int
 	ruleset                          *Ruleset
 }
 
 // ID returns the rule's id, unique in its ruleset.
 func (r *Rule) ID() string { return r.id }
-
-// Title returns the rule's title (in English).
-func (r *Rule) Title() string { return r.title }
 
 // TitleIn returns the rule's title in locale, falling back to English: a
 // rule's title: is a string, or a text by locale like message:.
@@ -134,9 +128,6 @@ func (r *Rule) TitleIn(locale string) string {
 	}
 	return r.title
 }
-
-// Description returns the rule's longer description, or "".
-func (r *Rule) Description() string { return r.description }
 
 // Message returns the rule's text for people in locale (English fallback).
 func (r *Rule) Message(locale string) string { return r.message.In(locale) }
@@ -149,9 +140,6 @@ func (r *Rule) Pos() Pos { return r.pos }
 
 // When returns the source of the rule's condition.
 func (r *Rule) When() string { return r.when.src }
-
-// Reads returns the facts the rule's condition reads, in vocabulary order.
-func (r *Rule) Reads() []string { return r.ruleset.kind.vocab.namesOf(r.when.reads) }
 
 // Then returns the literal value of then.KEY as plain data, or for an
 // expression its source, for tools that show rules; domain code reads its

@@ -12,13 +12,13 @@ import (
 // runTest runs the test i of rs: it evaluates the test's facts, makes the
 // decision of rs's kind and compares it with what the test expects (see
 // rulestest.RunTests). statuses are what each rule came to.
-func runTest(ctx context.Context, rs *Ruleset, i int) (statuses []Status, diff string, want, have map[string]any, err error) {
+func runTest(ctx context.Context, rs *Ruleset, i int) (statuses []uint8, diff string, want, have map[string]any, err error) {
 	t := rs.tests[i]
 	ev, err := rs.evaluate(ctx, t.facts)
 	if err != nil {
 		return nil, "", nil, nil, err
 	}
-	statuses = make([]Status, len(ev.Results))
+	statuses = make([]uint8, len(ev.Results))
 	for i, r := range ev.Results {
 		statuses[i] = r.Status
 	}
@@ -26,7 +26,7 @@ func runTest(ctx context.Context, rs *Ruleset, i int) (statuses []Status, diff s
 	return statuses, diff, want, have, err
 }
 
-func (t *test) compare(ctx context.Context, ev *Evaluation) (diff string, want, have map[string]any, err error) {
+func (t *test) compare(ctx context.Context, ev *evaluation) (diff string, want, have map[string]any, err error) {
 	decision, err := t.ruleset.kind.decide(ctx, t.ruleset, t.facts, nil)
 	if err != nil {
 		return "", nil, nil, err
@@ -49,7 +49,7 @@ func (t *test) compare(ctx context.Context, ev *Evaluation) (diff string, want, 
 		exp := t.expect[key]
 		switch key {
 		case "fired", "clear", "undetermined":
-			status := map[string]Status{"fired": Fired, "clear": Clear, "undetermined": Undetermined}[key]
+			status := map[string]uint8{"fired": statusFired, "clear": statusClear, "undetermined": statusUndetermined}[key]
 			var ids []string
 			for _, r := range ev.Results {
 				if r.Status == status {
@@ -74,7 +74,7 @@ func (t *test) compare(ctx context.Context, ev *Evaluation) (diff string, want, 
 
 // missingFacts returns the facts the decision got lists as missing, or,
 // for a decision without a missing list, those the evaluation ev lacks.
-func missingFacts(got map[string]any, ev *Evaluation) []string {
+func missingFacts(got map[string]any, ev *evaluation) []string {
 	var facts []string
 	if list, ok := got["missing"].([]any); ok {
 		for _, m := range list {
@@ -84,7 +84,7 @@ func missingFacts(got map[string]any, ev *Evaluation) []string {
 		}
 		return facts
 	}
-	for _, m := range ev.Missing("en") {
+	for _, m := range missingOfEvaluation(ev, "en") {
 		facts = append(facts, m.Fact)
 	}
 	return facts

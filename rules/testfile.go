@@ -56,9 +56,9 @@ func decodeTestFacts(d *document, ptr string, m map[string]any, t *test, errs *E
 	if asOf, ok := m["asOf"]; ok {
 		switch {
 		case !hasAsOf:
-			errs.add(d.keyAt(ptr+"/asOf"), CodeFacts, "decision %s has no asOf fact; give the time facts it has under facts:", rs.kind.name)
+			errs.add(d.keyAt(ptr+"/asOf"), codeFacts, "decision %s has no asOf fact; give the time facts it has under facts:", rs.kind.name)
 		case facts["asOf"] != nil:
-			errs.add(d.keyAt(ptr+"/asOf"), CodeFacts, "asOf is given twice, here and under facts:; keep one")
+			errs.add(d.keyAt(ptr+"/asOf"), codeFacts, "asOf is given twice, here and under facts:; keep one")
 		default:
 			facts = maps.Clone(facts)
 			if facts == nil {
@@ -67,15 +67,15 @@ func decodeTestFacts(d *document, ptr string, m map[string]any, t *test, errs *E
 			facts["asOf"] = asOf
 		}
 	} else if hasAsOf && facts["asOf"] == nil {
-		errs.add(d.at(ptr), CodeFacts, "test %q has no asOf; add asOf: YYYY-MM-DD so that it gives the same result on every day", t.name)
+		errs.add(d.at(ptr), codeFacts, "test %q has no asOf; add asOf: YYYY-MM-DD so that it gives the same result on every day", t.name)
 	}
 	err := v.decodeValue(facts, t.facts)
 	if err == nil {
 		return
 	}
-	var fe FactErrors
+	var fe FieldErrors
 	if !errors.As(err, &fe) {
-		errs.add(d.at(ptr+"/facts"), CodeFacts, "%v", err)
+		errs.add(d.at(ptr+"/facts"), codeFacts, "%v", err)
 		return
 	}
 	for _, e := range fe {
@@ -83,7 +83,7 @@ func decodeTestFacts(d *document, ptr string, m map[string]any, t *test, errs *E
 		if e.Path == "$.asOf" && m["asOf"] != nil {
 			p = ptr + "/asOf"
 		}
-		errs.add(d.at(p), CodeFacts, "%s: %s", strings.TrimPrefix(e.Path, "$."), e.Message)
+		errs.add(d.at(p), codeFacts, "%s: %s", strings.TrimPrefix(e.Path, "$."), e.Message)
 	}
 }
 

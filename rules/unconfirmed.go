@@ -38,40 +38,36 @@ type Unconfirmed struct {
 // entries of unconfirmed: without confirmed: true.
 func (rs *Ruleset) Unconfirmed() []Unconfirmed { return slices.Clone(rs.unconfirmed) }
 
-// IsUnconfirmed reports whether value (params.NAME or rules.ID.then.KEY)
-// is one of the ruleset's unconfirmed values.
-func (rs *Ruleset) IsUnconfirmed(value string) bool {
+// isUnconfirmed reports whether value (params.NAME or rules.ID.then.KEY)
+// is one of the ruleset's unconfirmed values (ruleskit.IsUnconfirmed).
+func (rs *Ruleset) isUnconfirmed(value string) bool {
 	return slices.ContainsFunc(rs.unconfirmed, func(u Unconfirmed) bool { return u.Value == value })
 }
 
-// UnconfirmedIn returns the unconfirmed values that shaped a decision, in
-// the order of the ruleset's list: the params read by the conditions of the
-// results that are decided (fired or clear), the params read by the then:
-// expressions of fired results and their then: values, and the params the
-// decision maker's Go code read (named without "params."). A decision maker
-// passes the results its decision rests on.
-func (rs *Ruleset) UnconfirmedIn(results []*Result, params ...string) []string {
+// unconfirmedIn returns the unconfirmed values that shaped a decision
+// resting on results (ruleskit.UnconfirmedIn).
+func (rs *Ruleset) unconfirmedIn(params []string, results []*result) []string {
 	if len(rs.unconfirmed) == 0 {
 		return nil
 	}
 	var small [32]bool
 	used := rs.unconfirmedUsed(small[:0], params)
-	for _, res := range results {
-		res.markUnconfirmed(used)
+	for _, r := range results {
+		markUnconfirmed(r.Rule, r.Status, used)
 	}
 	return rs.unconfirmedNames(used)
 }
 
-// Unconfirmed is UnconfirmedIn over every result of the evaluation.
-func (e *Evaluation) Unconfirmed(params ...string) []string {
-	rs := e.Ruleset
+// unconfirmedAll is unconfirmedIn over every result of an evaluation
+// (ruleskit.Evaluation.Unconfirmed).
+func (rs *Ruleset) unconfirmedAll(params []string, results []result) []string {
 	if len(rs.unconfirmed) == 0 {
 		return nil
 	}
 	var small [32]bool
 	used := rs.unconfirmedUsed(small[:0], params)
-	for i := range e.Results {
-		e.Results[i].markUnconfirmed(used)
+	for i := range results {
+		markUnconfirmed(results[i].Rule, results[i].Status, used)
 	}
 	return rs.unconfirmedNames(used)
 }
@@ -92,15 +88,15 @@ func (rs *Ruleset) unconfirmedUsed(buf []bool, params []string) []bool {
 
 // markUnconfirmed flags the unconfirmed values a decided rule rests on: the
 // params its condition read and, when it fired, what its then: gave.
-func (res *Result) markUnconfirmed(used []bool) {
-	if res.Status == Undetermined {
+func markUnconfirmed(r *Rule, status uint8, used []bool) {
+	if status == statusUndetermined {
 		return
 	}
-	for _, i := range res.Rule.unconfirmedWhen {
+	for _, i := range r.unconfirmedWhen {
 		used[i] = true
 	}
-	if res.Status == Fired {
-		for _, i := range res.Rule.unconfirmedThen {
+	if status == statusFired {
+		for _, i := range r.unconfirmedThen {
 			used[i] = true
 		}
 	}

@@ -61,7 +61,7 @@ func TestUnconfirmedValues(t *testing.T) {
 	if u := rs.Unconfirmed()[0]; u.Note != "ask the lab" || u.Pos.Line != 8 {
 		t.Errorf("first entry %+v", u)
 	}
-	if !rs.IsUnconfirmed("params.days") || rs.IsUnconfirmed("params.items") {
+	if !rs.isUnconfirmed("params.days") || rs.isUnconfirmed("params.items") {
 		t.Error("IsUnconfirmed")
 	}
 	old := time2("2026-01-01")
@@ -82,11 +82,10 @@ func TestUnconfirmedValues(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			results := []*Result{&ev.Results[0], &ev.Results[1]}
-			if got := rs.UnconfirmedIn(results, tt.goParams...); !slices.Equal(got, tt.want) {
+			if got := rs.unconfirmedIn(tt.goParams, []*result{&ev.Results[0], &ev.Results[1]}); !slices.Equal(got, tt.want) {
 				t.Errorf("UnconfirmedIn = %v, want %v", got, tt.want)
 			}
-			if got := ev.Unconfirmed(tt.goParams...); len(ev.Results) == 2 && !slices.Equal(got, tt.want) {
+			if got := rs.unconfirmedAll(tt.goParams, ev.Results); len(ev.Results) == 2 && !slices.Equal(got, tt.want) {
 				t.Errorf("Evaluation.Unconfirmed = %v, want %v", got, tt.want)
 			}
 		})
@@ -131,7 +130,7 @@ rules:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rs.Rule("r").TitleIn("ru") != "Заголовок" || rs.Rule("r").Title() != "Title" || rs.Rule("r").TitleIn("de") != "Title" {
+	if rs.Rule("r").TitleIn("ru") != "Заголовок" || rs.Rule("r").TitleIn("en") != "Title" || rs.Rule("r").TitleIn("de") != "Title" {
 		t.Error("a title by locale")
 	}
 	if !slices.Equal(rs.Locales(), []string{"en", "ru"}) {

@@ -17,7 +17,7 @@ func checkFacts(f *Facts, asOf rules.Date) error {
 	if f.StartBy == nil || !rules.DateOf(*f.StartBy).Before(asOf.Time) {
 		return nil
 	}
-	return rules.FactErrors{{
+	return rules.FieldErrors{{
 		Path: "$.startBy",
 		Message: "is " + f.StartBy.Format(time.DateOnly) + ", before asOf " + asOf.String() +
 			": the latest acceptable start has already passed; give a start day on or after asOf, or leave startBy out",

@@ -16,7 +16,7 @@ import (
 func TestStartByPassedIsBadInput(t *testing.T) {
 	s := therapy.NewDefaultSelector()
 	_, err := s.Select(context.Background(), with(func(f *therapy.Facts) { f.StartBy = day("2026-11-23") }))
-	var fe rules.FactErrors
+	var fe rules.FieldErrors
 	if !errors.As(err, &fe) || fe[0].Path != "$.startBy" {
 		t.Errorf("from Go: got %v, want a FactErrors at $.startBy", err)
 	}

@@ -18,7 +18,7 @@ func ExampleSelector_Select() {
 	}
 	facts, err := therapy.DecodeFacts(data)
 	if err != nil {
-		log.Fatal(err) // rules.FactErrors, each with its JSON path
+		log.Fatal(err) // rules.FieldErrors, each with its JSON path
 	}
 	d, err := therapy.NewDefaultSelector().Select(context.Background(), facts)
 	if err != nil {

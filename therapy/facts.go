@@ -57,7 +57,7 @@ type Patient struct {
 
 // DecodeFacts decodes a JSON object of facts strictly: unknown names, wrong
 // types, values outside an enumeration and impossible dates are errors
-// (rules.FactErrors) that name the JSON path of each offender.
+// (rules.FieldErrors) that name the JSON path of each offender.
 func DecodeFacts(data []byte) (Facts, error) { return Kind().Decode(data) }
 
 // UnmarshalJSON decodes facts with the checks of DecodeFacts.

@@ -29,9 +29,9 @@ func TestDecodeFactsErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := therapy.DecodeFacts([]byte(tt.in))
-			var fe rules.FactErrors
+			var fe rules.FieldErrors
 			if !errors.As(err, &fe) {
-				t.Fatalf("error %v (%T), want rules.FactErrors", err, err)
+				t.Fatalf("error %v (%T), want rules.FieldErrors", err, err)
 			}
 			var paths []string
 			for _, e := range fe {

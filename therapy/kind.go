@@ -26,13 +26,13 @@ var thenSchema []byte
 // or gives the dose plan (the expressions, so that its numbers are params
 // and a per-kg dose is computed from the weight, or left open without it).
 type Then struct {
-	Unsuitable      Choice              `json:"unsuitable,omitempty"`
-	Source          Source              `json:"source,omitempty"`
-	Routes          []Route             `json:"routes,omitempty"`
-	CellsPerKg      rules.Expr[float64] `json:"cellsPerKg"`
-	Cells           rules.Expr[float64] `json:"cells"`
-	Administrations rules.Expr[int]     `json:"administrations"`
-	IntervalDays    rules.Expr[int]     `json:"intervalDays"`
+	Unsuitable      Choice                 `json:"unsuitable,omitempty"`
+	Source          Source                 `json:"source,omitempty"`
+	Routes          []Route                `json:"routes,omitempty"`
+	CellsPerKg      ruleskit.Expr[float64] `json:"cellsPerKg"`
+	Cells           ruleskit.Expr[float64] `json:"cells"`
+	Administrations ruleskit.Expr[int]     `json:"administrations"`
+	IntervalDays    ruleskit.Expr[int]     `json:"intervalDays"`
 }
 
 // Params are the params Select reads; a ruleset may have more, for its

@@ -21,7 +21,7 @@ func TestWeightIsPositiveAndPlausible(t *testing.T) {
 		t.Run(fmt.Sprint(tt.kg), func(t *testing.T) {
 			f := with(func(f *therapy.Facts) { f.Patient.WeightKg = ptr(tt.kg) })
 			d, err := therapy.NewDefaultSelector().Select(context.Background(), f)
-			var fe rules.FactErrors
+			var fe rules.FieldErrors
 			switch {
 			case tt.ok && err != nil:
 				t.Fatalf("refused: %v", err)

@@ -96,7 +96,7 @@ const (
 // undetermined; else suitable. The choice is then the one every possible
 // answer to the open questions agrees on, or undetermined.
 //
-// A latest start day before asOf is bad input (a rules.FactErrors naming
+// A latest start day before asOf is bad input (a rules.FieldErrors naming
 // $.startBy): no option can meet it, and neither option is to blame.
 // The biomaterial to collect is named only while autologous therapy is
 // still possible (suitable or open).
@@ -118,16 +118,16 @@ func (s *Selector) Select(ctx context.Context, facts Facts) (*Decision, error) {
 		},
 		Routes: make([]Route, 0, 4),
 	}
-	d.Findings = make([]rules.Finding, 0, ev.Count(rules.Fired))
+	d.Findings = make([]rules.Finding, 0, ev.Count(ruleskit.Fired))
 	if facts.Condition != nil && facts.Condition.Site != nil {
 		d.Site = *facts.Condition.Site
 	}
 	aut, allo := suitable, suitable
-	var doseRule *rules.Result
+	var doseRule *ruleskit.Result
 	for i := range ev.Results {
 		r, role, then := &ev.Results[i], s.roles[i], &s.thens[i]
 		switch r.Status {
-		case rules.Fired:
+		case ruleskit.Fired:
 			d.Findings = append(d.Findings, r.Finding(s.set.Locale))
 			switch role {
 			case roleUnsuitable:
@@ -155,7 +155,7 @@ func (s *Selector) Select(ctx context.Context, facts Facts) (*Decision, error) {
 					d.Dose = doseOf(r, then)
 				}
 			}
-		case rules.Undetermined:
+		case ruleskit.Undetermined:
 			if role == roleUnsuitable {
 				if then.Unsuitable == Autologous && aut == suitable {
 					aut = open
@@ -184,11 +184,11 @@ func (s *Selector) Select(ctx context.Context, facts Facts) (*Decision, error) {
 // open: the rules of an option not yet ruled out, the source rules while
 // autologous is not ruled out and no source is chosen, route rules, and the
 // dose (the rules while none fired, else the fired one if it lacks a fact).
-func (s *Selector) open(ev *rules.Evaluation, aut, allo suitability, d *Decision, doseRule *rules.Result) []*rules.Result {
-	var out []*rules.Result
+func (s *Selector) open(ev *ruleskit.Evaluation, aut, allo suitability, d *Decision, doseRule *ruleskit.Result) []*ruleskit.Result {
+	var out []*ruleskit.Result
 	for i := range ev.Results {
 		r, role, option := &ev.Results[i], s.roles[i], s.thens[i].Unsuitable
-		if r.Status != rules.Undetermined {
+		if r.Status != ruleskit.Undetermined {
 			continue
 		}
 		switch role {
@@ -228,15 +228,15 @@ func (s *Selector) withoutSources(findings []rules.Finding) []rules.Finding {
 // unconfirmed names the unconfirmed values the decision rests on: those of
 // every decided rule but the source rules of a ruled-out autologous option,
 // and cultureDays, which gives the autologous earliest start.
-func (s *Selector) unconfirmed(ev *rules.Evaluation, aut suitability) []string {
-	used := make([]*rules.Result, 0, len(ev.Results))
+func (s *Selector) unconfirmed(ev *ruleskit.Evaluation, aut suitability) []string {
+	used := make([]*ruleskit.Result, 0, len(ev.Results))
 	for i := range ev.Results {
 		if aut == unsuitable && s.roles[i] == roleSource {
 			continue
 		}
 		used = append(used, &ev.Results[i])
 	}
-	return s.rs.UnconfirmedIn(used, "cultureDays")
+	return ruleskit.UnconfirmedIn(s.rs, used, "cultureDays")
 }
 
 func containsRoute(routes []Route, r Route) bool {
@@ -304,7 +304,7 @@ func chooseKnown(aut, allo bool, preference *string) Choice {
 
 // doseOf reads the dose plan of a fired dose rule. A value its expression
 // could not give (a per-kg dose without the weight) is left absent.
-func doseOf(r *rules.Result, then *Then) *Dose {
+func doseOf(r *ruleskit.Result, then *Then) *Dose {
 	d := &Dose{Rule: r.Rule.ID()}
 	if v, ok := then.CellsPerKg.In(r); ok {
 		d.values.cellsPerKg = v

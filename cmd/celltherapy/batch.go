@@ -55,9 +55,9 @@ func (ch *chunk) facts(i int) ([]byte, error) {
 	line := bytes.TrimSpace(ch.line(i))
 	switch {
 	case ch.long[i]:
-		return nil, rules.FactErrors{{Path: "$", Message: fmt.Sprintf("line longer than %d bytes", maxLine)}}
+		return nil, rules.FieldErrors{{Path: "$", Message: fmt.Sprintf("line longer than %d bytes", maxLine)}}
 	case len(line) == 0:
-		return nil, rules.FactErrors{{Path: "$", Message: "empty line; want one JSON object of facts a line"}}
+		return nil, rules.FieldErrors{{Path: "$", Message: "empty line; want one JSON object of facts a line"}}
 	}
 	return line, nil
 }
@@ -243,34 +243,28 @@ func (b *batch) decideChunk(ctx context.Context, ch *chunk) {
 // line number (from 1) and what is wrong, at JSON paths. RuleFailed is set
 // when the fault is a rule's, which failed at run time, not the input's.
 type badLine struct {
-	Line       int       `json:"line"`
-	Errors     []problem `json:"errors"`
-	RuleFailed bool      `json:"ruleFailed,omitempty"`
-}
-
-// problem is one bad value of a line: where ($.path) and what.
-type problem struct {
-	Path    string `json:"path"`
-	Message string `json:"message"`
+	Line       int                `json:"line"`
+	Errors     []rules.FieldError `json:"errors"` // each {"path", "message"}
+	RuleFailed bool               `json:"ruleFailed,omitempty"`
 }
 
 // problems returns the bad values err names, and input true; or, for an
 // error that is not about the facts (a rule that failed at run time), err
 // itself as a problem of the whole line, and input false.
-func problems(err error) (_ []problem, input bool) {
-	var fe rules.FactErrors
+func problems(err error) (_ []rules.FieldError, input bool) {
+	var fe rules.FieldErrors
 	if !errors.As(err, &fe) {
-		return []problem{{Path: "$", Message: err.Error()}}, false
+		return []rules.FieldError{{Path: "$", Message: err.Error()}}, false
 	}
-	out := make([]problem, len(fe))
+	out := make([]rules.FieldError, len(fe))
 	for i, e := range fe {
-		out[i] = problem{Path: e.Path, Message: e.Message}
+		out[i] = rules.FieldError{Path: e.Path, Message: e.Message}
 	}
 	return out, true
 }
 
 // notesOf says for people what is wrong with line n of the input name.
-func notesOf(name string, n int, probs []problem, input bool) []string {
+func notesOf(name string, n int, probs []rules.FieldError, input bool) []string {
 	if !input {
 		return []string{fmt.Sprintf("%s:%d: a rule failed at run time (the rules' fault, not the line's): %s", name, n, probs[0].Message)}
 	}

@@ -12,7 +12,7 @@ import (
 
 // decideJSON makes the decision of kind with rs for one JSON object of
 // facts. A decode
-// error is a rules.FactErrors naming each bad value's JSON path.
+// error is a rules.FieldErrors naming each bad value's JSON path.
 func decideJSON(ctx context.Context, kind rules.Kind, rs *rules.Ruleset, data []byte, opts ...rules.Option) (any, error) {
 	return kind.DecideJSON(ctx, rs, data, opts...)
 }

@@ -110,7 +110,7 @@ func writeChecklist(w io.Writer, set *rules.Set, h docWords) {
 // hold it now.
 func currentValue(rs *rules.Ruleset, value string, h docWords) string {
 	if name, ok := strings.CutPrefix(value, "params."); ok {
-		v, _ := rs.Param(name)
+		v, _ := rs.Params()[name]
 		if list, ok := v.([]any); ok {
 			return fmt.Sprintf(h.entries, len(list))
 		}
@@ -130,7 +130,7 @@ func writeDoc(w io.Writer, rs *rules.Ruleset, locale string, h docWords) {
 		title = rs.Name()
 	}
 	mark := func(value string) string {
-		if rs.IsUnconfirmed(value) {
+		if ruleskit.IsUnconfirmed(rs, value) {
 			return " (" + h.unconfirmed + ")"
 		}
 		return ""

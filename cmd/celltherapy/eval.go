@@ -112,7 +112,7 @@ func (c *cli) ruleset(kind rules.Kind, rulesPath string) (rs *rules.Ruleset, ok 
 // inputError prints what is wrong with the facts in the input name: each
 // bad value as NAME: $.path: message.
 func (c *cli) inputError(name string, err error) {
-	var fe rules.FactErrors
+	var fe rules.FieldErrors
 	if !errors.As(err, &fe) {
 		c.errorf("%s: %v", displayName(name), err)
 		return

@@ -34,7 +34,7 @@ func readInput(name string, stdin io.Reader) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(data)) > rules.DefaultMaxFactsBytes {
-		return nil, rules.FactErrors{{Path: "$", Message: fmt.Sprintf("facts are longer than %s bytes; send at most that much", number(float64(rules.DefaultMaxFactsBytes)))}}
+		return nil, rules.FieldErrors{{Path: "$", Message: fmt.Sprintf("facts are longer than %s bytes; send at most that much", number(float64(rules.DefaultMaxFactsBytes)))}}
 	}
 	return data, nil
 }

@@ -19,7 +19,7 @@ func TestDefaultRulesDeclareRussian(t *testing.T) {
 				t.Errorf("locales %v, want [en ru]", rs.Locales())
 			}
 			for _, r := range rs.Rules() {
-				if r.TitleIn("ru") == r.Title() || r.Message("ru") == r.Message("en") {
+				if r.TitleIn("ru") == r.TitleIn("en") || r.Message("ru") == r.Message("en") {
 					t.Errorf("rule %s has no Russian title or message", r.ID())
 				}
 			}

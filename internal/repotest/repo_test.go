@@ -278,3 +278,84 @@ func TestKindsListedOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// badFieldTypes lists the struct types of f that say "this field of the
+// input is bad": exactly two exported fields, a string Message and a
+// string naming where (Path, Field, Pointer, Key or Name).
+func badFieldTypes(fset *token.FileSet, f *ast.File) []string {
+	var out []string
+	ast.Inspect(f, func(n ast.Node) bool {
+		ts, ok := n.(*ast.TypeSpec)
+		if !ok {
+			return true
+		}
+		st, ok := ts.Type.(*ast.StructType)
+		if !ok {
+			return true
+		}
+		fields := map[string]bool{}
+		for _, fl := range st.Fields.List {
+			typ, _ := fl.Type.(*ast.Ident)
+			for _, name := range fl.Names {
+				if name.IsExported() {
+					fields[name.Name] = typ != nil && typ.Name == "string"
+				}
+			}
+		}
+		where := 0
+		for _, w := range []string{"Path", "Field", "Pointer", "Key", "Name"} {
+			if fields[w] {
+				where++
+			}
+		}
+		if len(fields) == 2 && fields["Message"] && where == 1 {
+			p := fset.Position(ts.Pos())
+			out = append(out, filepath.Base(p.Filename)+":"+itoa(p.Line)+": "+ts.Name.Name)
+		}
+		return true
+	})
+	return out
+}
+
+// TestOneBadFieldType: a bad field of the input is a rules.FieldError from
+// the domain (a kind's facts, procedure's commands) to the API's error
+// body; no package declares a second type for it.
+func TestOneBadFieldType(t *testing.T) {
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && path != root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "node_modules" || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		fset := token.NewFileSet()
+		f, err := parser.ParseFile(fset, path, nil, 0)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		for _, typ := range badFieldTypes(fset, f) {
+			if rel == filepath.Join("rules", "decode.go") && strings.HasSuffix(typ, ": FieldError") {
+				continue
+			}
+			t.Errorf("%s: %s says which field of the input is bad: use rules.FieldError", filepath.Dir(rel), typ)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := "package p\ntype Problem struct {\n\tField   string `json:\"field\"`\n\tMessage string\n}\n" +
+		"type Error struct{ Code, Message, Path, Field string }\ntype item struct{ Name, Message string; n int }\n"
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "p.go", src, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(badFieldTypes(fset, f), ","), "p.go:2: Problem,p.go:7: item"; got != want {
+		t.Errorf("badFieldTypes = %s, want %s", got, want)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/reocell/celltherapy/rules"
+	"github.com/reocell/celltherapy/rules/ruleskit"
 )
 
 // Verdict is what a comparison looks at of one decision: its outcome, the
@@ -28,7 +29,7 @@ type Verdict struct {
 // and returns its verdict: the fired rules as the engine found them, the
 // outcome and missing facts as the decision reports them.
 func Judge(ctx context.Context, kind rules.Kind, rs *rules.Ruleset, facts any) (Verdict, error) {
-	ev, err := kind.EvaluateAny(ctx, rs, facts)
+	ev, err := ruleskit.EvaluateAny(ctx, kind, rs, facts)
 	if err != nil {
 		return Verdict{}, err
 	}
@@ -60,7 +61,7 @@ func Judge(ctx context.Context, kind rules.Kind, rs *rules.Ruleset, facts any) (
 }
 
 // Compare decodes one JSON object of facts of kind strictly and judges it
-// under from and under to. A decode error is a rules.FactErrors naming
+// under from and under to. A decode error is a rules.FieldErrors naming
 // each bad value's JSON path.
 func Compare(ctx context.Context, kind rules.Kind, from, to *rules.Ruleset, data []byte) (Verdict, Verdict, error) {
 	facts, err := kind.DecodeAny(data)

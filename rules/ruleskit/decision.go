@@ -21,7 +21,7 @@ type Header[O ~string, F any] struct {
 	Missing  []rules.MissingFact `json:"missing"`
 	// Unconfirmed names the values not yet confirmed by the clinic's
 	// medical board that shaped the decision (params.NAME,
-	// rules.ID.then.KEY; see rules.Ruleset.UnconfirmedIn), in the order of
+	// rules.ID.then.KEY; see ruleskit.UnconfirmedIn), in the order of
 	// the ruleset's list. A decision that rests on one is the rules'
 	// proposal, to be confirmed by the doctor.
 	Unconfirmed []string `json:"unconfirmed,omitempty"`

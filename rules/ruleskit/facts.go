@@ -61,6 +61,6 @@ func Facts(k rules.Kind) []Fact {
 // Validate checks facts built in Go, a pointer to k's facts struct, as
 // decoding checks JSON facts: strings within their enumeration, numbers
 // within their range, dates and instants within the years facts may have.
-// It returns rules.FactErrors naming the JSON path of each offender, or
+// It returns rules.FieldErrors naming the JSON path of each offender, or
 // nil. Every evaluation validates its facts first.
 func Validate(k rules.Kind, facts any) error { return validateFacts(k, facts) }

@@ -22,17 +22,22 @@ import (
 // The engine's hooks, asserted once: a mismatch is a bug that every test of
 // this package meets at start-up.
 var (
-	newKind      = hook.NewKind.(func(hook.KindSpec) (rules.Kind, error))
-	decodeFacts  = hook.DecodeFacts.(func(rules.Kind, []byte, any) error)
-	decodeReader = hook.DecodeReader.(func(rules.Kind, io.Reader, any, int64) error)
-	plainFacts   = hook.PlainFacts.(func(rules.Kind, any) map[string]any)
-	owns         = hook.Owns.(func(rules.Kind, *rules.Ruleset) error)
-	evaluate     = hook.Evaluate.(func(context.Context, *rules.Ruleset, any, reflect.Type) (*rules.Evaluation, error))
-	thenOf       = hook.ThenOf.(func(*rules.Rule) (any, string))
-	paramsOf     = hook.ParamsOf.(func(*rules.Ruleset) (any, string))
-	prepared     = hook.Prepared.(func(*rules.Ruleset, reflect.Type, func() any) any)
-	settingsOf   = hook.Settings.(func([]rules.Option) (func() time.Time, string))
-	missingFacts = hook.MissingFacts.(func(*rules.Ruleset, string, []*rules.Result) []rules.MissingFact)
+	newKind        = hook.NewKind.(func(hook.KindSpec) (rules.Kind, error))
+	decodeFacts    = hook.DecodeFacts.(func(rules.Kind, []byte, any) error)
+	decodeReader   = hook.DecodeReader.(func(rules.Kind, io.Reader, any, int64) error)
+	plainFacts     = hook.PlainFacts.(func(rules.Kind, any) map[string]any)
+	owns           = hook.Owns.(func(rules.Kind, *rules.Ruleset) error)
+	evaluate       = hook.Evaluate.(func(context.Context, *rules.Ruleset, any, reflect.Type) (*engineEvaluation, error))
+	evaluateAny    = hook.EvaluateAny.(func(context.Context, rules.Kind, *rules.Ruleset, any) (*engineEvaluation, error))
+	ruleThen       = hook.RuleThen.(func(*rules.Rule, string) (any, bool, bool))
+	unconfirmedIn  = hook.UnconfirmedIn.(func(*rules.Ruleset, []string, []*outcome) []string)
+	unconfirmedAll = hook.UnconfirmedAll.(func(*rules.Ruleset, []string, []outcome) []string)
+	isUnconfirmed  = hook.IsUnconfirmed.(func(*rules.Ruleset, string) bool)
+	thenOf         = hook.ThenOf.(func(*rules.Rule) (any, string))
+	paramsOf       = hook.ParamsOf.(func(*rules.Ruleset) (any, string))
+	prepared       = hook.Prepared.(func(*rules.Ruleset, reflect.Type, func() any) any)
+	settingsOf     = hook.Settings.(func([]rules.Option) (func() time.Time, string))
+	missingFacts   = hook.MissingFacts.(func(*rules.Ruleset, string, []*outcome) []rules.MissingFact)
 )
 
 // Function is an expr function a decision kind adds for its rules (see
@@ -109,15 +114,18 @@ func NewKind[F, D any](s Spec[F, D]) (*KindOf[F, D], error) {
 	}
 	k := &KindOf[F, D]{decide: s.Decide}
 	base, err := newKind(hook.KindSpec{
-		Name:      s.Name,
-		Schema:    s.Schema,
-		Functions: functions(s.Functions),
-		Outcomes:  s.Outcomes,
-		Reads:     s.Reads,
-		Facts:     reflect.TypeFor[F](),
-		Then:      typeOf(s.Then),
-		Params:    typeOf(s.Params),
-		Decision:  reflect.TypeFor[D](),
+		Name:       s.Name,
+		Schema:     s.Schema,
+		Functions:  functions(s.Functions),
+		Outcomes:   s.Outcomes,
+		Reads:      s.Reads,
+		Facts:      reflect.TypeFor[F](),
+		Then:       typeOf(s.Then),
+		Params:     typeOf(s.Params),
+		Decision:   reflect.TypeFor[D](),
+		ExprType:   exprType,
+		SetExprKey: setExprKey,
+		Text:       reflect.TypeFor[Text](),
 		Decide: func(ctx context.Context, rs *rules.Ruleset, facts any, opts []rules.Option) (any, error) {
 			f, ok := facts.(*F)
 			if !ok {
@@ -151,7 +159,7 @@ func MustKind[F, D any](s Spec[F, D]) *KindOf[F, D] {
 }
 
 // Decode decodes a JSON object of facts strictly, as the vocabulary
-// does: every problem is a rules.FactError naming its JSON path.
+// does: every problem is a rules.FieldError naming its JSON path.
 func (k *KindOf[F, D]) Decode(data []byte) (F, error) {
 	var f F
 	err := decodeFacts(k.Kind, data, &f)
@@ -198,11 +206,11 @@ func (k *KindOf[F, D]) Decide(ctx context.Context, rs *rules.Ruleset, facts F, o
 // known runs its compiled condition; otherwise its condition is judged in
 // strong Kleene logic over its parts. Domain packages build their decisions
 // on the Evaluation. It is safe for concurrent use.
-func Evaluate[F any](ctx context.Context, rs *rules.Ruleset, facts *F) (*rules.Evaluation, error) {
+func Evaluate[F any](ctx context.Context, rs *rules.Ruleset, facts *F) (*Evaluation, error) {
 	if facts == nil {
 		return nil, errors.New("rules: Evaluate needs a ruleset and facts")
 	}
-	return evaluate(ctx, rs, facts, reflect.TypeFor[F]())
+	return evaluation(evaluate(ctx, rs, facts, reflect.TypeFor[F]()))
 }
 
 // ThenOf returns what rule r's then: holds, decoded into T, the then: type
@@ -244,6 +252,6 @@ func Prepared[T any](rs *rules.Ruleset, prepare func(*rules.Ruleset) T) T {
 
 // MissingFacts gathers the Missing facts of results into one list in
 // vocabulary order, each naming the rules (in file order) that need it.
-func MissingFacts(rs *rules.Ruleset, locale string, results []*rules.Result) []rules.MissingFact {
-	return missingFacts(rs, locale, results)
+func MissingFacts(rs *rules.Ruleset, locale string, results []*Result) []rules.MissingFact {
+	return missingFacts(rs, locale, outcomePointers(results))
 }

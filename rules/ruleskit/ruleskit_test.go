@@ -51,3 +51,47 @@ func TestSpecDefaults(t *testing.T) {
 	}()
 	ruleskit.ParamsOf[map[string]any](set.Ruleset("p"))
 }
+
+// A kind's then: and params types use ruleskit's Expr and Text: the loader
+// compiles an Expr field and the fired rule's result holds its value, and a
+// Text in params must be given in every locale the ruleset declares.
+func TestExprAndTextOfAKind(t *testing.T) {
+	type then struct {
+		N ruleskit.Expr[int] `json:"n"`
+	}
+	type params struct {
+		Purpose ruleskit.Text `json:"purpose"`
+	}
+	k := ruleskit.MustKind(ruleskit.Spec[facts, int]{
+		Name: "typed", Then: then{}, Params: params{},
+		Decide: func(ctx context.Context, rs *rules.Ruleset, f facts, _ ...rules.Option) (int, error) {
+			ev, err := ruleskit.Evaluate(ctx, rs, &f)
+			if err != nil {
+				return 0, err
+			}
+			for _, r := range ev.Fired() {
+				if n, ok := ruleskit.ThenOf[then](r.Rule).N.In(r); ok {
+					return n, nil
+				}
+			}
+			return -1, nil
+		},
+	})
+	src := "ruleset: t\nversion: \"1\"\ndecision: typed\nlocales: [en, ru]\nparams: {purpose: {en: check, ru: проверка}}\n" +
+		"rules:\n  - {id: r, title: {en: T, ru: Т}, when: a, message: {en: m, ru: м}, then: {n: '1 + 2'}}\n"
+	load := func(src string) (*rules.Set, error) {
+		return (&rules.Loader{Kinds: []rules.Kind{k}}).Load(rules.File{Name: "t.yaml", Data: []byte(src)})
+	}
+	set, err := load(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	yes := true
+	if n, err := k.Decide(t.Context(), set.Ruleset("t"), facts{A: &yes}); err != nil || n != 3 {
+		t.Errorf("the then: expression gave %d, %v; want 3", n, err)
+	}
+	_, err = load(strings.Replace(src, ", ru: проверка}", "}", 1))
+	if ps := rules.Problems(err); len(ps) != 1 || ps[0].Code != rules.CodeLocale || !strings.Contains(ps[0].Pos.String(), "t.yaml:5") {
+		t.Errorf("a Text of params without ru: %v", err)
+	}
+}

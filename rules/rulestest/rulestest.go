@@ -35,3 +35,10 @@ func Run(t *testing.T, rulesets ...*rules.Ruleset) {
 		})
 	}
 }
+
+// The codes of the problems the loader finds in test files (rules.Error's
+// Code), beside the rule files' own codes in package rules.
+const (
+	CodeFacts  rules.Code = "facts"  // facts in a test do not fit the vocabulary
+	CodeExpect rules.Code = "expect" // a test expects a key or an outcome its decision never has
+)

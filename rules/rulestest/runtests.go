@@ -13,7 +13,7 @@ import (
 var (
 	testsOf  = hook.Tests.(func(*rules.Ruleset) []hook.TestCase)
 	constant = hook.Constant.(func(*rules.Ruleset) []bool)
-	runTest  = hook.RunTest.(func(context.Context, *rules.Ruleset, int) ([]rules.Status, string, map[string]any, map[string]any, error))
+	runTest  = hook.RunTest.(func(context.Context, *rules.Ruleset, int) ([]uint8, string, map[string]any, map[string]any, error))
 	fileStem = hook.FileStem.(func(string) string)
 )
 
@@ -126,15 +126,15 @@ func RunTests(ctx context.Context, rulesets ...*rules.Ruleset) *Report {
 		}
 		for i, t := range tests {
 			res := TestResult{Test: t}
-			var statuses []rules.Status
+			var statuses []uint8
 			statuses, res.Diff, res.Expected, res.Actual, res.Err = runTest(ctx, rs, i)
 			for i, s := range statuses {
 				switch s {
-				case rules.Fired:
+				case hook.Fired:
 					cov[i].Fired = true
-				case rules.Clear:
+				case hook.Clear:
 					cov[i].Clear = true
-				case rules.Undetermined:
+				case hook.Undetermined:
 					cov[i].Undetermined = true
 				}
 			}

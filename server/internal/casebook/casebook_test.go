@@ -32,7 +32,7 @@ func TestExpectedVersionInTheBody(t *testing.T) {
 			cmd, err := decode([]byte(tc.body), &x)
 			if tc.problem != "" {
 				var e *procedure.InvalidError
-				if !errors.As(err, &e) || len(e.Problems) == 0 || e.Problems[0].Field != tc.problem {
+				if !errors.As(err, &e) || len(e.Problems) == 0 || e.Problems[0].Path != tc.problem {
 					t.Fatalf("%v, want a problem at %s", err, tc.problem)
 				}
 				return

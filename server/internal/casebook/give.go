@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/reocell/celltherapy/rules"
 	"time"
 
 	"github.com/reocell/celltherapy/procedure"
@@ -79,7 +80,7 @@ func (b *Book) give(ctx context.Context, caseID string, actor procedure.Actor, c
 // invalid is a procedure.InvalidError of one problem: a JSON path ($...)
 // or the name of a header or query parameter, and what is wrong there.
 func invalid(field, message string) error {
-	return &procedure.InvalidError{Problems: []procedure.Problem{{Field: field, Message: message}}}
+	return &procedure.InvalidError{Problems: []rules.FieldError{{Path: field, Message: message}}}
 }
 
 // decode decodes a command. The body may carry "expectedVersion" beside
@@ -105,9 +106,9 @@ func decode(body []byte, x *Expect) (procedure.Command, error) {
 	case h.Key == "":
 		h.Key = x.Key
 	case h.Key != x.Key:
-		return nil, &procedure.InvalidError{Problems: []procedure.Problem{
-			{Field: "$.key", Message: "differs from the Idempotency-Key header"},
-			{Field: "Idempotency-Key", Message: "differs from the command's key"}}}
+		return nil, &procedure.InvalidError{Problems: []rules.FieldError{
+			{Path: "$.key", Message: "differs from the Idempotency-Key header"},
+			{Path: "Idempotency-Key", Message: "differs from the command's key"}}}
 	}
 	return cmd, nil
 }
@@ -131,9 +132,9 @@ func takeExpected(body []byte, x *Expect) ([]byte, error) {
 		return nil, invalid("$.expectedVersion", "must be a whole number, 0 or more")
 	}
 	if x.HasVersion && x.Version != v {
-		return nil, &procedure.InvalidError{Problems: []procedure.Problem{
-			{Field: "$.expectedVersion", Message: "differs from the If-Match header"},
-			{Field: "If-Match", Message: "differs from expectedVersion"}}}
+		return nil, &procedure.InvalidError{Problems: []rules.FieldError{
+			{Path: "$.expectedVersion", Message: "differs from the If-Match header"},
+			{Path: "If-Match", Message: "differs from expectedVersion"}}}
 	}
 	x.Version, x.HasVersion = v, true
 	delete(fields, "expectedVersion")

@@ -178,7 +178,7 @@ func (c *Console) commandError(w http.ResponseWriter, r *http.Request, err error
 	switch {
 	case errors.As(err, &inv):
 		for _, p := range inv.Problems {
-			problems[strings.TrimPrefix(p.Field, "$.")] = p.Message
+			problems[strings.TrimPrefix(p.Path, "$.")] = p.Message
 		}
 		return http.StatusBadRequest, problems, message
 	case errors.As(err, &refused):

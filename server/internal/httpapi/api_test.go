@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/reocell/celltherapy/rules"
 	"net/http"
 	"slices"
 	"strings"
@@ -207,7 +208,7 @@ func TestStatusTable(t *testing.T) {
 		{&auth.Error{Reason: "x"}, 401},
 		{&http.MaxBytesError{Limit: 1}, 413},
 		{errString("disk on fire"), 500},
-		{&procedure.InvalidError{Problems: []procedure.Problem{{Field: "$.at", Message: "is required"}}}, 400},
+		{&procedure.InvalidError{Problems: []rules.FieldError{{Path: "$.at", Message: "is required"}}}, 400},
 		{&procedure.ForbiddenError{Role: procedure.Nurse, Command: procedure.CmdOpenCase}, 403},
 		{fmt.Errorf("reading: %w", procedure.ErrNotFound), 404},
 		{&procedure.VersionError{CaseID: "c", Expected: 1, Actual: 2}, 409},

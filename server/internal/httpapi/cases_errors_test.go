@@ -106,3 +106,33 @@ func TestCaseErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestBadFieldsKeepTheirJSON: a bad field reaches the error body as the
+// domain's rules.FieldError, encoded as exactly {"path", "message"}, for a
+// case command (procedure.InvalidError) and for facts (rules.FieldErrors).
+func TestBadFieldsKeepTheirJSON(t *testing.T) {
+	ts := newTestServer(t, serverOptions{})
+	ts.openSampleCase(t)
+	bad := knowinglyInvalid(context.Background())
+	for _, tc := range []struct {
+		path, body, want string
+		role             auth.Role
+	}{
+		{"/v1/cases/" + SampleCase + "/commands",
+			`{"type": "book-appointment", "at": "2026-11-24T09:05:00Z", "reason": "", "specialist": "x", "slot": "2026-11-27T10:00:00Z"}`,
+			"$.reason", auth.Administrator},
+		{"/v1/decisions/eligibility", `{"pregnant": "yes"}`, "$.pregnant", auth.Doctor},
+	} {
+		resp, data := ts.do(t, bad, "POST", tc.path, tc.role, tc.body)
+		var body struct {
+			Problems []map[string]any `json:"problems"`
+		}
+		if err := json.Unmarshal(data, &body); err != nil || resp.StatusCode != 400 || len(body.Problems) == 0 {
+			t.Fatalf("%s: %d %s", tc.path, resp.StatusCode, data)
+		}
+		p := body.Problems[0]
+		if len(p) != 2 || p["path"] != tc.want || p["message"] == "" || p["message"] == nil {
+			t.Errorf("%s: problem %v, want exactly path %s and a message", tc.path, p, tc.want)
+		}
+	}
+}

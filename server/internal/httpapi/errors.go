@@ -93,21 +93,15 @@ func domainErrors() []struct {
 	}
 }
 
-// Problem is one thing wrong with the input, at its JSON path.
-type Problem struct {
-	Path    string `json:"path"`
-	Message string `json:"message"`
-}
-
 // Error is the one shape of every error the API answers.
 type Error struct {
-	Code      Code      `json:"code"`
-	Message   string    `json:"message"`
-	Path      string    `json:"path,omitempty"`  // the JSON path of the (first) bad value
-	Field     string    `json:"field,omitempty"` // the header or parameter at fault
-	Rule      string    `json:"rule,omitempty"`  // the rule of the procedure that refused
-	Problems  []Problem `json:"problems,omitempty"`
-	RequestID string    `json:"requestId"`
+	Code      Code               `json:"code"`
+	Message   string             `json:"message"`
+	Path      string             `json:"path,omitempty"`     // the JSON path of the (first) bad value
+	Field     string             `json:"field,omitempty"`    // the header or parameter at fault
+	Rule      string             `json:"rule,omitempty"`     // the rule of the procedure that refused
+	Problems  []rules.FieldError `json:"problems,omitempty"` // each {"path", "message"}
+	RequestID string             `json:"requestId"`
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
@@ -118,15 +112,15 @@ func classify(err error) (apiErr *Error, internal bool) {
 	if errors.As(err, &apiErr) {
 		return apiErr, false
 	}
-	var facts rules.FactErrors
+	var facts rules.FieldErrors
 	if errors.As(err, &facts) && len(facts) > 0 {
 		e := &Error{Code: CodeBadInput, Message: facts.Error(), Path: facts[0].Path}
 		for _, f := range facts {
-			e.Problems = append(e.Problems, Problem{Path: f.Path, Message: f.Message})
+			e.Problems = append(e.Problems, *f)
 		}
 		return e, false
 	}
-	var fact *rules.FactError
+	var fact *rules.FieldError
 	if errors.As(err, &fact) {
 		return &Error{Code: CodeBadInput, Message: fact.Error(), Path: fact.Path}, false
 	}
@@ -173,14 +167,14 @@ func codeOf(err error) Code {
 func invalidCommand(inv *procedure.InvalidError) *Error {
 	e := &Error{Code: codeOf(inv), Message: inv.Error()}
 	for _, p := range inv.Problems {
-		e.Problems = append(e.Problems, Problem{Path: p.Field, Message: p.Message})
+		e.Problems = append(e.Problems, p)
 		switch {
-		case strings.HasPrefix(p.Field, "$"):
+		case strings.HasPrefix(p.Path, "$"):
 			if e.Path == "" {
-				e.Path = p.Field
+				e.Path = p.Path
 			}
 		case e.Field == "":
-			e.Field = p.Field
+			e.Field = p.Path
 		}
 	}
 	if len(inv.Problems) == 1 && e.Field != "" {

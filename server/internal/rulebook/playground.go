@@ -143,7 +143,7 @@ func (s *Shelf) TryAgainst(ctx context.Context, data, facts, population []byte) 
 	for i, line := range lines {
 		var before, after rulediff.Verdict
 		line = bytes.TrimSpace(line)
-		var err error = rules.FactErrors{{Path: "$", Message: "empty line; want one JSON object of facts a line"}}
+		var err error = rules.FieldErrors{{Path: "$", Message: "empty line; want one JSON object of facts a line"}}
 		if len(line) > 0 {
 			before, after, err = rulediff.Compare(ctx, from.Kind(), from, to, line)
 		}

@@ -69,7 +69,7 @@ func (b *Book) Rulesets() []Ruleset { return append([]Ruleset(nil), b.rulesets..
 func (b *Book) RulesOf(kind string) *rules.Ruleset { return b.sets[kind] }
 
 // Decide makes the decision of kind for facts (JSON). Bad facts are a
-// rules.FactErrors naming each JSON path.
+// rules.FieldErrors naming each JSON path.
 func (b *Book) Decide(ctx context.Context, kind string, facts []byte) (Decision, error) {
 	decide, ok := b.deciders[kind]
 	if !ok {

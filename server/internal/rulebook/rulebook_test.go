@@ -79,7 +79,7 @@ func TestBuiltInRulesDecideEveryKind(t *testing.T) {
 		t.Errorf("unknown kind: %v", err)
 	}
 	_, err = b.Decide(context.Background(), "eligibility", []byte(`{"pregnant":"yes"}`))
-	var fe rules.FactErrors
+	var fe rules.FieldErrors
 	if !errors.As(err, &fe) || fe[0].Path != "$.pregnant" {
 		t.Errorf("bad facts: %v, want a FactErrors at $.pregnant", err)
 	}
