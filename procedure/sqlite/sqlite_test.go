@@ -55,3 +55,48 @@ func TestPackedWorkItems(t *testing.T) {
 		t.Errorf("the refused append left events: %v", err)
 	}
 }
+
+// TestCommandEventsFollowOtherWriters: two stores (two processes) on one
+// file append to one case in turn; the events each answers a command with
+// are the case's as stored, the other's appends included, though each
+// keeps what it read and wrote in memory; and an edited event is seen by
+// Events, which reads the database, whatever is kept.
+func TestCommandEventsFollowOtherWriters(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "cases.db")
+	a, b := open(t, path), open(t, path)
+	stores := []*sqlite.Store{a, b}
+	for v := 0; v < 6; v++ {
+		s := stores[v%2]
+		if v > 0 {
+			held, err := s.CommandEvents(ctx, "c1")
+			if err != nil || len(held) != v || held[v-1].Version != v {
+				t.Fatalf("before append %d: %d events (%v), want %d", v+1, len(held), err, v)
+			}
+		}
+		if _, err := s.Append(ctx, storetest.Request("c1", v, 1, "")); err != nil {
+			t.Fatalf("append %d: %v", v+1, err)
+		}
+	}
+	for _, s := range stores {
+		held, err := s.CommandEvents(ctx, "c1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored, err := s.Events(ctx, "c1")
+		if err != nil || len(held) != 6 || len(stored) != 6 {
+			t.Fatalf("kept %d events, stored %d (%v); want 6", len(held), len(stored), err)
+		}
+	}
+	db := a.DB()
+	if _, err := db.Exec(`DROP TRIGGER events_no_update`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE events SET data = '{"edited": true}' WHERE case_id = 'c1' AND version = 2`); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := a.Events(ctx, "c1")
+	if err != nil || string(stored[1].Data) != `{"edited": true}` {
+		t.Fatalf("Events answered %s (%v), not the event as stored now", stored[1].Data, err)
+	}
+}
