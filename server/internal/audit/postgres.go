@@ -251,3 +251,15 @@ func (p *postgresBackend) checkpoints(ctx context.Context) ([][]byte, error) {
 	}
 	return out, rows.Err()
 }
+
+func (p *postgresBackend) latestCheckpoint(ctx context.Context) ([]byte, error) {
+	var n string
+	err := p.pool.QueryRow(ctx, `SELECT note FROM audit_checkpoints ORDER BY size DESC LIMIT 1`).Scan(&n)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return []byte(n), nil
+}

@@ -239,3 +239,15 @@ func (s *sqliteBackend) checkpoints(ctx context.Context) ([][]byte, error) {
 	}
 	return out, rows.Err()
 }
+
+func (s *sqliteBackend) latestCheckpoint(ctx context.Context) ([]byte, error) {
+	var n string
+	err := s.db.QueryRowContext(ctx, `SELECT note FROM audit_checkpoints ORDER BY size DESC LIMIT 1`).Scan(&n)
+	if err == sql.ErrNoRows {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return []byte(n), nil
+}
