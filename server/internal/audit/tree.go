@@ -210,11 +210,11 @@ func (e *CheckpointError) Error() string {
 // Prove returns the inclusion proof of entry seq in the tree of the latest
 // stored checkpoint, and that checkpoint.
 func (l *Log) Prove(ctx context.Context, seq int64, known note.Verifiers) (*Checkpoint, tlog.RecordProof, string, error) {
-	stored, err := l.b.checkpoints(ctx)
-	if err != nil || len(stored) == 0 {
+	latest, err := l.b.latestCheckpoint(ctx)
+	if err != nil || latest == nil {
 		return nil, nil, "", errors.Join(errors.New("audit: no checkpoint yet"), err)
 	}
-	c, err := OpenCheckpoint(stored[len(stored)-1], known)
+	c, err := OpenCheckpoint(latest, known)
 	if err != nil {
 		return nil, nil, "", err
 	}
