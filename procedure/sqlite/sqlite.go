@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
@@ -31,6 +32,9 @@ type Store struct {
 	wr     *writer // the writer's connection; used by the commit loop alone
 	cache  eventCache
 	getVer *sql.Stmt // a case's version, for reads that use the cache
+
+	stopWAL, walDone chan struct{} // the WAL checkpointer's
+	closing          sync.Once
 }
 
 // readConns is how many idle connections the store keeps for reads:
@@ -71,7 +75,32 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
 	s.w = groupcommit.Start(s.commit, ErrClosed)
+	s.stopWAL, s.walDone = make(chan struct{}), make(chan struct{})
+	go s.checkpointWAL()
 	return s, nil
+}
+
+// walEvery is how often the WAL is copied into the database file. The
+// writer's connection does not do it (wal_autocheckpoint=0 on it): a
+// checkpoint copies pages and syncs the database file, which on the
+// commit path held up every command waiting on that batch.
+const walEvery = 100 * time.Millisecond
+
+// checkpointWAL runs SQLite's PASSIVE checkpoints beside the writer: they
+// take no lock writers wait on, and each commit is durable in the WAL
+// (synchronous=FULL) before it is acknowledged, whenever it is copied.
+func (s *Store) checkpointWAL() {
+	defer close(s.walDone)
+	t := time.NewTicker(walEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopWAL:
+			return
+		case <-t.C:
+			s.db.ExecContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`) // the next tick tries again
+		}
+	}
 }
 
 // check makes sure the connection settings took: they are the durability
@@ -93,6 +122,8 @@ func check(ctx context.Context, db *sql.DB) error {
 
 // Close stops the writer and closes the database.
 func (s *Store) Close() error {
+	s.closing.Do(func() { close(s.stopWAL) })
+	<-s.walDone
 	s.w.Close()
 	s.wr.close()
 	s.getVer.Close()

@@ -3,8 +3,11 @@ package sqlite_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/reocell/celltherapy/procedure"
 	"github.com/reocell/celltherapy/procedure/sqlite"
@@ -98,5 +101,37 @@ func TestCommandEventsFollowOtherWriters(t *testing.T) {
 	stored, err := a.Events(ctx, "c1")
 	if err != nil || string(stored[1].Data) != `{"edited": true}` {
 		t.Fatalf("Events answered %s (%v), not the event as stored now", stored[1].Data, err)
+	}
+}
+
+// TestWALCopiedBesideTheWriter: the WAL is copied into the database file
+// in the background, within a fraction of a second of the commits, not by
+// the writer once the WAL has grown to SQLite's 1000 pages.
+func TestWALCopiedBesideTheWriter(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "cases.db")
+	s := open(t, path)
+	before, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range 40 {
+		if _, err := s.Append(ctx, storetest.Request(fmt.Sprintf("w-%d", k), 0, 3, "")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		st, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Size() > before.Size() {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the database file is still %d bytes: the WAL was not copied into it", st.Size())
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -70,6 +70,12 @@ func (w *writer) connect(ctx context.Context) error {
 		return err
 	}
 	w.conn, w.st = conn, map[string]*sql.Stmt{}
+	// The store's checkpointer copies the WAL into the database, off the
+	// commit path (Store.checkpointWAL).
+	if _, err := conn.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 0`); err != nil {
+		w.close()
+		return err
+	}
 	for name, q := range writerSQL {
 		if err := w.prepare(ctx, name, q); err != nil {
 			w.close()
