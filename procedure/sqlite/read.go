@@ -6,11 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
-	"sync"
 	"time"
 
 	"github.com/reocell/celltherapy/procedure"
+	"github.com/reocell/celltherapy/procedure/internal/eventcache"
 	"github.com/reocell/celltherapy/procedure/internal/rowscan"
 	"github.com/reocell/celltherapy/procedure/internal/workitem"
 )
@@ -31,7 +30,7 @@ func (s *Store) Events(ctx context.Context, caseID string) ([]procedure.Event, e
 		err = fmt.Errorf("%w: case %q", procedure.ErrNotFound, caseID)
 	}
 	if err == nil {
-		s.cache.put(caseID, evs)
+		s.cache.Put(caseID, evs)
 	}
 	return evs, err
 }
@@ -43,88 +42,20 @@ func (s *Store) Events(ctx context.Context, caseID string) ([]procedure.Event, e
 // reads its case's events before it decides, and reading them all again
 // from the database was most of its cost.
 func (s *Store) CommandEvents(ctx context.Context, caseID string) ([]procedure.Event, error) {
-	if held := s.cache.get(caseID); held != nil {
-		var v int
-		err := s.getVer.QueryRowContext(ctx, caseID).Scan(&v)
-		switch {
-		case err != nil && !errors.Is(err, sql.ErrNoRows):
-			return nil, err
-		case v == len(held):
-			return held, nil
-		case v > len(held):
-			more, err := events(ctx, s.db, caseID, len(held)+1, 1<<62)
-			if err != nil {
-				return nil, err
+	return s.cache.Events(ctx, caseID, eventcache.Reads{
+		Version: func(ctx context.Context, caseID string) (int, error) {
+			var v int
+			err := s.getVer.QueryRowContext(ctx, caseID).Scan(&v)
+			if errors.Is(err, sql.ErrNoRows) {
+				err = nil
 			}
-			evs := append(held, more...)
-			s.cache.put(caseID, evs)
-			return evs, nil
-		}
-		// Fewer events than kept: the database is not the one they were
-		// read from (restored from a backup); read it as it is.
-		s.cache.drop(caseID)
-	}
-	return s.Events(ctx, caseID)
-}
-
-// heldCases is how many cases' events a store keeps in memory at most.
-const heldCases = 512
-
-// eventCache holds the events of the cases read or written last, each a
-// whole prefix of its case (versions 1 to len).
-type eventCache struct {
-	mu sync.Mutex
-	m  map[string][]procedure.Event
-}
-
-// get returns a copy of the events held of a case, or nil.
-func (c *eventCache) get(caseID string) []procedure.Event {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	evs := c.m[caseID]
-	if evs == nil {
-		return nil
-	}
-	return slices.Clone(evs)
-}
-
-func (c *eventCache) put(caseID string, evs []procedure.Event) {
-	if len(evs) == 0 || evs[0].Version != 1 || evs[len(evs)-1].Version != len(evs) {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m = map[string][]procedure.Event{}
-	}
-	if _, ok := c.m[caseID]; !ok && len(c.m) >= heldCases {
-		for k := range c.m { // one case out, any
-			delete(c.m, k)
-			break
-		}
-	}
-	c.m[caseID] = slices.Clip(slices.Clone(evs))
-}
-
-// appended adds events committed at version from+1 on to a case held at
-// version from (from 0: a new case).
-func (c *eventCache) appended(caseID string, from int, evs []procedure.Event) {
-	if from == 0 {
-		c.put(caseID, evs)
-		return
-	}
-	c.mu.Lock()
-	held, ok := c.m[caseID]
-	c.mu.Unlock()
-	if ok && len(held) == from {
-		c.put(caseID, append(slices.Clip(held), evs...))
-	}
-}
-
-func (c *eventCache) drop(caseID string) {
-	c.mu.Lock()
-	delete(c.m, caseID)
-	c.mu.Unlock()
+			return v, err
+		},
+		From: func(ctx context.Context, caseID string, from int) ([]procedure.Event, error) {
+			return events(ctx, s.db, caseID, from, 1<<62)
+		},
+		All: s.Events,
+	})
 }
 
 // Replay implements procedure.Store.

@@ -21,6 +21,7 @@ import (
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
 
 	"github.com/reocell/celltherapy/procedure"
+	"github.com/reocell/celltherapy/procedure/internal/eventcache"
 	"github.com/reocell/celltherapy/procedure/internal/groupcommit"
 )
 
@@ -30,7 +31,7 @@ type Store struct {
 	db     *sql.DB
 	w      *groupcommit.Writer
 	wr     *writer // the writer's connection; used by the commit loop alone
-	cache  eventCache
+	cache  eventcache.Cache
 	getVer *sql.Stmt // a case's version, for reads that use the cache
 
 	stopWAL, walDone chan struct{} // the WAL checkpointer's
@@ -160,7 +161,7 @@ func (s *Store) commit(batch []*groupcommit.Job) {
 	}
 	for _, j := range batch {
 		if j.Err == nil && !j.Res.Replayed {
-			s.cache.appended(j.Req.CaseID, j.Req.ExpectedVersion, j.Req.Events)
+			s.cache.Appended(j.Req.CaseID, j.Req.ExpectedVersion, asStored(j.Req.Events))
 		}
 	}
 	groupcommit.Finish(batch, nil)
@@ -184,6 +185,17 @@ func (s *Store) PutSummary(ctx context.Context, sm procedure.Summary) (bool, err
 		return false, err
 	}
 	return true, tx.Commit()
+}
+
+// asStored returns events as a read of the events table gives them back:
+// their instants in UTC (stamp keeps them to the nanosecond).
+func asStored(evs []procedure.Event) []procedure.Event {
+	out := make([]procedure.Event, len(evs))
+	for i, e := range evs {
+		e.At, e.RecordedAt = e.At.UTC(), e.RecordedAt.UTC()
+		out[i] = e
+	}
+	return out
 }
 
 // stamp writes an instant as the events table keeps it.

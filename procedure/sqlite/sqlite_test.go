@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/reocell/celltherapy/procedure"
 	"github.com/reocell/celltherapy/procedure/sqlite"
 	"github.com/reocell/celltherapy/procedure/storetest"
@@ -77,7 +79,11 @@ func TestCommandEventsFollowOtherWriters(t *testing.T) {
 				t.Fatalf("before append %d: %d events (%v), want %d", v+1, len(held), err, v)
 			}
 		}
-		if _, err := s.Append(ctx, storetest.Request("c1", v, 1, "")); err != nil {
+		req := storetest.Request("c1", v, 1, "")
+		// An instant given with an offset is kept as stored, in UTC.
+		req.Events[0].At = req.Events[0].At.In(time.FixedZone("MSK", 3*3600))
+		req.Events[0].RecordedAt = time.Now()
+		if _, err := s.Append(ctx, req); err != nil {
 			t.Fatalf("append %d: %v", v+1, err)
 		}
 	}
@@ -89,6 +95,11 @@ func TestCommandEventsFollowOtherWriters(t *testing.T) {
 		stored, err := s.Events(ctx, "c1")
 		if err != nil || len(held) != 6 || len(stored) != 6 {
 			t.Fatalf("kept %d events, stored %d (%v); want 6", len(held), len(stored), err)
+		}
+		// Instants compared as written, zone and monotonic reading included.
+		asWritten := cmp.Comparer(func(a, b time.Time) bool { return a.String() == b.String() })
+		if diff := cmp.Diff(stored, held, asWritten); diff != "" {
+			t.Errorf("the events kept are not the events as stored (-stored +kept):\n%s", diff)
 		}
 	}
 	db := a.DB()
