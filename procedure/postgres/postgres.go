@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/reocell/celltherapy/procedure"
+	"github.com/reocell/celltherapy/procedure/internal/eventcache"
 	"github.com/reocell/celltherapy/procedure/internal/groupcommit"
 	"github.com/reocell/celltherapy/procedure/internal/workitem"
 )
@@ -29,6 +30,10 @@ import (
 type Store struct {
 	pool *pgxpool.Pool
 	w    *groupcommit.Writer
+	// cache keeps the events of the cases read last, as read: an event as
+	// appended is not kept, since PostgreSQL keeps its instants to the
+	// microsecond and a command must decide on the event as stored.
+	cache eventcache.Cache
 }
 
 // Open connects to the database at dsn (a URL or keyword/value string
