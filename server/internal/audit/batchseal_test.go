@@ -3,6 +3,7 @@ package audit
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/mod/sumdb/note"
 
 	"github.com/reocell/celltherapy/procedure"
 )
@@ -164,5 +167,44 @@ func TestCheckpointFileFollowsCaseBatches(t *testing.T) {
 			t.Fatalf("the checkpoint file holds %q, not the latest stored checkpoint %q", got, latest)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// failingSigner is an audit key that cannot sign.
+type failingSigner struct{}
+
+func (failingSigner) Name() string                    { return KeyName }
+func (failingSigner) KeyHash() uint32                 { return 1 }
+func (failingSigner) Sign(msg []byte) ([]byte, error) { return nil, errors.New("the key is gone") }
+
+// TestBatchWithoutItsCheckpointNotCommitted: a batch whose checkpoint
+// cannot be signed commits nothing, events included, and the next batch
+// commits on a clean transaction.
+func TestBatchWithoutItsCheckpointNotCommitted(t *testing.T) {
+	signer, _ := testKey(t)
+	for _, s := range stores(t) {
+		t.Run(s.name, func(t *testing.T) {
+			ctx := context.Background()
+			l := s.open(t, Options{})
+			store := s.cases(t)
+			cases := procedure.NewCases(store, procedure.WithClock(func() time.Time { return t0.Add(time.Hour) }))
+			give := func(id string, key note.Signer) error {
+				tr := &Trail{ActorID: admin.ID, ActorRole: string(admin.Role), RequestID: id, Input: []byte(`{}`), Sealer: &Sealer{Signer: key}}
+				_, err := cases.Give(ctx, id, admin, openCmd(id), procedure.WithAuditTrail(tr))
+				return err
+			}
+			if err := give("n-1", failingSigner{}); err == nil {
+				t.Fatal("a command whose batch could not sign its checkpoint was answered")
+			}
+			if _, err := store.Events(ctx, "n-1"); !errors.Is(err, procedure.ErrNotFound) {
+				t.Fatalf("its events were stored: %v", err)
+			}
+			if err := give("n-2", signer); err != nil {
+				t.Fatalf("the next command: %v", err)
+			}
+			if n, err := l.Verify(ctx, store); err != nil || n != 1 {
+				t.Fatalf("verify: %d entries, %v; want 1", n, err)
+			}
+		})
 	}
 }
