@@ -186,7 +186,11 @@ func (cs *Cases) replay(ctx context.Context, key string) (*Result, error) {
 func (cs *Cases) try(ctx context.Context, caseID string, actor Actor, cmd Command, spec commandSpec, digest string, g giving) (*Result, error) {
 	c := &Case{Stage: ""}
 	if spec.Type != CmdOpenCase {
-		events, err := cs.store.Events(ctx, caseID)
+		read := cs.store.Events
+		if cr, ok := cs.store.(CommandReader); ok {
+			read = cr.CommandEvents
+		}
+		events, err := read(ctx, caseID)
 		if err != nil {
 			return nil, err
 		}

@@ -32,6 +32,15 @@ type Store interface {
 	Worklist(ctx context.Context, q WorklistQuery) ([]WorkItem, error)
 }
 
+// CommandReader is a Store that can answer the events a command decides
+// on faster than Events: from memory, what it stored or read before,
+// once it has checked that the case has not grown since (events are never
+// changed once stored). Cases reads a case so before each command; Events
+// stays the events as stored now, for what checks them (audit verify).
+type CommandReader interface {
+	CommandEvents(ctx context.Context, caseID string) ([]Event, error)
+}
+
 // SummaryWriter is a Store that can replace the summary of a case whose
 // summary this code computes differently from the one stored (a case
 // stored before a new worklist flag): PutSummary writes s only when the
@@ -94,6 +103,36 @@ type AuditEntry struct {
 	EventHash     string // EventHash of that event as stored
 	PrevHash      string
 	Hash          string
+}
+
+// AuditSealer is an AuditTrail that also signs a checkpoint of the audit
+// log at the end of every commit batch that wrote audit entries: after the
+// batch's last entry, inside the batch's transaction, the store calls Seal
+// once with the log's Merkle tree as it keeps it, so that every committed
+// batch is stored with the checkpoint of the tree size it ends at (and a
+// batch whose checkpoint fails is not committed). A store seals with the
+// sealer of the batch's last audited append.
+type AuditSealer interface {
+	AuditTrail
+	Seal(ctx context.Context, tree AuditTree) error
+}
+
+// AuditTree is the audit log's Merkle tree inside a store's transaction:
+// its stored hashes (the table audit_tree, by index, as
+// golang.org/x/mod/sumdb/tlog numbers them) and its signed checkpoints
+// (audit_checkpoints, by size), beside the entries.
+type AuditTree interface {
+	// Size is the tree's size: the largest checkpoint's, 0 when none.
+	Size(ctx context.Context) (int64, error)
+	// EntryHashes returns the seq and Hash of every entry after seq, in
+	// order, those of the batch included.
+	EntryHashes(ctx context.Context, after int64) (seqs []int64, hashes []string, err error)
+	// ReadHashes returns the stored hashes of the indexes given.
+	ReadHashes(ctx context.Context, idx []int64) ([][32]byte, error)
+	// PutHashes stores hashes at indexes first, first+1, ...
+	PutHashes(ctx context.Context, first int64, hashes [][32]byte) error
+	// PutCheckpoint stores a signed checkpoint of the tree at size.
+	PutCheckpoint(ctx context.Context, size int64, at string, note []byte) error
 }
 
 // auditFollows checks that entries follow tail, and returns the new tail.

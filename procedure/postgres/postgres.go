@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/reocell/celltherapy/procedure"
+	"github.com/reocell/celltherapy/procedure/internal/eventcache"
 	"github.com/reocell/celltherapy/procedure/internal/groupcommit"
 	"github.com/reocell/celltherapy/procedure/internal/workitem"
 )
@@ -29,6 +30,10 @@ import (
 type Store struct {
 	pool *pgxpool.Pool
 	w    *groupcommit.Writer
+	// cache keeps the events of the cases read last, as read: an event as
+	// appended is not kept, since PostgreSQL keeps its instants to the
+	// microsecond and a command must decide on the event as stored.
+	cache eventcache.Cache
 }
 
 // Open connects to the database at dsn (a URL or keyword/value string
@@ -112,6 +117,12 @@ func (s *Store) commit(batch []*groupcommit.Job) {
 		if err := appendAudit(ctx, tx, audited); err != nil {
 			groupcommit.Finish(batch, err)
 			return
+		}
+		if sl, ok := audited[len(audited)-1].Req.Audit.(procedure.AuditSealer); ok {
+			if err := sealAudit(ctx, tx, sl); err != nil {
+				groupcommit.Finish(batch, err)
+				return
+			}
 		}
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -236,6 +247,95 @@ func appendAudit(ctx context.Context, tx pgx.Tx, jobs []*groupcommit.Job) error 
 		return fmt.Errorf("postgres: insert audit entries: %w", err)
 	}
 	return nil
+}
+
+// sealAudit has the sealer store the signed checkpoint of the tree the
+// batch ends at, in the batch's transaction. The checkpoints' table lock
+// orders the sealers (this store's batches, the server's own log, other
+// servers), after the audit log's lock, which every sealer that also
+// appends takes first.
+func sealAudit(ctx context.Context, tx pgx.Tx, sl procedure.AuditSealer) error {
+	if _, err := tx.Exec(ctx, `LOCK TABLE audit_checkpoints IN EXCLUSIVE MODE`); err != nil {
+		return fmt.Errorf("postgres: lock the audit checkpoints: %w", err)
+	}
+	if err := sl.Seal(ctx, tree{tx}); err != nil {
+		return fmt.Errorf("postgres: sign the audit checkpoint: %w", err)
+	}
+	return nil
+}
+
+// tree is the audit log's Merkle tree in a batch's transaction
+// (procedure.AuditTree).
+type tree struct{ tx pgx.Tx }
+
+func (t tree) Size(ctx context.Context) (int64, error) {
+	var n int64
+	err := t.tx.QueryRow(ctx, `SELECT COALESCE(MAX(size), 0) FROM audit_checkpoints`).Scan(&n)
+	return n, err
+}
+
+func (t tree) EntryHashes(ctx context.Context, after int64) ([]int64, []string, error) {
+	rows, err := t.tx.Query(ctx, `SELECT seq, hash FROM audit_entries WHERE seq > $1 ORDER BY seq`, after)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	var seqs []int64
+	var hashes []string
+	for rows.Next() {
+		var q int64
+		var h string
+		if err := rows.Scan(&q, &h); err != nil {
+			return nil, nil, err
+		}
+		seqs, hashes = append(seqs, q), append(hashes, h)
+	}
+	return seqs, hashes, rows.Err()
+}
+
+func (t tree) ReadHashes(ctx context.Context, idx []int64) ([][32]byte, error) {
+	rows, err := t.tx.Query(ctx, `SELECT idx, hash FROM audit_tree WHERE idx = ANY($1)`, idx)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	got := make(map[int64][32]byte, len(idx))
+	for rows.Next() {
+		var x int64
+		var b []byte
+		if err := rows.Scan(&x, &b); err != nil {
+			return nil, err
+		}
+		var h [32]byte
+		copy(h[:], b)
+		got[x] = h
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([][32]byte, len(idx))
+	for i, x := range idx {
+		h, ok := got[x]
+		if !ok {
+			return nil, fmt.Errorf("postgres: audit tree hash %d not stored", x)
+		}
+		out[i] = h
+	}
+	return out, nil
+}
+
+func (t tree) PutHashes(ctx context.Context, first int64, hashes [][32]byte) error {
+	rows := make([][]any, len(hashes))
+	for i := range hashes {
+		rows[i] = []any{first + int64(i), hashes[i][:]}
+	}
+	_, err := t.tx.CopyFrom(ctx, pgx.Identifier{"audit_tree"}, []string{"idx", "hash"}, pgx.CopyFromRows(rows))
+	return err
+}
+
+func (t tree) PutCheckpoint(ctx context.Context, size int64, at string, note []byte) error {
+	_, err := t.tx.Exec(ctx, `INSERT INTO audit_checkpoints (size, at, note) VALUES ($1, $2, $3)`, size, at, string(note))
+	return err
 }
 
 func queueEvent(b *pgx.Batch, e procedure.Event) error {

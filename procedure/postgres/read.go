@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/reocell/celltherapy/procedure"
+	"github.com/reocell/celltherapy/procedure/internal/eventcache"
 	"github.com/reocell/celltherapy/procedure/internal/rowscan"
 	"github.com/reocell/celltherapy/procedure/internal/workitem"
 )
@@ -27,7 +28,35 @@ func (s *Store) Events(ctx context.Context, caseID string) ([]procedure.Event, e
 	if err == nil && len(evs) == 0 {
 		err = fmt.Errorf("%w: case %q", procedure.ErrNotFound, caseID)
 	}
+	if err == nil {
+		s.cache.Put(caseID, evs)
+	}
 	return evs, err
+}
+
+// CommandEvents implements procedure.CommandReader: the events of the
+// cases read or written last are kept in memory, and a command's read of
+// its case asks the database for the case's version alone when it has
+// not grown (the events of another server's appends otherwise). Events
+// stays a read of the events as stored now, for audit verify.
+func (s *Store) CommandEvents(ctx context.Context, caseID string) ([]procedure.Event, error) {
+	if !storable(caseID) {
+		return s.Events(ctx, caseID)
+	}
+	return s.cache.Events(ctx, caseID, eventcache.Reads{
+		Version: func(ctx context.Context, caseID string) (int, error) {
+			var v int
+			err := s.pool.QueryRow(ctx, `SELECT version FROM cases WHERE case_id = $1`, caseID).Scan(&v)
+			if errors.Is(err, pgx.ErrNoRows) {
+				err = nil
+			}
+			return v, err
+		},
+		From: func(ctx context.Context, caseID string, from int) ([]procedure.Event, error) {
+			return events(ctx, s.pool, caseID, from, 1<<30)
+		},
+		All: s.Events,
+	})
 }
 
 // Replay implements procedure.Store.

@@ -4,10 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/reocell/celltherapy/procedure"
+	"github.com/reocell/celltherapy/procedure/internal/eventcache"
 	"github.com/reocell/celltherapy/procedure/internal/rowscan"
 	"github.com/reocell/celltherapy/procedure/internal/workitem"
 )
@@ -20,13 +22,40 @@ type querier interface {
 
 const eventColumns = `case_id, version, type, schema, actor_id, actor_role, at, recorded_at, COALESCE(key, ''), data, decision`
 
-// Events implements procedure.Store.
+// Events implements procedure.Store: the events as stored now, read from
+// the database (what audit verify re-hashes).
 func (s *Store) Events(ctx context.Context, caseID string) ([]procedure.Event, error) {
 	evs, err := events(ctx, s.db, caseID, 1, 1<<62)
 	if err == nil && len(evs) == 0 {
 		err = fmt.Errorf("%w: case %q", procedure.ErrNotFound, caseID)
 	}
+	if err == nil {
+		s.cache.Put(caseID, evs)
+	}
 	return evs, err
+}
+
+// CommandEvents implements procedure.CommandReader. The events of the
+// cases written or read last are kept in memory: a case whose stored
+// version is the one kept is answered from memory, and one that has grown
+// (another process appended) reads only its new events. Every command
+// reads its case's events before it decides, and reading them all again
+// from the database was most of its cost.
+func (s *Store) CommandEvents(ctx context.Context, caseID string) ([]procedure.Event, error) {
+	return s.cache.Events(ctx, caseID, eventcache.Reads{
+		Version: func(ctx context.Context, caseID string) (int, error) {
+			var v int
+			err := s.getVer.QueryRowContext(ctx, caseID).Scan(&v)
+			if errors.Is(err, sql.ErrNoRows) {
+				err = nil
+			}
+			return v, err
+		},
+		From: func(ctx context.Context, caseID string, from int) ([]procedure.Event, error) {
+			return events(ctx, s.db, caseID, from, 1<<62)
+		},
+		All: s.Events,
+	})
 }
 
 // Replay implements procedure.Store.

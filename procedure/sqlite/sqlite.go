@@ -12,25 +12,36 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
 
 	"github.com/reocell/celltherapy/procedure"
+	"github.com/reocell/celltherapy/procedure/internal/eventcache"
 	"github.com/reocell/celltherapy/procedure/internal/groupcommit"
-	"github.com/reocell/celltherapy/procedure/internal/workitem"
 )
 
 // Store is a procedure.Store in one SQLite file. It is safe for concurrent
 // use, also by several processes on one machine.
 type Store struct {
-	db *sql.DB
-	w  *groupcommit.Writer
+	db     *sql.DB
+	w      *groupcommit.Writer
+	wr     *writer // the writer's connection; used by the commit loop alone
+	cache  eventcache.Cache
+	getVer *sql.Stmt // a case's version, for reads that use the cache
+
+	stopWAL, walDone chan struct{} // the WAL checkpointer's
+	closing          sync.Once
 }
+
+// readConns is how many idle connections the store keeps for reads:
+// opening a SQLite connection reads the schema, which costs more than
+// most reads.
+const readConns = 16
 
 // Open opens (creating it if needed) the SQLite database at path and
 // applies the embedded migrations. A database with a newer schema than
@@ -46,6 +57,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	db.SetMaxIdleConns(readConns)
 	if err := check(ctx, db); err != nil {
 		db.Close()
 		return nil, err
@@ -55,8 +67,41 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{db: db}
+	if s.getVer, err = db.PrepareContext(ctx, `SELECT version FROM cases WHERE case_id = ?`); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	if s.wr, err = openWriter(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
 	s.w = groupcommit.Start(s.commit, ErrClosed)
+	s.stopWAL, s.walDone = make(chan struct{}), make(chan struct{})
+	go s.checkpointWAL()
 	return s, nil
+}
+
+// walEvery is how often the WAL is copied into the database file. The
+// writer's connection does not do it (wal_autocheckpoint=0 on it): a
+// checkpoint copies pages and syncs the database file, which on the
+// commit path held up every command waiting on that batch.
+const walEvery = 100 * time.Millisecond
+
+// checkpointWAL runs SQLite's PASSIVE checkpoints beside the writer: they
+// take no lock writers wait on, and each commit is durable in the WAL
+// (synchronous=FULL) before it is acknowledged, whenever it is copied.
+func (s *Store) checkpointWAL() {
+	defer close(s.walDone)
+	t := time.NewTicker(walEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopWAL:
+			return
+		case <-t.C:
+			s.db.ExecContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`) // the next tick tries again
+		}
+	}
 }
 
 // check makes sure the connection settings took: they are the durability
@@ -78,7 +123,11 @@ func check(ctx context.Context, db *sql.DB) error {
 
 // Close stops the writer and closes the database.
 func (s *Store) Close() error {
+	s.closing.Do(func() { close(s.stopWAL) })
+	<-s.walDone
 	s.w.Close()
+	s.wr.close()
+	s.getVer.Close()
 	return s.db.Close()
 }
 
@@ -100,145 +149,22 @@ func (s *Store) Append(ctx context.Context, req procedure.AppendRequest) (proced
 // commit runs each job under its own savepoint, so that one refused append
 // leaves the others, and commits them all with one sync. The audit
 // entries of the jobs that carry a trail are chained in the same
-// transaction, after the audit log's end as read under the write lock.
+// transaction, after the audit log's end as read under the write lock,
+// and a trail that seals (procedure.AuditSealer) has the checkpoint of
+// the tree the batch ends at stored in it too.
 func (s *Store) commit(batch []*groupcommit.Job) {
-	tx, err := s.db.BeginTx(context.Background(), nil)
+	err := s.wr.commit(batch)
 	if err != nil {
-		groupcommit.Finish(batch, fmt.Errorf("sqlite: begin: %w", err))
+		s.wr.abort()
+		groupcommit.Finish(batch, err)
 		return
 	}
-	var tail *procedure.AuditTail // read once, when a job needs it
 	for _, j := range batch {
-		if err := j.Ctx.Err(); err != nil {
-			j.Err = err
-			continue
+		if j.Err == nil && !j.Res.Replayed {
+			s.cache.Appended(j.Req.CaseID, j.Req.ExpectedVersion, asStored(j.Req.Events))
 		}
-		if j.Req.Audit != nil && tail == nil {
-			if tail, err = auditTail(tx); err != nil {
-				tx.Rollback()
-				groupcommit.Finish(batch, err)
-				return
-			}
-		}
-		if _, err := tx.Exec("SAVEPOINT append"); err != nil {
-			tx.Rollback()
-			groupcommit.Finish(batch, err)
-			return
-		}
-		var next procedure.AuditTail
-		j.Res, next, j.Err = appendTx(j.Ctx, tx, j.Req, tail)
-		release := "RELEASE append"
-		if j.Err != nil {
-			release = "ROLLBACK TO append; RELEASE append"
-		} else if tail != nil {
-			*tail = next
-		}
-		if _, err := tx.Exec(release); err != nil {
-			tx.Rollback()
-			groupcommit.Finish(batch, err)
-			return
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		groupcommit.Finish(batch, fmt.Errorf("sqlite: commit: %w", err))
-		return
 	}
 	groupcommit.Finish(batch, nil)
-}
-
-// auditTail reads the audit log's last entry.
-func auditTail(tx *sql.Tx) (*procedure.AuditTail, error) {
-	var t procedure.AuditTail
-	err := tx.QueryRow(`SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1`).Scan(&t.Seq, &t.Hash)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("sqlite: read the audit log's end: %w", err)
-	}
-	return &t, nil
-}
-
-// appendTx appends one request inside the batch's transaction, with its
-// audit entries after tail when it carries a trail; it returns the new tail.
-func appendTx(ctx context.Context, tx *sql.Tx, req procedure.AppendRequest, tail *procedure.AuditTail) (procedure.AppendResult, procedure.AuditTail, error) {
-	var next procedure.AuditTail
-	if tail != nil {
-		next = *tail
-	}
-	if req.Key != "" {
-		k, err := keyUse(ctx, tx, req.Key)
-		if err != nil {
-			return procedure.AppendResult{}, next, err
-		}
-		if k != nil {
-			if err := req.KeyUse(k.caseID, k.digest); err != nil {
-				return procedure.AppendResult{}, next, err
-			}
-			evs, err := events(ctx, tx, k.caseID, k.first, k.last)
-			return procedure.AppendResult{Events: evs, Replayed: true}, next, err
-		}
-	}
-	var have int
-	err := tx.QueryRowContext(ctx, `SELECT version FROM cases WHERE case_id = ?`, req.CaseID).Scan(&have)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return procedure.AppendResult{}, next, err
-	}
-	if have != req.ExpectedVersion {
-		return procedure.AppendResult{}, next, fmt.Errorf("%w: case %q is at version %d, not %d", procedure.ErrConflict, req.CaseID, have, req.ExpectedVersion)
-	}
-	for _, e := range req.Events {
-		if err := insertEvent(ctx, tx, e); err != nil {
-			return procedure.AppendResult{}, next, err
-		}
-	}
-	if err := putSummary(ctx, tx, req.Summary); err != nil {
-		return procedure.AppendResult{}, next, err
-	}
-	if req.Key != "" {
-		last := req.ExpectedVersion + len(req.Events)
-		var digest any
-		if req.Digest != "" {
-			digest = req.Digest
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO commands (key, case_id, first_version, last_version, digest) VALUES (?, ?, ?, ?, ?)`,
-			req.Key, req.CaseID, req.ExpectedVersion+1, last, digest); err != nil {
-			return procedure.AppendResult{}, next, err
-		}
-	}
-	if req.Audit != nil {
-		entries, after, err := procedure.ChainAudit(req.Audit, next, req.Events)
-		if err != nil {
-			return procedure.AppendResult{}, next, err
-		}
-		for _, a := range entries {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO audit_entries
-				(seq, at, actor_id, actor_role, action, subject, request_id, ruleset_digest, input, output, event_version, event_hash, prev_hash, hash)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				a.Seq, a.At, a.ActorID, a.ActorRole, a.Action, a.Subject, a.RequestID, a.RulesetDigest,
-				string(a.Input), string(a.Output), a.EventVersion, a.EventHash, a.PrevHash, a.Hash); err != nil {
-				return procedure.AppendResult{}, next, fmt.Errorf("sqlite: insert audit entry %d: %w", a.Seq, err)
-			}
-		}
-		next = after
-	}
-	return procedure.AppendResult{Events: req.Events}, next, nil
-}
-
-func insertEvent(ctx context.Context, tx *sql.Tx, e procedure.Event) error {
-	var decision, key any
-	if e.Decision != nil {
-		b, err := json.Marshal(e.Decision)
-		if err != nil {
-			return err
-		}
-		decision = string(b)
-	}
-	if e.Key != "" {
-		key = e.Key
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO events (case_id, version, type, schema, actor_id, actor_role, at, recorded_at, key, data, decision)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.CaseID, e.Version, string(e.Type), e.Schema, e.Actor.ID, string(e.Actor.Role),
-		stamp(e.At), stamp(e.RecordedAt), key, string(e.Data), decision)
-	return err
 }
 
 // PutSummary implements procedure.SummaryWriter.
@@ -255,36 +181,21 @@ func (s *Store) PutSummary(ctx context.Context, sm procedure.Summary) (bool, err
 		}
 		return false, err
 	}
-	if err := putSummary(ctx, tx, sm); err != nil {
+	if err := putSummary(ctx, txExec{tx}, sm); err != nil {
 		return false, err
 	}
 	return true, tx.Commit()
 }
 
-func putSummary(ctx context.Context, tx *sql.Tx, sm procedure.Summary) error {
-	b, err := json.Marshal(sm)
-	if err != nil {
-		return err
+// asStored returns events as a read of the events table gives them back:
+// their instants in UTC (stamp keeps them to the nanosecond).
+func asStored(evs []procedure.Event) []procedure.Event {
+	out := make([]procedure.Event, len(evs))
+	for i, e := range evs {
+		e.At, e.RecordedAt = e.At.UTC(), e.RecordedAt.UTC()
+		out[i] = e
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO cases (case_id, version, stage, summary) VALUES (?, ?, ?, ?)
-		ON CONFLICT (case_id) DO UPDATE SET version = excluded.version, stage = excluded.stage, summary = excluded.summary`,
-		sm.CaseID, sm.Version, string(sm.Stage), string(b)); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM dues WHERE case_id = ?`, sm.CaseID); err != nil {
-		return err
-	}
-	for _, d := range sm.Due {
-		item, err := workitem.Pack(sm, d)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO dues (case_id, what, who, from_at, by_at, ref, item) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			sm.CaseID, string(d.What), string(d.Who), d.From.UnixMicro(), d.By.UnixMicro(), d.Ref, item); err != nil {
-			return err
-		}
-	}
-	return nil
+	return out
 }
 
 // stamp writes an instant as the events table keeps it.

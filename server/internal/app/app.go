@@ -379,7 +379,8 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error
 		cases.Close()
 		return nil, err
 	}
-	deps := httpapi.Deps{Logger: logger, Verifier: verifier, Rules: shelf, Audit: log, Metrics: m, Cases: cases, CDS: cds, AuditGaps: len(gaps)}
+	deps := httpapi.Deps{Logger: logger, Verifier: verifier, Rules: shelf, Audit: log, Metrics: m, Cases: cases, CDS: cds, AuditGaps: len(gaps),
+		Sealer: &audit.Sealer{Signer: signer}}
 	if con != nil {
 		deps.Console = con
 	}

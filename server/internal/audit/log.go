@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -26,6 +27,8 @@ type backend interface {
 	seal(ctx context.Context, signer note.Signer, now time.Time) ([]byte, error)
 	// checkpoints returns the signed checkpoints stored, by size.
 	checkpoints(ctx context.Context) ([][]byte, error)
+	// latestCheckpoint returns the largest checkpoint stored, nil when none.
+	latestCheckpoint(ctx context.Context) ([]byte, error)
 }
 
 // Options tune a Log. The zero value is ready to use.
@@ -60,6 +63,8 @@ type Log struct {
 	once    sync.Once
 	sealNow chan struct{}
 	sealed  chan struct{}
+	copyMu  sync.Mutex
+	copied  []byte // the checkpoint last written to CheckpointFile
 }
 
 type appendReq struct {
@@ -128,8 +133,8 @@ func (l *Log) Seal(ctx context.Context) ([]byte, error) {
 		return nil, errors.New("audit: no audit key to sign checkpoints with")
 	}
 	msg, err := l.b.seal(ctx, l.opts.Signer, l.opts.Now())
-	if err == nil && msg != nil && l.opts.CheckpointFile != "" {
-		err = writeCheckpointFile(l.opts.CheckpointFile, msg)
+	if err == nil && l.opts.CheckpointFile != "" {
+		err = l.copyLatest(ctx)
 	}
 	if err != nil && l.opts.OnSealError != nil {
 		l.opts.OnSealError(err)
@@ -137,13 +142,26 @@ func (l *Log) Seal(ctx context.Context) ([]byte, error) {
 	return msg, err
 }
 
+// copyLatest writes the latest stored checkpoint to CheckpointFile when
+// it is not the one written last: the case store stores checkpoints of
+// its own batches, which the copy outside follows within CheckpointEvery.
+func (l *Log) copyLatest(ctx context.Context) error {
+	l.copyMu.Lock()
+	defer l.copyMu.Unlock()
+	msg, err := l.b.latestCheckpoint(ctx)
+	if err != nil || msg == nil || bytes.Equal(msg, l.copied) {
+		return err
+	}
+	if err := writeCheckpointFile(l.opts.CheckpointFile, msg); err != nil {
+		return err
+	}
+	l.copied = msg
+	return nil
+}
+
 // Latest returns the latest stored checkpoint, or nil when none.
 func (l *Log) Latest(ctx context.Context) ([]byte, error) {
-	all, err := l.b.checkpoints(ctx)
-	if err != nil || len(all) == 0 {
-		return nil, err
-	}
-	return all[len(all)-1], nil
+	return l.b.latestCheckpoint(ctx)
 }
 
 // Append records rec and returns its entry once it is committed (durable).

@@ -168,18 +168,48 @@ func (s postgresSeal) entryHashes(ctx context.Context, after int64) ([]int64, []
 	return seqs, hashes, rows.Err()
 }
 
-func (s postgresSeal) readHash(ctx context.Context, idx int64) (tlog.Hash, error) {
-	var b []byte
-	var h tlog.Hash
-	if err := s.tx.QueryRow(ctx, `SELECT hash FROM audit_tree WHERE idx = $1`, idx).Scan(&b); err != nil {
-		return h, fmt.Errorf("audit: tree hash %d: %w", idx, err)
-	}
-	copy(h[:], b)
-	return h, nil
+func (s postgresSeal) readHashes(ctx context.Context, idx []int64) ([]tlog.Hash, error) {
+	return readTreeHashes(ctx, s.tx, idx)
 }
 
-func (s postgresSeal) putHash(ctx context.Context, idx int64, h tlog.Hash) error {
-	_, err := s.tx.Exec(ctx, `INSERT INTO audit_tree (idx, hash) VALUES ($1, $2)`, idx, h[:])
+// readTreeHashes reads the stored tree hashes of idx in one query.
+func readTreeHashes(ctx context.Context, tx pgx.Tx, idx []int64) ([]tlog.Hash, error) {
+	rows, err := tx.Query(ctx, `SELECT idx, hash FROM audit_tree WHERE idx = ANY($1)`, idx)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	got := make(map[int64]tlog.Hash, len(idx))
+	for rows.Next() {
+		var x int64
+		var b []byte
+		if err := rows.Scan(&x, &b); err != nil {
+			return nil, err
+		}
+		var h tlog.Hash
+		copy(h[:], b)
+		got[x] = h
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]tlog.Hash, len(idx))
+	for i, x := range idx {
+		h, ok := got[x]
+		if !ok {
+			return nil, fmt.Errorf("audit: tree hash %d not stored", x)
+		}
+		out[i] = h
+	}
+	return out, nil
+}
+
+func (s postgresSeal) putHashes(ctx context.Context, first int64, hs []tlog.Hash) error {
+	rows := make([][]any, len(hs))
+	for i, h := range hs {
+		rows[i] = []any{first + int64(i), h[:]}
+	}
+	_, err := s.tx.CopyFrom(ctx, pgx.Identifier{"audit_tree"}, []string{"idx", "hash"}, pgx.CopyFromRows(rows))
 	return err
 }
 
@@ -220,4 +250,16 @@ func (p *postgresBackend) checkpoints(ctx context.Context) ([][]byte, error) {
 		out = append(out, []byte(n))
 	}
 	return out, rows.Err()
+}
+
+func (p *postgresBackend) latestCheckpoint(ctx context.Context) ([]byte, error) {
+	var n string
+	err := p.pool.QueryRow(ctx, `SELECT note FROM audit_checkpoints ORDER BY size DESC LIMIT 1`).Scan(&n)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return []byte(n), nil
 }

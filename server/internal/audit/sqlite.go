@@ -184,19 +184,25 @@ func (s sqliteSeal) entryHashes(ctx context.Context, after int64) ([]int64, []st
 	return seqs, hashes, rows.Err()
 }
 
-func (s sqliteSeal) readHash(ctx context.Context, idx int64) (tlog.Hash, error) {
-	var b []byte
-	var h tlog.Hash
-	if err := s.tx.QueryRowContext(ctx, `SELECT hash FROM audit_tree WHERE idx = ?`, idx).Scan(&b); err != nil {
-		return h, fmt.Errorf("audit: tree hash %d: %w", idx, err)
+func (s sqliteSeal) readHashes(ctx context.Context, idx []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(idx))
+	for i, x := range idx {
+		var b []byte
+		if err := s.tx.QueryRowContext(ctx, `SELECT hash FROM audit_tree WHERE idx = ?`, x).Scan(&b); err != nil {
+			return nil, fmt.Errorf("audit: tree hash %d: %w", x, err)
+		}
+		copy(out[i][:], b)
 	}
-	copy(h[:], b)
-	return h, nil
+	return out, nil
 }
 
-func (s sqliteSeal) putHash(ctx context.Context, idx int64, h tlog.Hash) error {
-	_, err := s.tx.ExecContext(ctx, `INSERT INTO audit_tree (idx, hash) VALUES (?, ?)`, idx, h[:])
-	return err
+func (s sqliteSeal) putHashes(ctx context.Context, first int64, hs []tlog.Hash) error {
+	for i, h := range hs {
+		if _, err := s.tx.ExecContext(ctx, `INSERT INTO audit_tree (idx, hash) VALUES (?, ?)`, first+int64(i), h[:]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s sqliteSeal) putCheckpoint(ctx context.Context, size int64, at string, msg []byte) error {
@@ -232,4 +238,16 @@ func (s *sqliteBackend) checkpoints(ctx context.Context) ([][]byte, error) {
 		out = append(out, []byte(n))
 	}
 	return out, rows.Err()
+}
+
+func (s *sqliteBackend) latestCheckpoint(ctx context.Context) ([]byte, error) {
+	var n string
+	err := s.db.QueryRowContext(ctx, `SELECT note FROM audit_checkpoints ORDER BY size DESC LIMIT 1`).Scan(&n)
+	if err == sql.ErrNoRows {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return []byte(n), nil
 }

@@ -22,9 +22,20 @@ type Trail struct {
 	RequestID string
 	Input     []byte           // the command as received
 	Now       func() time.Time // default time.Now
+	// Sealer, when set, signs the checkpoint the case store stores with
+	// each commit batch the trail's entries are in (procedure.AuditSealer).
+	Sealer *Sealer
 }
 
-var _ procedure.AuditTrail = (*Trail)(nil)
+var _ procedure.AuditSealer = (*Trail)(nil)
+
+// Seal implements procedure.AuditSealer: with no Sealer it stores nothing.
+func (t *Trail) Seal(ctx context.Context, tree procedure.AuditTree) error {
+	if t.Sealer == nil {
+		return nil
+	}
+	return t.Sealer.Seal(ctx, tree)
+}
 
 // CaseEventAction is the action of the entry of a case event of type t.
 func CaseEventAction(t procedure.EventType) string { return "case-event:" + string(t) }

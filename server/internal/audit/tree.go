@@ -15,6 +15,8 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/reocell/celltherapy/procedure"
 )
 
 // The entries are the leaves of a Merkle tree (RFC 6962's, as
@@ -208,11 +210,11 @@ func (e *CheckpointError) Error() string {
 // Prove returns the inclusion proof of entry seq in the tree of the latest
 // stored checkpoint, and that checkpoint.
 func (l *Log) Prove(ctx context.Context, seq int64, known note.Verifiers) (*Checkpoint, tlog.RecordProof, string, error) {
-	stored, err := l.b.checkpoints(ctx)
-	if err != nil || len(stored) == 0 {
+	latest, err := l.b.latestCheckpoint(ctx)
+	if err != nil || latest == nil {
 		return nil, nil, "", errors.Join(errors.New("audit: no checkpoint yet"), err)
 	}
-	c, err := OpenCheckpoint(stored[len(stored)-1], known)
+	c, err := OpenCheckpoint(latest, known)
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -294,14 +296,17 @@ type sealTx interface {
 	size(ctx context.Context) (int64, error)
 	// entryHashes returns the seq and hash of the entries after seq.
 	entryHashes(ctx context.Context, after int64) ([]int64, []string, error)
-	readHash(ctx context.Context, idx int64) (tlog.Hash, error)
-	putHash(ctx context.Context, idx int64, h tlog.Hash) error
+	readHashes(ctx context.Context, idx []int64) ([]tlog.Hash, error)
+	// putHashes stores hs at the indexes first, first+1, ...
+	putHashes(ctx context.Context, first int64, hs []tlog.Hash) error
 	putCheckpoint(ctx context.Context, size int64, at string, note []byte) error
 }
 
 // seal extends the tree by the entries after its size and signs a
 // checkpoint of it, in tx; it returns the note, or nil when nothing was
-// new.
+// new. The hashes it adds are kept in memory until they are stored
+// together, so the database is read only for the hashes of the tree as it
+// was.
 func seal(ctx context.Context, tx sealTx, signer note.Signer, now time.Time) ([]byte, error) {
 	size, err := tx.size(ctx)
 	if err != nil {
@@ -311,14 +316,27 @@ func seal(ctx context.Context, tx sealTx, signer note.Signer, now time.Time) ([]
 	if err != nil || len(seqs) == 0 {
 		return nil, err
 	}
+	first := tlog.StoredHashIndex(0, size)
+	var fresh []tlog.Hash
 	r := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
 		out := make([]tlog.Hash, len(idx))
+		var miss []int64
+		var at []int
 		for i, x := range idx {
-			h, err := tx.readHash(ctx, x)
+			if x >= first && x-first < int64(len(fresh)) {
+				out[i] = fresh[x-first]
+				continue
+			}
+			miss, at = append(miss, x), append(at, i)
+		}
+		if len(miss) > 0 {
+			hs, err := tx.readHashes(ctx, miss)
 			if err != nil {
 				return nil, err
 			}
-			out[i] = h
+			for j, h := range hs {
+				out[at[j]] = h
+			}
 		}
 		return out, nil
 	})
@@ -331,16 +349,14 @@ func seal(ctx context.Context, tx sealTx, signer note.Signer, now time.Time) ([]
 		if err != nil {
 			return nil, err
 		}
-		base := tlog.StoredHashIndex(0, n)
-		for j, h := range hs {
-			if err := tx.putHash(ctx, base+int64(j), h); err != nil {
-				return nil, err
-			}
-		}
+		fresh = append(fresh, hs...)
 	}
 	size += int64(len(seqs))
 	root, err := tlog.TreeHash(size, r)
 	if err != nil {
+		return nil, err
+	}
+	if err := tx.putHashes(ctx, first, fresh); err != nil {
 		return nil, err
 	}
 	msg, err := note.Sign(&note.Note{Text: checkpointText(size, root, now)}, signer)
@@ -348,6 +364,59 @@ func seal(ctx context.Context, tx sealTx, signer note.Signer, now time.Time) ([]
 		return nil, err
 	}
 	return msg, tx.putCheckpoint(ctx, size, now.UTC().Format(time.RFC3339Nano), msg)
+}
+
+// Sealer signs the checkpoint a case store stores with each of its commit
+// batches (procedure.AuditSealer, by way of Trail.Sealer): the tree is
+// extended by the entries after the last checkpoint, the batch's
+// included, and the checkpoint of the size it ends at is signed with the
+// server's audit key and stored in the batch's transaction.
+type Sealer struct {
+	Signer note.Signer
+	Now    func() time.Time // default time.Now
+}
+
+// Seal seals tree, inside the case store's transaction.
+func (s *Sealer) Seal(ctx context.Context, tree procedure.AuditTree) error {
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	_, err := seal(ctx, storeTree{tree}, s.Signer, now())
+	return err
+}
+
+// storeTree is a case store's procedure.AuditTree as seal reads it.
+type storeTree struct{ t procedure.AuditTree }
+
+func (s storeTree) size(ctx context.Context) (int64, error) { return s.t.Size(ctx) }
+
+func (s storeTree) entryHashes(ctx context.Context, after int64) ([]int64, []string, error) {
+	return s.t.EntryHashes(ctx, after)
+}
+
+func (s storeTree) readHashes(ctx context.Context, idx []int64) ([]tlog.Hash, error) {
+	raw, err := s.t.ReadHashes(ctx, idx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]tlog.Hash, len(raw))
+	for i, h := range raw {
+		out[i] = tlog.Hash(h)
+	}
+	return out, nil
+}
+
+func (s storeTree) putHashes(ctx context.Context, first int64, hs []tlog.Hash) error {
+	raw := make([][32]byte, len(hs))
+	for i, h := range hs {
+		raw[i] = [32]byte(h)
+	}
+	return s.t.PutHashes(ctx, first, raw)
+}
+
+func (s storeTree) putCheckpoint(ctx context.Context, size int64, at string, msg []byte) error {
+	return s.t.PutCheckpoint(ctx, size, at, msg)
 }
 
 // ProveConsistency returns the proof that the tree of the checkpoint of

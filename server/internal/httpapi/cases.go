@@ -103,7 +103,7 @@ func (s *Server) caseCommand(give giveFunc, created int) http.Handler {
 		}
 		ctx := context.WithoutCancel(r.Context())
 		p := principal(ctx)
-		trail := &audit.Trail{ActorID: p.Subject, ActorRole: string(p.Role), RequestID: info(ctx).id, Input: body}
+		trail := &audit.Trail{ActorID: p.Subject, ActorRole: string(p.Role), RequestID: info(ctx).id, Input: body, Sealer: s.sealer}
 		out, err := give(ctx, r, body, x, trail)
 		if err != nil {
 			s.fail(w, r, err)

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,7 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
+
 	"github.com/reocell/celltherapy/procedure"
+	"github.com/reocell/celltherapy/server/internal/audit"
 	"github.com/reocell/celltherapy/server/internal/auth"
 	"github.com/reocell/celltherapy/server/internal/casebook"
 )
@@ -30,7 +34,10 @@ import (
 // that commands/s reads against fsyncs/s of the same run (group commit
 // makes more commands than fsyncs possible). With
 // CELLTHERAPY_TEST_POSTGRES set, server-postgres runs the API on
-// PostgreSQL.
+// PostgreSQL. The checkpoint sub-benchmarks sign the audit log's
+// checkpoints with a key: -ticker as the log alone does (after its own
+// batches and every second), -batch with a checkpoint stored in each of
+// the case store's commit batches.
 func BenchmarkCaseCommand(b *testing.B) {
 	b.Run("fsync-floor", benchFsync)
 	b.Run("direct", func(b *testing.B) {
@@ -55,9 +62,29 @@ func BenchmarkCaseCommand(b *testing.B) {
 		})
 	})
 	b.Run("server", func(b *testing.B) { benchServerCommands(b, serverOptions{}) })
+	b.Run("server-checkpoint-ticker", func(b *testing.B) { benchServerCommands(b, serverOptions{auditKey: benchKey(b)}) })
+	b.Run("server-checkpoint-batch", func(b *testing.B) {
+		benchServerCommands(b, serverOptions{auditKey: benchKey(b), sealBatches: true})
+	})
 	if dsn := os.Getenv("CELLTHERAPY_TEST_POSTGRES"); dsn != "" {
 		b.Run("server-postgres", func(b *testing.B) { benchServerCommands(b, serverOptions{postgres: scopedPostgres(b, dsn)}) })
+		b.Run("server-postgres-checkpoint-batch", func(b *testing.B) {
+			benchServerCommands(b, serverOptions{postgres: scopedPostgres(b, dsn), auditKey: benchKey(b), sealBatches: true})
+		})
 	}
+}
+
+// benchKey is an audit key for a benchmark.
+func benchKey(b *testing.B) note.Signer {
+	skey, _, err := note.GenerateKey(rand.Reader, audit.KeyName)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := note.NewSigner(skey)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
 }
 
 // benchFsync is the physical floor of a durable commit on this disk: a

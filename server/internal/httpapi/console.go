@@ -75,7 +75,7 @@ func (s *Server) GiveAs(r *http.Request, p auth.Principal, caseID string, body [
 	// transaction, on a context the client's hang-up does not cancel.
 	ctx := context.WithValue(context.WithoutCancel(r.Context()), principalKey{}, p)
 	a := actor(ctx)
-	trail := &audit.Trail{ActorID: p.Subject, ActorRole: string(p.Role), RequestID: info(ctx).id, Input: body}
+	trail := &audit.Trail{ActorID: p.Subject, ActorRole: string(p.Role), RequestID: info(ctx).id, Input: body, Sealer: s.sealer}
 	if caseID == "" {
 		return s.deciding().OpenCase(ctx, a, body, x, trail)
 	}

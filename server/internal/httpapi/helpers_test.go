@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+	"golang.org/x/mod/sumdb/note"
 
 	"github.com/reocell/celltherapy/server/internal/audit"
 	"github.com/reocell/celltherapy/server/internal/auth"
@@ -71,6 +72,11 @@ type serverOptions struct {
 	cds      http.Handler     // Deps.CDS
 	location *time.Location   // the clinic's time zone (default UTC)
 	postgres string           // a PostgreSQL DSN for the audit log and the cases instead of SQLite
+	// auditKey, when set, signs the audit log's checkpoints (after its own
+	// batches and every second); with sealBatches, the case store also
+	// stores one with each of its commit batches (Deps.Sealer).
+	auditKey    note.Signer
+	sealBatches bool
 }
 
 func newTestServer(t testing.TB, opts serverOptions) *testServer {
@@ -100,9 +106,9 @@ func newTestServer(t testing.TB, opts serverOptions) *testServer {
 	var log *audit.Log
 	if opts.postgres != "" {
 		file = ""
-		log, err = audit.OpenPostgres(ctx, opts.postgres, audit.Options{ObserveBatch: m.ObserveAuditBatch})
+		log, err = audit.OpenPostgres(ctx, opts.postgres, audit.Options{ObserveBatch: m.ObserveAuditBatch, Signer: opts.auditKey})
 	} else {
-		log, err = audit.OpenSQLite(ctx, file, audit.Options{ObserveBatch: m.ObserveAuditBatch})
+		log, err = audit.OpenSQLite(ctx, file, audit.Options{ObserveBatch: m.ObserveAuditBatch, Signer: opts.auditKey})
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -112,7 +118,12 @@ func newTestServer(t testing.TB, opts serverOptions) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := New(Deps{Logger: logger, Verifier: verifier, Rules: shelf, Audit: log, Metrics: m, MaxBody: opts.maxBody, Cases: book, CDS: opts.cds})
+	var sealer *audit.Sealer
+	if opts.sealBatches {
+		sealer = &audit.Sealer{Signer: opts.auditKey}
+	}
+	api := New(Deps{Logger: logger, Verifier: verifier, Rules: shelf, Audit: log, Metrics: m, MaxBody: opts.maxBody, Cases: book, CDS: opts.cds,
+		Sealer: sealer})
 	ts := &testServer{Server: httptest.NewServer(api), api: api, audit: log, cases: book, rules: shelf, metrics: m, logs: logs, key: key}
 	ts.client = &http.Client{Transport: openapitest.Transport(t, OpenAPI(), nil)}
 	t.Cleanup(func() {

@@ -55,6 +55,9 @@ type Deps struct {
 	// Console is the clinicians' console, nil when it is off: its routes
 	// then answer 404.
 	Console Console
+	// Sealer, when set, signs the audit checkpoint the case store stores
+	// with each commit batch of case commands (audit.Trail.Sealer).
+	Sealer *audit.Sealer
 }
 
 // Server is the API as an http.Handler.
@@ -69,6 +72,7 @@ type Server struct {
 	cds      http.Handler
 	gaps     int
 	console  Console
+	sealer   *audit.Sealer
 	ids      *requestIDs
 	mux      *http.ServeMux
 }
@@ -76,7 +80,7 @@ type Server struct {
 // New returns the API with every route of Routes registered.
 func New(d Deps) *Server {
 	s := &Server{log: d.Logger, verifier: d.Verifier, rules: d.Rules, audit: d.Audit, metrics: d.Metrics,
-		maxBody: d.MaxBody, cases: d.Cases, cds: d.CDS, gaps: d.AuditGaps, console: d.Console, ids: newRequestIDs(), mux: http.NewServeMux()}
+		maxBody: d.MaxBody, cases: d.Cases, cds: d.CDS, gaps: d.AuditGaps, console: d.Console, sealer: d.Sealer, ids: newRequestIDs(), mux: http.NewServeMux()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -1,0 +1,210 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/reocell/celltherapy/procedure"
+)
+
+// recordingTrail is a sealing trail that keeps the number of the last
+// entry it made (the attempt that committed is the last one asked).
+type recordingTrail struct {
+	*Trail
+	last int64
+}
+
+func (r *recordingTrail) Entries(tail procedure.AuditTail, events []procedure.Event) ([]procedure.AuditEntry, error) {
+	out, err := r.Trail.Entries(tail, events)
+	if err == nil && len(out) > 0 {
+		r.last = out[len(out)-1].Seq
+	}
+	return out, err
+}
+
+// TestEveryCaseBatchStoresItsCheckpoint: commands from 8 clients, on a log
+// that signs nothing itself (no ticker, no seal after its own batches):
+// when a command is answered, a stored checkpoint signed with the audit
+// key already covers its last entry, each stored checkpoint ends where a
+// command's entries end (a batch's end), and the log verifies against
+// them all.
+func TestEveryCaseBatchStoresItsCheckpoint(t *testing.T) {
+	signer, known := testKey(t)
+	for _, s := range stores(t) {
+		t.Run(s.name, func(t *testing.T) {
+			ctx := context.Background()
+			l := s.open(t, Options{})
+			store := s.cases(t)
+			cases := procedure.NewCases(store, procedure.WithClock(func() time.Time { return t0.Add(time.Hour) }))
+			sealer := &Sealer{Signer: signer}
+			var mu sync.Mutex
+			ends := map[int64]bool{} // the last entry of each command
+			var commands atomic.Int64
+			give := func(caseID string, cmd procedure.Command) error {
+				tr := &recordingTrail{Trail: &Trail{ActorID: admin.ID, ActorRole: string(admin.Role), RequestID: caseID, Input: []byte(`{}`), Sealer: sealer}}
+				if _, err := cases.Give(ctx, caseID, admin, cmd, procedure.WithAuditTrail(tr)); err != nil {
+					return err
+				}
+				latest, err := l.Latest(ctx)
+				if err != nil {
+					return err
+				}
+				if latest == nil {
+					return fmt.Errorf("%s: answered with no checkpoint stored", caseID)
+				}
+				c, err := OpenCheckpoint(latest, known)
+				if err != nil {
+					return fmt.Errorf("%s: the stored checkpoint: %v", caseID, err)
+				}
+				if c.Size < tr.last {
+					return fmt.Errorf("%s: answered with its entry %d past the latest checkpoint (size %d)", caseID, tr.last, c.Size)
+				}
+				mu.Lock()
+				ends[tr.last] = true
+				mu.Unlock()
+				commands.Add(1)
+				return nil
+			}
+			var wg sync.WaitGroup
+			errs := make(chan error, 8)
+			for c := range 8 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for k := range 6 {
+						id := fmt.Sprintf("b-%d-%d", c, k)
+						if err := give(id, openCmd(id)); err != nil {
+							errs <- err
+							return
+						}
+						if err := give(id, bookCmd()); err != nil {
+							errs <- err
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Fatal(err)
+			}
+			n, err := l.Verify(ctx, store)
+			if err != nil {
+				t.Fatalf("verify: %v", err)
+			}
+			latest, err := l.VerifyCheckpoints(ctx, known, nil)
+			if err != nil {
+				t.Fatalf("verify the checkpoints: %v", err)
+			}
+			if latest == nil || latest.Size != n {
+				t.Fatalf("latest checkpoint %+v, want one of size %d (every entry)", latest, n)
+			}
+			stored, err := l.b.checkpoints(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, msg := range stored {
+				c, err := OpenCheckpoint(msg, known)
+				if err != nil {
+					t.Fatalf("stored checkpoint: %v", err)
+				}
+				if !ends[c.Size] {
+					t.Errorf("a checkpoint of size %d, which is no command's end", c.Size)
+				}
+			}
+			if len(stored) < 2 || int64(len(stored)) > commands.Load() {
+				t.Errorf("%d checkpoints for %d commands, want one per commit batch", len(stored), commands.Load())
+			}
+			t.Logf("%d commands, %d entries, %d checkpoints (commit batches)", commands.Load(), n, len(stored))
+		})
+	}
+}
+
+// TestCheckpointFileFollowsCaseBatches: when only the case store signs
+// checkpoints (the log has appended nothing of its own), the copy outside
+// the database still follows the latest stored, within CheckpointEvery.
+func TestCheckpointFileFollowsCaseBatches(t *testing.T) {
+	signer, known := testKey(t)
+	s := sqliteStore(t)
+	ctx := context.Background()
+	file := filepath.Join(t.TempDir(), CheckpointFile)
+	l := s.open(t, Options{Signer: signer, CheckpointEvery: 20 * time.Millisecond, CheckpointFile: file})
+	cases := procedure.NewCases(s.cases(t), procedure.WithClock(func() time.Time { return t0.Add(time.Hour) }))
+	sealer := &Sealer{Signer: signer}
+	for k := range 3 {
+		id := fmt.Sprintf("f-%d", k)
+		tr := &Trail{ActorID: admin.ID, ActorRole: string(admin.Role), RequestID: id, Input: []byte(`{}`), Sealer: sealer}
+		if _, err := cases.Give(ctx, id, admin, openCmd(id), procedure.WithAuditTrail(tr)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	latest, err := l.Latest(ctx)
+	if err != nil || latest == nil {
+		t.Fatalf("latest checkpoint: %v", err)
+	}
+	c, err := OpenCheckpoint(latest, known)
+	if err != nil || c.Size != 3 {
+		t.Fatalf("latest checkpoint %+v (%v), want size 3", c, err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got, _ := os.ReadFile(file)
+		if bytes.Equal(got, latest) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the checkpoint file holds %q, not the latest stored checkpoint %q", got, latest)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// failingSigner is an audit key that cannot sign.
+type failingSigner struct{}
+
+func (failingSigner) Name() string                    { return KeyName }
+func (failingSigner) KeyHash() uint32                 { return 1 }
+func (failingSigner) Sign(msg []byte) ([]byte, error) { return nil, errors.New("the key is gone") }
+
+// TestBatchWithoutItsCheckpointNotCommitted: a batch whose checkpoint
+// cannot be signed commits nothing, events included, and the next batch
+// commits on a clean transaction.
+func TestBatchWithoutItsCheckpointNotCommitted(t *testing.T) {
+	signer, _ := testKey(t)
+	for _, s := range stores(t) {
+		t.Run(s.name, func(t *testing.T) {
+			ctx := context.Background()
+			l := s.open(t, Options{})
+			store := s.cases(t)
+			cases := procedure.NewCases(store, procedure.WithClock(func() time.Time { return t0.Add(time.Hour) }))
+			give := func(id string, key note.Signer) error {
+				tr := &Trail{ActorID: admin.ID, ActorRole: string(admin.Role), RequestID: id, Input: []byte(`{}`), Sealer: &Sealer{Signer: key}}
+				_, err := cases.Give(ctx, id, admin, openCmd(id), procedure.WithAuditTrail(tr))
+				return err
+			}
+			if err := give("n-1", failingSigner{}); err == nil {
+				t.Fatal("a command whose batch could not sign its checkpoint was answered")
+			}
+			if _, err := store.Events(ctx, "n-1"); !errors.Is(err, procedure.ErrNotFound) {
+				t.Fatalf("its events were stored: %v", err)
+			}
+			if err := give("n-2", signer); err != nil {
+				t.Fatalf("the next command: %v", err)
+			}
+			if n, err := l.Verify(ctx, store); err != nil || n != 1 {
+				t.Fatalf("verify: %d entries, %v; want 1", n, err)
+			}
+		})
+	}
+}
