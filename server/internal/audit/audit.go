@@ -56,6 +56,16 @@ const TimeFormat = "2006-01-02T15:04:05.000000000Z07:00"
 // ErrClosed is returned by Append after Close.
 var ErrClosed = errors.New("audit: log closed")
 
+// SealError is a commit batch refused because its checkpoint could not be
+// signed or stored: none of the batch's entries were committed.
+type SealError struct{ Err error }
+
+func (e *SealError) Error() string {
+	return "audit: the batch's checkpoint could not be stored, so the batch was not committed: " + e.Err.Error()
+}
+
+func (e *SealError) Unwrap() error { return e.Err }
+
 // ChainError is the first entry whose stored fields do not match the chain.
 type ChainError struct {
 	Seq    int64  // the entry that does not match

@@ -208,3 +208,100 @@ func TestBatchWithoutItsCheckpointNotCommitted(t *testing.T) {
 		})
 	}
 }
+
+// switchSigner signs with key, or fails while broken is set.
+type switchSigner struct {
+	note.Signer
+	broken atomic.Bool
+}
+
+func (s *switchSigner) Sign(msg []byte) ([]byte, error) {
+	if s.broken.Load() {
+		return nil, errors.New("the key is gone")
+	}
+	return s.Signer.Sign(msg)
+}
+
+// TestEveryLogBatchStoresItsCheckpoint: the log's own batches (decisions,
+// CDS screenings) store their checkpoint in their transaction. With the
+// ticker out of the way, a stored checkpoint covers each record when its
+// Append returns, from 8 writers; every checkpoint ends at a batch's end;
+// a batch that cannot sign commits nothing and says why, and the next
+// commits clean.
+func TestEveryLogBatchStoresItsCheckpoint(t *testing.T) {
+	key, known := testKey(t)
+	for _, s := range stores(t) {
+		t.Run(s.name, func(t *testing.T) {
+			ctx := context.Background()
+			signer := &switchSigner{Signer: key}
+			var sealErrs atomic.Int64
+			var batches atomic.Int64
+			l := s.open(t, Options{Signer: signer, CheckpointEvery: time.Hour,
+				ObserveBatch: func(int) { batches.Add(1) },
+				OnSealError:  func(error) { sealErrs.Add(1) }})
+			var wg sync.WaitGroup
+			errs := make(chan error, 8)
+			for w := range 8 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := range 25 {
+						e, err := l.Append(ctx, record(w*100+i))
+						if err != nil {
+							errs <- err
+							return
+						}
+						latest, err := l.Latest(ctx)
+						if err != nil || latest == nil {
+							errs <- fmt.Errorf("entry %d answered with no checkpoint stored (%v)", e.Seq, err)
+							return
+						}
+						c, err := OpenCheckpoint(latest, known)
+						if err != nil {
+							errs <- err
+							return
+						}
+						if c.Size < e.Seq {
+							errs <- fmt.Errorf("entry %d answered past the latest checkpoint (size %d)", e.Seq, c.Size)
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Fatal(err)
+			}
+			cps, err := l.b.checkpoints(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if int64(len(cps)) != batches.Load() {
+				t.Fatalf("%d checkpoints stored for %d batches", len(cps), batches.Load())
+			}
+
+			signer.broken.Store(true)
+			if _, err := l.Append(ctx, record(999)); !errors.As(err, new(*SealError)) {
+				t.Fatalf("a batch that could not sign: %v; want a *SealError", err)
+			}
+			if sealErrs.Load() != 1 {
+				t.Fatalf("OnSealError told %d times; want 1", sealErrs.Load())
+			}
+			signer.broken.Store(false)
+			e, err := l.Append(ctx, record(1000))
+			if err != nil {
+				t.Fatalf("the next batch: %v", err)
+			}
+			if e.Seq != 201 {
+				t.Fatalf("the next entry is %d; want 201 (the refused one left nothing)", e.Seq)
+			}
+			if n, err := l.Verify(ctx, nil); err != nil || n != 201 {
+				t.Fatalf("verify: %d entries, %v", n, err)
+			}
+			if _, err := l.VerifyCheckpoints(ctx, known, nil); err != nil {
+				t.Fatalf("checkpoints: %v", err)
+			}
+		})
+	}
+}

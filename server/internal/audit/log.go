@@ -14,8 +14,11 @@ import (
 // backend is where entries are kept: SQLite or PostgreSQL.
 type backend interface {
 	// appendBatch chains recs after the last stored entry and commits them
-	// in one transaction, holding the lock that orders writers.
-	appendBatch(ctx context.Context, now time.Time, recs []Record) ([]Entry, error)
+	// in one transaction, holding the lock that orders writers. With a
+	// signer, the same transaction extends the Merkle tree and stores the
+	// checkpoint signed over it: a batch whose checkpoint cannot be
+	// signed commits nothing.
+	appendBatch(ctx context.Context, now time.Time, recs []Record, signer note.Signer) ([]Entry, error)
 	// scan calls fn for every entry in Seq order.
 	scan(ctx context.Context, fn func(*Entry) error) error
 	// scanFrom calls fn for every entry from seq on, in Seq order.
@@ -39,9 +42,10 @@ type Options struct {
 	Now func() time.Time
 	// ObserveBatch, when set, is told the size of every committed batch.
 	ObserveBatch func(n int)
-	// Signer, when set, signs checkpoints of the log's Merkle tree: after
-	// each of the log's commit batches, every CheckpointEvery (entries the
-	// case store commits are sealed so), and at Close.
+	// Signer, when set, signs checkpoints of the log's Merkle tree: one
+	// stored in the transaction of each of the log's commit batches (the
+	// case store stores one with each of its own), and every
+	// CheckpointEvery and at Close for entries that are in none.
 	Signer note.Signer
 	// CheckpointEvery bounds how long an entry waits for a checkpoint
 	// (default 1s).
@@ -61,7 +65,6 @@ type Log struct {
 	stop    chan struct{}
 	stopped chan struct{}
 	once    sync.Once
-	sealNow chan struct{}
 	sealed  chan struct{}
 	copyMu  sync.Mutex
 	copied  []byte // the checkpoint last written to CheckpointFile
@@ -93,7 +96,7 @@ func newLog(b backend, opts Options) *Log {
 		stopped: make(chan struct{}),
 	}
 	go l.commitLoop()
-	l.sealNow, l.sealed = make(chan struct{}, 1), make(chan struct{})
+	l.sealed = make(chan struct{})
 	if opts.Signer != nil {
 		if l.opts.CheckpointEvery <= 0 {
 			l.opts.CheckpointEvery = time.Second
@@ -105,16 +108,15 @@ func newLog(b backend, opts Options) *Log {
 	return l
 }
 
-// sealLoop signs a checkpoint after each commit batch (at most one waits)
-// and every CheckpointEvery, until the commit loop has stopped; then once
-// more.
+// sealLoop signs a checkpoint every CheckpointEvery, for entries no
+// batch's checkpoint covers, and copies the latest one outside, until the
+// commit loop has stopped; then once more.
 func (l *Log) sealLoop() {
 	defer close(l.sealed)
 	t := time.NewTicker(l.opts.CheckpointEvery)
 	defer t.Stop()
 	for {
 		select {
-		case <-l.sealNow:
 		case <-t.C:
 		case <-l.stopped:
 			l.Seal(context.Background())
@@ -250,15 +252,12 @@ func (l *Log) commit(batch []*appendReq) {
 		return
 	}
 	// The commit serves several callers: none of them may cancel it.
-	entries, err := l.b.appendBatch(context.Background(), l.opts.Now(), recs)
+	entries, err := l.b.appendBatch(context.Background(), l.opts.Now(), recs, l.opts.Signer)
 	if err == nil && l.opts.ObserveBatch != nil {
 		l.opts.ObserveBatch(len(recs))
 	}
-	if err == nil {
-		select {
-		case l.sealNow <- struct{}{}:
-		default:
-		}
+	if se := (*SealError)(nil); errors.As(err, &se) && l.opts.OnSealError != nil {
+		l.opts.OnSealError(err)
 	}
 	for i, req := range live {
 		if err != nil {

@@ -87,7 +87,7 @@ func applyPostgres(ctx context.Context, conn *pgx.Conn, name string) error {
 	return tx.Commit(ctx)
 }
 
-func (p *postgresBackend) appendBatch(ctx context.Context, now time.Time, recs []Record) ([]Entry, error) {
+func (p *postgresBackend) appendBatch(ctx context.Context, now time.Time, recs []Record, signer note.Signer) ([]Entry, error) {
 	tx, err := p.pool.Begin(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("audit: begin: %w", err)
@@ -114,6 +114,16 @@ func (p *postgresBackend) appendBatch(ctx context.Context, now time.Time, recs [
 		"action", "subject", "request_id", "ruleset_digest", "input", "output", "prev_hash", "hash", "event_version", "event_hash"},
 		pgx.CopyFromRows(rows)); err != nil {
 		return nil, fmt.Errorf("audit: insert: %w", err)
+	}
+	if signer != nil {
+		// One sealer at a time over every server, taken after
+		// audit_entries as the case store takes them.
+		if _, err := tx.Exec(ctx, `LOCK TABLE audit_checkpoints IN EXCLUSIVE MODE`); err != nil {
+			return nil, &SealError{Err: err}
+		}
+		if _, err := seal(ctx, postgresSeal{tx}, signer, now); err != nil {
+			return nil, &SealError{Err: err}
+		}
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, fmt.Errorf("audit: commit: %w", err)

@@ -105,7 +105,7 @@ func applySQLite(ctx context.Context, db *sql.DB, name string) error {
 	return tx.Commit()
 }
 
-func (s *sqliteBackend) appendBatch(ctx context.Context, now time.Time, recs []Record) ([]Entry, error) {
+func (s *sqliteBackend) appendBatch(ctx context.Context, now time.Time, recs []Record, signer note.Signer) ([]Entry, error) {
 	tx, err := s.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: the write lock orders writers
 	if err != nil {
 		return nil, fmt.Errorf("audit: begin: %w", err)
@@ -130,6 +130,11 @@ func (s *sqliteBackend) appendBatch(ctx context.Context, now time.Time, recs []R
 		if _, err := stmt.ExecContext(ctx, e.Seq, e.At, e.ActorID, e.ActorRole, e.Action, e.Subject,
 			e.RequestID, e.RulesetDigest, string(e.Input), string(e.Output), e.PrevHash, e.Hash, e.EventVersion, e.EventHash); err != nil {
 			return nil, fmt.Errorf("audit: insert entry %d: %w", e.Seq, err)
+		}
+	}
+	if signer != nil {
+		if _, err := seal(ctx, sqliteSeal{tx}, signer, now); err != nil {
+			return nil, &SealError{Err: err}
 		}
 	}
 	if err := tx.Commit(); err != nil {
