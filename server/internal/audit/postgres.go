@@ -203,15 +203,7 @@ func readTreeHashes(ctx context.Context, tx pgx.Tx, idx []int64) ([]tlog.Hash, e
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	out := make([]tlog.Hash, len(idx))
-	for i, x := range idx {
-		h, ok := got[x]
-		if !ok {
-			return nil, fmt.Errorf("audit: tree hash %d not stored", x)
-		}
-		out[i] = h
-	}
-	return out, nil
+	return inOrder(idx, got)
 }
 
 func (s postgresSeal) putHashes(ctx context.Context, first int64, hs []tlog.Hash) error {

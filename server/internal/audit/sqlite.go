@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"net/url"
@@ -35,7 +37,10 @@ func SQLiteDSN(file string) string {
 	return "file:" + file + "?" + q.Encode()
 }
 
-type sqliteBackend struct{ db *sql.DB }
+type sqliteBackend struct {
+	db *sql.DB
+	w  *stmtConn // the commit loop's, from its first batch on
+}
 
 // OpenSQLite opens (creating when needed) the audit log in the SQLite file
 // at file, applying its migrations. Its tables are named audit_* so that
@@ -105,42 +110,130 @@ func applySQLite(ctx context.Context, db *sql.DB, name string) error {
 	return tx.Commit()
 }
 
-func (s *sqliteBackend) appendBatch(ctx context.Context, now time.Time, recs []Record, signer note.Signer) ([]Entry, error) {
-	tx, err := s.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: the write lock orders writers
-	if err != nil {
+func (s *sqliteBackend) appendBatch(ctx context.Context, now time.Time, recs []Record, signer note.Signer) (_ []Entry, err error) {
+	if s.w == nil {
+		if s.w, err = openStmtConn(ctx, s.db); err != nil {
+			return nil, fmt.Errorf("audit: connect: %w", err)
+		}
+	}
+	w := s.w
+	if _, err := w.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil { // the write lock orders writers
 		return nil, fmt.Errorf("audit: begin: %w", err)
 	}
-	defer tx.Rollback()
+	defer func() {
+		if err == nil {
+			return
+		}
+		if _, rerr := w.ExecContext(context.Background(), `ROLLBACK`); rerr != nil {
+			// The connection's state is unknown: the next batch takes
+			// another.
+			w.close()
+			s.w = nil
+		}
+	}()
 	var lastSeq int64
 	var lastHash string
-	err = tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1`).Scan(&lastSeq, &lastHash)
+	err = scanOne(ctx, w, `SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1`, nil, &lastSeq, &lastHash)
 	if err != nil && err != sql.ErrNoRows {
 		return nil, fmt.Errorf("audit: read the chain's end: %w", err)
 	}
 	entries := chain(lastSeq, lastHash, now, recs)
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO audit_entries
-		(seq, at, actor_id, actor_role, action, subject, request_id, ruleset_digest, input, output, prev_hash, hash, event_version, event_hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return nil, fmt.Errorf("audit: prepare: %w", err)
-	}
-	defer stmt.Close()
 	for i := range entries {
 		e := &entries[i]
-		if _, err := stmt.ExecContext(ctx, e.Seq, e.At, e.ActorID, e.ActorRole, e.Action, e.Subject,
+		if _, err := w.ExecContext(ctx, `INSERT INTO audit_entries
+		(seq, at, actor_id, actor_role, action, subject, request_id, ruleset_digest, input, output, prev_hash, hash, event_version, event_hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.Seq, e.At, e.ActorID, e.ActorRole, e.Action, e.Subject,
 			e.RequestID, e.RulesetDigest, string(e.Input), string(e.Output), e.PrevHash, e.Hash, e.EventVersion, e.EventHash); err != nil {
 			return nil, fmt.Errorf("audit: insert entry %d: %w", e.Seq, err)
 		}
 	}
 	if signer != nil {
-		if _, err := seal(ctx, sqliteSeal{tx}, signer, now); err != nil {
+		if _, err := seal(ctx, sqliteSeal{q: w, known: entries}, signer, now); err != nil {
 			return nil, &SealError{Err: err}
 		}
 	}
-	if err := tx.Commit(); err != nil {
+	if _, err := w.ExecContext(ctx, `COMMIT`); err != nil {
 		return nil, fmt.Errorf("audit: commit: %w", err)
 	}
 	return entries, nil
+}
+
+// stmtConn is the connection the commit loop writes on, held for the log's
+// life, each of its statements prepared the first time it runs: SQLite's
+// parser would otherwise run for every statement of every batch. Only the
+// commit loop uses it; its transactions are begun and ended by statements.
+type stmtConn struct {
+	conn *sql.Conn
+	st   map[string]*sql.Stmt
+}
+
+func openStmtConn(ctx context.Context, db *sql.DB) (*stmtConn, error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &stmtConn{conn: conn, st: map[string]*sql.Stmt{}}, nil
+}
+
+func (c *stmtConn) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := c.st[q]; ok {
+		return st, nil
+	}
+	st, err := c.conn.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	c.st[q] = st
+	return st, nil
+}
+
+func (c *stmtConn) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	st, err := c.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+func (c *stmtConn) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	st, err := c.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func (c *stmtConn) close() {
+	for _, st := range c.st {
+		st.Close()
+	}
+	c.conn.Close()
+}
+
+// sqlQ is what the SQLite statements of a batch run on: a transaction, or
+// the commit loop's connection inside one.
+type sqlQ interface {
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+}
+
+// scanOne scans the first row of q into dest, or returns sql.ErrNoRows.
+func scanOne(ctx context.Context, db sqlQ, q string, args []any, dest ...any) error {
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return err
+	}
+	return rows.Close()
 }
 
 func (s *sqliteBackend) scan(ctx context.Context, fn func(*Entry) error) error {
@@ -160,18 +253,37 @@ func (s *sqliteBackend) ping(ctx context.Context) error {
 	return s.db.PingContext(ctx)
 }
 
-func (s *sqliteBackend) close() error { return s.db.Close() }
+func (s *sqliteBackend) close() error {
+	if s.w != nil {
+		s.w.close()
+	}
+	return s.db.Close()
+}
 
-type sqliteSeal struct{ tx *sql.Tx }
+// sqliteSeal is sealTx in a SQLite transaction. known, when set, holds
+// the entries the transaction has just appended, after every other.
+type sqliteSeal struct {
+	q     sqlQ
+	known []Entry
+}
 
 func (s sqliteSeal) size(ctx context.Context) (int64, error) {
 	var n int64
-	err := s.tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(size), 0) FROM audit_checkpoints`).Scan(&n)
+	err := scanOne(ctx, s.q, `SELECT COALESCE(MAX(size), 0) FROM audit_checkpoints`, nil, &n)
 	return n, err
 }
 
 func (s sqliteSeal) entryHashes(ctx context.Context, after int64) ([]int64, []string, error) {
-	rows, err := s.tx.QueryContext(ctx, `SELECT seq, hash FROM audit_entries WHERE seq > ? ORDER BY seq`, after)
+	if len(s.known) > 0 && s.known[0].Seq == after+1 {
+		// The tree ends where the batch begins: its entries are the new
+		// ones, and nothing needs reading back.
+		seqs, hashes := make([]int64, len(s.known)), make([]string, len(s.known))
+		for i := range s.known {
+			seqs[i], hashes[i] = s.known[i].Seq, s.known[i].Hash
+		}
+		return seqs, hashes, nil
+	}
+	rows, err := s.q.QueryContext(ctx, `SELECT seq, hash FROM audit_entries WHERE seq > ? ORDER BY seq`, after)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -189,29 +301,50 @@ func (s sqliteSeal) entryHashes(ctx context.Context, after int64) ([]int64, []st
 	return seqs, hashes, rows.Err()
 }
 
+// readHashes reads the tree hashes of idx in one query.
 func (s sqliteSeal) readHashes(ctx context.Context, idx []int64) ([]tlog.Hash, error) {
-	out := make([]tlog.Hash, len(idx))
-	for i, x := range idx {
-		var b []byte
-		if err := s.tx.QueryRowContext(ctx, `SELECT hash FROM audit_tree WHERE idx = ?`, x).Scan(&b); err != nil {
-			return nil, fmt.Errorf("audit: tree hash %d: %w", x, err)
-		}
-		copy(out[i][:], b)
+	list, err := json.Marshal(idx)
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	rows, err := s.q.QueryContext(ctx, `SELECT idx, hash FROM audit_tree WHERE idx IN (SELECT value FROM json_each(?))`, string(list))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	got := make(map[int64]tlog.Hash, len(idx))
+	for rows.Next() {
+		var x int64
+		var b []byte
+		if err := rows.Scan(&x, &b); err != nil {
+			return nil, err
+		}
+		var h tlog.Hash
+		copy(h[:], b)
+		got[x] = h
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return inOrder(idx, got)
 }
 
+// putHashes stores hs in one statement.
 func (s sqliteSeal) putHashes(ctx context.Context, first int64, hs []tlog.Hash) error {
+	hexes := make([]string, len(hs))
 	for i, h := range hs {
-		if _, err := s.tx.ExecContext(ctx, `INSERT INTO audit_tree (idx, hash) VALUES (?, ?)`, first+int64(i), h[:]); err != nil {
-			return err
-		}
+		hexes[i] = hex.EncodeToString(h[:])
 	}
-	return nil
+	list, err := json.Marshal(hexes)
+	if err != nil {
+		return err
+	}
+	_, err = s.q.ExecContext(ctx, `INSERT INTO audit_tree (idx, hash) SELECT ? + key, unhex(value) FROM json_each(?)`, first, string(list))
+	return err
 }
 
 func (s sqliteSeal) putCheckpoint(ctx context.Context, size int64, at string, msg []byte) error {
-	_, err := s.tx.ExecContext(ctx, `INSERT INTO audit_checkpoints (size, at, note) VALUES (?, ?, ?)`, size, at, string(msg))
+	_, err := s.q.ExecContext(ctx, `INSERT INTO audit_checkpoints (size, at, note) VALUES (?, ?, ?)`, size, at, string(msg))
 	return err
 }
 
@@ -221,7 +354,7 @@ func (s *sqliteBackend) seal(ctx context.Context, signer note.Signer, now time.T
 		return nil, err
 	}
 	defer tx.Rollback()
-	msg, err := seal(ctx, sqliteSeal{tx}, signer, now)
+	msg, err := seal(ctx, sqliteSeal{q: tx}, signer, now)
 	if err != nil || msg == nil {
 		return nil, err
 	}

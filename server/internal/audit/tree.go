@@ -302,6 +302,19 @@ type sealTx interface {
 	putCheckpoint(ctx context.Context, size int64, at string, note []byte) error
 }
 
+// inOrder returns the hashes of idx from got, in idx's order.
+func inOrder(idx []int64, got map[int64]tlog.Hash) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(idx))
+	for i, x := range idx {
+		h, ok := got[x]
+		if !ok {
+			return nil, fmt.Errorf("audit: tree hash %d not stored", x)
+		}
+		out[i] = h
+	}
+	return out, nil
+}
+
 // seal extends the tree by the entries after its size and signs a
 // checkpoint of it, in tx; it returns the note, or nil when nothing was
 // new. The hashes it adds are kept in memory until they are stored
