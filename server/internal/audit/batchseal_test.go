@@ -305,3 +305,64 @@ func TestEveryLogBatchStoresItsCheckpoint(t *testing.T) {
 		})
 	}
 }
+
+// TestLogAndCaseBatchesExtendOneTree: the log's batches and the case
+// store's, in one database, take turns at extending the tree (so what the
+// log's last seal left is out of date each time) and from 4 clients at
+// once; every checkpoint stored verifies against the tree of the entries.
+func TestLogAndCaseBatchesExtendOneTree(t *testing.T) {
+	signer, known := testKey(t)
+	for _, s := range stores(t) {
+		t.Run(s.name, func(t *testing.T) {
+			ctx := context.Background()
+			l := s.open(t, Options{Signer: signer, CheckpointEvery: time.Hour})
+			store := s.cases(t)
+			cases := procedure.NewCases(store, procedure.WithClock(func() time.Time { return t0.Add(time.Hour) }))
+			sealer := &Sealer{Signer: signer}
+			turn := func(c, k int) error {
+				if _, err := l.Append(ctx, record(c*100+k)); err != nil {
+					return err
+				}
+				id := fmt.Sprintf("t-%d-%d", c, k)
+				tr := &Trail{ActorID: admin.ID, ActorRole: string(admin.Role), RequestID: id, Input: []byte(`{}`), Sealer: sealer}
+				_, err := cases.Give(ctx, id, admin, openCmd(id), procedure.WithAuditTrail(tr))
+				return err
+			}
+			for k := range 5 { // one at a time: every log batch follows a case batch
+				if err := turn(0, k); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var wg sync.WaitGroup
+			errs := make(chan error, 4)
+			for c := 1; c <= 4; c++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for k := range 10 {
+						if err := turn(c, k); err != nil {
+							errs <- err
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Fatal(err)
+			}
+			n, err := l.Verify(ctx, store)
+			if err != nil {
+				t.Fatalf("verify: %v", err)
+			}
+			latest, err := l.VerifyCheckpoints(ctx, known, nil)
+			if err != nil {
+				t.Fatalf("verify the checkpoints: %v", err)
+			}
+			if latest == nil || latest.Size != n {
+				t.Fatalf("latest checkpoint %+v, want one of size %d (every entry)", latest, n)
+			}
+		})
+	}
+}
