@@ -94,22 +94,7 @@ func TestEveryCaseBatchStoresItsCheckpoint(t *testing.T) {
 					}
 				}()
 			}
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				t.Fatal(err)
-			}
-			n, err := l.Verify(ctx, store)
-			if err != nil {
-				t.Fatalf("verify: %v", err)
-			}
-			latest, err := l.VerifyCheckpoints(ctx, known, nil)
-			if err != nil {
-				t.Fatalf("verify the checkpoints: %v", err)
-			}
-			if latest == nil || latest.Size != n {
-				t.Fatalf("latest checkpoint %+v, want one of size %d (every entry)", latest, n)
-			}
+			n := verifiedToTheEnd(t, l, store, known, &wg, errs)
 			stored, err := l.b.checkpoints(ctx)
 			if err != nil {
 				t.Fatal(err)
@@ -347,22 +332,32 @@ func TestLogAndCaseBatchesExtendOneTree(t *testing.T) {
 					}
 				}()
 			}
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				t.Fatal(err)
-			}
-			n, err := l.Verify(ctx, store)
-			if err != nil {
-				t.Fatalf("verify: %v", err)
-			}
-			latest, err := l.VerifyCheckpoints(ctx, known, nil)
-			if err != nil {
-				t.Fatalf("verify the checkpoints: %v", err)
-			}
-			if latest == nil || latest.Size != n {
-				t.Fatalf("latest checkpoint %+v, want one of size %d (every entry)", latest, n)
-			}
+			verifiedToTheEnd(t, l, store, known, &wg, errs)
 		})
 	}
+}
+
+// verifiedToTheEnd waits for the clients of wg, fails on the first error
+// they sent, and checks that the log and its events verify and that the
+// latest checkpoint covers every entry; it returns the log's size.
+func verifiedToTheEnd(t *testing.T, l *Log, store procedure.Store, known note.Verifiers, wg *sync.WaitGroup, errs chan error) int64 {
+	t.Helper()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	n, err := l.Verify(ctx, store)
+	if err != nil {
+		t.Fatalf("verify: %v", err)
+	}
+	latest, err := l.VerifyCheckpoints(ctx, known, nil)
+	if err != nil {
+		t.Fatalf("verify the checkpoints: %v", err)
+	}
+	if latest == nil || latest.Size != n {
+		t.Fatalf("latest checkpoint %+v, want one of size %d (every entry)", latest, n)
+	}
+	return n
 }
