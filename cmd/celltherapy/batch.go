@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/reocell/celltherapy/internal/rulediff"
 	"github.com/reocell/celltherapy/rules"
 )
 
@@ -230,10 +231,10 @@ func (b *batch) decideChunk(ctx context.Context, ch *chunk) {
 		}
 		if err != nil {
 			ch.bad++
-			probs, input := problems(err)
+			probs, input := rulediff.Problems(err)
 			ch.fault = ch.fault || !input
 			enc.Encode(badLine{Line: n, Errors: probs, RuleFailed: !input})
-			ch.notes = append(ch.notes, notesOf(b.name, n, probs, input)...)
+			ch.notes = append(ch.notes, rulediff.Notes(b.name, n, probs, input)...)
 		}
 	}
 	ch.out = buf.Bytes()
@@ -246,33 +247,6 @@ type badLine struct {
 	Line       int                `json:"line"`
 	Errors     []rules.FieldError `json:"errors"` // each {"path", "message"}
 	RuleFailed bool               `json:"ruleFailed,omitempty"`
-}
-
-// problems returns the bad values err names, and input true; or, for an
-// error that is not about the facts (a rule that failed at run time), err
-// itself as a problem of the whole line, and input false.
-func problems(err error) (_ []rules.FieldError, input bool) {
-	var fe rules.FieldErrors
-	if !errors.As(err, &fe) {
-		return []rules.FieldError{{Path: "$", Message: err.Error()}}, false
-	}
-	out := make([]rules.FieldError, len(fe))
-	for i, e := range fe {
-		out[i] = rules.FieldError{Path: e.Path, Message: e.Message}
-	}
-	return out, true
-}
-
-// notesOf says for people what is wrong with line n of the input name.
-func notesOf(name string, n int, probs []rules.FieldError, input bool) []string {
-	if !input {
-		return []string{fmt.Sprintf("%s:%d: a rule failed at run time (the rules' fault, not the line's): %s", name, n, probs[0].Message)}
-	}
-	var out []string
-	for _, p := range probs {
-		out = append(out, fmt.Sprintf("%s:%d: %s: %s", name, n, p.Path, p.Message))
-	}
-	return out
 }
 
 // openInput opens the file name, or standard input for "-".

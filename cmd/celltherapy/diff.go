@@ -133,9 +133,9 @@ func (d *ruleDiff) line(ctx context.Context, ch *chunk, i int, enc *json.Encoder
 	}
 	if err != nil {
 		d.table.Bad++
-		probs, input := problems(err)
+		probs, input := rulediff.Problems(err)
 		d.fault = d.fault || !input
-		for _, note := range notesOf(d.name, n, probs, input) {
+		for _, note := range rulediff.Notes(d.name, n, probs, input) {
 			fmt.Fprintln(notes, note)
 		}
 		return nil

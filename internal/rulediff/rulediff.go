@@ -6,6 +6,7 @@ package rulediff
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -175,4 +176,33 @@ func (t *Table) Write(out io.Writer) error {
 	}
 	_, err := fmt.Fprintf(out, "%d of %d patient(s) changed; %d bad line(s)\n", t.Changed, t.Patients, t.Bad)
 	return err
+}
+
+// Problems returns what is wrong with a line that could not be decided:
+// the facts' problems (input true), or, when a rule failed at run time
+// (the rules' fault, not the line's), that failure alone.
+func Problems(err error) (_ []rules.FieldError, input bool) {
+	var fe rules.FieldErrors
+	if !errors.As(err, &fe) {
+		return []rules.FieldError{{Path: "$", Message: err.Error()}}, false
+	}
+	out := make([]rules.FieldError, len(fe))
+	for i, e := range fe {
+		out[i] = rules.FieldError{Path: e.Path, Message: e.Message}
+	}
+	return out, true
+}
+
+// Notes says for people what is wrong with line n of the input name, one
+// note a problem ("name:n: $.path: message"), as celltherapy batch and diff
+// print them and the console's playground shows them.
+func Notes(name string, n int, probs []rules.FieldError, input bool) []string {
+	if !input {
+		return []string{fmt.Sprintf("%s:%d: a rule failed at run time (the rules' fault, not the line's): %s", name, n, probs[0].Message)}
+	}
+	var out []string
+	for _, p := range probs {
+		out = append(out, fmt.Sprintf("%s:%d: %s: %s", name, n, p.Path, p.Message))
+	}
+	return out
 }

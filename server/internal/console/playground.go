@@ -3,6 +3,7 @@ package console
 import (
 	"io"
 	"net/http"
+	"path"
 	"strings"
 
 	"github.com/reocell/celltherapy/server/internal/rulebook"
@@ -44,7 +45,7 @@ func playgroundInput(w http.ResponseWriter, r *http.Request) (string, bool) {
 		if err := r.ParseMultipartForm(maxPlayground); err != nil {
 			return "", false
 		}
-		if data, ok := upload(r, "file"); !ok {
+		if data, _, ok := upload(r, "file"); !ok {
 			return "", false
 		} else if len(data) > 0 {
 			return string(data), true
@@ -65,14 +66,14 @@ func (c *Console) playgroundTry(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	facts := r.PostFormValue("facts")
-	population, ok := upload(r, "population")
+	population, name, ok := upload(r, "population")
 	if !ok {
 		c.errorPage(w, r, http.StatusRequestEntityTooLarge, "The population is over 1 MiB or could not be read.")
 		return
 	}
 	v := playgroundView{Kinds: rulebook.Kinds(), YAML: src, Facts: facts}
 	if c.cfg.Rules != nil {
-		t, imp := c.cfg.Rules.TryAgainst(r.Context(), []byte(src), []byte(facts), population)
+		t, imp := c.cfg.Rules.TryAgainst(r.Context(), []byte(src), []byte(facts), name, population)
 		v.Trial, v.Impact = &t, imp
 	} else {
 		t := rulebook.Try(r.Context(), []byte(src))
@@ -81,18 +82,23 @@ func (c *Console) playgroundTry(w http.ResponseWriter, r *http.Request) {
 	c.render(w, r, http.StatusOK, "playground.html", "Playground", v)
 }
 
-// upload reads the uploaded file of the form field, nil when none.
-func upload(r *http.Request, field string) ([]byte, bool) {
+// upload reads the uploaded file of the form field, nil when none, and
+// its name as the browser gave it (the field's name when none).
+func upload(r *http.Request, field string) (_ []byte, name string, ok bool) {
 	if r.MultipartForm == nil {
-		return nil, true
+		return nil, field, true
 	}
-	f, _, err := r.FormFile(field)
+	f, h, err := r.FormFile(field)
 	if err != nil {
-		return nil, true
+		return nil, field, true
 	}
 	defer f.Close()
+	name = field
+	if base := path.Base(strings.ReplaceAll(h.Filename, "\\", "/")); base != "" && base != "." && base != "/" {
+		name = base
+	}
 	data, err := io.ReadAll(io.LimitReader(f, maxPlayground+1))
-	return data, err == nil && len(data) <= maxPlayground
+	return data, name, err == nil && len(data) <= maxPlayground
 }
 
 // playgroundLint answers the editor's debounced calls: the problems

@@ -94,7 +94,9 @@ type Impact struct {
 	// Moved are the patients whose decision changes (outcome, fired rules
 	// or missing facts), in order.
 	Moved []MovedPatient
-	// LineErrors are the population's lines that could not be decided.
+	// LineErrors say what is wrong with the population's lines that could
+	// not be decided, one a problem, as celltherapy diff says it
+	// ("population.jsonl:3: $.age: ...").
 	LineErrors []string
 }
 
@@ -110,9 +112,10 @@ type MovedPatient struct {
 // TryAgainst tries data as Try does and, when it loads, decides facts
 // (JSON, may be empty) with it and compares the population (JSON Lines of
 // facts, may be empty) under the rules in force and under it, line by line
-// as celltherapy diff does. Nothing is kept; the rules in force are not
-// touched.
-func (s *Shelf) TryAgainst(ctx context.Context, data, facts, population []byte) (Trial, *Impact) {
+// as celltherapy diff does (a bad line is said as it says it, with
+// populationName for the file's name). Nothing is kept; the rules in force
+// are not touched.
+func (s *Shelf) TryAgainst(ctx context.Context, data, facts []byte, populationName string, population []byte) (Trial, *Impact) {
 	t, set := try(ctx, data)
 	if set == nil {
 		return t, nil
@@ -149,7 +152,8 @@ func (s *Shelf) TryAgainst(ctx context.Context, data, facts, population []byte) 
 		}
 		if err != nil {
 			imp.Table.Bad++
-			imp.LineErrors = append(imp.LineErrors, fmt.Sprintf("line %d: %v", i+1, err))
+			probs, input := rulediff.Problems(err)
+			imp.LineErrors = append(imp.LineErrors, rulediff.Notes(populationName, i+1, probs, input)...)
 			continue
 		}
 		if imp.Table.Add(before, after) {

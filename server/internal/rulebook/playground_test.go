@@ -47,8 +47,9 @@ func TestImpactOfAWindowChange(t *testing.T) {
 	const rest = `"pregnant": false, "breastfeeding": false, "hiv": false, "immunodeficiency": false, "mentalStateUnstable": false, "acuteInflammation": false, "chronicExacerbation": false, "clottingDisorder": false`
 	population := `{"asOf": "2026-11-24", "oncology": {"active": false, "everTreated": true, "lastTreatmentEnd": "2022-11-01"}, ` + rest + "}\n" +
 		`{"asOf": "2026-11-24", "oncology": {"active": false, "everTreated": false}, ` + rest + "}\n" +
-		`{"asOf": "2026-11-24", "oncology": {"active": false, "everTreated": true, "lastTreatmentEnd": "2025-01-01"}, ` + rest + "}\n"
-	trial, imp := shelf.TryAgainst(context.Background(), changed, []byte(strings.Split(population, "\n")[0]), []byte(population))
+		`{"asOf": "2026-11-24", "oncology": {"active": false, "everTreated": true, "lastTreatmentEnd": "2025-01-01"}, ` + rest + "}\n" +
+		`{"asOf": "2026-11-24", "pregnant": "yes"}` + "\n"
+	trial, imp := shelf.TryAgainst(context.Background(), changed, []byte(strings.Split(population, "\n")[0]), "population.jsonl", []byte(population))
 	if len(trial.Problems) > 0 || imp == nil {
 		t.Fatalf("%v", trial.Problems)
 	}
@@ -58,7 +59,11 @@ func TestImpactOfAWindowChange(t *testing.T) {
 	if !strings.HasPrefix(imp.Moved[0].Change, "outcome ineligible -> eligible; fired -") {
 		t.Errorf("the change is said %q", imp.Moved[0].Change)
 	}
-	if !strings.Contains(imp.TableText, "1 of 3 patient(s) changed; 0 bad line(s)") {
+	// A bad line is said as celltherapy diff says it: file:line: $.path: why.
+	if len(imp.LineErrors) != 1 || !strings.HasPrefix(imp.LineErrors[0], "population.jsonl:4: $.pregnant: ") {
+		t.Errorf("the bad line is said %q", imp.LineErrors)
+	}
+	if !strings.Contains(imp.TableText, "1 of 3 patient(s) changed; 1 bad line(s)") {
 		t.Errorf("the table:\n%s", imp.TableText)
 	}
 	if !strings.Contains(imp.Decision, `"outcome": "eligible"`) {
