@@ -14,11 +14,11 @@ import (
 // backend is where entries are kept: SQLite or PostgreSQL.
 type backend interface {
 	// appendBatch chains recs after the last stored entry and commits them
-	// in one transaction, holding the lock that orders writers. With a
-	// signer, the same transaction extends the Merkle tree and stores the
-	// checkpoint signed over it: a batch whose checkpoint cannot be
-	// signed commits nothing.
-	appendBatch(ctx context.Context, now time.Time, recs []Record, signer note.Signer) ([]Entry, error)
+	// in one transaction, holding the lock that orders writers. With bs
+	// (a signer's), the same transaction extends the Merkle tree and
+	// stores the checkpoint signed over it (bs.seal): a batch whose
+	// checkpoint cannot be signed commits nothing.
+	appendBatch(ctx context.Context, now time.Time, recs []Record, bs *batchSeal) ([]Entry, error)
 	// scan calls fn for every entry in Seq order.
 	scan(ctx context.Context, fn func(*Entry) error) error
 	// scanFrom calls fn for every entry from seq on, in Seq order.
@@ -67,7 +67,8 @@ type Log struct {
 	once    sync.Once
 	sealed  chan struct{}
 	copyMu  sync.Mutex
-	copied  []byte // the checkpoint last written to CheckpointFile
+	copied  []byte      // the checkpoint last written to CheckpointFile
+	kept    *keptHashes // what the last batch's seal left, for the commit loop
 }
 
 type appendReq struct {
@@ -251,8 +252,16 @@ func (l *Log) commit(batch []*appendReq) {
 	if len(recs) == 0 {
 		return
 	}
+	var bs *batchSeal
+	if l.opts.Signer != nil {
+		bs = &batchSeal{signer: l.opts.Signer, kept: l.kept}
+		l.kept = nil // until the commit
+	}
 	// The commit serves several callers: none of them may cancel it.
-	entries, err := l.b.appendBatch(context.Background(), l.opts.Now(), recs, l.opts.Signer)
+	entries, err := l.b.appendBatch(context.Background(), l.opts.Now(), recs, bs)
+	if err == nil && bs != nil {
+		l.kept = bs.next()
+	}
 	if err == nil && l.opts.ObserveBatch != nil {
 		l.opts.ObserveBatch(len(recs))
 	}

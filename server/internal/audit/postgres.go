@@ -87,7 +87,7 @@ func applyPostgres(ctx context.Context, conn *pgx.Conn, name string) error {
 	return tx.Commit(ctx)
 }
 
-func (p *postgresBackend) appendBatch(ctx context.Context, now time.Time, recs []Record, signer note.Signer) ([]Entry, error) {
+func (p *postgresBackend) appendBatch(ctx context.Context, now time.Time, recs []Record, bs *batchSeal) ([]Entry, error) {
 	tx, err := p.pool.Begin(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("audit: begin: %w", err)
@@ -115,15 +115,15 @@ func (p *postgresBackend) appendBatch(ctx context.Context, now time.Time, recs [
 		pgx.CopyFromRows(rows)); err != nil {
 		return nil, fmt.Errorf("audit: insert: %w", err)
 	}
-	if signer != nil {
+	if bs != nil {
 		// One sealer at a time over every server, taken after
 		// audit_entries as the case store takes them.
 		if _, err := tx.Exec(ctx, `LOCK TABLE audit_checkpoints IN EXCLUSIVE MODE`); err != nil {
 			return nil, &SealError{Err: err}
 		}
-		if _, err := seal(ctx, postgresSeal{tx}, signer, now); err != nil {
-			return nil, &SealError{Err: err}
-		}
+	}
+	if err := bs.seal(ctx, postgresSeal{tx}, entries, now); err != nil {
+		return nil, err
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, fmt.Errorf("audit: commit: %w", err)

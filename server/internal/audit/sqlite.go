@@ -38,19 +38,8 @@ func SQLiteDSN(file string) string {
 }
 
 type sqliteBackend struct {
-	db    *sql.DB
-	w     *stmtConn  // the commit loop's, from its first batch on
-	cache *treeCache // what the commit loop's last seal read and stored
-}
-
-// treeCache holds the tree hashes a batch's seal read or stored, for the
-// tree of size size as that batch left it. The next batch's seal reads
-// only hashes of the tree's right edge, all of them among these, so while
-// the tree keeps that size (no other writer, such as the case store in the
-// same file, has extended it) nothing is read from the database.
-type treeCache struct {
-	size   int64
-	hashes map[int64]tlog.Hash
+	db *sql.DB
+	w  *stmtConn // the commit loop's, from its first batch on
 }
 
 // OpenSQLite opens (creating when needed) the audit log in the SQLite file
@@ -121,7 +110,7 @@ func applySQLite(ctx context.Context, db *sql.DB, name string) error {
 	return tx.Commit()
 }
 
-func (s *sqliteBackend) appendBatch(ctx context.Context, now time.Time, recs []Record, signer note.Signer) (_ []Entry, err error) {
+func (s *sqliteBackend) appendBatch(ctx context.Context, now time.Time, recs []Record, bs *batchSeal) (_ []Entry, err error) {
 	if s.w == nil {
 		if s.w, err = openStmtConn(ctx, s.db); err != nil {
 			return nil, fmt.Errorf("audit: connect: %w", err)
@@ -149,7 +138,6 @@ func (s *sqliteBackend) appendBatch(ctx context.Context, now time.Time, recs []R
 		return nil, fmt.Errorf("audit: read the chain's end: %w", err)
 	}
 	entries := chain(lastSeq, lastHash, now, recs)
-	var st *sqliteSeal
 	for i := range entries {
 		e := &entries[i]
 		if _, err := w.ExecContext(ctx, `INSERT INTO audit_entries
@@ -159,18 +147,11 @@ func (s *sqliteBackend) appendBatch(ctx context.Context, now time.Time, recs []R
 			return nil, fmt.Errorf("audit: insert entry %d: %w", e.Seq, err)
 		}
 	}
-	if signer != nil {
-		st = &sqliteSeal{q: w, known: entries, cache: s.cache}
-		s.cache = nil // until the commit
-		if _, err := seal(ctx, st, signer, now); err != nil {
-			return nil, &SealError{Err: err}
-		}
+	if err := bs.seal(ctx, sqliteSeal{w}, entries, now); err != nil {
+		return nil, err
 	}
 	if _, err := w.ExecContext(ctx, `COMMIT`); err != nil {
 		return nil, fmt.Errorf("audit: commit: %w", err)
-	}
-	if st != nil && st.used != nil {
-		s.cache = &treeCache{size: entries[len(entries)-1].Seq, hashes: st.used}
 	}
 	return entries, nil
 }
@@ -277,34 +258,17 @@ func (s *sqliteBackend) close() error {
 	return s.db.Close()
 }
 
-// sqliteSeal is sealTx in a SQLite transaction. known, when set, holds
-// the entries the transaction has just appended, after every other;
-// cache, the hashes the last seal left (used when the tree still has its
-// size). used collects the hashes this seal reads and stores, for the
-// next one.
-type sqliteSeal struct {
-	q     sqlQ
-	known []Entry
-	cache *treeCache
-	tree  int64 // the tree's size before this seal
-	used  map[int64]tlog.Hash
+// sqliteSeal is sealTx in a SQLite transaction, or on the commit loop's
+// connection inside one.
+type sqliteSeal struct{ q sqlQ }
+
+func (s sqliteSeal) size(ctx context.Context) (int64, error) {
+	var n int64
+	err := scanOne(ctx, s.q, `SELECT COALESCE(MAX(size), 0) FROM audit_checkpoints`, nil, &n)
+	return n, err
 }
 
-func (s *sqliteSeal) size(ctx context.Context) (int64, error) {
-	err := scanOne(ctx, s.q, `SELECT COALESCE(MAX(size), 0) FROM audit_checkpoints`, nil, &s.tree)
-	return s.tree, err
-}
-
-func (s *sqliteSeal) entryHashes(ctx context.Context, after int64) ([]int64, []string, error) {
-	if len(s.known) > 0 && s.known[0].Seq == after+1 {
-		// The tree ends where the batch begins: its entries are the new
-		// ones, and nothing needs reading back.
-		seqs, hashes := make([]int64, len(s.known)), make([]string, len(s.known))
-		for i := range s.known {
-			seqs[i], hashes[i] = s.known[i].Seq, s.known[i].Hash
-		}
-		return seqs, hashes, nil
-	}
+func (s sqliteSeal) entryHashes(ctx context.Context, after int64) ([]int64, []string, error) {
 	rows, err := s.q.QueryContext(ctx, `SELECT seq, hash FROM audit_entries WHERE seq > ? ORDER BY seq`, after)
 	if err != nil {
 		return nil, nil, err
@@ -323,74 +287,39 @@ func (s *sqliteSeal) entryHashes(ctx context.Context, after int64) ([]int64, []s
 	return seqs, hashes, rows.Err()
 }
 
-// readHashes returns the tree hashes of idx: from the last seal's when
-// they still hold, the rest read in one query.
-func (s *sqliteSeal) readHashes(ctx context.Context, idx []int64) ([]tlog.Hash, error) {
-	got := make(map[int64]tlog.Hash, len(idx))
-	var miss []int64
-	for _, x := range idx {
-		if h, ok := s.cache.get(s.tree, x); ok {
-			got[x] = h
-		} else {
-			miss = append(miss, x)
-		}
-	}
-	if err := s.query(ctx, miss, got); err != nil {
-		return nil, err
-	}
-	if s.used == nil {
-		s.used = map[int64]tlog.Hash{}
-	}
-	for x, h := range got {
-		s.used[x] = h
-	}
-	return inOrder(idx, got)
-}
-
-func (c *treeCache) get(size, idx int64) (tlog.Hash, bool) {
-	if c == nil || c.size != size {
-		return tlog.Hash{}, false
-	}
-	h, ok := c.hashes[idx]
-	return h, ok
-}
-
-// query reads the stored tree hashes of idx into got.
-func (s *sqliteSeal) query(ctx context.Context, idx []int64, got map[int64]tlog.Hash) error {
-	if len(idx) == 0 {
-		return nil
-	}
+// readHashes reads the tree hashes of idx in one statement.
+func (s sqliteSeal) readHashes(ctx context.Context, idx []int64) ([]tlog.Hash, error) {
 	list, err := json.Marshal(idx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	rows, err := s.q.QueryContext(ctx, `SELECT idx, hash FROM audit_tree WHERE idx IN (SELECT value FROM json_each(?))`, string(list))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rows.Close()
+	got := make(map[int64]tlog.Hash, len(idx))
 	for rows.Next() {
 		var x int64
 		var b []byte
 		if err := rows.Scan(&x, &b); err != nil {
-			return err
+			return nil, err
 		}
 		var h tlog.Hash
 		copy(h[:], b)
 		got[x] = h
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return inOrder(idx, got)
 }
 
 // putHashes stores hs in one statement.
-func (s *sqliteSeal) putHashes(ctx context.Context, first int64, hs []tlog.Hash) error {
-	if s.used == nil {
-		s.used = map[int64]tlog.Hash{}
-	}
+func (s sqliteSeal) putHashes(ctx context.Context, first int64, hs []tlog.Hash) error {
 	hexes := make([]string, len(hs))
 	for i, h := range hs {
 		hexes[i] = hex.EncodeToString(h[:])
-		s.used[first+int64(i)] = h
 	}
 	list, err := json.Marshal(hexes)
 	if err != nil {
@@ -400,7 +329,7 @@ func (s *sqliteSeal) putHashes(ctx context.Context, first int64, hs []tlog.Hash)
 	return err
 }
 
-func (s *sqliteSeal) putCheckpoint(ctx context.Context, size int64, at string, msg []byte) error {
+func (s sqliteSeal) putCheckpoint(ctx context.Context, size int64, at string, msg []byte) error {
 	_, err := s.q.ExecContext(ctx, `INSERT INTO audit_checkpoints (size, at, note) VALUES (?, ?, ?)`, size, at, string(msg))
 	return err
 }
@@ -411,7 +340,7 @@ func (s *sqliteBackend) seal(ctx context.Context, signer note.Signer, now time.T
 		return nil, err
 	}
 	defer tx.Rollback()
-	msg, err := seal(ctx, &sqliteSeal{q: tx}, signer, now)
+	msg, err := seal(ctx, sqliteSeal{tx}, signer, now)
 	if err != nil || msg == nil {
 		return nil, err
 	}

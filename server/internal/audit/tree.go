@@ -315,6 +315,117 @@ func inOrder(idx []int64, got map[int64]tlog.Hash) ([]tlog.Hash, error) {
 	return out, nil
 }
 
+// batchSeal seals a log batch in its transaction: sealTx is the
+// backend's, with the entries the batch has just appended (so they are
+// not read back) and the hashes the last batch's seal left (kept).
+type batchSeal struct {
+	signer note.Signer
+	kept   *keptHashes
+	// Set by seal, for the next batch:
+	sealTx
+	known []Entry
+	from  int64 // the tree's size before the batch
+	used  map[int64]tlog.Hash
+}
+
+// keptHashes are the tree hashes a batch's seal read or stored, for the
+// tree of size size as that batch left it. The next batch's seal reads
+// only hashes of the tree's right edge, all of them among these, so while
+// the tree keeps that size (no other writer, such as a case store in the
+// same database, has extended it) none is read from the database.
+type keptHashes struct {
+	size   int64
+	hashes map[int64]tlog.Hash
+}
+
+// seal extends the tree by the batch's entries (and any before them that
+// no checkpoint covers) and stores the checkpoint signed over it, in tx;
+// nothing when bs is nil (no signer). Its error is a *SealError.
+func (bs *batchSeal) seal(ctx context.Context, tx sealTx, entries []Entry, now time.Time) error {
+	if bs == nil {
+		return nil
+	}
+	bs.sealTx, bs.known = tx, entries
+	if _, err := seal(ctx, bs, bs.signer, now); err != nil {
+		return &SealError{Err: err}
+	}
+	return nil
+}
+
+// next returns what the committed batch's seal leaves for the next one.
+func (bs *batchSeal) next() *keptHashes {
+	if bs.used == nil || len(bs.known) == 0 {
+		return nil
+	}
+	return &keptHashes{size: bs.known[len(bs.known)-1].Seq, hashes: bs.used}
+}
+
+func (bs *batchSeal) size(ctx context.Context) (int64, error) {
+	n, err := bs.sealTx.size(ctx)
+	bs.from = n
+	return n, err
+}
+
+func (bs *batchSeal) entryHashes(ctx context.Context, after int64) ([]int64, []string, error) {
+	if len(bs.known) == 0 || bs.known[0].Seq != after+1 {
+		return bs.sealTx.entryHashes(ctx, after)
+	}
+	// The tree ends where the batch begins: its entries are the new
+	// ones, and nothing needs reading back.
+	seqs, hashes := make([]int64, len(bs.known)), make([]string, len(bs.known))
+	for i := range bs.known {
+		seqs[i], hashes[i] = bs.known[i].Seq, bs.known[i].Hash
+	}
+	return seqs, hashes, nil
+}
+
+func (bs *batchSeal) readHashes(ctx context.Context, idx []int64) ([]tlog.Hash, error) {
+	if bs.used == nil {
+		bs.used = map[int64]tlog.Hash{}
+	}
+	out := make([]tlog.Hash, len(idx))
+	var miss []int64
+	var at []int
+	for i, x := range idx {
+		if h, ok := bs.kept.get(bs.from, x); ok {
+			out[i] = h
+			bs.used[x] = h
+		} else {
+			miss, at = append(miss, x), append(at, i)
+		}
+	}
+	if len(miss) == 0 {
+		return out, nil
+	}
+	hs, err := bs.sealTx.readHashes(ctx, miss)
+	if err != nil {
+		return nil, err
+	}
+	for j, h := range hs {
+		out[at[j]] = h
+		bs.used[miss[j]] = h
+	}
+	return out, nil
+}
+
+func (bs *batchSeal) putHashes(ctx context.Context, first int64, hs []tlog.Hash) error {
+	if bs.used == nil {
+		bs.used = map[int64]tlog.Hash{}
+	}
+	for i, h := range hs {
+		bs.used[first+int64(i)] = h
+	}
+	return bs.sealTx.putHashes(ctx, first, hs)
+}
+
+func (k *keptHashes) get(size, idx int64) (tlog.Hash, bool) {
+	if k == nil || k.size != size {
+		return tlog.Hash{}, false
+	}
+	h, ok := k.hashes[idx]
+	return h, ok
+}
+
 // seal extends the tree by the entries after its size and signs a
 // checkpoint of it, in tx; it returns the note, or nil when nothing was
 // new. The hashes it adds are kept in memory until they are stored
