@@ -189,21 +189,7 @@ func readTreeHashes(ctx context.Context, tx pgx.Tx, idx []int64) ([]tlog.Hash, e
 		return nil, err
 	}
 	defer rows.Close()
-	got := make(map[int64]tlog.Hash, len(idx))
-	for rows.Next() {
-		var x int64
-		var b []byte
-		if err := rows.Scan(&x, &b); err != nil {
-			return nil, err
-		}
-		var h tlog.Hash
-		copy(h[:], b)
-		got[x] = h
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return inOrder(idx, got)
+	return scanTreeHashes(rows, idx)
 }
 
 func (s postgresSeal) putHashes(ctx context.Context, first int64, hs []tlog.Hash) error {

@@ -298,21 +298,7 @@ func (s sqliteSeal) readHashes(ctx context.Context, idx []int64) ([]tlog.Hash, e
 		return nil, err
 	}
 	defer rows.Close()
-	got := make(map[int64]tlog.Hash, len(idx))
-	for rows.Next() {
-		var x int64
-		var b []byte
-		if err := rows.Scan(&x, &b); err != nil {
-			return nil, err
-		}
-		var h tlog.Hash
-		copy(h[:], b)
-		got[x] = h
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return inOrder(idx, got)
+	return scanTreeHashes(rows, idx)
 }
 
 // putHashes stores hs in one statement.

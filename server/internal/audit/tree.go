@@ -302,8 +302,23 @@ type sealTx interface {
 	putCheckpoint(ctx context.Context, size int64, at string, note []byte) error
 }
 
-// inOrder returns the hashes of idx from got, in idx's order.
-func inOrder(idx []int64, got map[int64]tlog.Hash) ([]tlog.Hash, error) {
+// scanTreeHashes reads rows of (idx, hash) and returns the hashes of idx
+// in its order.
+func scanTreeHashes(rs rows, idx []int64) ([]tlog.Hash, error) {
+	got := make(map[int64]tlog.Hash, len(idx))
+	for rs.Next() {
+		var x int64
+		var b []byte
+		if err := rs.Scan(&x, &b); err != nil {
+			return nil, err
+		}
+		var h tlog.Hash
+		copy(h[:], b)
+		got[x] = h
+	}
+	if err := rs.Err(); err != nil {
+		return nil, err
+	}
 	out := make([]tlog.Hash, len(idx))
 	for i, x := range idx {
 		h, ok := got[x]
