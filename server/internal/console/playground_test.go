@@ -81,12 +81,14 @@ func TestPlaygroundInTheBrowser(t *testing.T) {
 	t.Log(checkAxe(t, ctx, axe, "playground"))
 
 	// Shorten the oncology window and upload a population: the patient
-	// whose treatment ended four years ago moves to eligible.
+	// whose treatment ended four years ago moves to eligible; a bad line
+	// is named as the CLI names it.
 	dir := t.TempDir()
 	pop := filepath.Join(dir, "population.jsonl")
 	const rest = `"pregnant": false, "breastfeeding": false, "hiv": false, "immunodeficiency": false, "mentalStateUnstable": false, "acuteInflammation": false, "chronicExacerbation": false, "clottingDisorder": false`
 	if err := os.WriteFile(pop, []byte(`{"asOf": "2026-11-24", "oncology": {"active": false, "everTreated": false}, `+rest+"}\n"+
-		`{"asOf": "2026-11-24", "oncology": {"active": false, "everTreated": true, "lastTreatmentEnd": "2022-11-01"}, `+rest+"}\n"), 0o644); err != nil {
+		`{"asOf": "2026-11-24", "oncology": {"active": false, "everTreated": true, "lastTreatmentEnd": "2022-11-01"}, `+rest+"}\n"+
+		`{"asOf": "2026-11-24", "pregnant": "yes"}`+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	u.run(chromedp.Navigate(e.URL+"/console/playground?kind=eligibility"),
@@ -97,6 +99,8 @@ func TestPlaygroundInTheBrowser(t *testing.T) {
 	if got := u.text("#moved tbody"); !strings.Contains(got, "2\tineligible\teligible") {
 		t.Errorf("moved patients: %q", got)
 	}
+	// The bad third line, said as celltherapy diff says it.
+	u.waitFor(`document.body.innerText.includes('population.jsonl:3: $.pregnant: ')`, "the bad line, named by file and line")
 	t.Log(checkAxe(t, ctx, axe, "playground (impact)"))
 	shot(t, ctx, "playground")
 }
